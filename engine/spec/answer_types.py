@@ -1,0 +1,321 @@
+"""The answer types: one registry entry per type, used by the compiler and the runtime alike.
+
+Each entry says which spec keys the type accepts, its static type in expressions, its JSON
+Schema, how raw input from a form becomes the one canonical stored value (`parse`), and how
+a stored value from a JSON document is checked (`problem`), so that a value typed on a phone
+and a value posted by another client are held to the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from engine.answers.codes import parse_phone, parse_place_code, parse_text
+from engine.answers.normalize import normalize_name
+from engine.answers.numbers import parse_decimal, parse_integer
+from engine.answers.problems import InputProblem
+from engine.answers.resident_id import parse_resident_id
+from engine.answers.times import parse_date, parse_year_month
+from engine.spec.expressions.nodes import BOOL, DATE, NUMBER, TEXT, YEAR_MONTH, VType
+from engine.spec.model import Question
+
+PLACE_CODE_DIGITS = {"county": 6, "township": 9, "village": 12}
+YEAR_MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
+DATE_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+RESIDENT_ID_PATTERN = "^[0-9]{17}[0-9X]$"
+PHONE_PATTERN = "^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8})$"
+TEXT_LIMIT = 200  # a default cap: no census answer is longer, and it bounds what we store
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerType:
+    name: str
+    keys: frozenset[str]
+    vtype: Callable[[Question], VType]
+    schema: Callable[[Question], dict[str, Any]]
+    parse: Callable[[Any, Question], Any]  # raw input -> canonical value; raises InputProblem
+    needs_options: bool = False
+    doc: str = ""
+
+    def problem(self, value: Any, question: Question) -> InputProblem | None:
+        """Why a stored (canonical) value is not acceptable, or None."""
+        try:
+            canonical = self.parse(value, question)
+        except InputProblem as exc:
+            return exc
+        if canonical != value:
+            return InputProblem("not_canonical")
+        return None
+
+
+def _text_raw(raw: Any) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise InputProblem("wrong_kind")
+    return str(raw)
+
+
+def _empty_check(text: str) -> str:
+    if not text.strip():
+        raise InputProblem("empty")
+    return text
+
+
+def _parse_text(raw: Any, q: Question) -> str:
+    return parse_text(_empty_check(_text_raw(raw)), q.max_length or TEXT_LIMIT)
+
+
+def _parse_name(raw: Any, q: Question) -> str:
+    return normalize_name(parse_text(_empty_check(_text_raw(raw)), q.max_length or 50))
+
+
+def _bounded(value: Any, q: Question, zh_unit: str = "", en_unit: str = "") -> Any:
+    if q.minimum is not None and value < q.minimum:
+        raise InputProblem("too_small", low=q.minimum, zh_unit=zh_unit, en_unit=en_unit)
+    if q.maximum is not None and value > q.maximum:
+        raise InputProblem("too_large", high=q.maximum, zh_unit=zh_unit, en_unit=en_unit)
+    return value
+
+
+def _units(q: Question) -> tuple[str, str]:
+    if q.unit is None:
+        return "", ""
+    return q.unit.get("zh", ""), " " + q.unit.get("en", "")
+
+
+def _parse_integer(raw: Any, q: Question) -> int:
+    if isinstance(raw, bool):
+        raise InputProblem("not_a_whole_number")
+    value = raw if isinstance(raw, int) else parse_integer(_text_raw(raw))
+    return int(_bounded(value, q, *_units(q)))
+
+
+def _parse_decimal(raw: Any, q: Question) -> float | int:
+    if isinstance(raw, bool):
+        raise InputProblem("not_a_number")
+    if isinstance(raw, (int, float)):
+        try:
+            number = Decimal(str(raw))
+        except InvalidOperation as exc:
+            raise InputProblem("not_a_number") from exc
+        places = q.places if q.places is not None else 2
+        if -number.as_tuple().exponent > places:  # type: ignore[operator]  # finite numbers: int exponent
+            raise InputProblem("too_many_places", places=places, example=f"{1:.{places}f}")
+    else:
+        number = parse_decimal(_text_raw(raw), q.places)
+    _bounded(number, q, *_units(q))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _parse_choice(raw: Any, q: Question) -> str:
+    assert q.options is not None  # the compiler gives every choice question its options
+    code = raw if isinstance(raw, str) else None
+    if code is None or code not in q.options.codes:
+        raise InputProblem("not_an_option")
+    return code
+
+
+def _parse_multi(raw: Any, q: Question) -> list[str]:
+    assert q.options is not None
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+        raise InputProblem("not_an_option")
+    codes = q.options.codes
+    if any(i not in codes for i in items):
+        raise InputProblem("not_an_option")
+    chosen = [c for c in codes if c in items]  # option order, no repeats
+    low = q.min_selected if q.min_selected is not None else 1
+    if len(chosen) < low:
+        raise InputProblem("too_few", low=low)
+    if q.max_selected is not None and len(chosen) > q.max_selected:
+        raise InputProblem("too_many", high=q.max_selected)
+    return chosen
+
+
+_YES = {"true", "yes", "1", "是"}
+_NO = {"false", "no", "0", "2", "否"}
+
+
+def _parse_yes_no(raw: Any, q: Question) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise InputProblem("choose_yes_no")
+
+
+def _parse_year_month(raw: Any, q: Question) -> str:
+    value = parse_year_month(_text_raw(raw))
+    if q.minimum is not None and value < str(q.minimum):
+        raise InputProblem("too_early", low=q.minimum)
+    if q.maximum is not None and value > str(q.maximum):
+        raise InputProblem("too_late", high=q.maximum)
+    return value
+
+
+def _parse_date(raw: Any, q: Question) -> str:
+    value = parse_date(_text_raw(raw))
+    if q.minimum is not None and value < str(q.minimum):
+        raise InputProblem("too_early", low=q.minimum)
+    if q.maximum is not None and value > str(q.maximum):
+        raise InputProblem("too_late", high=q.maximum)
+    return value
+
+
+def _parse_counts(raw: Any, q: Question) -> dict[str, int]:
+    if not isinstance(raw, Mapping):
+        raise InputProblem("wrong_kind")
+    names = [p.name for p in q.parts]
+    if set(raw) - set(names):
+        raise InputProblem("wrong_kind")
+    out: dict[str, int] = {}
+    for name in names:
+        value = raw.get(name)
+        if value is None or value == "":
+            raise InputProblem("empty")
+        number = value if isinstance(value, int) and not isinstance(value, bool) else parse_integer(_text_raw(value))
+        if number < 0:
+            raise InputProblem("negative_count")
+        if q.maximum is not None and number > q.maximum:
+            raise InputProblem("too_large", high=q.maximum, zh_unit="", en_unit="")
+        out[name] = number
+    return out
+
+
+def _label(q: Question) -> dict[str, Any]:
+    return {"title": next(iter(q.label.values())), "x-label": dict(q.label)}
+
+
+def _range(q: Question) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if q.minimum is not None:
+        out["minimum"] = q.minimum
+    if q.maximum is not None:
+        out["maximum"] = q.maximum
+    return out
+
+
+def _string(pattern: str | None = None, **extra: Any) -> Callable[[Question], dict[str, Any]]:
+    def schema(q: Question) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string"}
+        if pattern:
+            out["pattern"] = pattern
+        out.update(extra)
+        return out
+
+    return schema
+
+
+def _text_schema(q: Question) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": q.max_length or TEXT_LIMIT}
+
+
+def _bounds_note(q: Question) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if q.minimum is not None:
+        out["x-minimum"] = q.minimum
+    if q.maximum is not None:
+        out["x-maximum"] = q.maximum
+    return out
+
+
+def _option_ref(q: Question) -> dict[str, Any]:
+    assert q.options is not None
+    return {"$ref": f"#/$defs/options/{q.options.name}"}
+
+
+def _multi_schema(q: Question) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "array", "items": _option_ref(q), "uniqueItems": True,
+                           "minItems": q.min_selected if q.min_selected is not None else 1}
+    if q.max_selected is not None:
+        out["maxItems"] = q.max_selected
+    return out
+
+
+def _counts_schema(q: Question) -> dict[str, Any]:
+    part: dict[str, Any] = {"type": "integer", "minimum": 0}
+    if q.maximum is not None:
+        part["maximum"] = q.maximum
+    return {
+        "type": "object",
+        "properties": {p.name: dict(part) for p in q.parts},
+        "required": [p.name for p in q.parts],
+        "additionalProperties": False,
+    }
+
+
+def _place_schema(q: Question) -> dict[str, Any]:
+    digits = PLACE_CODE_DIGITS[q.level or "township"]
+    return {"type": "string", "pattern": f"^[0-9]{{{digits}}}$"}
+
+
+def _parse_place(raw: Any, q: Question) -> str:
+    return parse_place_code(_text_raw(raw), q.level or "township")
+
+
+def _decimal_schema(q: Question) -> dict[str, Any]:
+    return {"type": "number", **_range(q), "x-decimalPlaces": q.places if q.places is not None else 2}
+
+
+def _choice_vtype(q: Question) -> VType:
+    return VType("choice", options=q.options)
+
+
+def _multi_vtype(q: Question) -> VType:
+    return VType("multi", options=q.options)
+
+
+def _counts_vtype(q: Question) -> VType:
+    return VType("counts", parts=tuple(p.name for p in q.parts))
+
+
+def _const(t: VType) -> Callable[[Question], VType]:
+    return lambda q: t
+
+
+_NUMERIC_KEYS = frozenset({"unit", "min", "max"})
+
+ANSWER_TYPES: dict[str, AnswerType] = {
+    t.name: t
+    for t in (
+        AnswerType("text", frozenset({"max_length"}), _const(TEXT), _text_schema, _parse_text,
+                   doc="free text, one line"),
+        AnswerType("name", frozenset({"max_length"}), _const(TEXT), _text_schema, _parse_name,
+                   doc="a person's name; minority-name dots are normalised to ·"),
+        AnswerType("integer", _NUMERIC_KEYS, _const(NUMBER),
+                   lambda q: {"type": "integer", **_range(q)}, _parse_integer, doc="a whole number"),
+        AnswerType("decimal", _NUMERIC_KEYS | {"places"}, _const(NUMBER), _decimal_schema, _parse_decimal,
+                   doc="a number with at most `places` decimals (default 2); 85,5 and ８５．５ are accepted"),
+        AnswerType("choice", frozenset({"options"}), _choice_vtype, _option_ref, _parse_choice, True,
+                   doc="one option"),
+        AnswerType("multi_choice", frozenset({"options", "min_selected", "max_selected"}), _multi_vtype,
+                   _multi_schema, _parse_multi, True, doc="several options"),
+        AnswerType("yes_no", frozenset(), _const(BOOL), lambda q: {"type": "boolean"}, _parse_yes_no,
+                   doc="yes or no, stored as true/false"),
+        AnswerType("year_month", frozenset({"min", "max"}), _const(YEAR_MONTH),
+                   lambda q: {"type": "string", "pattern": YEAR_MONTH_PATTERN, **_bounds_note(q)},
+                   _parse_year_month, doc='a year and month, stored as "1985-06"'),
+        AnswerType("date", frozenset({"min", "max"}), _const(DATE),
+                   lambda q: {"type": "string", "format": "date", "pattern": DATE_PATTERN, **_bounds_note(q)},
+                   _parse_date, doc='a date, stored as "1985-06-03"'),
+        AnswerType("resident_id", frozenset(), _const(TEXT),
+                   _string(RESIDENT_ID_PATTERN, **{"x-checkCharacter": "ISO 7064 MOD 11-2"}),
+                   lambda raw, q: parse_resident_id(_text_raw(raw)),
+                   doc="an 18-character resident ID number with its check character"),
+        AnswerType("phone", frozenset(), _const(TEXT), _string(PHONE_PATTERN),
+                   lambda raw, q: parse_phone(_text_raw(raw)), doc="a mobile or landline number"),
+        AnswerType("place_code", frozenset({"level"}), _const(TEXT), _place_schema, _parse_place,
+                   doc="an administrative division code: county 6, township 9, village 12 digits"),
+        AnswerType("count_pair", frozenset({"parts", "max"}), _counts_vtype, _counts_schema, _parse_counts,
+                   doc="two or more named counts answered together, e.g. males and females"),
+    )
+}
+
+
+def label_schema(q: Question) -> dict[str, Any]:
+    return _label(q)

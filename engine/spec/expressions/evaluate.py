@@ -1,0 +1,247 @@
+"""Turn a checked tree into a Python closure, once, at compile time.
+
+Three-valued logic: an unanswered (or irrelevant) input is `None`, comparisons with `None`
+are `None`, `and`/`or` follow Kleene's rules, and a condition is met only when it is `True`.
+So a question gated on `age >= 3` is not asked while the birth month is unknown, and a check
+over an unanswered question neither passes nor fails: it waits.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from engine.spec.expressions.functions import FUNCTIONS
+from engine.spec.expressions.nodes import (
+    Arith,
+    BoolOp,
+    Call,
+    CaseRef,
+    Compare,
+    ListLiteral,
+    Literal,
+    MembersRef,
+    Negate,
+    Node,
+    Not,
+    Ref,
+)
+
+Record = Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class Env:
+    """What an expression can see. `record` is the record it belongs to (household or member)."""
+
+    record: Record
+    household: Record
+    members: Sequence[Record]
+    reference: date
+    case: Mapping[str, Any] = field(default_factory=dict)
+    bound: Record | None = None
+
+
+Fn = Callable[[Env], Any]
+
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _divide(a: Any, b: Any) -> Any:
+    return None if b == 0 else a / b
+
+
+def _floordiv(a: Any, b: Any) -> Any:
+    return None if b == 0 else a // b
+
+
+def _mod(a: Any, b: Any) -> Any:
+    return None if b == 0 else a % b
+
+
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": _divide, "//": _floordiv, "%": _mod,
+}
+
+
+def build(node: Node) -> Fn:
+    if isinstance(node, Literal):
+        value = node.value
+        return lambda env: value
+    if isinstance(node, ListLiteral):
+        values = frozenset(item.value for item in node.items)
+        return lambda env: values
+    if isinstance(node, Ref):
+        return _ref(node)
+    if isinstance(node, CaseRef):
+        name = node.name
+        return lambda env: env.case.get(name)
+    if isinstance(node, MembersRef):
+        return lambda env: env.members
+    if isinstance(node, Not):
+        inner = build(node.operand)
+
+        def _not(env: Env) -> Any:
+            v = inner(env)
+            return None if v is None else not v
+
+        return _not
+    if isinstance(node, Negate):
+        inner = build(node.operand)
+        return lambda env: None if (v := inner(env)) is None else -v
+    if isinstance(node, BoolOp):
+        return _and(tuple(map(build, node.operands))) if node.op == "and" else _or(tuple(map(build, node.operands)))
+    if isinstance(node, Arith):
+        return _arith(node)
+    if isinstance(node, Compare):
+        return _compare(node)
+    if isinstance(node, Call):
+        return _call(node)
+    raise TypeError(f"no evaluator for {type(node).__name__}")  # the parser never makes one
+
+
+def _ref(node: Ref) -> Fn:
+    name, part = node.name, node.part
+    if node.record == "self":
+        def get(env: Env) -> Any:
+            return env.record.get(name)
+    elif node.record == "household":
+        def get(env: Env) -> Any:
+            return env.household.get(name)
+    else:
+        def get(env: Env) -> Any:
+            return env.bound.get(name) if env.bound is not None else None
+    if part is None:
+        return get
+
+    def get_part(env: Env) -> Any:
+        value = get(env)
+        return value.get(part) if isinstance(value, dict) else None
+
+    return get_part
+
+
+def _and(parts: tuple[Fn, ...]) -> Fn:
+    def run(env: Env) -> Any:
+        unknown = False
+        for part in parts:
+            v = part(env)
+            if v is False:
+                return False
+            if v is None:
+                unknown = True
+        return None if unknown else True
+
+    return run
+
+
+def _or(parts: tuple[Fn, ...]) -> Fn:
+    def run(env: Env) -> Any:
+        unknown = False
+        for part in parts:
+            v = part(env)
+            if v is True:
+                return True
+            if v is None:
+                unknown = True
+        return None if unknown else False
+
+    return run
+
+
+def _arith(node: Arith) -> Fn:
+    left, right, op = build(node.left), build(node.right), _ARITH[node.op]
+
+    def run(env: Env) -> Any:
+        a, b = left(env), right(env)
+        return None if a is None or b is None else op(a, b)
+
+    return run
+
+
+def _compare(node: Compare) -> Fn:
+    left, right = build(node.left), build(node.right)
+    op = node.op
+    if op in ("in", "not in"):
+        negate = op == "not in"
+
+        def member(env: Env) -> Any:
+            a, b = left(env), right(env)
+            if a is None or b is None:
+                return None
+            return (a not in b) if negate else (a in b)
+
+        return member
+    if op in ("==", "!="):
+        equal = op == "=="
+
+        def eq(env: Env) -> Any:
+            a, b = left(env), right(env)
+            if a is None or b is None:
+                return None
+            return (a == b) if equal else (a != b)
+
+        return eq
+    order = _ORDER[op]
+
+    def ordered(env: Env) -> Any:
+        a, b = left(env), right(env)
+        return None if a is None or b is None else order(a, b)
+
+    return ordered
+
+
+def _call(node: Call) -> Fn:
+    name = node.function
+    if name in ("any", "all", "count"):
+        return _aggregate(node)
+    args = tuple(map(build, node.args))
+    if name == "answered":
+        arg = args[0]
+        return lambda env: arg(env) is not None
+    impl = FUNCTIONS[name].impl
+    assert impl is not None  # the registry gives every non-aggregate an implementation
+
+    def run(env: Env) -> Any:
+        return impl(env, *(a(env) for a in args))
+
+    return run
+
+
+def _aggregate(node: Call) -> Fn:
+    members = build(node.args[0])
+    predicate = build(node.predicate) if node.predicate is not None else None
+    name = node.function
+
+    def results(env: Env) -> list[Any]:
+        assert predicate is not None
+        out = []
+        saved = env.bound
+        try:
+            for m in members(env):
+                env.bound = m
+                out.append(predicate(env))
+        finally:
+            env.bound = saved
+        return out
+
+    if name == "count":
+        if predicate is None:
+            return lambda env: len(members(env))
+        return lambda env: sum(1 for r in results(env) if r is True)
+    if name == "any":
+
+        def any_(env: Env) -> Any:
+            rs = results(env)
+            return True if True in rs else (None if None in rs else False)
+
+        return any_
+
+    def all_(env: Env) -> Any:
+        rs = results(env)
+        return False if False in rs else (None if None in rs else True)
+
+    return all_

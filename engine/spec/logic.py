@@ -1,0 +1,283 @@
+"""Pass two of the builder: expressions, derived values, checks, routing, piping; then freeze.
+
+Conditions (`when`) may only look backwards in the questionnaire and never across members:
+that makes relevance a single forward pass at run time. Checks and routing rules run after
+relevance, so they may look at any answer of the record and aggregate over members.
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+from typing import Any
+
+from engine.spec.build import Builder, DraftQuestion, DraftSection, Header
+from engine.spec.diagnostics import Position, SpecPath, did_you_mean
+from engine.spec.expressions import CompiledExpression, Context, Symbol, compile_expression, referenced_names
+from engine.spec.expressions.nodes import VType
+from engine.spec.loader import YMap
+from engine.spec.model import (
+    Check,
+    Derived,
+    Page,
+    Question,
+    Questionnaire,
+    RoutingKind,
+    RoutingReason,
+    RoutingRule,
+    Scope,
+    Section,
+    Severity,
+    Text,
+)
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+SPEC_REASONS = {RoutingReason.LONG_FORM_SAMPLE, RoutingReason.OVERSEAS_MEMBER}
+DEFAULT_KIND = {RoutingReason.LONG_FORM_SAMPLE: RoutingKind.HAND_OVER,
+                RoutingReason.OVERSEAS_MEMBER: RoutingKind.HAND_OVER}
+CHECK_KEYS = ("id", "check", "message", "severity")
+ROUTING_KEYS = ("reason", "kind", "form", "when", "explain")
+DERIVED_KEYS = ("id", "scope", "value", "label")
+
+
+class Logic:
+    def __init__(self, b: Builder) -> None:
+        self.b = b
+        self.diags = b.diags
+        self.derived: list[Derived] = []
+        self.check_ids: dict[str, Position] = {}
+
+    # -- expressions --------------------------------------------------------------------------
+    def expr(self, node: YMap, key: str, path: SpecPath, ctx: Context) -> CompiledExpression | None:
+        text = node.get(key)
+        if text is None:
+            return None
+        if isinstance(text, bool):
+            text = "true" if text else "false"
+        if not isinstance(text, (str, int, float)):
+            self.diags.add("WRONG_KIND", f'"{key}" must be an expression written as text', node.where(key),
+                           (*path, key), 'e.g. when: H5 == "1"')
+            return None
+        base = node.where(key)
+        compiled, problems = compile_expression(str(text), ctx, base)
+        for p in problems:
+            self.diags.add(p.code, p.message, self._at(base, str(text), p.offset), (*path, key), p.fix)
+        return compiled
+
+    def _at(self, base: Position, text: str, offset: int) -> Position:
+        before = text[:offset]
+        lines = before.count("\n")
+        if lines:
+            return Position(base.file, base.line + lines, len(before) - before.rfind("\n"))
+        return Position(base.file, base.line, base.column + offset)
+
+    # -- derived values -----------------------------------------------------------------------
+    def derived_pass(self) -> None:
+        read = self.b.read
+        drafts: dict[str, tuple[YMap, SpecPath, Scope]] = {}
+        for i, node in read.items(self.b.tree, "derived", ()):
+            path: SpecPath = ("derived", i)
+            read.keys(node, DERIVED_KEYS, path, "a derived value")
+            ok = read.require(node, "id", path, "a derived value", "age")
+            ok &= read.require(node, "value", path, "a derived value", "age(D5)")
+            did = read.ident(node, "id", path)
+            scope_name = node.get("scope", "member")
+            if scope_name not in ("member", "household"):
+                self.diags.add("BAD_VALUE", f'scope "{scope_name}" is neither member nor household',
+                               node.where("scope"), (*path, "scope"), "scope: member")
+                ok = False
+            if not ok or did is None or not self.b._claim_id(did, node, path, "derived value"):
+                continue
+            drafts[did] = (node, path, Scope(scope_name))
+        order = self._derived_order(drafts)
+        for did in order:
+            node, path, scope = drafts[did]
+            ctx = Context(scope, self.b.symbols, None, allow_members=False, condition=False)
+            compiled = self.expr(node, "value", path, ctx)
+            refs = compiled.typed.refs if compiled else frozenset()
+            deps = [s.index for r in refs if (s := self.b.symbols.lookup(scope, r)) is not None]
+            index = max(deps) + 0.5 if deps else -0.5
+            vtype = compiled.type if compiled else VType("error")
+            self.b.symbols.add(Symbol(did, vtype, scope, index, is_derived=True))
+            if compiled is not None:
+                label = self.b.read.label(node, "label", path, required=False)
+                self.derived.append(Derived(did, scope, compiled, label, index, node.where("id")))
+
+    def _derived_order(self, drafts: dict[str, tuple[YMap, SpecPath, Scope]]) -> list[str]:
+        deps = {d: {r for r in referenced_names(str(n.get("value", ""))) if r in drafts and r != d}
+                for d, (n, _, _) in drafts.items()}
+        for d, (n, _, _) in drafts.items():
+            if d in referenced_names(str(n.get("value", ""))):
+                deps[d].add(d)
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1 visiting, 2 done
+
+        def visit(d: str, trail: list[str]) -> None:
+            if state.get(d) == 2:
+                return
+            if state.get(d) == 1:
+                cycle = [*trail[trail.index(d):], d]
+                node, path, _ = drafts[d]
+                self.diags.add("DERIVED_CYCLE", f"derived values depend on each other: {' -> '.join(cycle)}",
+                               node.where("value"), (*path, "value"), "break the circle: compute one from answers")
+                return
+            state[d] = 1
+            for dep in sorted(deps[d]):
+                if dep == d:
+                    node, path, _ = drafts[d]
+                    self.diags.add("DERIVED_CYCLE", f'derived value "{d}" is computed from itself',
+                                   node.where("value"), (*path, "value"), "compute it from answers")
+                    continue
+                visit(dep, [*trail, d])
+            state[d] = 2
+            order.append(d)
+
+        for d in drafts:
+            visit(d, [])
+        return order
+
+    # -- checks and texts -----------------------------------------------------------------------
+    def checks(self, node: YMap, path: SpecPath, scope: Scope, owner: str | None) -> tuple[Check, ...]:
+        out = []
+        for i, cnode in self.b.read.items(node, "checks", path):
+            cpath: SpecPath = (*path, "checks", i)
+            self.b.read.keys(cnode, CHECK_KEYS, cpath, "a check")
+            ok = self.b.read.require(cnode, "check", cpath, "a check", "H6 <= 1000")
+            ok &= self.b.read.require(cnode, "message", cpath, "a check", "{zh: ..., en: ...}")
+            cid = self.b.read.ident(cnode, "id", cpath) if "id" in cnode else f"{owner or 'household'}_{i + 1}"
+            severity = cnode.get("severity", "error")
+            if severity not in ("error", "warning"):
+                self.diags.add("BAD_SEVERITY", f'severity "{severity}" is neither error nor warning',
+                               cnode.where("severity"), (*cpath, "severity"), "severity: warning")
+                ok = False
+            if cid is not None and cid in self.check_ids:
+                self.diags.add("DUPLICATE_ID", f'check id "{cid}" is already used (at {self.check_ids[cid]})',
+                               cnode.where("id"), (*cpath, "id"), "give this check another id")
+                ok = False
+            ctx = Context(scope, self.b.symbols, None, allow_members=True)
+            compiled = self.expr(cnode, "check", cpath, ctx)
+            message = self.text(cnode, "message", cpath, scope)
+            if not ok or cid is None or compiled is None or message is None:
+                continue
+            self.check_ids[cid] = cnode.where("id") if "id" in cnode else cnode.pos
+            inputs = tuple(sorted({*compiled.typed.refs, *([owner] if owner else [])}))
+            out.append(Check(cid, compiled, message, Severity(severity), cnode.pos, inputs))
+        return tuple(out)
+
+    def text(self, node: YMap, key: str, path: SpecPath, scope: Scope, required: bool = True) -> Text | None:
+        label = self.b.read.label(node, key, path, required)
+        if label is None:
+            return None
+        names = set(self.b.symbols.names(scope))
+        for lang, value in label.items():
+            for match in PLACEHOLDER.finditer(value):
+                name = match.group(1)
+                if name not in names:
+                    where = node.where(key)
+                    self.diags.add("UNKNOWN_PIPE", f'{{{name}}} in the {lang} text names no question of this '
+                                   "record." + did_you_mean(name, names), where, (*path, key, lang),
+                                   "use a question id of the same record, e.g. {D1}")
+        return label
+
+    # -- freezing -----------------------------------------------------------------------------
+    def sections(self) -> tuple[Section, ...]:
+        out = []
+        for s in self.b.sections:
+            first = s.pages[0].questions[0].index if s.pages and s.pages[0].questions else 0
+            s_when = self.expr(s.node, "when", s.path, Context(s.scope, self.b.symbols, float(first)))
+            s_title = self.text(s.node, "title", s.path, s.scope) if "title" in s.node else s.title
+            pages = []
+            for p in s.pages:
+                p_first = p.questions[0].index if p.questions else first
+                implicit = p.node is s.node
+                p_when = None if implicit else self.expr(p.node, "when", p.path,
+                                                         Context(s.scope, self.b.symbols, float(p_first)))
+                p_title = None if implicit else self.text(p.node, "title", p.path, s.scope, required=False)
+                questions = tuple(self._question(q, s, s_when, p_when) for q in p.questions)
+                pages.append(Page(p.id, p_title, s.id, s.scope, questions, p_when, p.node.pos))
+            out.append(Section(s.id, s_title or MappingProxyType({}), s.scope, tuple(pages), s_when, s.node.pos,
+                               s.member_name))
+        return tuple(out)
+
+    def _question(self, q: DraftQuestion, s: DraftSection, s_when: CompiledExpression | None,
+                  p_when: CompiledExpression | None) -> Question:
+        when = self.expr(q.node, "when", q.path, Context(q.scope, self.b.symbols, float(q.index)))
+        label = self.text(q.node, "label", q.path, q.scope) or MappingProxyType({})
+        hint = self.text(q.node, "hint", q.path, q.scope, required=False)
+        checks = self.checks(q.node, q.path, q.scope, q.id)
+        relevance = tuple(e for e in (s_when, p_when, when) if e is not None)
+        return Question(
+            q.id, q.type, label, q.scope, q.section_id, q.page_id, q.index, q.node.pos, hint, q.optional, when,
+            relevance, q.options, q.unit, q.minimum, q.maximum, q.places, q.max_length, q.level, q.parts,
+            q.min_selected, q.max_selected, checks,
+        )
+
+    def routing(self) -> tuple[RoutingRule, ...]:
+        out = []
+        read = self.b.read
+        seen: set[RoutingReason] = set()
+        for i, node in read.items(self.b.tree, "routing", ()):
+            path: SpecPath = ("routing", i)
+            read.keys(node, ROUTING_KEYS, path, "a routing rule")
+            ok = read.require(node, "reason", path, "a routing rule", "overseas_member")
+            ok &= read.require(node, "when", path, "a routing rule", 'any(members, m.S1 != "1")')
+            reason = self._reason(node, path)
+            kind_name = node.get("kind")
+            kind = DEFAULT_KIND.get(reason) if reason else None
+            if kind_name is not None:
+                if kind_name not in ("hand_over", "notify"):
+                    self.diags.add("BAD_VALUE", f'kind "{kind_name}" is neither hand_over nor notify',
+                                   node.where("kind"), (*path, "kind"), "kind: hand_over")
+                    ok = False
+                else:
+                    kind = RoutingKind(kind_name)
+            form = read.kind(node, "form", str, path, "census2020-long")
+            when = self.expr(node, "when", path, Context(Scope.HOUSEHOLD, self.b.symbols, None, allow_members=True))
+            explain = self.text(node, "explain", path, Scope.HOUSEHOLD)
+            if reason in seen:
+                self.diags.add("DUPLICATE_ID", f'a second rule for reason "{reason.value}"', node.where("reason"),
+                               (*path, "reason"), "combine the conditions with `or` in one rule")
+                ok = False
+            if ok and reason and kind and when is not None and explain is not None:
+                seen.add(reason)
+                out.append(RoutingRule(reason, kind, form, when, explain, node.pos))
+        return tuple(out)
+
+    def _reason(self, node: YMap, path: SpecPath) -> RoutingReason | None:
+        name = node.get("reason")
+        if name is None:
+            return None
+        allowed = [r.value for r in SPEC_REASONS]
+        try:
+            reason = RoutingReason(name)
+        except ValueError:
+            reason = None
+        if reason not in SPEC_REASONS:
+            extra = " (the engine raises it by itself)" if reason is not None else ""
+            self.diags.add("UNKNOWN_REASON", f'"{name}" is not a reason a spec can route on{extra}.'
+                           + did_you_mean(str(name), allowed), node.where("reason"), (*path, "reason"),
+                           f"reasons: {', '.join(sorted(allowed))}")
+            return None
+        return reason
+
+
+def build_questionnaire(b: Builder, header: Header | None, source: str) -> Questionnaire | None:
+    """Run pass two and, when nothing is wrong, freeze the model."""
+    logic = Logic(b)
+    logic.derived_pass()
+    sections = logic.sections()
+    checks = logic.checks(b.tree, (), Scope.HOUSEHOLD, None)
+    routing = logic.routing()
+    if b.diags or header is None:
+        return None
+    questions: dict[str, Question] = {}
+    for section in sections:
+        for page in section.pages:
+            for q in page.questions:
+                questions[q.id] = q
+    extends: Any = b.tree.get("extends")
+    return Questionnaire(
+        header.id, header.version, header.title, header.languages, header.reference_time, header.window,
+        sections, MappingProxyType(dict(b.option_lists)), tuple(logic.derived), checks, routing, source,
+        extends if isinstance(extends, str) else None, MappingProxyType(questions),
+    )

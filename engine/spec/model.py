@@ -1,0 +1,208 @@
+"""The compiled questionnaire: frozen, typed, built once per spec version and shared by all.
+
+Nothing here validates: the compiler proved the spec valid before building these, and the
+runtime trusts them. Mappings are exposed as `MappingProxyType` and sequences as tuples so
+that no request can change the model another request is using.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from engine.spec.diagnostics import Position
+
+if TYPE_CHECKING:
+    from engine.spec.expressions import CompiledExpression
+
+Text = Mapping[str, str]  # language code -> text, one entry per declared language
+
+
+class Scope(enum.Enum):
+    HOUSEHOLD = "household"
+    MEMBER = "member"
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class RoutingKind(enum.Enum):
+    HAND_OVER = "hand_over"  # in-person enumeration; self-response ends
+    NOTIFY = "notify"  # enumerator's queue; self-response stays open
+
+
+class RoutingReason(enum.Enum):
+    """Why a household needs an enumerator. Spec rules may use the first two; the engine
+    raises the others from operational facts (the clock, the household, the office)."""
+
+    LONG_FORM_SAMPLE = "long_form_sample"
+    OVERSEAS_MEMBER = "overseas_member"
+    NON_RESPONSE = "non_response"
+    HELP_REQUESTED = "help_requested"
+    SUSPECTED_DUPLICATE = "suspected_duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    code: str
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class OptionList:
+    name: str
+    options: tuple[Option, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(o.code for o in self.options)
+
+    def label_of(self, code: str) -> Text | None:
+        for option in self.options:
+            if option.code == code:
+                return option.label
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A constraint: `expression` must hold; an error blocks, a warning must be confirmed."""
+
+    id: str
+    expression: CompiledExpression
+    message: Text
+    severity: Severity
+    position: Position
+    # Questions whose answers the confirmation of a warning is bound to (its inputs).
+    inputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CountPart:
+    name: str
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    type: str
+    label: Text
+    scope: Scope
+    section_id: str
+    page_id: str
+    index: int  # order in the whole questionnaire; references must point backwards
+    position: Position
+    hint: Text | None = None
+    optional: bool = False
+    when: CompiledExpression | None = None
+    # The conjunction of the section's, the page's and the question's own `when`.
+    relevance: tuple[CompiledExpression, ...] = ()
+    options: OptionList | None = None
+    unit: Text | None = None
+    minimum: float | int | str | None = None  # str for year-month and date bounds
+    maximum: float | int | str | None = None
+    places: int | None = None
+    max_length: int | None = None
+    level: str | None = None  # place codes: county (6), township (9) or village (12)
+    parts: tuple[CountPart, ...] = ()
+    min_selected: int | None = None
+    max_selected: int | None = None
+    checks: tuple[Check, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    id: str
+    title: Text | None
+    section_id: str
+    scope: Scope
+    questions: tuple[Question, ...]
+    when: CompiledExpression | None
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    title: Text
+    scope: Scope
+    pages: tuple[Page, ...]
+    when: CompiledExpression | None
+    position: Position
+    member_name: str | None = None  # the question whose answer names a member (piping)
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    id: str
+    scope: Scope
+    expression: CompiledExpression
+    label: Text | None
+    index: float  # after the last question it depends on
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRule:
+    reason: RoutingReason
+    kind: RoutingKind
+    form: str | None
+    when: CompiledExpression
+    explanation: Text
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class SelfResponseWindow:
+    opens: datetime
+    closes: datetime
+
+    def is_open(self, at: datetime) -> bool:
+        return self.opens <= at <= self.closes
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    id: str
+    version: str
+    title: Text
+    languages: tuple[str, ...]
+    reference_time: datetime
+    window: SelfResponseWindow | None
+    sections: tuple[Section, ...]
+    option_lists: Mapping[str, OptionList]
+    derived: tuple[Derived, ...]
+    checks: tuple[Check, ...]  # household-level checks, may look across members
+    routing: tuple[RoutingRule, ...]
+    source: str
+    extends: str | None = None
+    # Indexes built by the compiler once, for the runtime's lookups.
+    questions: Mapping[str, Question] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def household_sections(self) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if s.scope is Scope.HOUSEHOLD)
+
+    @property
+    def member_sections(self) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if s.scope is Scope.MEMBER)
+
+    def questions_in(self, scope: Scope) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions.values() if q.scope is scope)
+
+    def derived_in(self, scope: Scope) -> tuple[Derived, ...]:
+        return tuple(d for d in self.derived if d.scope is scope)
+
+    @property
+    def member_name_question(self) -> str | None:
+        for section in self.member_sections:
+            if section.member_name:
+                return section.member_name
+        return None

@@ -1,0 +1,104 @@
+"""Designer commands: check, compile, docs, spec-schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine.spec.compiler import check_file, spec_files
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("check", help="check specs; print every mistake as file:line:column: CODE message")
+    p.add_argument("paths", nargs="*", type=Path, default=[Path("forms")], help="spec files or folders (forms/)")
+    p.set_defaults(run=run_check)
+
+    p = sub.add_parser("compile", help="print the JSON Schema (Draft 2020-12) of a spec's household document")
+    p.add_argument("spec", type=Path)
+    p.add_argument("-o", "--output", type=Path)
+    p.set_defaults(run=run_compile)
+
+    p = sub.add_parser("docs", help="write a codebook (Markdown, or HTML when -o ends in .html)")
+    p.add_argument("spec", type=Path)
+    p.add_argument("-o", "--output", type=Path)
+    p.add_argument("--format", choices=("markdown", "html"))
+    p.set_defaults(run=run_docs)
+
+    p = sub.add_parser("spec-schema", help="print the JSON Schema of the questionnaire language (for editors)")
+    p.add_argument("-o", "--output", type=Path)
+    p.set_defaults(run=run_spec_schema)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    files = spec_files(args.paths)
+    missing = [p for p in args.paths if not p.exists()]
+    for p in missing:
+        print(f"{p}:1:1: FILE_NOT_FOUND no such file or folder", file=sys.stderr)
+    if not files and not missing:
+        print(f"no .yaml files under {' '.join(map(str, args.paths))}", file=sys.stderr)
+        return 1
+    failed = bool(missing)
+    for path in files:
+        result = check_file(path)
+        if result.diagnostics:
+            failed = True
+            for d in result.diagnostics:
+                print(d.render())
+        elif result.is_library:
+            print(f"ok  {path}: option library")
+        elif result.questionnaire is not None:
+            q = result.questionnaire
+            members = len(q.questions_in(q.member_sections[0].scope)) if q.member_sections else 0
+            print(f"ok  {path}: {q.id} {q.version}, {len(q.sections)} sections, "
+                  f"{sum(len(s.pages) for s in q.sections)} pages, {len(q.questions)} questions "
+                  f"({members} per member), {len(q.routing)} routing rules")
+    return 1 if failed else 0
+
+
+def _compiled(path: Path) -> object | None:
+    result = check_file(path)
+    for d in result.diagnostics:
+        print(d.render(), file=sys.stderr)
+    if result.questionnaire is None and not result.diagnostics:
+        print(f"{path}:1:1: BAD_VALUE an option library is not a questionnaire", file=sys.stderr)
+    return result.questionnaire
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+
+
+def run_compile(args: argparse.Namespace) -> int:
+    from engine.spec.jsonschema_emit import to_json_schema
+    from engine.spec.model import Questionnaire
+
+    q = _compiled(args.spec)
+    if not isinstance(q, Questionnaire):
+        return 1
+    _write(json.dumps(to_json_schema(q), ensure_ascii=False, indent=2) + "\n", args.output)
+    return 0
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    from engine.spec.codebook import codebook_html, codebook_markdown
+    from engine.spec.model import Questionnaire
+
+    q = _compiled(args.spec)
+    if not isinstance(q, Questionnaire):
+        return 1
+    fmt = args.format or ("html" if args.output and args.output.suffix in (".html", ".htm") else "markdown")
+    _write(codebook_html(q) if fmt == "html" else codebook_markdown(q), args.output)
+    return 0
+
+
+def run_spec_schema(args: argparse.Namespace) -> int:
+    from engine.spec.spec_schema import language_schema
+
+    _write(json.dumps(language_schema(), ensure_ascii=False, indent=2) + "\n", args.output)
+    return 0
