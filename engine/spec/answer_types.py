@@ -100,6 +100,8 @@ def _parse_decimal(raw: Any, q: Question) -> float | int:
             number = Decimal(str(raw))
         except InvalidOperation as exc:
             raise InputProblem("not_a_number") from exc
+        if not number.is_finite():  # NaN and Infinity arrive from other clients' JSON
+            raise InputProblem("not_a_number")
         places = q.places if q.places is not None else 2
         if -number.as_tuple().exponent > places:  # type: ignore[operator]  # finite numbers: int exponent
             raise InputProblem("too_many_places", places=places, example=f"{1:.{places}f}")

@@ -13,9 +13,12 @@ from pathlib import Path
 from engine.spec.build import Builder
 from engine.spec.compose import compose
 from engine.spec.diagnostics import Diagnostic, Diagnostics, Position, SpecError
-from engine.spec.loader import YMap
+from engine.spec.loader import YList, YMap
 from engine.spec.logic import build_questionnaire
 from engine.spec.model import Questionnaire
+
+
+LIBRARY_LANGUAGES = ("zh", "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +64,12 @@ def check_file(path: Path) -> CheckResult:
 
 
 def _check_library(path: Path, tree: YMap, diags: Diagnostics) -> CheckResult:
-    builder = Builder(YMap(tree.pos), diags)
-    builder.tree = tree
+    stub = YMap(tree.pos)
+    stub["languages"] = YList(tree.pos)
+    stub["languages"].extend(LIBRARY_LANGUAGES)  # a library serves specs in the census's languages
+    stub["option_lists"] = tree["option_lists"]
+    stub.val_pos["option_lists"] = tree.where("option_lists")
+    builder = Builder(stub, diags)
     builder.option_lists_pass()
     return CheckResult(path, None, tuple(diags), is_library=True)
 

@@ -1,0 +1,175 @@
+"""The response document and its roster: a plain JSON-able dict, changed only by pure functions.
+
+    {"format": 1, "questionnaire": "census2020-short", "version": "2020.1",
+     "household": {"H1": "1", ...},
+     "members": [{"id": "m1", "D1": "张三", ...}, ...],
+     "next_member": 2, "confirmations": {...}, "declaration": null}
+
+Every function returns a new document and leaves its input untouched (records that did not
+change are shared), so a change is applied whole or not at all. Member ids are stable and
+never reused, so answers, confirmations and history keep pointing at the same person. The
+draft keeps answers of questions that are no longer asked; only the submitted document drops
+them (see `submission`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.answers.problems import InputProblem
+from engine.runtime.errors import RosterError
+from engine.spec.answer_types import ANSWER_TYPES
+from engine.spec.model import Questionnaire, Scope
+
+FORMAT = 1
+HOUSEHOLD = "household"  # the record id of the household's own answers
+MAX_MEMBERS = 2000  # above any real collective household entered online; bounds the work per request
+MAX_TEXT = 10_000  # characters in any one raw input before it is even parsed
+MEMBER_ID = re.compile(r"^m[0-9]{1,6}$")
+TOP_KEYS = frozenset({"format", "questionnaire", "version", "household", "members", "next_member",
+                      "confirmations", "declaration"})
+
+Document = dict[str, Any]
+
+
+def new_document(q: Questionnaire) -> Document:
+    return {"format": FORMAT, "questionnaire": q.id, "version": q.version, "household": {}, "members": [],
+            "next_member": 1, "confirmations": {}, "declaration": None}
+
+
+def members(doc: Document) -> list[dict[str, Any]]:
+    return doc["members"]  # type: ignore[no-any-return]  # a checked document
+
+
+def member_ids(doc: Document) -> list[str]:
+    return [m["id"] for m in doc["members"]]
+
+
+def record(doc: Document, record_id: str) -> dict[str, Any]:
+    if record_id == HOUSEHOLD:
+        return doc["household"]  # type: ignore[no-any-return]
+    for m in doc["members"]:
+        if m["id"] == record_id:
+            return m  # type: ignore[no-any-return]
+    raise RosterError("unknown_member", "找不到这位成员，可能已被删除", "This person is not in the household list "
+                      "(they may have been removed)", member=record_id)
+
+
+def add_member(doc: Document) -> tuple[Document, str]:
+    if len(doc["members"]) >= MAX_MEMBERS:
+        raise RosterError("too_many_members", f"一户最多登记 {MAX_MEMBERS} 人，请联系普查员",
+                          f"At most {MAX_MEMBERS} people can be entered online; please contact your enumerator")
+    number = int(doc.get("next_member", 1))
+    existing = set(member_ids(doc))
+    while f"m{number}" in existing:  # tolerate documents written by other clients
+        number += 1
+    member_id = f"m{number}"
+    new = dict(doc)
+    new["members"] = [*doc["members"], {"id": member_id}]
+    new["next_member"] = number + 1
+    return new, member_id
+
+
+def remove_member(doc: Document, member_id: str) -> Document:
+    record(doc, member_id)  # raises for an unknown member
+    new = dict(doc)
+    new["members"] = [m for m in doc["members"] if m["id"] != member_id]
+    prefix = f"{member_id}/"
+    new["confirmations"] = {k: v for k, v in doc.get("confirmations", {}).items() if not k.startswith(prefix)}
+    new["declaration"] = None  # the household changed: the declaration no longer covers it
+    return new
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The outcome of a page of answers: the new document, or the problems and nothing changed."""
+
+    document: Document
+    problems: Mapping[str, InputProblem] = field(default_factory=dict)
+    changed: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def apply_answers(q: Questionnaire, doc: Document, record_id: str, raw: Mapping[str, Any]) -> Applied:
+    """Parse raw answers (as typed in a form, or JSON values) into one record, all or nothing.
+
+    An empty value clears the answer. Unknown question ids and questions of another record
+    are problems like any other: nothing is applied unless every answer is acceptable.
+    """
+    scope = Scope.HOUSEHOLD if record_id == HOUSEHOLD else Scope.MEMBER
+    current = record(doc, record_id)
+    problems: dict[str, InputProblem] = {}
+    updates: dict[str, Any] = {}
+    for qid, value in raw.items():
+        question = q.questions.get(qid)
+        if question is None or question.scope is not scope:
+            problems[qid] = InputProblem("wrong_kind")
+            continue
+        if _is_empty(value):
+            updates[qid] = None
+            continue
+        if _too_big(value):
+            problems[qid] = InputProblem("too_long", limit=question.max_length or MAX_TEXT)
+            continue
+        try:
+            updates[qid] = ANSWER_TYPES[question.type].parse(value, question)
+        except InputProblem as exc:
+            problems[qid] = exc
+    if problems:
+        return Applied(doc, problems)
+    changed = tuple(k for k, v in updates.items() if current.get(k) != v)
+    if not changed:
+        return Applied(doc)
+    new_record = {k: v for k, v in current.items() if not (k in updates and updates[k] is None)}
+    new_record.update({k: v for k, v in updates.items() if v is not None})
+    return Applied(_replace(doc, record_id, new_record), changed=changed)
+
+
+def _replace(doc: Document, record_id: str, new_record: dict[str, Any]) -> Document:
+    new = dict(doc)
+    if record_id == HOUSEHOLD:
+        new["household"] = new_record
+    else:
+        new["members"] = [new_record if m["id"] == record_id else m for m in doc["members"]]
+    new["declaration"] = None  # any change after signing needs a new declaration
+    return new
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple)):
+        return len(value) == 0
+    if isinstance(value, Mapping):
+        return all(_is_empty(v) for v in value.values())
+    return False
+
+
+def _too_big(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value) > MAX_TEXT
+    if isinstance(value, (list, tuple)):
+        return len(value) > 1000 or any(_too_big(v) for v in value[:1000])
+    if isinstance(value, Mapping):
+        return len(value) > 100 or any(_too_big(v) for v in value.values())
+    return False
+
+
+def confirmation_key(record_id: str, check_id: str) -> str:
+    return f"{record_id}/{check_id}"
+
+
+def confirm(doc: Document, record_id: str, check_id: str, fingerprint: str, at: str) -> Document:
+    """Record that the respondent confirmed a warning for the answers it read (`fingerprint`)."""
+    new = dict(doc)
+    new["confirmations"] = {**doc.get("confirmations", {}),
+                            confirmation_key(record_id, check_id): {"fingerprint": fingerprint, "at": at}}
+    return new

@@ -1,0 +1,52 @@
+"""The runtime's exceptions. Root: `EngineError`.
+
+    EngineError
+    ├── DocumentError      a response document that is not well formed (structured problems)
+    ├── RosterError        an impossible roster change (unknown member, removing the last one...)
+    ├── LifecycleError     an illegal state transition
+    ├── PermissionDenied   an actor may not do this now (wrong role, area, or the window is closed)
+    └── NotSubmittable     submission refused: errors, unconfirmed warnings or no declaration
+
+Every message is bilingual (`message["zh"]`, `message["en"]`) because the web layer shows it
+to households and enumerators as is; `code` is stable for clients and tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class EngineError(Exception):
+    code = "engine_error"
+
+    def __init__(self, code: str, zh: str, en: str, **details: Any) -> None:
+        super().__init__(en)
+        self.code = code
+        self.message = {"zh": zh, "en": en}
+        self.details = details
+
+
+class DocumentError(EngineError):
+    def __init__(self, problems: Sequence[dict[str, Any]]) -> None:
+        first = problems[0]["message"]["en"] if problems else "malformed document"
+        super().__init__("malformed_document", "答卷数据格式不正确", f"malformed document: {first}")
+        self.problems = list(problems)
+
+
+class RosterError(EngineError):
+    pass
+
+
+class LifecycleError(EngineError):
+    pass
+
+
+class PermissionDenied(EngineError):
+    pass
+
+
+class NotSubmittable(EngineError):
+    def __init__(self, code: str, zh: str, en: str, issues: Sequence[Any] = ()) -> None:
+        super().__init__(code, zh, en)
+        self.issues = list(issues)

@@ -1,0 +1,126 @@
+"""Relevance (skip logic): which questions and pages are asked of a record, and the effective
+answers that later conditions, checks and routing see.
+
+One forward pass per record in questionnaire order. The compiler guarantees that a `when`
+only reads what comes before it, so each condition sees the final state of its inputs:
+an answer to a question that is not asked (or whose value is not acceptable) is treated as
+unanswered by everything after it, exactly as if the household had never typed it.
+Derived values are computed as soon as their inputs have been passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from engine.answers.problems import InputProblem
+from engine.spec.answer_types import ANSWER_TYPES
+from engine.spec.expressions import Env
+from engine.spec.model import Page, Question, Questionnaire, Scope
+
+PERSON_NUMBER = "person_number"
+
+
+@dataclass(slots=True)
+class RecordState:
+    record_id: str
+    scope: Scope
+    answers: Mapping[str, Any]  # as stored in the draft, relevant or not
+    values: dict[str, Any]  # effective: acceptable answers of asked questions, derived values
+    relevant: dict[str, Question] = field(default_factory=dict)  # asked, in order
+    pages: list[Page] = field(default_factory=list)  # asked, in order
+    invalid: dict[str, InputProblem] = field(default_factory=dict)  # asked, answer not acceptable
+    number: int | None = None  # a member's place in the roster (1 = first)
+
+    def answered(self, qid: str) -> bool:
+        return qid in self.values
+
+
+_CACHE: dict[tuple[int, Any], tuple[Question, InputProblem | None]] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _key(value: Any) -> Any:
+    """A hashable key that tells True from 1 (they are equal in Python, not in a document)."""
+    if isinstance(value, list):
+        return ("list", tuple(_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((str(k), _key(v)) for k, v in value.items())))
+    return (type(value).__name__, value)
+
+
+def value_problem(question: Question, value: Any) -> InputProblem | None:
+    """Why a stored value is not acceptable for `question`.
+
+    Cached, because drafts repeat the same codes and numbers across members and saves; the
+    entry holds the question itself so that an id reused after garbage collection cannot match.
+    """
+    try:
+        key = (id(question), _key(value))
+        hit = _CACHE.get(key)
+    except TypeError:  # unhashable junk inside a value
+        return ANSWER_TYPES[question.type].problem(value, question)
+    if hit is not None and hit[0] is question:
+        return hit[1]
+    result = ANSWER_TYPES[question.type].problem(value, question)
+    if len(_CACHE) >= _CACHE_LIMIT:
+        _CACHE.clear()
+    _CACHE[key] = (question, result)
+    return result
+
+
+def resolve_record(
+    q: Questionnaire,
+    scope: Scope,
+    record_id: str,
+    answers: Mapping[str, Any],
+    *,
+    household: Mapping[str, Any],
+    reference: date,
+    case: Mapping[str, Any],
+    number: int | None = None,
+) -> RecordState:
+    values: dict[str, Any] = {}
+    if number is not None:
+        values[PERSON_NUMBER] = number
+    state = RecordState(record_id, scope, answers, values, number=number)
+    env = Env(values, household if scope is Scope.MEMBER else values, (), reference, case)
+    pending = list(q.derived_in(scope))  # ordered by the compiler after their inputs
+    pending.sort(key=lambda d: d.index)
+    for section in q.sections:
+        if section.scope is not scope:
+            continue
+        for page in section.pages:
+            first = page.questions[0].index if page.questions else 0
+            _derive_until(pending, first, env, values)
+            page_asked = all(e.holds(env) for e in (section.when, page.when) if e is not None)
+            if not page_asked:
+                continue
+            asked_any = False
+            for question in page.questions:
+                _derive_until(pending, question.index, env, values)
+                if question.when is not None and not question.when.holds(env):
+                    continue
+                asked_any = True
+                state.relevant[question.id] = question
+                if question.id in answers:
+                    value = answers[question.id]
+                    problem = value_problem(question, value)
+                    if problem is None:
+                        values[question.id] = value
+                    else:
+                        state.invalid[question.id] = problem
+            if asked_any:
+                state.pages.append(page)
+    _derive_until(pending, float("inf"), env, values)
+    return state
+
+
+def _derive_until(pending: list[Any], index: float, env: Env, values: dict[str, Any]) -> None:
+    while pending and pending[0].index < index:
+        derived = pending.pop(0)
+        value = derived.expression(env)
+        if value is not None:
+            values[derived.id] = value

@@ -1,0 +1,88 @@
+"""Routing to enumerators: which reasons apply to a household now, and what they mean.
+
+Spec rules (long-form sample, overseas member) are evaluated over the effective answers, so
+an overseas member is detected the moment their status is answered, mid-flow. Operational
+reasons come from facts outside the answers: the clock (non-response after the window),
+the household (help asked) and the office (suspected duplicate person). What the household
+then sees is the web layer's decision; the lifecycle decides what may still happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+
+from engine.runtime.case import Case
+from engine.runtime.relevance import RecordState
+from engine.spec.expressions import Env
+from engine.spec.expressions.nodes import Call
+from engine.spec.model import Questionnaire, RoutingKind, RoutingReason, RoutingRule, Text
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    reason: RoutingReason
+    kind: RoutingKind
+    form: str | None  # the questionnaire the enumerator uses; None: the household's own
+    explanation: Text
+    members: tuple[str, ...] = ()  # the members who caused it, where a rule is about members
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason.value, "kind": self.kind.value, "form": self.form,
+                "explanation": dict(self.explanation), "members": list(self.members)}
+
+
+OPERATIONAL: Mapping[RoutingReason, tuple[RoutingKind, Text]] = MappingProxyType({
+    RoutingReason.NON_RESPONSE: (RoutingKind.HAND_OVER, MappingProxyType({
+        "zh": "自主填报已截止，本户尚未提交，普查员将上门登记。已填写的内容都会保留。",
+        "en": "Self-response has closed and this household had not submitted. Your enumerator will visit; "
+              "everything you typed is kept.",
+    })),
+    RoutingReason.HELP_REQUESTED: (RoutingKind.NOTIFY, MappingProxyType({
+        "zh": "本户请求普查员协助，普查员已收到通知。您可以继续填报。",
+        "en": "This household asked for help and its enumerator has been notified. You may carry on.",
+    })),
+    RoutingReason.SUSPECTED_DUPLICATE: (RoutingKind.NOTIFY, MappingProxyType({
+        "zh": "本户有成员可能在其他住户重复登记，普查员将核实。",
+        "en": "A member may also be registered in another household; the enumerator will check.",
+    })),
+})
+
+
+def routes(q: Questionnaire, household: RecordState, members: Sequence[RecordState], *, case: Case,
+           at: datetime, reference: date) -> list[Route]:
+    member_values = [m.values for m in members]
+    facts = case.facts()
+    env = Env(household.values, household.values, member_values, reference, facts)
+    out: list[Route] = []
+    for rule in q.routing:
+        if rule.when.holds(env):
+            out.append(Route(rule.reason, rule.kind, rule.form, rule.explanation,
+                             _members_behind(rule, household.values, members, reference, facts)))
+    if q.window is not None and at > q.window.closes and not case.submitted:
+        out.append(_operational(RoutingReason.NON_RESPONSE, q.id))
+    if case.help_requested:
+        out.append(_operational(RoutingReason.HELP_REQUESTED, None))
+    if case.suspected_duplicate:
+        out.append(_operational(RoutingReason.SUSPECTED_DUPLICATE, None))
+    return out
+
+
+def _operational(reason: RoutingReason, form: str | None) -> Route:
+    kind, text = OPERATIONAL[reason]
+    return Route(reason, kind, form, text)
+
+
+def _members_behind(rule: RoutingRule, household: Mapping[str, Any], members: Sequence[RecordState],
+                    reference: date, facts: Mapping[str, Any]) -> tuple[str, ...]:
+    """For `any(members, ...)` rules: the members for whom the condition holds."""
+    node = rule.when.typed.node
+    if not (isinstance(node, Call) and node.function == "any" and node.predicate is not None):
+        return ()
+    return tuple(
+        m.record_id for m in members
+        if rule.when.holds(Env(household, household, [m.values], reference, facts))
+    )

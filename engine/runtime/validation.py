@@ -1,0 +1,135 @@
+"""Validation: what is wrong with the answers that are asked, as issues people can act on.
+
+Three sources, one `Issue` type: an answer that is not acceptable for its question; a
+required question not answered; a spec check that does not hold (on a question, or across
+the household). Errors block submission. Warnings block it until confirmed for the very
+answers they read: the confirmation stores a fingerprint of those answers, so changing one of
+them asks again. Every message names the member it is about, in the respondent's language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from engine.runtime.document import HOUSEHOLD, confirmation_key
+from engine.runtime.relevance import RecordState
+from engine.runtime.texts import person_fallback, pick, render
+from engine.spec.expressions import Env
+from engine.spec.model import Check, Question, Questionnaire, Severity, Text
+
+REQUIRED = {"zh": "请回答：{label}", "en": "Answer this question: {label}"}
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    record_id: str  # "household" or a member id
+    question_id: str | None
+    check_id: str | None
+    severity: Severity
+    code: str  # "required", "check", or an input problem code such as "bad_check_character"
+    message: Mapping[str, str]  # per language, with answers piped in
+    member_name: Mapping[str, str] | None = None  # per language; None for the household
+    fingerprint: str | None = None  # warnings: the answers the confirmation is bound to
+    confirmed: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.ERROR or not self.confirmed
+
+    def text(self, lang: str) -> str:
+        """The message, naming the member: `张三：…` / `张三: …`."""
+        body = pick(self.message, lang)
+        if self.member_name is None:
+            return body
+        name = pick(self.member_name, lang)
+        return f"{name}：{body}" if lang == "zh" else f"{name}: {body}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "record": self.record_id, "question": self.question_id, "check": self.check_id,
+            "severity": self.severity.value, "code": self.code, "message": dict(self.message),
+            "member": dict(self.member_name) if self.member_name else None,
+            "fingerprint": self.fingerprint, "confirmed": self.confirmed,
+        }
+
+
+def member_name(q: Questionnaire, state: RecordState) -> dict[str, str] | None:
+    if state.record_id == HOUSEHOLD:
+        return None
+    name_qid = q.member_name_question
+    name = state.values.get(name_qid) if name_qid else None
+    if name:
+        return {lang: str(name) for lang in q.languages}
+    return {lang: person_fallback(state.number, lang) for lang in q.languages}
+
+
+def fingerprint(check: Check, state: RecordState, member_ids: Sequence[str]) -> str:
+    inputs = {name: state.values.get(name) for name in check.inputs}
+    if check.expression.typed.uses_members:
+        inputs["__members__"] = list(member_ids)
+    raw = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+class Validator:
+    def __init__(self, q: Questionnaire, reference: date, case: Mapping[str, Any],
+                 confirmations: Mapping[str, Any]) -> None:
+        self.q = q
+        self.reference = reference
+        self.case = case
+        self.confirmations = confirmations
+
+    def record(self, state: RecordState, household: Mapping[str, Any], members: Sequence[Mapping[str, Any]],
+               member_ids: Sequence[str]) -> list[Issue]:
+        issues: list[Issue] = []
+        who = member_name(self.q, state)
+        env = Env(state.values, household, members, self.reference, self.case)
+        for qid, question in state.relevant.items():
+            problem = state.invalid.get(qid)
+            if problem is not None:
+                issues.append(Issue(state.record_id, qid, None, Severity.ERROR, problem.code, problem.message, who))
+            elif qid not in state.values:
+                if not question.optional:
+                    issues.append(self._required(state, question, who))
+            else:
+                for check in question.checks:
+                    issue = self._check(check, state, env, who, member_ids, qid)
+                    if issue is not None:
+                        issues.append(issue)
+        return issues
+
+    def household_checks(self, state: RecordState, members: Sequence[Mapping[str, Any]],
+                         member_ids: Sequence[str]) -> list[Issue]:
+        env = Env(state.values, state.values, members, self.reference, self.case)
+        out = []
+        for check in self.q.checks:
+            issue = self._check(check, state, env, None, member_ids, None)
+            if issue is not None:
+                out.append(issue)
+        return out
+
+    def _required(self, state: RecordState, question: Question, who: Mapping[str, str] | None) -> Issue:
+        message = {lang: REQUIRED[lang if lang in REQUIRED else "en"].format(
+            label=render(question.label, state.values, lang, state.number)) for lang in self.q.languages}
+        return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who)
+
+    def _check(self, check: Check, state: RecordState, env: Env, who: Mapping[str, str] | None,
+               member_ids: Sequence[str], qid: str | None) -> Issue | None:
+        if check.expression(env) is not False:  # holds, or waits for answers (unknown)
+            return None
+        message = _render(check.message, state, self.q.languages)
+        if check.severity is Severity.ERROR:
+            return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who)
+        fp = fingerprint(check, state, member_ids)
+        confirmed = self.confirmations.get(confirmation_key(state.record_id, check.id), {})
+        ok = isinstance(confirmed, Mapping) and confirmed.get("fingerprint") == fp
+        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok)
+
+
+def _render(text: Text, state: RecordState, languages: Sequence[str]) -> dict[str, str]:
+    return {lang: render(text, state.values, lang, state.number) for lang in languages}
