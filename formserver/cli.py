@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from formserver import spec_commands
+from formserver import evaluate_command, spec_commands
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]  # argparse's private type
-REGISTRARS: list[Register] = [spec_commands.register]
+REGISTRARS: list[Register] = [spec_commands.register, evaluate_command.register]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,83 @@
+"""Submission: the declaration, and the immutable submitted document with its reference number.
+
+A household submits once everything asked is answered, nothing blocks, and the declarant has
+typed their name and made the solemn promise (本人郑重承诺). The submitted document holds only
+what was asked (irrelevant answers stay in the draft history, not here), with derived values
+materialised, and is checked against the questionnaire's JSON Schema as well. The reference
+number is derived from the household and the content, so a retried or double-clicked
+submission of the same answers gets the same number and changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.answers.normalize import normalize_name
+from engine.runtime.document import Document
+from engine.runtime.errors import NotSubmittable
+from engine.runtime.evaluate import Evaluation
+from engine.runtime.schema_check import schema_errors
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    document: dict[str, Any]  # the submitted document (schema-valid)
+    content_hash: str  # of the answers alone: equal hashes mean the same submission
+    reference: str  # human-readable, e.g. "R4K7-2M9Q-XD3F"
+
+
+def declare(doc: Document, name: str, promise: bool, at: datetime) -> Document:
+    """Sign the household's answers: the declarant's typed name and the solemn promise."""
+    typed = normalize_name(name or "")
+    if not typed:
+        raise NotSubmittable("no_declarant", "请填写申报人姓名作为签名", "Type your name as your signature")
+    if len(typed) > 50:
+        raise NotSubmittable("declarant_too_long", "姓名最多 50 个字", "Use at most 50 characters for your name")
+    if promise is not True:
+        raise NotSubmittable("no_promise", "请勾选“本人郑重承诺”", "Tick the solemn promise to continue")
+    new = dict(doc)
+    new["declaration"] = {"name": typed, "promise": True, "at": at.isoformat()}
+    return new
+
+
+def content_hash(document: dict[str, Any]) -> str:
+    answers = {"household": document["household"], "members": document["members"]}
+    raw = json.dumps(answers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def reference_number(household_id: str, digest: str) -> str:
+    # Crockford-style base32 without 0/1/I/O look-alikes is read aloud over the phone reliably.
+    raw = hashlib.sha256(f"{household_id}:{digest}".encode()).digest()
+    text = base64.b32encode(raw).decode().translate(str.maketrans("01IO", "ABCD"))[:12]
+    return "-".join(text[i:i + 4] for i in range(0, 12, 4))
+
+
+def prepare(evaluation: Evaluation, doc: Document, household_id: str, at: datetime) -> Submission:
+    """The submission for this evaluation of `doc`, or `NotSubmittable` saying what stops it."""
+    if evaluation.hand_over:
+        raise NotSubmittable("handed_over", "本户需由普查员入户登记，不能自主提交",
+                             "This household is to be enumerated in person and cannot submit online")
+    if not evaluation.members:
+        raise NotSubmittable("no_members", "请至少添加一位住户成员", "Add at least one person who lives here")
+    blocking = evaluation.blocking
+    if blocking:
+        raise NotSubmittable("has_issues", f"还有 {len(blocking)} 处需要修改或确认",
+                             f"{len(blocking)} answers still need changing or confirming", blocking)
+    declaration = doc.get("declaration")
+    if not (isinstance(declaration, dict) and declaration.get("promise") is True and declaration.get("name")):
+        raise NotSubmittable("no_declaration", "请先填写申报人姓名并勾选承诺", "Sign the declaration first")
+    submitted = evaluation.effective_document()
+    problems = schema_errors(evaluation.questionnaire, submitted)
+    if problems:  # the engine and the schema disagree: a bug, never the household's fault
+        raise NotSubmittable("schema_mismatch", "系统校验未通过，请联系普查员", "The answers could not be checked; "
+                             "please contact your enumerator", problems)
+    digest = content_hash(submitted)
+    submitted["declaration"] = dict(declaration)
+    submitted["submitted_at"] = at.isoformat()
+    return Submission(submitted, digest, reference_number(household_id, digest))
