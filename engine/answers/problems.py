@@ -82,12 +82,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Choose at most {high}",
     ),
     "too_small": (
-        "不能小于 {low}{zh_unit}，请核对后重新输入",
-        "Enter {low}{en_unit} or more",
+        "不能小于 {low}，请核对后重新输入",
+        "Enter {low} or more",
     ),
     "too_large": (
-        "不能大于 {high}{zh_unit}，请核对后重新输入",
-        "Enter {high}{en_unit} or less",
+        "不能大于 {high}，请核对后重新输入",
+        "Enter {high} or less",
     ),
     "negative_count": (
         "人数不能是负数；没有请填 0",

@@ -52,7 +52,8 @@ class Evaluation:
 
     @property
     def submittable(self) -> bool:
-        return bool(self.members) and not self.blocking
+        # Whether a household may have no members (all died in the period) is the spec's rule.
+        return not self.blocking
 
     def state(self, record_id: str) -> RecordState:
         if record_id == HOUSEHOLD:
@@ -99,13 +100,7 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     for m in members:
         issues.extend(validator.record(m, household.values, member_values, member_ids))
     issues.extend(validator.household_checks(household, member_values, member_ids))
-    if not members:
-        issues.append(_no_members(q))
     found = routes(q, household, members, case=case, at=at, reference=reference)
     names: Mapping[str, Any] = {m.record_id: member_name(q, m) for m in members}
     return Evaluation(q, household, members, tuple(issues), tuple(found), plan(household, members, issues, names))
 
-
-def _no_members(q: Questionnaire) -> Issue:
-    return Issue(HOUSEHOLD, None, None, Severity.ERROR, "no_members",
-                 {"zh": "请至少添加一位住户成员", "en": "Add at least one person who lives here"})

@@ -116,14 +116,11 @@ def plan(household: RecordState, members: Sequence[RecordState], issues: Iterabl
         if issue.question_id is not None and issue.blocking:
             key = (issue.record_id, issue.question_id)
             blocking[key] = blocking.get(key, 0) + 1
-    steps: list[PageState] = []
-    for state in (household, *members):
-        steps.extend(_pages(state, blocking))
-    sections = _group(s for s in steps if s.step.record_id == HOUSEHOLD)
+    per_record = {state.record_id: _pages(state, blocking) for state in (household, *members)}
+    steps = [step for pages in per_record.values() for step in pages]
+    sections = _group(per_record[HOUSEHOLD])
     member_progress = tuple(
-        _progress(m.record_id, [s for s in steps if s.step.record_id == m.record_id], names.get(m.record_id),
-                  m.number)
-        for m in members
+        _progress(m.record_id, per_record[m.record_id], names.get(m.record_id), m.number) for m in members
     )
     return Plan(tuple(steps), sections, member_progress)
 

@@ -63,8 +63,6 @@ def prepare(evaluation: Evaluation, doc: Document, household_id: str, at: dateti
     if evaluation.hand_over:
         raise NotSubmittable("handed_over", "本户需由普查员入户登记，不能自主提交",
                              "This household is to be enumerated in person and cannot submit online")
-    if not evaluation.members:
-        raise NotSubmittable("no_members", "请至少添加一位住户成员", "Add at least one person who lives here")
     blocking = evaluation.blocking
     if blocking:
         raise NotSubmittable("has_issues", f"还有 {len(blocking)} 处需要修改或确认",

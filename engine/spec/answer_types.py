@@ -71,25 +71,20 @@ def _parse_name(raw: Any, q: Question) -> str:
     return normalize_name(parse_text(_empty_check(_text_raw(raw)), q.max_length or 50))
 
 
-def _bounded(value: Any, q: Question, zh_unit: str = "", en_unit: str = "") -> Any:
+def _bounded(value: Any, q: Question) -> Any:
+    # The unit stands beside the input box, so the message gives the bound alone.
     if q.minimum is not None and value < q.minimum:
-        raise InputProblem("too_small", low=q.minimum, zh_unit=zh_unit, en_unit=en_unit)
+        raise InputProblem("too_small", low=q.minimum)
     if q.maximum is not None and value > q.maximum:
-        raise InputProblem("too_large", high=q.maximum, zh_unit=zh_unit, en_unit=en_unit)
+        raise InputProblem("too_large", high=q.maximum)
     return value
-
-
-def _units(q: Question) -> tuple[str, str]:
-    if q.unit is None:
-        return "", ""
-    return q.unit.get("zh", ""), " " + q.unit.get("en", "")
 
 
 def _parse_integer(raw: Any, q: Question) -> int:
     if isinstance(raw, bool):
         raise InputProblem("not_a_whole_number")
     value = raw if isinstance(raw, int) else parse_integer(_text_raw(raw))
-    return int(_bounded(value, q, *_units(q)))
+    return int(_bounded(value, q))
 
 
 def _parse_decimal(raw: Any, q: Question) -> float | int:
@@ -107,7 +102,7 @@ def _parse_decimal(raw: Any, q: Question) -> float | int:
             raise InputProblem("too_many_places", places=places, example=f"{1:.{places}f}")
     else:
         number = parse_decimal(_text_raw(raw), q.places)
-    _bounded(number, q, *_units(q))
+    _bounded(number, q)
     return int(number) if number == number.to_integral_value() else float(number)
 
 
@@ -184,7 +179,7 @@ def _parse_counts(raw: Any, q: Question) -> dict[str, int]:
         if number < 0:
             raise InputProblem("negative_count")
         if q.maximum is not None and number > q.maximum:
-            raise InputProblem("too_large", high=q.maximum, zh_unit="", en_unit="")
+            raise InputProblem("too_large", high=q.maximum)
         out[name] = number
     return out
 

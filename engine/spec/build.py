@@ -103,6 +103,7 @@ class Builder:
         self.read = Reader(diags, self.languages)
         self.symbols = Symbols()
         self.option_lists: dict[str, OptionList] = {}
+        self.broken_lists: set[str] = set()  # declared, but unreadable (already reported)
         self.sections: list[DraftSection] = []
         self.questions: dict[str, DraftQuestion] = {}
         self._ids: dict[str, Position] = {}
@@ -184,6 +185,8 @@ class Builder:
             parsed = self._options(entries, lists.where(name), path)
             if parsed is not None:
                 self.option_lists[name] = OptionList(name, parsed)
+            else:
+                self.broken_lists.add(name)
 
     def _options(self, entries: Any, where: Position, path: SpecPath) -> tuple[Option, ...] | None:
         if not isinstance(entries, YList) or not entries:
@@ -209,9 +212,10 @@ class Builder:
                                f"{seen[code]})", item.where("code"), (*ipath, "code"), "give each option its own code")
                 continue
             seen[code] = item.where("code")
-            if label is not None:
-                out.append(Option(code, label))
-        return tuple(out) if len(out) == len(entries) else None
+            # An option with a broken label still has its code: expressions may name it (the
+            # label mistake is reported; no model is built until it is fixed).
+            out.append(Option(code, label if label is not None else MappingProxyType({})))
+        return tuple(out)
 
     # -- sections, pages, questions -----------------------------------------------------------
     def structure_pass(self) -> None:
@@ -400,7 +404,7 @@ class Builder:
             return None
         if isinstance(value, str):
             found = self.option_lists.get(value)
-            if found is None:
+            if found is None and value not in self.broken_lists:
                 self.diags.add("UNKNOWN_OPTION_LIST", f'there is no option list "{value}".'
                                + did_you_mean(value, self.option_lists), node.where("options"), (*path, "options"),
                                "declare it under option_lists:, or import the library that has it")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine.spec.diagnostics import Diagnostics
+from engine.spec.diagnostics import Diagnostics, Position
 from engine.spec.loader import YList, YMap, load_file
 
 MERGED_LISTS = ("derived", "checks")
@@ -27,23 +27,44 @@ def compose(path: Path, diags: Diagnostics, shown_as: str | None = None, _chain:
     parent_name = tree.get("extends")
     if parent_name is None:
         return tree
+    where = tree.where("extends")
     if not isinstance(parent_name, str):
-        diags.add("WRONG_KIND", "extends must be the file name of another spec", tree.where("extends"),
+        diags.add("WRONG_KIND", "extends must be the file name of another spec", where,
                   ("extends",), 'e.g. extends: short.yaml')
         return tree
-    parent_path = (base_dir / parent_name).resolve()
-    if parent_path in _chain or parent_path == path.resolve():
+    parent_path = _resolve(base_dir / parent_name)
+    if parent_path is not None and (parent_path in _chain or parent_path == _resolve(path)):
         diags.add("EXTENDS_CYCLE", f'"{parent_name}" extends this spec again, in a circle',
-                  tree.where("extends"), ("extends",), "make one spec the base and extend it from the others")
+                  where, ("extends",), "make one spec the base and extend it from the others")
         return tree
-    if not parent_path.is_file():
+    if parent_path is None or not _is_file(parent_path):
         diags.add("FILE_NOT_FOUND", f'the spec to extend, "{parent_name}", does not exist next to this file',
-                  tree.where("extends"), ("extends",), "give the path relative to this spec's folder")
+                  where, ("extends",), "give the path relative to this spec's folder")
         return tree
-    parent = compose(parent_path, diags, _display(parent_path), (*_chain, path.resolve()))
+    own = _resolve(path)
+    reported = len(diags)
+    parent = compose(parent_path, diags, _display(parent_path), (*_chain, *([own] if own else [])))
     if not isinstance(parent, YMap):
+        if len(diags) == reported:  # empty, or a list: nothing said yet about what is wrong
+            diags.add("WRONG_KIND", f'"{parent_name}" is not a spec (a mapping of questionnaire:, sections: ...)',
+                      where, ("extends",), "extend a questionnaire spec")
         return tree
     return _merge_spec(parent, tree, diags)
+
+
+def _resolve(path: Path) -> Path | None:
+    """The absolute path, or None when the name cannot be a file at all (NUL byte, too long)."""
+    try:
+        return path.resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _display(path: Path) -> str:
@@ -62,31 +83,42 @@ def _apply_imports(tree: YMap, base_dir: Path, diags: Diagnostics) -> None:
                   "e.g. imports: [options.yaml]")
         return
     lists = tree.get("option_lists")
+    if lists is not None and not isinstance(lists, YMap):
+        return  # the builder reports the wrong kind; imported lists would hide that
     merged = YMap(lists.pos if isinstance(lists, YMap) else tree.pos)
     for i, name in enumerate(imports):
-        where = imports.where(i)
-        if not isinstance(name, str):
-            diags.add("WRONG_KIND", "an import is a file name", where, ("imports", i))
-            continue
-        lib_path = base_dir / name
-        if not lib_path.is_file():
-            diags.add("FILE_NOT_FOUND", f'the option library "{name}" does not exist next to this spec', where,
-                      ("imports", i), "give the path relative to this spec's folder")
-            continue
-        lib = load_file(lib_path, diags, _display(lib_path))
-        if not isinstance(lib, YMap) or not isinstance(lib.get("option_lists"), YMap):
-            diags.add("BAD_VALUE", f'"{name}" has no option_lists mapping', where, ("imports", i),
-                      "an option library holds only `option_lists:`")
-            continue
-        for key in lib:
-            if key != "option_lists":
-                diags.add("UNKNOWN_KEY", f'an option library holds only option_lists, not "{key}"',
-                          lib.where_key(key), (key,), "move it into a questionnaire spec")
-        _copy_entries(lib["option_lists"], merged, diags, "option list")
+        library = _library(name, base_dir, imports.where(i), i, diags)
+        if library is not None:
+            _copy_entries(library, merged, diags, "option list")
     if isinstance(lists, YMap):
         _copy_entries(lists, merged, diags, "option list")
     tree["option_lists"] = merged
     tree.val_pos.setdefault("option_lists", merged.pos)
+
+
+def _library(name: Any, base_dir: Path, where: Position, i: int, diags: Diagnostics) -> YMap | None:
+    """The option_lists of an imported library file, or None (reported)."""
+    if not isinstance(name, str):
+        diags.add("WRONG_KIND", "an import is a file name", where, ("imports", i))
+        return None
+    lib_path = base_dir / name
+    if not _is_file(lib_path):
+        diags.add("FILE_NOT_FOUND", f'the option library "{name}" does not exist next to this spec', where,
+                  ("imports", i), "give the path relative to this spec's folder")
+        return None
+    reported = len(diags)
+    lib = load_file(lib_path, diags, _display(lib_path))
+    if not isinstance(lib, YMap) or not isinstance(lib.get("option_lists"), YMap):
+        if len(diags) == reported:
+            diags.add("BAD_VALUE", f'"{name}" has no option_lists mapping', where, ("imports", i),
+                      "an option library holds only `option_lists:`")
+        return None
+    for key in lib:
+        if key != "option_lists":
+            diags.add("UNKNOWN_KEY", f'an option library holds only option_lists, not "{key}"',
+                      lib.where_key(key), (key,), "move it into a questionnaire spec")
+    result: YMap = lib["option_lists"]
+    return result
 
 
 def _copy_entries(source: YMap, target: YMap, diags: Diagnostics, what: str) -> None:
@@ -95,42 +127,32 @@ def _copy_entries(source: YMap, target: YMap, diags: Diagnostics, what: str) -> 
             diags.add("DUPLICATE_ID", f'the {what} "{key}" is declared twice (also at {target.where_key(key)})',
                       source.where_key(key), ("option_lists", key), "give one of them another name")
             continue
-        target[key] = value
-        target.key_pos[key] = source.where_key(key)
-        target.val_pos[key] = source.where(key)
+        target.put(key, value, source)
 
 
 def _merge_spec(parent: YMap, child: YMap, diags: Diagnostics) -> YMap:
     out = YMap(child.pos)
     for key, value in parent.items():
         if key != "extends":
-            _set(out, key, value, parent)
+            out.put(key, value, parent)
     for key, value in child.items():
-        if key == "sections" and isinstance(value, YList) and isinstance(out.get("sections"), YList):
-            _set(out, key, _merge_items(out["sections"], value, diags, ("sections",), "pages"), child)
-        elif key == "option_lists" and isinstance(value, YMap) and isinstance(out.get(key), YMap):
+        base = out.get(key)
+        if key == "sections" and isinstance(value, YList) and isinstance(base, YList):
+            out.put(key, _merge_items(base, value, diags, ("sections",), "pages"), child)
+        elif key == "option_lists" and isinstance(value, YMap) and isinstance(base, YMap):
             merged = YMap(value.pos)
-            for k, v in out[key].items():
-                _set(merged, k, v, out[key])
+            for k, v in base.items():
+                merged.put(k, v, base)
             for k, v in value.items():  # a child may redefine a base list (e.g. to add options)
-                _set(merged, k, v, value)
-            _set(out, key, merged, child)
-        elif key in MERGED_LISTS and isinstance(value, YList) and isinstance(out.get(key), YList):
-            _set(out, key, _concat(out[key], value), child)
-        elif key == "routing" and isinstance(value, YList) and isinstance(out.get(key), YList):
-            _set(out, key, _merge_routing(out[key], value), child)
+                merged.put(k, v, value)
+            out.put(key, merged, child)
+        elif key in MERGED_LISTS and isinstance(value, YList) and isinstance(base, YList):
+            out.put(key, _concat(base, value), child)
+        elif key == "routing" and isinstance(value, YList) and isinstance(base, YList):
+            out.put(key, _merge_routing(base, value), child)
         else:
-            _set(out, key, value, child)
-    out["extends"] = child["extends"]
-    out.key_pos["extends"] = child.where_key("extends")
-    out.val_pos["extends"] = child.where("extends")
+            out.put(key, value, child)
     return out
-
-
-def _set(target: YMap, key: str, value: Any, source: YMap) -> None:
-    target[key] = value
-    target.key_pos[key] = source.where_key(key)
-    target.val_pos[key] = source.where(key)
 
 
 def _concat(a: YList, b: YList) -> YList:
@@ -142,11 +164,16 @@ def _concat(a: YList, b: YList) -> YList:
     return out
 
 
+def _reason(rule: Any) -> str | None:
+    reason = rule.get("reason") if isinstance(rule, YMap) else None
+    return reason if isinstance(reason, str) else None
+
+
 def _merge_routing(base: YList, child: YList) -> YList:
-    replaced = {r.get("reason") for r in child if isinstance(r, YMap)}
+    replaced = {_reason(r) for r in child} - {None}
     kept = YList(base.pos)
     for i, rule in enumerate(base):
-        if not (isinstance(rule, YMap) and rule.get("reason") in replaced):
+        if _reason(rule) not in replaced:
             kept.append(rule)
             kept.item_pos.append(base.where(i))
     return _concat(kept, child)
@@ -158,43 +185,57 @@ def _merge_items(base: YList, additions: YList, diags: Diagnostics, path: tuple[
     for i, item in enumerate(base):
         out.append(item)
         out.item_pos.append(base.where(i))
+    last_placed: dict[Any, Any] = {}  # anchor -> id of the item last placed after it
     for j, item in enumerate(additions):
         where = additions.where(j)
         if not isinstance(item, YMap):
             out.append(item)
             out.item_pos.append(where)
             continue
-        ids = [x.get("id") if isinstance(x, YMap) else None for x in out]
-        existing = ids.index(item.get("id")) if item.get("id") in ids else None
-        if existing is not None and children:
-            out[existing] = _merge_container(out[existing], item, diags, (*path, j), children)
-            continue
-        after = item.get("after")
-        if after is None:
-            out.append(item)
-            out.item_pos.append(where)
-            continue
-        if after not in ids:
-            diags.add("UNKNOWN_AFTER", f'after: "{after}" names no item of this list in the base spec',
-                      item.where("after"), (*path, j, "after"), f"known here: {', '.join(map(str, ids))}")
-            out.append(item)
-            out.item_pos.append(where)
-        else:
-            k = ids.index(after) + 1
-            out.insert(k, item)
-            out.item_pos.insert(k, where)
-        del item["after"]
+        ids = [_id(x) for x in out]
+        item_id = _id(item)
+        if item_id is not None and item_id in ids and children:
+            k = ids.index(item_id)
+            where, item = out.item_pos.pop(k), _merge_container(out.pop(k), item, diags, (*path, j), children)
+            ids.pop(k)
+            if "after" not in item:
+                out.insert(k, item)
+                out.item_pos.insert(k, where)
+                continue
+        _place(out, ids, item, where, diags, (*path, j), last_placed)
     return out
+
+
+def _id(item: Any) -> Any:
+    value = item.get("id") if isinstance(item, YMap) else None
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def _place(out: YList, ids: list[Any], item: YMap, where: Position, diags: Diagnostics, path: tuple[Any, ...],
+           last_placed: dict[Any, Any]) -> None:
+    """Put `item` after the item its `after:` names (after the ones already placed there), or at the end."""
+    after = item.pop("after", None)
+    k = len(out)
+    if after is not None and (isinstance(after, YList | YMap) or after not in ids):
+        diags.add("UNKNOWN_AFTER", f'after: "{after}" names no item of this list in the base spec',
+                  item.where("after"), (*path, "after"), f"known here: {', '.join(map(str, ids))}")
+    elif after is not None:
+        anchor = last_placed.get(after, after)
+        k = (ids.index(anchor) if anchor in ids else ids.index(after)) + 1
+        last_placed[after] = _id(item)
+    out.insert(k, item)
+    out.item_pos.insert(k, where)
 
 
 def _merge_container(base: YMap, child: YMap, diags: Diagnostics, path: tuple[Any, ...], children: str) -> YMap:
     merged = YMap(base.pos)
     for key, value in base.items():
-        _set(merged, key, value, base)
+        merged.put(key, value, base)
     for key, value in child.items():
-        if key in ("pages", "questions") and isinstance(value, YList) and isinstance(merged.get(key), YList):
+        current = merged.get(key)
+        if key in ("pages", "questions") and isinstance(value, YList) and isinstance(current, YList):
             grand = "questions" if key == "pages" else ""
-            _set(merged, key, _merge_items(merged[key], value, diags, (*path, key), grand), child)
+            merged.put(key, _merge_items(current, value, diags, (*path, key), grand), child)
         elif key != "id":
-            _set(merged, key, value, child)
+            merged.put(key, value, child)
     return merged

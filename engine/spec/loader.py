@@ -11,7 +11,10 @@ where a time is expected, and only `true`/`false`, `null`/`~`, integers and deci
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +28,56 @@ _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A scalar as written in the file (quotes, escapes, block indicator and all), so that a
+    character of its value (say, the offending name in an expression) can be found again."""
+
+    raw: str
+    start: Position  # where `raw` begins
+
+    def locate(self, value: str, offset: int) -> Position:
+        """The place in the file of character `offset` of the scalar's value `value`."""
+        index = self._raw_index(value, max(offset, 0))
+        before = self.raw[:index]
+        lines = before.count("\n")
+        if not lines:
+            return Position(self.start.file, self.start.line, self.start.column + index)
+        return Position(self.start.file, self.start.line + lines, index - before.rfind("\n"))
+
+    def _raw_index(self, value: str, offset: int) -> int:
+        # Align the value with its raw text: escapes, quotes, folded lines and block
+        # indentation are the gaps; the expression's own characters match one to one.
+        end = 0
+        matcher = difflib.SequenceMatcher(None, value, self.raw, autojunk=False)
+        for a, b, size in matcher.get_matching_blocks():
+            if a <= offset < a + size:
+                return b + offset - a
+            if a > offset:
+                break
+            end = b + size
+        return min(end, len(self.raw))
+
+
+# libyaml's parser is an order of magnitude faster than the pure-Python one and reports the
+# same positions; the pure-Python one remains for machines built without libyaml.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class YMap(dict[str, Any]):
     """A mapping from the spec, with the place of itself, each key and each value."""
 
     pos: Position
     key_pos: dict[str, Position]
     val_pos: dict[str, Position]
+    val_src: dict[str, Source]
 
     def __init__(self, pos: Position) -> None:
         super().__init__()
         self.pos = pos
         self.key_pos = {}
         self.val_pos = {}
+        self.val_src = {}
 
     def where(self, key: str) -> Position:
         """Where the value of `key` stands (or the mapping itself when the key is absent)."""
@@ -44,6 +85,24 @@ class YMap(dict[str, Any]):
 
     def where_key(self, key: str) -> Position:
         return self.key_pos.get(key, self.pos)
+
+    def locate(self, key: str, text: str, offset: int) -> Position:
+        """Where character `offset` of `text`, the value of `key` as a string, stands in the file."""
+        src = self.val_src.get(key)
+        if src is not None:
+            return src.locate(text, offset)
+        base = self.where(key)
+        return Position(base.file, base.line, base.column + offset)
+
+    def put(self, key: str, value: Any, source: YMap) -> None:
+        """Set `key` to `value`, keeping the places it had in `source` (used when merging specs)."""
+        self[key] = value
+        self.key_pos[key] = source.where_key(key)
+        self.val_pos[key] = source.where(key)
+        if key in source.val_src:
+            self.val_src[key] = source.val_src[key]
+        else:
+            self.val_src.pop(key, None)
 
 
 class YList(list[Any]):
@@ -66,7 +125,8 @@ def position_of(value: Any, default: Position) -> Position:
 def load_text(text: str, filename: str, diags: Diagnostics) -> Any:
     """Parse `text`; on a syntax error add YAML_SYNTAX and return None."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
+        return None if node is None else _Builder(filename, diags).build(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -77,13 +137,12 @@ def load_text(text: str, filename: str, diags: Diagnostics) -> Any:
             Position(filename, line, col),
             fix="check indentation (spaces, not tabs), colons after keys and matching quotes",
         )
-        return None
     except yaml.YAMLError as exc:  # errors without a mark (e.g. bad encoding)
         diags.add("YAML_SYNTAX", f"invalid YAML: {exc}", Position(filename, 1, 1))
-        return None
-    if node is None:
-        return None
-    return _build(node, filename, diags)
+    except RecursionError:
+        diags.add("YAML_SYNTAX", "invalid YAML: lists and mappings are nested too deeply",
+                  Position(filename, 1, 1), fix="a spec needs no more than a few levels of nesting")
+    return None
 
 
 def load_file(path: Path, diags: Diagnostics, shown_as: str | None = None) -> Any:
@@ -113,36 +172,74 @@ def _value_pos(node: yaml.Node, filename: str) -> Position:
     return pos
 
 
-def _build(node: yaml.Node, filename: str, diags: Diagnostics) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        out = YMap(_pos(node, filename))
+class _Builder:
+    """Nodes -> values. An alias gives the very value its anchor gave (so `&x`/`*x` cannot blow
+    up into exponentially many copies), and an alias inside its own anchor is reported."""
+
+    def __init__(self, filename: str, diags: Diagnostics) -> None:
+        self.filename = filename
+        self.diags = diags
+        self.built: dict[int, Any] = {}
+        self.open: set[int] = set()
+
+    def build(self, node: yaml.Node) -> Any:
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        if key in self.open:
+            self.diags.add("YAML_SYNTAX", "invalid YAML: an alias refers to the node that contains it",
+                           _pos(node, self.filename), fix="an anchor (&name) cannot be used inside itself")
+            return None
+        self.open.add(key)
+        try:
+            value = self._build(node)
+        finally:
+            self.open.discard(key)
+        self.built[key] = value
+        return value
+
+    def _build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            seq = YList(_pos(node, self.filename))
+            for item in node.value:
+                seq.append(self.build(item))
+                seq.item_pos.append(_pos(item, self.filename))
+            return seq
+        return _scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode) -> YMap:
+        out = YMap(_pos(node, self.filename))
         for key_node, value_node in node.value:
-            key = _build(key_node, filename, diags)
-            key_text = str(key)
+            key_text = str(self.build(key_node))
             if key_text in out:
-                diags.add(
+                self.diags.add(
                     "YAML_DUPLICATE_KEY",
                     f'the key "{key_text}" appears twice in this mapping; the second would silently win',
-                    _pos(key_node, filename),
+                    _pos(key_node, self.filename),
                     fix=f'keep one "{key_text}" and delete the other',
                 )
                 continue
-            out[key_text] = _build(value_node, filename, diags)
-            out.key_pos[key_text] = _pos(key_node, filename)
-            out.val_pos[key_text] = _value_pos(value_node, filename)
+            out[key_text] = self.build(value_node)
+            out.key_pos[key_text] = _pos(key_node, self.filename)
+            out.val_pos[key_text] = _value_pos(value_node, self.filename)
+            source = _source(value_node, self.filename)
+            if source is not None:
+                out.val_src[key_text] = source
         return out
-    if isinstance(node, yaml.SequenceNode):
-        seq = YList(_pos(node, filename))
-        for item in node.value:
-            seq.append(_build(item, filename, diags))
-            seq.item_pos.append(_pos(item, filename))
-        return seq
-    return _scalar(node)
+
+
+def _source(node: yaml.Node, filename: str) -> Source | None:
+    start, end = node.start_mark, node.end_mark
+    if not isinstance(node, yaml.ScalarNode) or not isinstance(start.buffer, str):
+        return None
+    return Source(start.buffer[start.index:end.index], _pos(node, filename))
 
 
 def _scalar(node: yaml.Node) -> Any:
     text: str = node.value
-    if node.style is not None or node.tag == "tag:yaml.org,2002:str":
+    if node.style in ("'", '"', "|", ">") or node.tag == "tag:yaml.org,2002:str":
         return text  # quoted or explicitly tagged: always text
     if text in ("true", "True", "TRUE"):
         return True
@@ -150,8 +247,14 @@ def _scalar(node: yaml.Node) -> Any:
         return False
     if text in ("", "~", "null", "Null", "NULL"):
         return None
-    if _INT.match(text) and not _LEADING_ZERO.match(text):
-        return int(text)
+    if _LEADING_ZERO.match(text):
+        return text
+    if _INT.match(text):
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts: no answer needs such a number
+            return text
     if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
-        return float(text)
+        number = float(text)
+        return number if math.isfinite(number) else text  # 1e999 is no bound, count or code
     return text
