@@ -8,15 +8,16 @@ is reported; the model is built only when there are none.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
 from engine.spec.answer_types import ANSWER_TYPES, PLACE_CODE_DIGITS
 from engine.spec.diagnostics import Diagnostics, Position, SpecPath, did_you_mean
 from engine.spec.expressions import Symbol
-from engine.spec.expressions.nodes import NUMBER
+from engine.spec.expressions.nodes import NUMBER, VType
 from engine.spec.loader import YList, YMap
 from engine.spec.model import (
     CountPart,
@@ -26,7 +27,7 @@ from engine.spec.model import (
     SelfResponseWindow,
     Text,
 )
-from engine.spec.shape import Reader
+from engine.spec.shape import ID_PATTERN, Reader
 from engine.spec.symbols import Symbols
 
 PERSON_NUMBER = "person_number"
@@ -36,6 +37,8 @@ SECTION_KEYS = ("id", "title", "when", "repeat", "member_name", "pages", "questi
 PAGE_KEYS = ("id", "title", "when", "questions")
 QUESTION_KEYS = ("id", "type", "label", "hint", "optional", "when", "checks")
 TYPE_KEYS = frozenset().union(*(t.keys for t in ANSWER_TYPES.values()))
+_YEAR_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -106,6 +109,7 @@ class Builder:
         self.broken_lists: set[str] = set()  # declared, but unreadable (already reported)
         self.sections: list[DraftSection] = []
         self.questions: dict[str, DraftQuestion] = {}
+        self.broken_ids: set[str] = set()  # questions declared with an id but unreadable (reported)
         self._ids: dict[str, Position] = {}
         # Each member's place in the roster (1 = the first person entered), set by the engine.
         self.symbols.add(Symbol(PERSON_NUMBER, NUMBER, Scope.MEMBER, -1.0, is_derived=True))
@@ -306,13 +310,7 @@ class Builder:
                   index: int) -> DraftQuestion | None:
         read = self.read
         qtype = node.get("type")
-        type_keys = ANSWER_TYPES[qtype].keys if isinstance(qtype, str) and qtype in ANSWER_TYPES else TYPE_KEYS
-        for key in node:
-            if key in TYPE_KEYS and key not in type_keys:
-                self.diags.add("OPTIONS_NOT_ALLOWED" if key == "options" else "KEY_NOT_FOR_TYPE",
-                               f'"{key}" does not apply to a {qtype} question', node.where_key(key), (*path, key),
-                               f"remove it, or change the type (keys of {qtype}: "
-                               f"{', '.join(sorted(type_keys)) or 'none'})")
+        self._keys_for_type(node, path, qtype)
         read.keys(node, (*QUESTION_KEYS, *TYPE_KEYS, "after"), path, "a question")
         self._reject_after(node, path)
         ok = read.require(node, "id", path, "a question", "H1")
@@ -328,65 +326,99 @@ class Builder:
         elif qtype is not None and not isinstance(qtype, str):
             read.kind(node, "type", str, path, "choice")
             ok = False
-        if not ok or qid is None or not self._claim_id(qid, node, path, "question"):
+        if qid is None or not self._claim_id(qid, node, path, "question"):
             return None
-        assert isinstance(qtype, str)
+        if not ok or not isinstance(qtype, str):
+            # Still a name: expressions and texts that use it get no second, misleading message.
+            self.broken_ids.add(qid)
+            self.symbols.add(Symbol(qid, VType("error"), section.scope, float(index)))
+            return None
         q = DraftQuestion(node, path, qid, qtype, section.scope, section.id, page.id, index, label, hint, optional)
         self._type_keys(q)
         self.questions[qid] = q
         self.symbols.add(Symbol(qid, ANSWER_TYPES[qtype].vtype(self._probe(q)), q.scope, float(index)))
         return q
 
+    def _keys_for_type(self, node: YMap, path: SpecPath, qtype: Any) -> None:
+        known = isinstance(qtype, str) and qtype in ANSWER_TYPES
+        type_keys = ANSWER_TYPES[qtype].keys if known else TYPE_KEYS
+        for key in node:
+            if key in TYPE_KEYS and key not in type_keys:
+                self.diags.add("OPTIONS_NOT_ALLOWED" if key == "options" else "KEY_NOT_FOR_TYPE",
+                               f'"{key}" does not apply to a {qtype} question', node.where_key(key), (*path, key),
+                               f"remove it, or change the type (keys of {qtype}: "
+                               f"{', '.join(sorted(type_keys)) or 'none'})")
+
     def _probe(self, q: DraftQuestion) -> Any:
         """A stand-in with the fields `AnswerType.vtype` reads, before the model exists."""
         return q
 
     def _type_keys(self, q: DraftQuestion) -> None:
+        """The keys of the question's type (keys of other types were reported, and are not read)."""
         node, path, read = q.node, q.path, self.read
-        atype = ANSWER_TYPES[q.type]
-        if atype.needs_options:
+        keys = ANSWER_TYPES[q.type].keys
+        if ANSWER_TYPES[q.type].needs_options:
             q.options = self._question_options(q)
-        if "unit" in node:
+        if "unit" in keys and "unit" in node:
             q.unit = read.label(node, "unit", path)
-        numeric = q.type in ("integer", "decimal", "count_pair")
+        self._bounds(q, keys)
+        if "places" in keys:
+            q.places = self._count(node, "places", path, 0, 6)
+        if "max_length" in keys:
+            q.max_length = self._count(node, "max_length", path, 1, 10000)
+        if "min_selected" in keys:
+            self._selection(q)
+        if q.type == "place_code":
+            self._level(q)
+        if q.type == "count_pair":
+            q.parts = self._parts(q)
+
+    def _bounds(self, q: DraftQuestion, keys: frozenset[str]) -> None:
+        node, path = q.node, q.path
         for key in ("min", "max"):
-            if key not in node:
+            if key not in node or key not in keys:
                 continue
-            value = node[key]
-            if numeric:
-                value = read.kind(node, key, (int, float), path, "0")
+            if q.type in ("integer", "decimal", "count_pair"):
+                value = self.read.kind(node, key, (int, float), path, "0")
             elif q.type == "year_month":
-                value = self._bound_text(node, key, path, r"^\d{4}-(0[1-9]|1[0-2])$", '"1900-01"')
+                value = self._bound_text(node, key, path, _YEAR_MONTH, '"1900-01"')
             else:
-                value = self._bound_text(node, key, path, r"^\d{4}-\d{2}-\d{2}$", '"1900-01-01"')
+                value = self._bound_text(node, key, path, _DATE, '"1900-01-01"')
             setattr(q, "minimum" if key == "min" else "maximum", value)
         if q.minimum is not None and q.maximum is not None and q.minimum > q.maximum:
             self.diags.add("BAD_RANGE", f"min ({q.minimum}) is greater than max ({q.maximum})", node.where("min"),
                            (*path, "min"), "swap them")
-        q.places = self._count(node, "places", path, 0, 6)
-        q.max_length = self._count(node, "max_length", path, 1, 10000)
-        q.min_selected = self._count(node, "min_selected", path, 0, 1000)
-        q.max_selected = self._count(node, "max_selected", path, 1, 1000)
-        if q.type == "place_code":
-            level = node.get("level", "township")
-            if level not in PLACE_CODE_DIGITS:
-                self.diags.add("BAD_VALUE", f'level "{level}" is not a place-code level.'
-                               + did_you_mean(str(level), PLACE_CODE_DIGITS), node.where("level"), (*path, "level"),
-                               "level: county (6 digits), township (9) or village (12)")
-            else:
-                q.level = level
-        if q.type == "count_pair":
-            q.parts = self._parts(q)
 
-    def _bound_text(self, node: YMap, key: str, path: SpecPath, pattern: str, example: str) -> str | None:
-        import re
-
+    def _bound_text(self, node: YMap, key: str, path: SpecPath, pattern: re.Pattern[str],
+                    example: str) -> str | None:
         value = node.get(key)
-        if not isinstance(value, str) or not re.match(pattern, value):
+        if not isinstance(value, str) or not pattern.fullmatch(value) or not _real_date(value):
             self.diags.add("BAD_RANGE", f"{key} must be written like {example}", node.where(key), (*path, key),
                            f"{key}: {example}")
             return None
         return value
+
+    def _selection(self, q: DraftQuestion) -> None:
+        node, path = q.node, q.path
+        q.min_selected = self._count(node, "min_selected", path, 0, 1000)
+        q.max_selected = self._count(node, "max_selected", path, 1, 1000)
+        low = q.min_selected
+        if low is not None and q.max_selected is not None and low > q.max_selected:
+            self.diags.add("BAD_RANGE", f"min_selected ({low}) is greater than max_selected ({q.max_selected})",
+                           node.where("min_selected"), (*path, "min_selected"), "swap them")
+        elif low is not None and q.options is not None and low > len(q.options.options):
+            self.diags.add("BAD_RANGE", f"min_selected ({low}) is more than the {len(q.options.options)} options",
+                           node.where("min_selected"), (*path, "min_selected"),
+                           f"at most min_selected: {len(q.options.options)}")
+
+    def _level(self, q: DraftQuestion) -> None:
+        level = q.node.get("level", "township")
+        if isinstance(level, str) and level in PLACE_CODE_DIGITS:
+            q.level = level
+            return
+        self.diags.add("BAD_VALUE", f'level "{level}" is not a place-code level.'
+                       + did_you_mean(str(level), PLACE_CODE_DIGITS), q.node.where("level"), (*q.path, "level"),
+                       "level: county (6 digits), township (9) or village (12)")
 
     def _count(self, node: YMap, key: str, path: SpecPath, low: int, high: int) -> int | None:
         value = self.read.kind(node, key, int, path, str(low))
@@ -406,23 +438,26 @@ class Builder:
             found = self.option_lists.get(value)
             if found is None and value not in self.broken_lists:
                 self.diags.add("UNKNOWN_OPTION_LIST", f'there is no option list "{value}".'
-                               + did_you_mean(value, self.option_lists), node.where("options"), (*path, "options"),
+                               + did_you_mean(value, [*self.option_lists, *self.broken_lists]),
+                               node.where("options"), (*path, "options"),
                                "declare it under option_lists:, or import the library that has it")
             return found
         parsed = self._options(value, node.where("options"), (*path, "options"))
         return OptionList(f"{q.id}_options", parsed) if parsed is not None else None
 
     def _parts(self, q: DraftQuestion) -> tuple[CountPart, ...]:
-        node = self.read.kind(q.node, "parts", YMap, q.path, "{male: {zh: 男, en: Male}, female: ...}")
-        if node is None:
+        if q.node.get("parts") is None:
             self.diags.add("MISSING_KEY", "a count_pair question needs parts", q.node.pos, (*q.path, "parts"),
                            "parts: {male: {zh: 男, en: Male}, female: {zh: 女, en: Female}}")
             return ()
+        node = self.read.kind(q.node, "parts", YMap, q.path, "{male: {zh: 男, en: Male}, female: ...}")
+        if node is None:
+            return ()
         parts = []
         for name in node:
-            if not isinstance(name, str) or not name.isidentifier():
+            if not ID_PATTERN.match(name):
                 self.diags.add("BAD_ID", f'"{name}" is not a valid part name', node.where_key(name),
-                               (*q.path, "parts", name))
+                               (*q.path, "parts", name), "start with a letter; use only letters, digits and _")
                 continue
             label = self.read.label(node, name, (*q.path, "parts"))
             if label is not None:
@@ -434,12 +469,23 @@ class Builder:
     def _member_name(self, section: DraftSection) -> None:
         if section.member_name is None or section.scope is not Scope.MEMBER:
             return
+        if section.member_name in self.broken_ids:
+            return  # its own mistake is reported
         q = self.questions.get(section.member_name)
         if q is None or q.section_id != section.id or q.type not in ("text", "name"):
             self.diags.add("BAD_MEMBER_NAME", f'member_name "{section.member_name}" is not a text or name '
                            "question of this section." + did_you_mean(section.member_name, self.questions),
                            section.node.where("member_name"), (*section.path, "member_name"),
                            "name the question that asks for the member's name, e.g. D1")
+
+
+def _real_date(value: str) -> bool:
+    """A year-month, or a date that exists (not 2020-02-30)."""
+    try:
+        date.fromisoformat(value if len(value) == 10 else value + "-01")
+    except ValueError:
+        return False
+    return True
 
 
 def frozen(mapping: dict[str, Any]) -> MappingProxyType[str, Any]:

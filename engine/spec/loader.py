@@ -126,7 +126,7 @@ def load_text(text: str, filename: str, diags: Diagnostics) -> Any:
     """Parse `text`; on a syntax error add YAML_SYNTAX and return None."""
     try:
         node = yaml.compose(text, Loader=_LOADER)
-        return None if node is None else _Builder(filename, diags).build(node)
+        return None if node is None else _Builder(filename, diags, text).build(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -176,9 +176,10 @@ class _Builder:
     """Nodes -> values. An alias gives the very value its anchor gave (so `&x`/`*x` cannot blow
     up into exponentially many copies), and an alias inside its own anchor is reported."""
 
-    def __init__(self, filename: str, diags: Diagnostics) -> None:
+    def __init__(self, filename: str, diags: Diagnostics, text: str) -> None:
         self.filename = filename
         self.diags = diags
+        self.text = text  # marks count characters of it (both parsers)
         self.built: dict[int, Any] = {}
         self.open: set[int] = set()
 
@@ -224,17 +225,10 @@ class _Builder:
             out[key_text] = self.build(value_node)
             out.key_pos[key_text] = _pos(key_node, self.filename)
             out.val_pos[key_text] = _value_pos(value_node, self.filename)
-            source = _source(value_node, self.filename)
-            if source is not None:
-                out.val_src[key_text] = source
+            if isinstance(value_node, yaml.ScalarNode):
+                raw = self.text[value_node.start_mark.index:value_node.end_mark.index]
+                out.val_src[key_text] = Source(raw, _pos(value_node, self.filename))
         return out
-
-
-def _source(node: yaml.Node, filename: str) -> Source | None:
-    start, end = node.start_mark, node.end_mark
-    if not isinstance(node, yaml.ScalarNode) or not isinstance(start.buffer, str):
-        return None
-    return Source(start.buffer[start.index:end.index], _pos(node, filename))
 
 
 def _scalar(node: yaml.Node) -> Any:

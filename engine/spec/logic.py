@@ -58,21 +58,33 @@ class Logic:
             self.diags.add("WRONG_KIND", f'"{key}" must be an expression written as text', node.where(key),
                            (*path, key), 'e.g. when: H5 == "1"')
             return None
-        base = node.where(key)
-        compiled, problems = compile_expression(str(text), ctx, base)
+        source = str(text)
+        compiled, problems = compile_expression(source, ctx, node.where(key))
         for p in problems:
-            self.diags.add(p.code, p.message, self._at(base, str(text), p.offset), (*path, key), p.fix)
+            self.diags.add(p.code, p.message, node.locate(key, source, p.offset), (*path, key), p.fix)
         return compiled
-
-    def _at(self, base: Position, text: str, offset: int) -> Position:
-        before = text[:offset]
-        lines = before.count("\n")
-        if lines:
-            return Position(base.file, base.line + lines, len(before) - before.rfind("\n"))
-        return Position(base.file, base.line, base.column + offset)
 
     # -- derived values -----------------------------------------------------------------------
     def derived_pass(self) -> None:
+        drafts = self._derived_drafts()
+        order, cyclic = self._derived_order(drafts)
+        for did in order:
+            node, path, scope = drafts[did]
+            label = self.b.read.label(node, "label", path, required=False)
+            if did in cyclic:  # reported; a name still, so that its users get no second message
+                self.b.symbols.add(Symbol(did, VType("error"), scope, -0.5, is_derived=True))
+                continue
+            ctx = Context(scope, self.b.symbols, None, allow_members=False, condition=False)
+            compiled = self.expr(node, "value", path, ctx)
+            refs = compiled.typed.refs if compiled else frozenset()
+            deps = [s.index for r in refs if (s := self.b.symbols.lookup(scope, r)) is not None]
+            index = max(deps) + 0.5 if deps else -0.5
+            vtype = compiled.type if compiled else VType("error")
+            self.b.symbols.add(Symbol(did, vtype, scope, index, is_derived=True))
+            if compiled is not None:
+                self.derived.append(Derived(did, scope, compiled, label, index, node.where("id")))
+
+    def _derived_drafts(self) -> dict[str, tuple[YMap, SpecPath, Scope]]:
         read = self.b.read
         drafts: dict[str, tuple[YMap, SpecPath, Scope]] = {}
         for i, node in read.items(self.b.tree, "derived", ()):
@@ -86,65 +98,55 @@ class Logic:
                 self.diags.add("BAD_VALUE", f'scope "{scope_name}" is neither member nor household',
                                node.where("scope"), (*path, "scope"), "scope: member")
                 ok = False
-            if not ok or did is None or not self.b._claim_id(did, node, path, "derived value"):
+            if did is None or not self.b._claim_id(did, node, path, "derived value"):
+                continue
+            if not ok:  # reported; still a name, so that its users get no second message
+                scopes = [Scope(scope_name)] if scope_name in ("member", "household") else list(Scope)
+                for scope in scopes:
+                    self.b.symbols.add(Symbol(did, VType("error"), scope, -0.5, is_derived=True))
                 continue
             drafts[did] = (node, path, Scope(scope_name))
-        order = self._derived_order(drafts)
-        for did in order:
-            node, path, scope = drafts[did]
-            ctx = Context(scope, self.b.symbols, None, allow_members=False, condition=False)
-            compiled = self.expr(node, "value", path, ctx)
-            refs = compiled.typed.refs if compiled else frozenset()
-            deps = [s.index for r in refs if (s := self.b.symbols.lookup(scope, r)) is not None]
-            index = max(deps) + 0.5 if deps else -0.5
-            vtype = compiled.type if compiled else VType("error")
-            self.b.symbols.add(Symbol(did, vtype, scope, index, is_derived=True))
-            if compiled is not None:
-                label = self.b.read.label(node, "label", path, required=False)
-                self.derived.append(Derived(did, scope, compiled, label, index, node.where("id")))
+        return drafts
 
-    def _derived_order(self, drafts: dict[str, tuple[YMap, SpecPath, Scope]]) -> list[str]:
-        deps = {d: {r for r in referenced_names(str(n.get("value", ""))) if r in drafts and r != d}
+    def _derived_order(self, drafts: dict[str, tuple[YMap, SpecPath, Scope]]) -> tuple[list[str], set[str]]:
+        """Derived values in an order where each comes after those it uses; and those in a circle."""
+        deps = {d: {r for r in referenced_names(str(n.get("value", ""))) if r in drafts}
                 for d, (n, _, _) in drafts.items()}
-        for d, (n, _, _) in drafts.items():
-            if d in referenced_names(str(n.get("value", ""))):
-                deps[d].add(d)
         order: list[str] = []
+        cyclic: set[str] = set()
         state: dict[str, int] = {}  # 1 visiting, 2 done
 
         def visit(d: str, trail: list[str]) -> None:
             if state.get(d) == 2:
                 return
+            node, path, _ = drafts[d]
             if state.get(d) == 1:
                 cycle = [*trail[trail.index(d):], d]
-                node, path, _ = drafts[d]
-                self.diags.add("DERIVED_CYCLE", f"derived values depend on each other: {' -> '.join(cycle)}",
+                cyclic.update(cycle)
+                self.diags.add("DERIVED_CYCLE", f"derived values depend on each other: {' -> '.join(cycle)}"
+                               if len(cycle) > 2 else f'derived value "{d}" is computed from itself',
                                node.where("value"), (*path, "value"), "break the circle: compute one from answers")
                 return
             state[d] = 1
             for dep in sorted(deps[d]):
-                if dep == d:
-                    node, path, _ = drafts[d]
-                    self.diags.add("DERIVED_CYCLE", f'derived value "{d}" is computed from itself',
-                                   node.where("value"), (*path, "value"), "compute it from answers")
-                    continue
                 visit(dep, [*trail, d])
             state[d] = 2
             order.append(d)
 
         for d in drafts:
             visit(d, [])
-        return order
+        return order, cyclic
 
     # -- checks and texts -----------------------------------------------------------------------
     def checks(self, node: YMap, path: SpecPath, scope: Scope, owner: str | None) -> tuple[Check, ...]:
         out = []
-        for i, cnode in self.b.read.items(node, "checks", path):
+        read = self.b.read
+        for i, cnode in read.items(node, "checks", path):
             cpath: SpecPath = (*path, "checks", i)
-            self.b.read.keys(cnode, CHECK_KEYS, cpath, "a check")
-            ok = self.b.read.require(cnode, "check", cpath, "a check", "H6 <= 1000")
-            ok &= self.b.read.require(cnode, "message", cpath, "a check", "{zh: ..., en: ...}")
-            cid = self.b.read.ident(cnode, "id", cpath) if "id" in cnode else f"{owner or 'household'}_{i + 1}"
+            read.keys(cnode, CHECK_KEYS, cpath, "a check")
+            ok = read.require(cnode, "check", cpath, "a check", "H6 <= 1000")
+            ok &= read.require(cnode, "message", cpath, "a check", "{zh: ..., en: ...}")
+            cid = read.ident(cnode, "id", cpath) if "id" in cnode else f"{owner or 'household'}_{i + 1}"
             severity = cnode.get("severity", "error")
             if severity not in ("error", "warning"):
                 self.diags.add("BAD_SEVERITY", f'severity "{severity}" is neither error nor warning',
@@ -154,29 +156,34 @@ class Logic:
                 self.diags.add("DUPLICATE_ID", f'check id "{cid}" is already used (at {self.check_ids[cid]})',
                                cnode.where("id"), (*cpath, "id"), "give this check another id")
                 ok = False
+            if cid is not None:
+                self.check_ids.setdefault(cid, cnode.where("id") if "id" in cnode else cnode.pos)
             ctx = Context(scope, self.b.symbols, None, allow_members=True)
             compiled = self.expr(cnode, "check", cpath, ctx)
             message = self.text(cnode, "message", cpath, scope)
             if not ok or cid is None or compiled is None or message is None:
                 continue
-            self.check_ids[cid] = cnode.where("id") if "id" in cnode else cnode.pos
             inputs = tuple(sorted({*compiled.typed.refs, *([owner] if owner else [])}))
             out.append(Check(cid, compiled, message, Severity(severity), cnode.pos, inputs))
         return tuple(out)
 
     def text(self, node: YMap, key: str, path: SpecPath, scope: Scope, required: bool = True) -> Text | None:
-        label = self.b.read.label(node, key, path, required)
-        if label is None:
-            return None
+        """Read a text that the builder has not read (check messages, routing explanations)."""
+        return self.pipes(node, key, path, scope, self.b.read.label(node, key, path, required))
+
+    def pipes(self, node: YMap, key: str, path: SpecPath, scope: Scope, label: Text | None) -> Text | None:
+        """Check the {placeholders} of a text already read; each must name a value of the record."""
+        value = node.get(key)
+        if label is None or not isinstance(value, YMap):
+            return label
         names = set(self.b.symbols.names(scope))
-        for lang, value in label.items():
-            for match in PLACEHOLDER.finditer(value):
+        for lang, text in label.items():
+            for match in PLACEHOLDER.finditer(text):
                 name = match.group(1)
                 if name not in names:
-                    where = node.where(key)
                     self.diags.add("UNKNOWN_PIPE", f'{{{name}}} in the {lang} text names no question of this '
-                                   "record." + did_you_mean(name, names), where, (*path, key, lang),
-                                   "use a question id of the same record, e.g. {D1}")
+                                   "record." + did_you_mean(name, names), value.locate(lang, text, match.start()),
+                                   (*path, key, lang), "use a question id of the same record, e.g. {D1}")
         return label
 
     # -- freezing -----------------------------------------------------------------------------
@@ -185,14 +192,14 @@ class Logic:
         for s in self.b.sections:
             first = s.pages[0].questions[0].index if s.pages and s.pages[0].questions else 0
             s_when = self.expr(s.node, "when", s.path, Context(s.scope, self.b.symbols, float(first)))
-            s_title = self.text(s.node, "title", s.path, s.scope) if "title" in s.node else s.title
+            s_title = self.pipes(s.node, "title", s.path, s.scope, s.title)
             pages = []
             for p in s.pages:
                 p_first = p.questions[0].index if p.questions else first
                 implicit = p.node is s.node
                 p_when = None if implicit else self.expr(p.node, "when", p.path,
                                                          Context(s.scope, self.b.symbols, float(p_first)))
-                p_title = None if implicit else self.text(p.node, "title", p.path, s.scope, required=False)
+                p_title = None if implicit else self.pipes(p.node, "title", p.path, s.scope, p.title)
                 questions = tuple(self._question(q, s, s_when, p_when) for q in p.questions)
                 pages.append(Page(p.id, p_title, s.id, s.scope, questions, p_when, p.node.pos))
             out.append(Section(s.id, s_title or MappingProxyType({}), s.scope, tuple(pages), s_when, s.node.pos,
@@ -202,8 +209,8 @@ class Logic:
     def _question(self, q: DraftQuestion, s: DraftSection, s_when: CompiledExpression | None,
                   p_when: CompiledExpression | None) -> Question:
         when = self.expr(q.node, "when", q.path, Context(q.scope, self.b.symbols, float(q.index)))
-        label = self.text(q.node, "label", q.path, q.scope) or MappingProxyType({})
-        hint = self.text(q.node, "hint", q.path, q.scope, required=False)
+        label = self.pipes(q.node, "label", q.path, q.scope, q.label) or MappingProxyType({})
+        hint = self.pipes(q.node, "hint", q.path, q.scope, q.hint)
         checks = self.checks(q.node, q.path, q.scope, q.id)
         relevance = tuple(e for e in (s_when, p_when, when) if e is not None)
         return Question(

@@ -10,6 +10,7 @@ so `age >= "3"` or a misspelled question id fails at compile time, with its offs
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,7 +46,10 @@ from engine.spec.model import Scope
 ERROR = VType("error")  # stands in after a reported problem, so one mistake gives one message
 MEMBER_VARIABLE = "m"
 CASE_FACTS = {"long_form": BOOL}
-_YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_YEAR_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_ONE_LINE = str.maketrans("\n\r", "  ")
+MAX_DEPTH = 64  # levels of the syntax tree; real conditions use a dozen or so
+_ORDERING = ("<", "<=", ">", ">=")
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
 _COMPARE = {
     ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -88,8 +92,8 @@ class Problem:
 @dataclass(slots=True)
 class _State:
     ctx: Context
-    text: str
-    line_starts: list[int]
+    text: str  # the expression as Python reads it: one line, leading blanks removed
+    shift: int  # characters removed before `text` (offsets are into the text as written)
     problems: list[Problem] = field(default_factory=list)
     refs: set[str] = field(default_factory=set)
     household_refs: set[str] = field(default_factory=set)
@@ -101,30 +105,26 @@ class _State:
         return ERROR
 
     def offset(self, node: ast.AST) -> int:
-        line = getattr(node, "lineno", 1)
         col = getattr(node, "col_offset", 0)
-        start = self.line_starts[line - 1] if line - 1 < len(self.line_starts) else 0
         # ast counts columns in UTF-8 bytes; designers count characters.
-        line_text = self.text[start:]
-        return start + len(line_text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+        return self.shift + len(self.text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
 
 
 def parse(text: str, ctx: Context) -> tuple[Typed | None, list[Problem]]:
     source = str(text)
-    try:
-        tree = ast.parse(source.strip() and source, mode="eval")
-    except SyntaxError as exc:
-        hint = exc.msg or "invalid syntax"
-        fix = "compare with == (not =), quote text with double quotes, and balance brackets"
-        return None, [Problem("EXPR_SYNTAX", f"cannot read the expression: {hint}", _syntax_offset(source, exc), fix)]
-    starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
-    state = _State(ctx, source, starts)
+    body = source.lstrip()
+    shift = len(source) - len(body)
+    flat = body.translate(_ONE_LINE)  # a condition may span lines (YAML block scalars); same offsets
+    tree, problem = _read(flat, shift)
+    if tree is None:
+        return None, [problem] if problem else []
+    state = _State(ctx, flat, shift)
     node, vtype = _walk(tree.body, state)
     if ctx.condition and vtype.kind not in ("bool", "error"):
         state.fail(
             "EXPR_NOT_BOOLEAN",
             f"this condition gives {vtype.describe()}, not true/false",
-            0,
+            shift,
             "compare it with something, e.g. `X == \"1\"` or `X >= 3`",
         )
     if state.problems:
@@ -132,28 +132,64 @@ def parse(text: str, ctx: Context) -> tuple[Typed | None, list[Problem]]:
     return Typed(node, vtype, frozenset(state.refs), frozenset(state.household_refs), state.uses_members), []
 
 
-def referenced_names(text: str) -> set[str]:
-    """Bare names an expression reads (without checking): used to order derived values."""
+def _read(flat: str, shift: int) -> tuple[ast.Expression | None, Problem | None]:
+    """Python's parser, as a reader only; every way it can refuse the text is a problem."""
+    fix = "compare with == (not =), quote text with double quotes, and balance brackets"
+    if not flat.strip():
+        return None, Problem("EXPR_SYNTAX", "the expression is empty", shift, 'write e.g. H5 == "1"')
     try:
-        tree = ast.parse(str(text), mode="eval")
-    except SyntaxError:
+        tree = ast.parse(flat, mode="eval")
+    except SyntaxError as exc:
+        hint = exc.msg or "invalid syntax"
+        return None, Problem("EXPR_SYNTAX", f"cannot read the expression: {hint}",
+                             shift + _syntax_offset(flat, exc), fix)
+    except (ValueError, RecursionError, MemoryError):
+        what = "it contains a NUL character" if "\0" in flat else "it is nested too deeply"
+        return None, Problem("EXPR_SYNTAX", f"cannot read the expression: {what}", shift, fix)
+    if _depth(tree) > MAX_DEPTH:
+        return None, Problem("EXPR_NOT_ALLOWED", f"the expression is nested more than {MAX_DEPTH} levels deep",
+                             shift, "split it: use a derived value for a part of it")
+    return tree, None
+
+
+def _depth(tree: ast.AST) -> int:
+    deepest = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def referenced_names(text: str) -> set[str]:
+    """Names an expression may read (without checking): used to order derived values.
+
+    Bare names, and the field of `household.X` and `m.X` (a derived value may read another
+    through either)."""
+    tree, _ = _read(str(text).lstrip().translate(_ONE_LINE), 0)
+    if tree is None:
         return set()
     calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     attr_bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    return {
+    names = {
         n.id for n in ast.walk(tree)
         if isinstance(n, ast.Name) and id(n) not in calls and id(n) not in attr_bases
-    } | {
-        n.value.id for n in ast.walk(tree)
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
     }
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+            names.add(n.value.id)  # H2.present reads H2
+            if n.value.id in ("household", MEMBER_VARIABLE):
+                names.add(n.attr)
+    return names
 
 
 def _syntax_offset(text: str, exc: SyntaxError) -> int:
-    line = (exc.lineno or 1) - 1
-    lines = text.split("\n")
-    start = sum(len(x) + 1 for x in lines[:line])
-    return start + max((exc.offset or 1) - 1, 0)
+    """Where Python's parser stopped (1-based characters); at the end when the text ran out."""
+    end = len(text.rstrip())
+    if not exc.offset or exc.offset < 1 or (exc.lineno or 1) > 1:
+        return end
+    return min(exc.offset - 1, end)
 
 
 def _walk(node: ast.AST, st: _State) -> tuple[Node, VType]:
@@ -179,7 +215,10 @@ def _walk(node: ast.AST, st: _State) -> tuple[Node, VType]:
             return Not(off, operand), BOOL
         if isinstance(node.op, (ast.USub, ast.UAdd)):
             _expect(t, NUMBER, st, off, "a sign")
-            return (Negate(off, operand) if isinstance(node.op, ast.USub) else operand), NUMBER
+            negate = isinstance(node.op, ast.USub)
+            if isinstance(operand, Literal) and t.kind == "number":  # -1 is a literal, like 1
+                return Literal(off, -operand.value if negate else operand.value), NUMBER
+            return (Negate(off, operand) if negate else operand), NUMBER
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
         op = _ARITH[type(node.op)]
         left, lt = _walk(node.left, st)
@@ -204,8 +243,11 @@ def _constant(node: ast.Constant, st: _State, off: int) -> tuple[Node, VType]:
     value = node.value
     if isinstance(value, bool):
         return Literal(off, value), BOOL
-    if isinstance(value, (int, float)):
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return Literal(off, value), NUMBER
+    if isinstance(value, float):
+        return Literal(off, None), st.fail("EXPR_NOT_ALLOWED", "the number is too large", off,
+                                           "write a number of at most 300 digits")
     if isinstance(value, str):
         return Literal(off, value), TEXT
     return Literal(off, None), st.fail(
@@ -262,6 +304,9 @@ def _attribute(node: ast.Attribute, st: _State, off: int) -> tuple[Node, VType]:
             "EXPR_NOT_ALLOWED", f"`{ast.unparse(node)}` is not a question reference", off,
         )
     head, attr = base.id, node.attr
+    if head == "case" and part is not None:
+        return Literal(off, None), st.fail("EXPR_NOT_ALLOWED", f"`case.{attr}.{part}` is too deep", off,
+                                           f"write case.{attr}")
     if head == "case":
         if attr not in CASE_FACTS:
             return CaseRef(off, attr), st.fail(
@@ -353,9 +398,12 @@ def _compare(node: ast.Compare, st: _State, off: int) -> tuple[Node, VType]:
 def _check_comparison(op: str, left: Node, lt: VType, right: Node, rt: VType, st: _State, off: int) -> None:
     if "error" in (lt.kind, rt.kind):
         return
-    for a, at, b, bt in ((left, lt, right, rt), (right, rt, left, lt)):
+    for at, b, bt in ((lt, right, rt), (rt, left, lt)):
         if isinstance(b, Literal) and at.kind in ("choice", "year_month", "date"):
             _check_literal_against(at, b, bt, st, b.offset)
+            if op in _ORDERING and at.kind == "choice":
+                st.fail("EXPR_TYPE_MISMATCH", f"`{op}` compares numbers, year-months or dates; option codes "
+                        "have no order", off, 'list the codes instead, e.g. H5 in ["1", "2"]')
             return
     if op in ("<", "<=", ">", ">="):
         if lt.kind != rt.kind or lt.kind not in ("number", "year_month", "date"):
@@ -387,7 +435,7 @@ def _check_literal_against(t: VType, lit: Literal, lit_type: VType, st: _State, 
             st.fail("EXPR_UNKNOWN_OPTION", f'"{value}" is not a code of option list "{t.options.name}".'
                     + hint, off, f"codes: {', '.join(codes)}")
     elif t.kind == "year_month":
-        if not (isinstance(value, str) and _YEAR_MONTH.match(value)):
+        if not (isinstance(value, str) and _YEAR_MONTH.fullmatch(value)):
             st.fail("EXPR_TYPE_MISMATCH", f"{value!r} is not a year-month", off, 'write it as "2017-11"')
     elif t.kind == "date" and not (isinstance(value, str) and _is_date(value)):
         st.fail("EXPR_TYPE_MISMATCH", f"{value!r} is not a date", off, 'write it as "2020-11-01"')
@@ -459,7 +507,7 @@ def _check_regex(arg: Node, st: _State) -> None:
         return
     try:
         re.compile(arg.value)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError, ValueError) as exc:
         st.fail("EXPR_BAD_REGEX", f"invalid regular expression: {exc}", arg.offset,
                 "escape special characters with a backslash")
 

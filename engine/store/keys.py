@@ -1,0 +1,99 @@
+"""Data keys: created per household, wrapped by the keyring's active KEK, cached unwrapped.
+
+Several server processes share one key file. When `formserver keys rotate` adds a KEK, a
+server still holding the old keyring meets a data key wrapped by a KEK it does not know; it
+then re-reads the key file (at most once a second) and carries on, so rotation needs no
+restart. Unwrapped data keys are cached per process: unwrapping is cheap, but a household
+saving every few seconds should not pay for it each time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from sqlalchemy import Connection, insert, select
+
+from engine.store.envelope import new_data_key, unwrap_data_key, wrap_data_key
+from engine.store.errors import KeyringError
+from engine.store.keyring import Keyring, load_keyring
+from engine.store.tables import DataKey
+
+CACHE_SIZE = 20_000
+STAFF = "staff"  # the owner of the data key sealing enumerators' contact details
+
+
+class KeyService:
+    def __init__(self, keyring: Keyring, path: Path | None = None) -> None:
+        self._keyring = keyring
+        self._path = path
+        self._mtime = self._stat()
+        self._checked = time.monotonic()
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+
+    @property
+    def keyring(self) -> Keyring:
+        self._maybe_reload()
+        return self._keyring
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def _stat(self) -> float | None:
+        try:
+            return os.stat(self._path).st_mtime_ns if self._path else None
+        except OSError:
+            return None
+
+    def _maybe_reload(self, force: bool = False) -> None:
+        if self._path is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._checked < 1.0:
+            return
+        self._checked = now
+        mtime = self._stat()
+        if force or mtime != self._mtime:
+            self._keyring, _ = load_keyring(self._path, create=False)
+            self._mtime = mtime
+
+    def create(self, conn: Connection, owner: str) -> bytes:
+        key = new_data_key()
+        kek = self.keyring.active
+        conn.execute(insert(DataKey).values(owner=owner, kek_id=kek.id, wrapped=wrap_data_key(kek, key, owner)))
+        self._remember(owner, key)
+        return key
+
+    def get(self, conn: Connection, owner: str) -> bytes:
+        cached = self._cache.get(owner)
+        if cached is not None:
+            self._cache.move_to_end(owner)
+            return cached
+        row = conn.execute(select(DataKey.kek_id, DataKey.wrapped).where(DataKey.owner == owner)).first()
+        if row is None:
+            raise KeyringError(f"no data key for {owner}")
+        try:
+            key = unwrap_data_key(self.keyring, row.kek_id, row.wrapped, owner)
+        except KeyringError:
+            self._maybe_reload(force=True)  # a rotation may have added a KEK since we loaded
+            key = unwrap_data_key(self._keyring, row.kek_id, row.wrapped, owner)
+        self._remember(owner, key)
+        return key
+
+    def get_or_create(self, conn: Connection, owner: str) -> bytes:
+        exists = conn.execute(select(DataKey.owner).where(DataKey.owner == owner)).first()
+        return self.get(conn, owner) if exists else self.create(conn, owner)
+
+    def _remember(self, owner: str, key: bytes) -> None:
+        self._cache[owner] = key
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def forget(self, owner: str | None = None) -> None:
+        if owner is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(owner, None)

@@ -1,0 +1,75 @@
+"""The store's front door: one object holding the database, the keys and the clock.
+
+`open_store` wires the embedded default (SQLite and a key file under the data folder) or
+PostgreSQL (`DATABASE_URL`) with a key file or the `FORMSERVER_KEYS` variable. Nothing here
+is global: the web app and the CLI each build one and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argon2 import PasswordHasher
+
+from engine.clock import Clock, SystemClock
+from engine.store.accounts import Accounts
+from engine.store.credentials import DEFAULT_HASHER
+from engine.store.db import Database, database_url, open_database, require_current
+from engine.store.households import Households
+from engine.store.keyring import ENV_VAR, Keyring, keyring_from_env, load_keyring
+from engine.store.keys import KeyService
+
+KEY_FILE = "keys.json"
+
+
+@dataclass
+class Store:
+    db: Database
+    keys: KeyService
+    clock: Clock
+    hasher: PasswordHasher = DEFAULT_HASHER
+    households: Households = field(init=False)
+    accounts: Accounts = field(init=False)
+    created_key_file: Path | None = None  # set when this start created the key file
+
+    def __post_init__(self) -> None:
+        self.households = Households(self.db, self.keys, self.clock)
+        self.accounts = Accounts(self.db, self.keys, self.clock, self.hasher)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def key_file_path(data_dir: Path | str | None, env: dict[str, str] | None = None) -> Path:
+    env = dict(os.environ) if env is None else env
+    explicit = env.get("FORMSERVER_KEY_FILE")
+    return Path(explicit) if explicit else Path(data_dir or "data") / KEY_FILE
+
+
+def open_keys(data_dir: Path | str | None, *, create: bool, env: dict[str, str] | None = None
+              ) -> tuple[KeyService, Path | None]:
+    """The keyring from FORMSERVER_KEYS, else from the key file (created on first start when
+    `create`); returns the service and the path of a key file this call created, if any."""
+    env = dict(os.environ) if env is None else env
+    if env.get(ENV_VAR):
+        return KeyService(keyring_from_env(env[ENV_VAR])), None
+    path = key_file_path(data_dir, env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keyring, created = load_keyring(path, create=create)
+    return KeyService(keyring, path), path if created else None
+
+
+def open_store(data_dir: Path | str | None = None, *, clock: Clock | None = None, create_keys: bool = True,
+               check_schema: bool = True, env: dict[str, str] | None = None,
+               hasher: PasswordHasher = DEFAULT_HASHER) -> Store:
+    db = open_database(database_url(data_dir, env))
+    if check_schema:
+        require_current(db)
+    keys, created = open_keys(data_dir, create=create_keys, env=env)
+    return Store(db, keys, clock or SystemClock(), hasher, created_key_file=created)
+
+
+def store_for_tests(db: Database, keyring: Keyring, clock: Clock, hasher: PasswordHasher) -> Store:
+    return Store(db, KeyService(keyring), clock, hasher)

@@ -1,0 +1,167 @@
+"""The database tables (SQLModel on SQLAlchemy 2). The schema itself is owned by the Alembic
+migrations in `engine/store/migrations/`; these classes must match them (a test checks).
+
+What is stored in the clear is what the census office must count and route on without
+decrypting: ids, states, areas, flags, times. Everything a person told us (answers, names,
+addresses, ID numbers, phones) is sealed (`*_sealed` columns) or reduced to a keyed hash
+(the blind index). Enumerators' own names and phones are sealed too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _time(nullable: bool = False, index: bool = False) -> datetime:
+    return Field(sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))  # type: ignore[no-any-return]
+
+
+def _blob(nullable: bool = False) -> bytes:
+    return Field(sa_column=Column(LargeBinary, nullable=nullable))  # type: ignore[no-any-return]
+
+
+class Area(SQLModel, table=True):
+    __tablename__ = "area"
+    id: str = Field(primary_key=True, max_length=32)  # census district code
+    name: str = Field(max_length=200)  # a place name, public
+
+
+class Enumerator(SQLModel, table=True):
+    __tablename__ = "enumerator"
+    id: str = Field(primary_key=True, max_length=32)
+    username: str = Field(unique=True, max_length=64)
+    password_hash: str = Field(max_length=200)
+    contact_sealed: bytes = _blob()  # {"name": ..., "phone": ...} under the "staff" data key
+    created_at: datetime = _time()
+    disabled: bool = False
+
+
+class EnumeratorArea(SQLModel, table=True):
+    __tablename__ = "enumerator_area"
+    enumerator_id: str = Field(primary_key=True, foreign_key="enumerator.id", max_length=32)
+    area_id: str = Field(primary_key=True, foreign_key="area.id", max_length=32)
+
+
+class OfficeUser(SQLModel, table=True):
+    __tablename__ = "office_user"
+    id: str = Field(primary_key=True, max_length=32)
+    username: str = Field(unique=True, max_length=64)
+    password_hash: str = Field(max_length=200)
+    created_at: datetime = _time()
+    disabled: bool = False
+
+
+class Household(SQLModel, table=True):
+    __tablename__ = "household"
+    id: str = Field(primary_key=True, max_length=32)
+    code: str = Field(unique=True, max_length=16)  # the account code read aloud, e.g. 4821-7730-15
+    area_id: str = Field(foreign_key="area.id", index=True, max_length=32)
+    enumerator_id: str | None = Field(default=None, foreign_key="enumerator.id", index=True, max_length=32)
+    household_type: str = Field(max_length=16)  # family | collective
+    questionnaire: str = Field(max_length=64)  # the form this household answers
+    state: str = Field(index=True, max_length=24)
+    reasons: str = Field(default="", max_length=200)  # routing reasons, comma-separated, sorted
+    long_form: bool = False
+    help_requested: bool = False
+    suspected_duplicate: bool = False
+    visit_outcome: str | None = Field(default=None, max_length=24)
+    version: int = 0  # optimistic concurrency: every save increments it
+    address_sealed: bytes = _blob()
+    reference: str | None = Field(default=None, max_length=20)  # of the standing submission
+    created_at: datetime = _time()
+    updated_at: datetime = _time(index=True)
+    submitted_at: datetime | None = _time(nullable=True)
+
+
+class DataKey(SQLModel, table=True):
+    """A data key wrapped by a key-encryption key: one per household (owner = household id), and
+    one for staff contact details (owner = "staff")."""
+
+    __tablename__ = "data_key"
+    owner: str = Field(primary_key=True, max_length=32)
+    kek_id: str = Field(index=True, max_length=64)
+    wrapped: bytes = _blob()
+
+
+class Credential(SQLModel, table=True):
+    __tablename__ = "credential"
+    household_id: str = Field(primary_key=True, foreign_key="household.id", max_length=32)
+    password_hash: str = Field(max_length=200)
+    token_digest: str = Field(unique=True, max_length=64)  # QR login token, stored only as a hash
+    issued_at: datetime = _time()
+    issued_by: str = Field(max_length=64)
+    revoked_at: datetime | None = _time(nullable=True)
+
+
+class MemberIndex(SQLModel, table=True):
+    """Keyed hashes of members' resident ID numbers: duplicates are found without decrypting."""
+
+    __tablename__ = "member_index"
+    household_id: str = Field(primary_key=True, foreign_key="household.id", max_length=32)
+    member_id: str = Field(primary_key=True, max_length=16)
+    blind_index: str = Field(index=True, max_length=64)
+
+
+class Revision(SQLModel, table=True):
+    __tablename__ = "revision"
+    __table_args__ = (UniqueConstraint("household_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: str = Field(foreign_key="household.id", index=True, max_length=32)
+    number: int  # equals the household's version after this save
+    kind: str = Field(max_length=16)  # draft | submitted | enumerated
+    questionnaire: str = Field(max_length=80)  # id@version, bound into the ciphertext
+    sealed: bytes = _blob()
+    actor: str = Field(max_length=64)  # role:id, never a name
+    content_hash: str | None = Field(default=None, max_length=64)
+    reference: str | None = Field(default=None, max_length=20)
+    created_at: datetime = _time()
+
+
+class Session(SQLModel, table=True):
+    __tablename__ = "session"
+    id_digest: str = Field(primary_key=True, max_length=64)  # the cookie holds the id; we keep its hash
+    kind: str = Field(max_length=16)  # household | enumerator | office | preview
+    subject_id: str = Field(index=True, max_length=32)
+    csrf: str = Field(max_length=64)
+    language: str = Field(default="zh", max_length=8)
+    created_at: datetime = _time()
+    last_seen: datetime = _time()
+    expires_at: datetime = _time(index=True)  # absolute limit
+
+
+class LoginThrottle(SQLModel, table=True):
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=80)  # "account:<digest>" or "ip:<digest>"
+    failures: int = 0
+    last_failure: datetime = _time()
+    blocked_until: datetime | None = _time(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    seq: int = Field(primary_key=True)
+    at: str = Field(max_length=40)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=40)
+    household_id: str | None = Field(default=None, index=True, max_length=32)
+    detail: str = Field(default="", max_length=1000)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class KeyRecord(SQLModel, table=True):
+    """What the database knows of each key-encryption key (the key itself is never stored here)."""
+
+    __tablename__ = "key_record"
+    id: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = _time()
+    retired_at: datetime | None = _time(nullable=True)
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=2000)
