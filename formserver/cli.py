@@ -10,10 +10,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from formserver import evaluate_command, spec_commands
+from formserver import demo_command, evaluate_command, serve_command, spec_commands, store_commands
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]  # argparse's private type
-REGISTRARS: list[Register] = [spec_commands.register, evaluate_command.register]
+REGISTRARS: list[Register] = [spec_commands.register, evaluate_command.register, demo_command.register,
+                              store_commands.register, serve_command.register]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -28,6 +28,7 @@ FORMAT = 1
 HOUSEHOLD = "household"  # the record id of the household's own answers
 MAX_MEMBERS = 2000  # above any real collective household entered online; bounds the work per request
 MAX_TEXT = 10_000  # characters in any one raw input before it is even parsed
+MAX_DEPTH = 2  # containers within containers in one raw input: a list of codes, a mapping of counts
 MEMBER_ID = re.compile(r"^m[0-9]{1,6}$")
 TOP_KEYS = frozenset({"format", "questionnaire", "version", "household", "members", "next_member",
                       "confirmations", "declaration"})
@@ -54,15 +55,18 @@ def record(doc: Document, record_id: str) -> dict[str, Any]:
     for m in doc["members"]:
         if m["id"] == record_id:
             return m  # type: ignore[no-any-return]
-    raise RosterError("unknown_member", "找不到这位成员，可能已被删除", "This person is not in the household list "
-                      "(they may have been removed)", member=record_id)
+    raise RosterError("unknown_member", "找不到这位成员，可能已被删除",
+                      "This person is not in the household list (they may have been removed)", member=record_id)
 
 
 def add_member(doc: Document) -> tuple[Document, str]:
     if len(doc["members"]) >= MAX_MEMBERS:
         raise RosterError("too_many_members", f"一户最多登记 {MAX_MEMBERS} 人，请联系普查员",
-                          f"At most {MAX_MEMBERS} people can be entered online; please contact your enumerator")
-    number = int(doc.get("next_member", 1))
+                          f"At most {MAX_MEMBERS} people can be entered online; "
+                          "please contact your enumerator")
+    number = doc.get("next_member", 1)
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        number = 1  # a short hand-written document; the ids in it are skipped below
     existing = set(member_ids(doc))
     while f"m{number}" in existing:  # tolerate documents written by other clients
         number += 1
@@ -114,8 +118,10 @@ def apply_answers(q: Questionnaire, doc: Document, record_id: str, raw: Mapping[
         if _is_empty(value):
             updates[qid] = None
             continue
-        if _too_big(value):
-            problems[qid] = InputProblem("too_long", limit=question.max_length or MAX_TEXT)
+        size = _size_problem(value)
+        if size is not None:
+            problems[qid] = (InputProblem("too_long", limit=question.max_length or MAX_TEXT) if size == "too_long"
+                             else InputProblem(size))
             continue
         try:
             updates[qid] = ANSWER_TYPES[question.type].parse(value, question)
@@ -148,19 +154,27 @@ def _is_empty(value: Any) -> bool:
         return not value.strip()
     if isinstance(value, (list, tuple)):
         return len(value) == 0
-    if isinstance(value, Mapping):
-        return all(_is_empty(v) for v in value.values())
+    if isinstance(value, Mapping):  # count pairs: every part left blank
+        return all(v is None or (isinstance(v, str) and not v.strip()) for v in value.values())
     return False
 
 
-def _too_big(value: Any) -> bool:
+def _size_problem(value: Any, depth: int = 0) -> str | None:
+    """"too_long" or "wrong_kind" for input no answer can be, checked before parsing it.
+
+    No answer nests deeper than a list of codes or a mapping of counts, so the look is
+    bounded whatever arrives (a list nested 10,000 deep is junk at its second level).
+    """
     if isinstance(value, str):
-        return len(value) > MAX_TEXT
-    if isinstance(value, (list, tuple)):
-        return len(value) > 1000 or any(_too_big(v) for v in value[:1000])
-    if isinstance(value, Mapping):
-        return len(value) > 100 or any(_too_big(v) for v in value.values())
-    return False
+        return "too_long" if len(value) > MAX_TEXT else None
+    if not isinstance(value, (list, tuple, Mapping)):
+        return None
+    if depth >= MAX_DEPTH:
+        return "wrong_kind"
+    if len(value) > (100 if isinstance(value, Mapping) else 1000):
+        return "too_long"
+    items = value.values() if isinstance(value, Mapping) else value
+    return next((p for p in (_size_problem(v, depth + 1) for v in items) if p is not None), None)
 
 
 def confirmation_key(record_id: str, check_id: str) -> str:
@@ -169,6 +183,7 @@ def confirmation_key(record_id: str, check_id: str) -> str:
 
 def confirm(doc: Document, record_id: str, check_id: str, fingerprint: str, at: str) -> Document:
     """Record that the respondent confirmed a warning for the answers it read (`fingerprint`)."""
+    record(doc, record_id)  # raises for an unknown (e.g. removed) member
     new = dict(doc)
     new["confirmations"] = {**doc.get("confirmations", {}),
                             confirmation_key(record_id, check_id): {"fingerprint": fingerprint, "at": at}}

@@ -9,6 +9,7 @@ malformed document is reported as structured problems.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,16 +71,18 @@ class Evaluation:
     def effective_document(self) -> dict[str, Any]:
         """The document as it would be submitted: asked, acceptable answers and derived values only."""
         q = self.questionnaire
-        return {
+        return copy.deepcopy({  # its own values: changing the result never changes the draft
             "questionnaire": q.id,
             "version": q.version,
             "household": dict(self.household.values),
             "members": [{"id": m.record_id, **m.values} for m in self.members],
-        }
+        })
 
 
 def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None = None) -> Evaluation:
     """Evaluate a draft. Raises `DocumentError` (with every problem) only for a malformed document."""
+    if at.tzinfo is None:  # a programming error, not the household's: the window is in absolute time
+        raise ValueError("evaluate(at=...) needs a time with its UTC offset")
     problems = check_document(q, doc)
     if problems:
         raise DocumentError(problems)
@@ -89,8 +92,8 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     household = resolve_record(q, Scope.HOUSEHOLD, HOUSEHOLD, doc.get("household", {}), household={},
                                reference=reference, case=facts)
     members = tuple(
-        resolve_record(q, Scope.MEMBER, m["id"], m, household=household.values, reference=reference, case=facts,
-                       number=i + 1)
+        resolve_record(q, Scope.MEMBER, m["id"], m, household=household.values, reference=reference,
+                       case=facts, number=i + 1)
         for i, m in enumerate(doc.get("members", []))
     )
     member_values = [m.values for m in members]
@@ -102,5 +105,6 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     issues.extend(validator.household_checks(household, member_values, member_ids))
     found = routes(q, household, members, case=case, at=at, reference=reference)
     names: Mapping[str, Any] = {m.record_id: member_name(q, m) for m in members}
-    return Evaluation(q, household, members, tuple(issues), tuple(found), plan(household, members, issues, names))
+    return Evaluation(q, household, members, tuple(issues), tuple(found),
+                      plan(household, members, issues, names))
 

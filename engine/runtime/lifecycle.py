@@ -67,7 +67,7 @@ TRANSITIONS: Mapping[tuple[HouseholdState, Action], HouseholdState] = MappingPro
     **{(s, A.SUBMIT): S.SUBMITTED for s in (S.IN_PROGRESS, S.REOPENED)},
     (S.SUBMITTED, A.SUBMIT): S.SUBMITTED,  # a retried submission is a no-op, not an error
     (S.SUBMITTED, A.REOPEN): S.REOPENED,
-    **{(s, A.REQUEST_HELP): s for s in (*_BEFORE_ROUTING, S.ROUTED)},
+    **{(s, A.REQUEST_HELP): s for s in _BEFORE_ROUTING},  # once routed, the enumerator is on the way
     **{(s, A.ROUTE): S.ROUTED for s in (*_BEFORE_ROUTING, S.ROUTED)},
     **{(s, A.ENUMERATE): S.ENUMERATED for s in (S.ROUTED, S.ENUMERATED, *_OPEN, S.SUBMITTED)},
     **{(s, A.CLOSE_WINDOW): S.ROUTED for s in (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS)},
@@ -115,12 +115,11 @@ def authorize(action: Action, actor: Actor, household: HouseholdFacts, at: datet
     if actor.role is Role.HOUSEHOLD and actor.id != household.id:
         raise PermissionDenied("other_household", "您没有权限访问此住户", "not your household")
     if actor.role is Role.ENUMERATOR and household.area not in actor.areas:
-        raise PermissionDenied("other_area", "该住户不在您负责的普查区", "this household is not in your areas")
+        raise PermissionDenied("other_area", "该住户不在您负责的普查区",
+                               "this household is not in your areas")
     if actor.role is Role.HOUSEHOLD and action in SELF_RESPONSE:
         _check_self_response(household.state, at, window)
-    if actor.role is Role.ENUMERATOR and action is A.SAVE and _household_owns(household.state, at, window):
-        raise PermissionDenied("still_self_responding", "本户仍在自主填报中，请先接手再修改",
-                               "the household is still responding itself; take it over before editing")
+    _check_timing(action, actor.role, household.state, at, window)
     new = TRANSITIONS.get((household.state, action))
     if new is None:
         raise LifecycleError("illegal_transition", "当前状态下不能执行此操作",
@@ -129,11 +128,26 @@ def authorize(action: Action, actor: Actor, household: HouseholdFacts, at: datet
     return new
 
 
+def _check_timing(action: Action, role: Role, state: HouseholdState, at: datetime,
+                  window: SelfResponseWindow | None) -> None:
+    """Who changes the answers when: the household until the close (a submitted household
+    reopens first), then the enumerator; the window is closed only once it has closed."""
+    if role is Role.HOUSEHOLD and action is A.SAVE and state is S.SUBMITTED:
+        raise PermissionDenied("reopen_first", "本户已提交，如需修改请先选择“修改答卷”",
+                               "This household has submitted; reopen it to make changes")
+    if role is Role.ENUMERATOR and action is A.SAVE and _household_owns(state, at, window):
+        raise PermissionDenied("still_self_responding", "本户仍在自主填报中，请先接手再修改",
+                               "the household is still responding itself; take it over before editing")
+    if action is A.CLOSE_WINDOW and window is not None and at <= window.closes:
+        raise PermissionDenied("window_still_open", f"自主填报将于 {_fmt(window.closes)} 截止",
+                               f"Self-response is open until {_fmt(window.closes)}")
+
+
 def _household_owns(state: HouseholdState, at: datetime, window: SelfResponseWindow | None) -> bool:
-    """While the household is responding itself, its answers are its own to change."""
-    if state in _OPEN:
-        return True
-    return state is S.SUBMITTED and (window is None or window.is_open(at))
+    """Until the window closes, the answers of a household responding itself are its own to change."""
+    if window is not None and at > window.closes:
+        return False
+    return state in _OPEN or state is S.SUBMITTED
 
 
 def _check_self_response(state: HouseholdState, at: datetime, window: SelfResponseWindow | None) -> None:
@@ -146,7 +160,8 @@ def _check_self_response(state: HouseholdState, at: datetime, window: SelfRespon
         raise PermissionDenied("window_not_open", f"自主填报将于 {_fmt(window.opens)} 开始",
                                f"Self-response opens on {_fmt(window.opens)}")
     if at > window.closes:
-        raise PermissionDenied("window_closed", f"自主填报已于 {_fmt(window.closes)} 截止，如需修改请联系普查员",
+        raise PermissionDenied("window_closed",
+                               f"自主填报已于 {_fmt(window.closes)} 截止，如需修改请联系普查员",
                                f"Self-response closed on {_fmt(window.closes)}; contact your enumerator "
                                "to make changes")
 

@@ -78,8 +78,8 @@ class Plan:
 
     def _move(self, step: Step, delta: int, same_record: bool) -> Step | None:
         i = self._index(step)
-        if i is None:  # the page is no longer asked: resume at the record's first open page
-            return self.first_open(step.record_id)
+        if i is None:  # the page is no longer asked: resume at the record's (or else anyone's) first open page
+            return self.first_open(step.record_id) or self.first_open()
         j = i + delta
         while 0 <= j < len(self.steps):
             candidate = self.steps[j].step

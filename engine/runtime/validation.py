@@ -9,6 +9,7 @@ them asks again. Every message names the member it is about, in the respondent's
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,7 @@ from engine.runtime.document import HOUSEHOLD, confirmation_key
 from engine.runtime.relevance import RecordState
 from engine.runtime.texts import person_fallback, pick, render
 from engine.spec.expressions import Env
+from engine.spec.expressions.nodes import Node, Ref
 from engine.spec.model import Check, Question, Questionnaire, Severity, Text
 
 REQUIRED = {"zh": "请回答：{label}", "en": "Answer this question: {label}"}
@@ -68,12 +70,37 @@ def member_name(q: Questionnaire, state: RecordState) -> dict[str, str] | None:
     return {lang: person_fallback(state.number, lang) for lang in q.languages}
 
 
-def fingerprint(check: Check, state: RecordState, member_ids: Sequence[str]) -> str:
-    inputs = {name: state.values.get(name) for name in check.inputs}
-    if check.expression.typed.uses_members:
-        inputs["__members__"] = list(member_ids)
+def fingerprint(check: Check, state: RecordState, env: Env, member_ids: Sequence[str]) -> str:
+    """A digest of every answer the check reads: its record's, the household's and, inside
+    any/all/count, each member's, so that changing any of them asks for confirmation again."""
+    inputs: dict[str, Any] = {name: state.values.get(name) for name in check.inputs}
+    typed = check.expression.typed
+    if typed.household_refs:
+        inputs["__household__"] = {name: env.household.get(name) for name in sorted(typed.household_refs)}
+    if typed.uses_members:
+        names = sorted(member_refs(typed.node))
+        inputs["__members__"] = ([[mid, {n: m.get(n) for n in names}] for mid, m in zip(member_ids, env.members,
+                                                                                      strict=True)]
+                                 if names else list(member_ids))
     raw = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def member_refs(node: Node) -> set[str]:
+    """The names an expression reads of each member inside any/all/count (`m.D7`)."""
+    out: set[str] = set()
+    stack: list[Any] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Ref) and current.record not in ("self", "household"):
+            out.add(current.name)
+        for f in dataclasses.fields(current):
+            value = getattr(current, f.name)
+            if isinstance(value, Node):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                stack.extend(v for v in value if isinstance(v, Node))
+    return out
 
 
 class Validator:
@@ -125,7 +152,7 @@ class Validator:
         message = _render(check.message, state, self.q.languages)
         if check.severity is Severity.ERROR:
             return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who)
-        fp = fingerprint(check, state, member_ids)
+        fp = fingerprint(check, state, env, member_ids)
         confirmed = self.confirmations.get(confirmation_key(state.record_id, check.id), {})
         ok = isinstance(confirmed, Mapping) and confirmed.get("fingerprint") == fp
         return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok)

@@ -224,7 +224,10 @@ def expression_source(node: Node) -> str:
             return f"({text})" if isinstance(n, (Arith, BoolOp, Compare)) else text
         return f"{side(node.left)} {node.op} {side(node.right)}"
     if isinstance(node, Compare):
-        return f"{expression_source(node.left)} {node.op} {expression_source(node.right)}"
+        def operand(n: Node) -> str:
+            text = expression_source(n)
+            return f"({text})" if isinstance(n, (Compare, BoolOp, Not)) else text
+        return f"{operand(node.left)} {node.op} {operand(node.right)}"
     if isinstance(node, Call):
         args = [expression_source(a) for a in node.args]
         if node.predicate is not None:
@@ -583,11 +586,7 @@ class _Words:
     def member_subject(self, node: Node) -> bool:
         """Whether a predicate over members reads "<member's> X is ..." (a simple test of one answer)."""
         if isinstance(node, Compare):
-            left, right = node.left, node.right
-            if isinstance(left, Literal) and node.op not in ("in", "not in"):
-                left = right
-            if node.op in ("in", "not in") and isinstance(left, Literal):
-                left = right
+            left = node.right if isinstance(node.left, Literal) else node.left  # "1" in m.P5
             return isinstance(left, Ref) and left.record not in ("self", "household")
         if isinstance(node, Call) and node.function == "answered" and node.args:
             return isinstance(node.args[0], Ref) and node.args[0].record not in ("self", "household")
@@ -946,8 +945,8 @@ class _Codebook:
                 target = _anchor("list", x.options.name)
                 count = len(x.options.options)
                 parts.append(f"选项见附录{_link(f'“{x.options.name}”', target)}（{count}项）" if zh else
-                             f"from the shared list {_link(f'“{x.options.name}”', target)} ({count} options, "
-                             "see the appendix)")
+                             f"from the list {_link(f'“{x.options.name}”', target)} in the appendix "
+                             f"({count} options)")
             else:
                 parts.append("选项见下表" if zh else "from the table below")
         elif x.type == "yes_no":

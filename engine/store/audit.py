@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 
 from engine.store.audit_chain import GENESIS_HASH, AuditRecord, append, verify
 from engine.store.db import Database
 from engine.store.tables import AuditEvent
 
 BATCH = 5000
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+# Built once: `record` runs in every write transaction.
+_LAST = select(_EVENTS).order_by(_EVENTS.c.seq.desc()).limit(1)
+_APPEND = insert(_EVENTS)
 
 
 def record(conn: Connection, *, at: datetime, actor: str, action: str, household_id: str | None = None,
@@ -25,12 +29,12 @@ def record(conn: Connection, *, at: datetime, actor: str, action: str, household
     if conn.dialect.name == "postgresql":
         # One appender at a time; a transaction-scoped lock works even before the first event.
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7007001)")
-    last = conn.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()  # type: ignore[attr-defined]
+    last = conn.execute(_LAST).first()
     prev = _to_record(last) if last is not None else None
     new = append(prev, at=at.isoformat(), actor=actor, action=action, household_id=household_id, detail=detail)
-    conn.execute(insert(AuditEvent).values(
-        seq=new.seq, at=new.at, actor=new.actor, action=new.action, household_id=new.household_id,
-        detail=new.detail, prev_hash=new.prev_hash, hash=new.hash))
+    conn.execute(_APPEND, {"seq": new.seq, "at": new.at, "actor": new.actor, "action": new.action,
+                           "household_id": new.household_id, "detail": new.detail, "prev_hash": new.prev_hash,
+                           "hash": new.hash})
     return new
 
 

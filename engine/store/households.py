@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
 
 from engine.clock import Clock
 from engine.runtime.lifecycle import HouseholdState
@@ -30,6 +30,39 @@ from engine.store.keys import KeyService
 from engine.store.tables import Household, MemberIndex, Revision
 
 ADDRESS = "address"  # the "questionnaire version" slot of the address's associated data
+SUBMISSIONS = ("submitted", "enumerated")
+
+# The statements of the hot path (load, save), built once on the tables themselves: building a
+# statement and its cache key per call cost more than executing it, and an autosave runs them
+# several times a second per active household. Values travel as parameters, never in the SQL.
+_H: Table = Household.__table__  # type: ignore[assignment]
+_R: Table = Revision.__table__  # type: ignore[assignment]
+_NEWEST = _R.alias("newest")
+
+
+def _newest_number(kinds: bool) -> Any:
+    """The number of the household's newest revision (of the kinds given in `:kinds`)."""
+    query = select(_NEWEST.c.number).where(_NEWEST.c.household_id == _H.c.id)
+    if kinds:
+        query = query.where(_NEWEST.c.kind.in_(bindparam("kinds", expanding=True)))
+    return query.order_by(_NEWEST.c.number.desc()).limit(1).correlate(_H).scalar_subquery()
+
+
+def _load_statement(kinds: bool) -> Any:
+    # One statement, so the version and the revision come from the same snapshot on both
+    # databases (PostgreSQL's READ COMMITTED takes a new snapshot per statement).
+    joined = _H.outerjoin(_R, and_(_R.c.household_id == _H.c.id, _R.c.number == _newest_number(kinds)))
+    return (select(_H.c.version, _R.c.household_id, _R.c.number, _R.c.kind, _R.c.questionnaire, _R.c.sealed)
+            .select_from(joined).where(_H.c.id == bindparam("household_id")))
+
+
+_LOAD = _load_statement(kinds=False)
+_LOAD_KINDS = _load_statement(kinds=True)
+# The SET clause comes from the parameters' keys (version, updated_at, state...); the WHERE
+# parameters are named apart from the columns.
+_BUMP = update(_H).where(_H.c.id == bindparam("b_household_id"), _H.c.version == bindparam("b_expected"))
+_APPEND = insert(_R)
+_VERSION = select(_H.c.version).where(_H.c.id == bindparam("household_id"))
 
 
 class NotFound(StoreError):
@@ -166,24 +199,35 @@ class Households:
         """Append a revision; return the new version. `ConflictError` if someone saved first."""
         now = self.clock.now()
         number = expected_version + 1
-        values: dict[str, Any] = {"version": number, "updated_at": now}
+        values: dict[str, Any] = {"b_household_id": household_id, "b_expected": expected_version,
+                                  "version": number, "updated_at": now}
         if state is not None:
             values["state"] = state.value
         if reasons is not None:
             values["reasons"] = ",".join(sorted(set(reasons)))
-        if kind in ("submitted", "enumerated"):
+        if kind in SUBMISSIONS:
             values.update(reference=reference, submitted_at=now)
         with self._tx(conn) as c:
-            result = c.execute(update(Household).where(Household.id == household_id,
-                                                       Household.version == expected_version).values(**values))
-            if result.rowcount == 0:
+            if c.dialect.name == "postgresql" and (conn is None or kind in SUBMISSIONS):
+                # Durability per kind. A draft is an autosave, repeated every few seconds while
+                # someone types: if the server crashes, losing the last fraction of a second of
+                # them costs a retyped answer, so a draft that runs in its own transaction does
+                # not wait for the WAL flush (asynchronous commit: a crash may lose the newest
+                # commits, never tear one or break the order; the revision, the version and the
+                # audit event still commit together or not at all). A submission, or any
+                # transaction holding one, always waits: its reference number is shown to the
+                # respondent as proof, so it must survive a crash. SET LOCAL ends with the
+                # transaction; "on" also overrides a server configured with it off.
+                c.exec_driver_sql("SET LOCAL synchronous_commit = "
+                                  + ("on" if kind in SUBMISSIONS else "off"))
+            if c.execute(_BUMP, values).rowcount == 0:
                 self._conflict(c, household_id, expected_version)
             key = self.keys.get(c, household_id)
             sealed = seal(key, _encode(document), household_id=household_id, revision=number,
                           questionnaire_version=questionnaire)
-            c.execute(insert(Revision).values(household_id=household_id, number=number, kind=kind,
-                                              questionnaire=questionnaire, sealed=sealed, actor=actor,
-                                              content_hash=content_hash, reference=reference, created_at=now))
+            c.execute(_APPEND, {"household_id": household_id, "number": number, "kind": kind,
+                                "questionnaire": questionnaire, "sealed": sealed, "actor": actor,
+                                "content_hash": content_hash, "reference": reference, "created_at": now})
             if blind is not None:
                 self._index(c, household_id, blind)
             audit.record(c, at=now, actor=actor, action=action or kind, household_id=household_id,
@@ -191,7 +235,7 @@ class Households:
         return number
 
     def _conflict(self, c: Connection, household_id: str, expected: int) -> None:
-        current = c.execute(select(Household.version).where(Household.id == household_id)).scalar()
+        current = c.execute(_VERSION, {"household_id": household_id}).scalar()
         if current is None:
             raise NotFound(f"no household {household_id}")
         raise ConflictError(f"household {household_id} is at version {current}, not {expected}: "
@@ -207,17 +251,16 @@ class Households:
     def load(self, household_id: str, *, kinds: Sequence[str] | None = None) -> Loaded:
         """The newest revision (of the given kinds), decrypted, with the household's version."""
         with self.db.read() as c:
-            version = c.execute(select(Household.version).where(Household.id == household_id)).scalar()
-            if version is None:
-                raise NotFound(f"no household {household_id}")
-            query = select(Revision).where(Revision.household_id == household_id)
+            params: dict[str, Any] = {"household_id": household_id}
             if kinds is not None:
-                query = query.where(Revision.kind.in_(kinds))  # type: ignore[attr-defined]
-            row = c.execute(query.order_by(Revision.number.desc()).limit(1)).first()  # type: ignore[attr-defined]
+                params["kinds"] = list(kinds)
+            row = c.execute(_LOAD if kinds is None else _LOAD_KINDS, params).first()
             if row is None:
-                return Loaded(None, version, None, None)
+                raise NotFound(f"no household {household_id}")
+            if row.number is None:
+                return Loaded(None, row.version, None, None)
             key = self.keys.get(c, household_id)
-        return Loaded(self._open(key, row), version, row.number, row.kind)
+        return Loaded(self._open(key, row), row.version, row.number, row.kind)
 
     def _open(self, key: bytes, row: Any) -> dict[str, Any]:
         plain = open_sealed(key, row.sealed, household_id=row.household_id, revision=row.number,
@@ -245,7 +288,7 @@ class Households:
         """Delete draft revisions older than the newest submission; submissions are never deleted."""
         with self.db.transaction() as c:
             newest = c.execute(select(func.max(Revision.number)).where(
-                Revision.household_id == household_id, Revision.kind.in_(("submitted", "enumerated")))  # type: ignore[attr-defined]
+                Revision.household_id == household_id, Revision.kind.in_(SUBMISSIONS))  # type: ignore[attr-defined]
             ).scalar()
             if newest is None:
                 return 0

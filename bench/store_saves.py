@@ -1,0 +1,239 @@
+"""Benchmark: household saves per second through the real store and the real engine.
+
+One save is what the server does for an autosave: load the household (decrypt its newest
+revision), apply one changed answer with the engine (`apply_answers` on the short form), and
+save (seal, append the revision under optimistic concurrency, write the audit event).
+
+Runs on SQLite (a temporary data folder) and on PostgreSQL (a scratch database `fs_t_bench_*`
+on DATABASE_URL's server, else 127.0.0.1:5432 as postgres, dropped afterwards), with 1 and
+with 8 writer threads; each writer saves its own households, so conflicts are rare (and
+counted: a conflicting save is retried from a fresh load, as the web app does).
+
+Target on this machine: >= 1,000 saves/s on each store.
+
+Run: python bench/store_saves.py [--seconds 5] [--writers 1 8] [--stores sqlite postgres]
+     [--kind draft|submitted] [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from argon2 import PasswordHasher
+from sqlalchemy.engine import URL, make_url
+
+from engine.answers.resident_id import make_resident_id
+from engine.clock import SystemClock
+from engine.runtime.document import HOUSEHOLD, Document, add_member, apply_answers, new_document
+from engine.spec.compiler import compile_file
+from engine.spec.model import Questionnaire
+from engine.store import db as dbm
+from engine.store.errors import ConflictError
+from engine.store.keyring import Keyring
+from engine.store.store import Store, store_for_tests
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TARGET = 1000.0
+NAMES = ["王伟", "李娜", "张敏", "刘洋", "陈静"]
+
+
+def build_document(q: Questionnaire, size: int) -> Document:
+    """A complete short-form household of `size` people, built through the engine."""
+    raw_household = {"H1": "1", "H2": {"present": str(size), "absent": "0"}, "H3": {"male": "0", "female": "0"},
+                     "H4": {"male": "0", "female": "0"}, "H5": "1", "H6": "85.5", "H7": "3"}
+    doc = _apply(q, new_document(q), HOUSEHOLD, raw_household)
+    for n in range(1, size + 1):
+        doc, member_id = add_member(doc)
+        sex = "1" if n % 2 else "2"
+        born = datetime(1960 + n, n, 15).date()
+        doc = _apply(q, doc, member_id, {
+            "D1": NAMES[n % len(NAMES)], "S1": "1", "D2": "0" if n == 1 else "8",
+            "D3": make_resident_id("110105", born, n, sex), "D4": sex, "D5": f"{born:%Y-%m}", "D6": "01",
+            "D7": "1", "D8": "1", "D9": "1", "D11": "5", "D12": "1"})
+    return doc
+
+
+def _apply(q: Questionnaire, doc: Document, record_id: str, raw: dict[str, Any]) -> Document:
+    applied = apply_answers(q, doc, record_id, raw)
+    if not applied.ok:
+        raise SystemExit(f"the benchmark's answers were refused: {dict(applied.problems)}")
+    return applied.document
+
+
+@dataclass
+class Writer:
+    households: list[str]
+    times: list[float] = field(default_factory=list)
+    conflicts: int = 0
+    error: BaseException | None = None
+
+
+def run_writers(store: Store, q: Questionnaire, writers: list[Writer], seconds: float, kind: str,
+                profiles: list[cProfile.Profile] | None = None) -> float:
+    """Every writer saves its households round-robin until `seconds` have passed; returns the wall time.
+    With `profiles`, each writer thread is profiled (cProfile sees one thread only) and appended."""
+    questionnaire = f"{q.id}@{q.version}"
+    start_line = threading.Barrier(len(writers) + 1)
+    stop = threading.Event()
+
+    def work(w: Writer) -> None:
+        n = 0
+        profile = cProfile.Profile() if profiles is not None else None
+        try:
+            start_line.wait()
+            if profile is not None:
+                profile.enable()
+            while not stop.is_set():
+                household_id = w.households[n % len(w.households)]
+                n += 1
+                t0 = time.perf_counter()
+                while True:
+                    loaded = store.households.load(household_id)
+                    assert loaded.document is not None
+                    # One changed answer, as an autosave after the respondent edits the floor area.
+                    area = f"{50 + n % 400}.{n % 100:02d}"
+                    doc = _apply(q, loaded.document, HOUSEHOLD, {"H6": area})
+                    try:
+                        store.households.save(household_id, doc, expected_version=loaded.version,
+                                              actor=f"household:{household_id}", questionnaire=questionnaire,
+                                              kind=kind)
+                        break
+                    except ConflictError:
+                        w.conflicts += 1
+                w.times.append(time.perf_counter() - t0)
+        except BaseException as exc:  # reported by the main thread
+            w.error = exc
+        finally:
+            if profile is not None and profiles is not None:
+                profile.disable()
+                profiles.append(profile)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in writers]
+    for t in threads:
+        t.start()
+    start_line.wait()
+    began = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    for w in writers:
+        if w.error is not None:
+            raise w.error
+    return elapsed
+
+
+def prepare(store: Store, q: Questionnaire, count: int) -> list[str]:
+    """`count` households, each with one saved revision of a 3-person household."""
+    doc = build_document(q, 3)
+    area = "110105001"
+    if area not in {a for a, _ in store.accounts.areas()}:
+        store.accounts.add_area(area, "朝阳区建外街道", actor="office:bench")
+    ids = []
+    for _ in range(count):
+        code = secrets.token_hex(6)
+        hid = store.households.register(code=code, area_id=area, address="北京市朝阳区建国门外大街1号",
+                                        household_type="family", questionnaire=q.id, enumerator_id=None,
+                                        actor="office:bench")
+        store.households.save(hid, doc, expected_version=0, actor="office:bench",
+                              questionnaire=f"{q.id}@{q.version}")
+        ids.append(hid)
+    return ids
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="fs_bench_") as folder:
+        yield dbm.database_url(folder, env={})
+
+
+@contextmanager
+def postgres_url(server: str | None) -> Iterator[str]:
+    raw = server or os.environ.get("DATABASE_URL", "").strip()
+    base: URL = make_url(dbm.database_url(env={"DATABASE_URL": raw}) if raw else DEFAULT_PG)
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"fs_t_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        yield base.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each run (default 5)")
+    parser.add_argument("--writers", type=int, nargs="+", default=[1, 8], help="writer threads (default 1 8)")
+    parser.add_argument("--stores", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"])
+    parser.add_argument("--households", type=int, default=20, help="households per writer (default 20)")
+    parser.add_argument("--kind", choices=["draft", "submitted"], default="draft",
+                        help="revision kind saved (default draft, i.e. autosaves)")
+    parser.add_argument("--pg-url", help="PostgreSQL server (default DATABASE_URL, else 127.0.0.1:5432)")
+    parser.add_argument("--profile", help="write a cProfile of the runs to this file")
+    args = parser.parse_args()
+
+    q = compile_file(ROOT / "forms/census2020/short.yaml")
+    profiles: list[cProfile.Profile] | None = [] if args.profile else None
+    rows = []
+    for name in args.stores:
+        opener = sqlite_url() if name == "sqlite" else postgres_url(args.pg_url)
+        with opener as url:
+            db = dbm.open_database(url)
+            dbm.upgrade(db)
+            store = store_for_tests(db, Keyring.new(datetime.now(UTC)), SystemClock(),
+                                    PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+            try:
+                for count in args.writers:
+                    writers = [Writer(prepare(store, q, args.households)) for _ in range(count)]
+                    elapsed = run_writers(store, q, writers, args.seconds, args.kind, profiles)
+                    times = [t for w in writers for t in w.times]
+                    rows.append((name, count, len(times), elapsed, len(times) / elapsed,
+                                 percentile(times, 50) * 1000, percentile(times, 99) * 1000,
+                                 sum(w.conflicts for w in writers), statistics.mean(times) * 1000))
+                    print(f"  {name} x{count}: {len(times)} saves in {elapsed:.1f} s", file=sys.stderr)
+            finally:
+                store.close()
+    if profiles and args.profile:
+        stats = pstats.Stats(profiles[0])
+        for extra in profiles[1:]:
+            stats.add(extra)
+        stats.dump_stats(args.profile)
+        print(f"profile of the writer threads written to {args.profile}", file=sys.stderr)
+
+    print(f"\n{'store':<9} {'writers':>7} {'saves':>7} {'seconds':>7} {'saves/s':>8} {'p50 ms':>7} "
+          f"{'p99 ms':>7} {'conflicts':>9}")
+    for name, count, saves, elapsed, rate, p50, p99, conflicts, _mean in rows:
+        print(f"{name:<9} {count:>7} {saves:>7} {elapsed:>7.1f} {rate:>8.0f} {p50:>7.2f} {p99:>7.2f} "
+              f"{conflicts:>9}")
+    missed = [f"{r[0]} x{r[1]}" for r in rows if r[4] < TARGET]
+    print(f"\ntarget >= {TARGET:,.0f} saves/s (kind={args.kind}): "
+          + ("met" if not missed else "missed by " + ", ".join(missed)))
+
+
+if __name__ == "__main__":
+    main()

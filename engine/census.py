@@ -1,0 +1,229 @@
+"""The census service: the engine's rules applied to stored households.
+
+Every client (web pages for households and enumerators, the office's commands) changes a
+household through here: load and decrypt, check the lifecycle (who, when), apply the change
+with the pure engine, evaluate, route, and save a new revision in one step. The web layer
+only translates requests into these calls and results into pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.answers.problems import InputProblem
+from engine.clock import Clock
+from engine.forms import Forms
+from engine.runtime import document as docs
+from engine.runtime.case import Case
+from engine.runtime.errors import NotSubmittable
+from engine.runtime.evaluate import Evaluation, evaluate
+from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
+from engine.runtime.routing import Route
+from engine.runtime.submission import Submission, content_hash, declare, prepare
+from engine.spec.model import Questionnaire, RoutingKind, Scope
+from engine.store.households import HouseholdInfo
+from engine.store.store import Store
+
+SUBMITTED_STATES = (HouseholdState.SUBMITTED, HouseholdState.REOPENED, HouseholdState.ENUMERATED)
+# Reasons the engine re-derives on every save; the others are facts set from outside.
+ANSWER_REASONS = frozenset({"overseas_member", "long_form_sample", "non_response"})
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdView:
+    info: HouseholdInfo
+    questionnaire: Questionnaire
+    document: dict[str, Any]
+    version: int
+    evaluation: Evaluation
+
+    @property
+    def state(self) -> HouseholdState:
+        return self.info.state
+
+    @property
+    def handed_over(self) -> bool:
+        return self.info.state in (HouseholdState.ROUTED, HouseholdState.ENUMERATED, HouseholdState.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    view: HouseholdView
+    problems: Mapping[str, InputProblem]
+    changed: tuple[str, ...] = ()
+
+
+def actor_label(actor: Actor) -> str:
+    return f"{actor.role.value}:{actor.id}"
+
+
+def case_of(info: HouseholdInfo) -> Case:
+    return Case(long_form=info.long_form, help_requested=info.help_requested,
+                suspected_duplicate=info.suspected_duplicate, submitted=info.state in SUBMITTED_STATES)
+
+
+def reasons_of(routes: tuple[Route, ...], keep: tuple[str, ...]) -> list[str]:
+    """The stored reasons: those re-derived from the answers now, plus the outside facts kept."""
+    derived = {r.reason.value for r in routes}
+    return sorted(derived | {r for r in keep if r not in ANSWER_REASONS})
+
+
+class Census:
+    def __init__(self, store: Store, forms: Forms, clock: Clock) -> None:
+        self.store = store
+        self.forms = forms
+        self.clock = clock
+
+    def questionnaire_of(self, info: HouseholdInfo) -> Questionnaire:
+        return self.forms.get(info.questionnaire) or self.forms.short
+
+    def view(self, household_id: str) -> HouseholdView:
+        info = self.store.households.get(household_id)
+        q = self.questionnaire_of(info)
+        # The working document is the newest draft: submitted revisions hold the submitted
+        # document (asked answers only), drafts keep every answer typed.
+        loaded = self.store.households.load(household_id, kinds=("draft",))
+        doc = loaded.document or docs.new_document(q)
+        evaluation = evaluate(q, doc, at=self.clock.now(), case=case_of(info))
+        return HouseholdView(info, q, doc, loaded.version, evaluation)
+
+    def _facts(self, info: HouseholdInfo) -> HouseholdFacts:
+        return HouseholdFacts(info.id, info.area_id, info.state)
+
+    def _authorize(self, action: Action, actor: Actor, info: HouseholdInfo) -> HouseholdState:
+        q = self.questionnaire_of(info)
+        return authorize(action, actor, self._facts(info), self.clock.now(), q.window)
+
+    # -- changes to the answers -----------------------------------------------------------------
+    def change(self, actor: Actor, household_id: str, expected_version: int,
+               fn: Callable[[dict[str, Any]], dict[str, Any]], action: str = "save") -> HouseholdView:
+        """Apply `fn` to the draft and save it, routing the household if the answers demand it."""
+        view = self.view(household_id)
+        new_state = self._authorize(Action.SAVE, actor, view.info)
+        if view.version != expected_version:
+            from engine.store.errors import ConflictError
+
+            raise ConflictError(f"household {household_id} is at version {view.version}, not {expected_version}")
+        doc = fn(view.document)
+        evaluation = evaluate(view.questionnaire, doc, at=self.clock.now(), case=case_of(view.info))
+        hand_over = [r for r in evaluation.routes if r.kind is RoutingKind.HAND_OVER]
+        if hand_over and actor.role is Role.HOUSEHOLD:
+            new_state = HouseholdState.ROUTED  # e.g. an overseas member, detected mid-flow
+        self.store.households.save(
+            household_id, doc, expected_version=expected_version, actor=actor_label(actor),
+            questionnaire=f"{view.questionnaire.id}@{view.questionnaire.version}", state=new_state,
+            reasons=reasons_of(evaluation.routes, view.info.reasons), action=action,
+        )
+        return self.view(household_id)
+
+    def answer(self, actor: Actor, household_id: str, expected_version: int, record_id: str,
+               raw: Mapping[str, Any]) -> Answered:
+        view = self.view(household_id)
+        self._authorize(Action.SAVE, actor, view.info)
+        applied = docs.apply_answers(view.questionnaire, view.document, record_id, raw)
+        if not applied.ok:
+            return Answered(view, applied.problems)
+        if not applied.changed:
+            return Answered(view, {})
+        new_view = self.change(actor, household_id, expected_version, lambda _: applied.document)
+        return Answered(new_view, {}, applied.changed)
+
+    def add_member(self, actor: Actor, household_id: str, expected_version: int) -> tuple[HouseholdView, str]:
+        added: list[str] = []
+
+        def add(doc: dict[str, Any]) -> dict[str, Any]:
+            new, member_id = docs.add_member(doc)
+            added.append(member_id)
+            return new
+
+        view = self.change(actor, household_id, expected_version, add, action="member_add")
+        return view, added[0]
+
+    def remove_member(self, actor: Actor, household_id: str, expected_version: int, member_id: str) -> HouseholdView:
+        return self.change(actor, household_id, expected_version, lambda d: docs.remove_member(d, member_id),
+                           action="member_remove")
+
+    def confirm(self, actor: Actor, household_id: str, expected_version: int, record_id: str, check_id: str,
+                fingerprint: str) -> HouseholdView:
+        at = self.clock.now().isoformat()
+        return self.change(actor, household_id, expected_version,
+                           lambda d: docs.confirm(d, record_id, check_id, fingerprint, at), action="confirm")
+
+    # -- submission ---------------------------------------------------------------------------------
+    def submit(self, actor: Actor, household_id: str, expected_version: int, name: str,
+               promise: bool) -> tuple[HouseholdView, str]:
+        """Declare and submit; returns the view and the reference number. Idempotent: the same
+        answers submitted again (a double click, a retry) return the standing reference."""
+        view = self.view(household_id)
+        if view.info.state is HouseholdState.SUBMITTED and view.info.reference:
+            standing = self.store.households.load(household_id, kinds=("submitted",))
+            if standing.document is not None and self._same_answers(view, standing.document):
+                return view, view.info.reference
+        new_state = self._authorize(Action.SUBMIT, actor, view.info)
+        signed = declare(view.document, name, promise, self.clock.now())
+        evaluation = evaluate(view.questionnaire, signed, at=self.clock.now(), case=case_of(view.info))
+        submission = prepare(evaluation, signed, household_id, self.clock.now())
+        self._save_submission(actor, view, signed, submission, new_state, "submitted", expected_version)
+        return self.view(household_id), submission.reference
+
+    def _same_answers(self, view: HouseholdView, submitted: dict[str, Any]) -> bool:
+        current = view.evaluation.effective_document()
+        return content_hash(current) == content_hash(submitted)
+
+    def _save_submission(self, actor: Actor, view: HouseholdView, signed: dict[str, Any], submission: Submission,
+                         state: HouseholdState, kind: str, expected_version: int) -> None:
+        """Two revisions in one transaction: the signed draft (every answer typed, for later
+        corrections) and the submitted document (what was asked, for the census)."""
+        q = view.questionnaire
+        label, qv = actor_label(actor), f"{q.id}@{q.version}"
+        id_questions = [qq.id for qq in q.questions_in(Scope.MEMBER) if qq.type == "resident_id"]
+        blind = [(m["id"], str(m[qid])) for m in submission.document["members"] for qid in id_questions if m.get(qid)]
+        households = self.store.households
+        with self.store.db.transaction() as conn:
+            version = households.save(view.info.id, signed, expected_version=expected_version, actor=label,
+                                      questionnaire=qv, action="declare", conn=conn)
+            households.save(
+                view.info.id, submission.document, expected_version=version, actor=label, questionnaire=qv,
+                kind=kind, state=state, reasons=reasons_of(view.evaluation.routes, view.info.reasons),
+                reference=submission.reference, content_hash=submission.content_hash, blind=blind, action=kind,
+                conn=conn,
+            )
+        self.flag_duplicates(view.info.id)
+
+    def flag_duplicates(self, household_id: str) -> None:
+        """Mark households sharing a member's ID number with this one (notify, not hand-over)."""
+        for _, pairs in self.store.households.duplicates():
+            households = {h for h, _ in pairs}
+            if household_id not in households:
+                continue
+            for other in households:
+                info = self.store.households.get(other)
+                if not info.suspected_duplicate:
+                    self.store.households.set_fields(
+                        other, actor="system:duplicates", action="suspected_duplicate", suspected_duplicate=True,
+                        reasons=sorted({*info.reasons, "suspected_duplicate"}))
+
+    def reopen(self, actor: Actor, household_id: str) -> HouseholdView:
+        view = self.view(household_id)
+        state = self._authorize(Action.REOPEN, actor, view.info)
+        self.store.households.set_fields(household_id, actor=actor_label(actor), action="reopen", state=state)
+        return self.view(household_id)
+
+    def request_help(self, actor: Actor, household_id: str) -> HouseholdView:
+        view = self.view(household_id)
+        self._authorize(Action.REQUEST_HELP, actor, view.info)
+        self.store.households.set_fields(household_id, actor=actor_label(actor), action="help_request",
+                                         help_requested=True,
+                                         reasons=sorted({*view.info.reasons, "help_requested"}))
+        return self.view(household_id)
+
+    def check_submittable(self, view: HouseholdView) -> None:
+        """Raise `NotSubmittable` when the household cannot submit as it stands (for the review page)."""
+        prepare_doc = dict(view.document)
+        prepare_doc["declaration"] = {"name": "-", "promise": True}
+        prepare(view.evaluation, prepare_doc, view.info.id, self.clock.now())
+
+
+__all__ = ["Answered", "Census", "HouseholdView", "NotSubmittable", "actor_label", "case_of"]

@@ -1,0 +1,358 @@
+"""A JSON Schema (Draft 2020-12) of the questionnaire language itself, for editors.
+
+`formserver spec-schema -o forms/spec.schema.json` writes it; a YAML language server then
+completes keys, shows each key's description on hover and flags unknown keys while a designer
+types. The compiler stays the authority (`formserver check` finds everything this cannot:
+expressions, references, missing languages); the schema is a fast first line.
+
+It is derived from the compiler so that the two cannot drift apart: the keys of every level come
+from the key tuples the builder reads (`build.TOP_KEYS`, `SECTION_KEYS`, `PAGE_KEYS`,
+`QUESTION_KEYS`, `logic.CHECK_KEYS`, `ROUTING_KEYS`, `DERIVED_KEYS`), the answer types and the
+keys each accepts from `answer_types.ANSWER_TYPES`, the enums from the model's enums, and ids
+from `shape.ID_PATTERN`. A key the compiler learns without a description here still appears,
+described as `UNDOCUMENTED`, and the tests fail until it is described.
+
+What kind of file: a spec that neither `extends` another nor is an option library must have
+`questionnaire`, `version`, `title`, `languages`, `reference_time` and `sections`. An option
+library is a file whose only key is `option_lists`. A spec with `extends` may leave out whatever
+its base provides. (An `if`/`then` rather than `anyOf`, so that editors report "missing
+property" instead of "matches none of the alternatives".)
+
+The schema is tolerant where a YAML 1.1 loader (PyYAML's `safe_load`) reads a value differently
+from the compiler's loader: option codes may be numbers (`01` is text to the compiler, 1 to
+`safe_load`), labels may be numbers or booleans (`en: Yes`), versions may be numbers. Timestamps
+(`2020-11-01T00:00:00+08:00`) are text to YAML 1.2 language servers and must carry an offset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.spec.answer_types import ANSWER_TYPES, DATE_PATTERN, PLACE_CODE_DIGITS, YEAR_MONTH_PATTERN
+from engine.spec.build import PAGE_KEYS, QUESTION_KEYS, SECTION_KEYS, TOP_KEYS, TYPE_KEYS
+from engine.spec.logic import CHECK_KEYS, DERIVED_KEYS, ROUTING_KEYS, SPEC_REASONS
+from engine.spec.model import RoutingKind, Scope, Severity
+from engine.spec.shape import ID_PATTERN, RESERVED
+
+Schema = dict[str, Any]
+
+SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+UNDOCUMENTED = "UNDOCUMENTED: a key the compiler accepts; describe it in engine/spec/spec_schema.py"
+AFTER = "after"  # extending specs place new sections, pages and questions with it (compose.py)
+OPTION_KEYS = ("code", "label")
+WINDOW_KEYS = ("opens", "closes")
+LIBRARY_KEY = "option_lists"
+REQUIRED_TOP = ("questionnaire", "version", "title", "languages", "reference_time", "sections")
+NUMERIC_BOUNDS = ("integer", "decimal", "count_pair")  # min/max are numbers; other types use text
+TIME_WITH_OFFSET = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+                    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$")
+LANGUAGE_CODE = r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
+
+_WHEN = ("A condition (see Expressions in forms/README.md): asked only when it holds. Only names "
+         'questions asked before it. e.g. H5 == "1", age >= 3, answered(D9)')
+
+# Descriptions of every key at every level, in the README's words.
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "top": {
+        "questionnaire": "Id of the questionnaire (stable; stored with every answer), e.g. census2020-short.",
+        "version": 'Version of this questionnaire. Quote it: 2020.10 would otherwise be the number 2020.1, '
+                   'e.g. "2020.1".',
+        "title": "Title of the questionnaire: one text per declared language, e.g. "
+                 "{zh: 第七次全国人口普查短表, en: ...}.",
+        "description": "A note about this spec for designers (not shown to households): a text, or one text "
+                       "per language.",
+        "languages": "The languages of every text, Chinese first (households see zh by default), e.g. "
+                     "[zh, en]. Every label then needs one entry per language (LABEL_MISSING_LANGUAGE).",
+        "reference_time": "The census moment, with its UTC offset; ages are exact ages at it, e.g. "
+                          "2020-11-01T00:00:00+08:00.",
+        "self_response": "When households may fill in and correct the form: opens and closes, with UTC "
+                         "offsets.",
+        "extends": "File name of another spec (relative to this one): everything of it, then this spec's "
+                   "changes. Sections and pages with an id the base has are merged; new ones are appended or "
+                   "placed with after.",
+        "imports": "Option libraries (files holding only option_lists:) whose lists this spec uses, e.g. "
+                   "[options.yaml].",
+        "option_lists": "Option lists of this spec, declared once and referred to by name from a question's "
+                        "options. A list of the same name replaces the base's.",
+        "derived": "Values computed from answers, e.g. age: stored (read-only) in the document and usable in "
+                   "expressions like questions once their inputs are asked.",
+        "sections": "What is asked: sections of pages of questions. A household section is asked once; a "
+                    "section with repeat: members once per household member.",
+        "checks": "Household-level checks: they belong to the household and may look at every member "
+                  "(any, all, count over members).",
+        "routing": "When a household goes to an enumerator: one rule per reason.",
+    },
+    "self_response": {
+        "opens": "When households may start filling in, with its UTC offset, e.g. 2020-10-11T00:00:00+08:00.",
+        "closes": "When self-response ends, with its UTC offset, e.g. 2020-11-05T23:59:59+08:00. A household "
+                  "not submitted by then goes to an enumerator (non_response).",
+    },
+    "option": {
+        "code": 'The stored code. Codes are text: quote them ("1", "01").',
+        "label": "What people see: one text per declared language, e.g. {zh: 男, en: Male}.",
+    },
+    "section": {
+        "id": "Unique id of the section (unique among all ids of the spec). In an extending spec, the id "
+              "of a base section merges into it.",
+        "title": "Title of the section: one text per declared language.",
+        "when": "A condition on the whole section: " + _WHEN,
+        "repeat": "repeat: members asks the section once per household member; without it the section is "
+                  "asked once per household.",
+        "member_name": "In a repeated section, the text or name question whose answer names the member, so "
+                       "{D1} in texts shows the member's name.",
+        "pages": "The pages of the section, one per screen.",
+        "questions": "A section without pages may hold questions directly: they form one page.",
+        AFTER: "Only in a spec that extends another: place this new section after the base's section with "
+               "this id.",
+    },
+    "page": {
+        "id": "Unique id of the page. In an extending spec, the id of a base page adds this page's questions "
+              "to it.",
+        "title": "Title of the page: one text per declared language (may pipe answers, e.g. \"{D1}的语言\").",
+        "when": "A condition on the whole page (a page may be skipped): " + _WHEN,
+        "questions": "The questions on this page, in order.",
+        AFTER: "Only in a spec that extends another: place this new page after the page with this id.",
+    },
+    "question": {
+        "id": "Unique id of the question: what expressions, stored answers and form inputs use, e.g. H5. "
+              "Starts with a letter; letters, digits and _.",
+        "type": "The answer type; it decides which other keys apply.",
+        "label": "The question as shown: one text per declared language. {D1} is replaced by that answer of "
+                 "the same record.",
+        "hint": "A help text under the question: one text per declared language.",
+        "optional": "optional: true lets the question be left blank (questions are required unless marked).",
+        "when": _WHEN,
+        "checks": "Checks on this question's answers: errors block, warnings must be confirmed.",
+        "max_length": "text, name: the longest answer allowed, in characters (1 to 10000).",
+        "min": 'integer, decimal: the smallest number allowed. year_month: the earliest, as "1900-01"; '
+               'date: as "1900-01-01".',
+        "max": 'integer, decimal: the largest number allowed; count_pair: the largest count of each part. '
+               'year_month: the latest, as "2020-11"; date: as "2020-11-01".',
+        "unit": "integer, decimal: the unit shown after the input, one text per language, e.g. "
+                "{zh: 平方米, en: m²}.",
+        "places": "decimal: how many decimals are allowed (0 to 6, default 2).",
+        "options": "choice, multi_choice: the name of an option list (declared under option_lists: or "
+                   "imported), or the options inline as a list of {code, label}.",
+        "min_selected": "multi_choice: the fewest options to tick (default 1; 0 allows none).",
+        "max_selected": "multi_choice: the most options that may be ticked.",
+        "level": "place_code: county (6 digits), township (9, default) or village (12).",
+        "parts": "count_pair: two or more named counts answered together, each with its label, e.g. "
+                 "{male: {zh: 男, en: Male}, female: {zh: 女, en: Female}}.",
+        AFTER: "Only in a spec that extends another: place this new question after the question with this "
+               "id.",
+    },
+    "check": {
+        "id": "A stable id for the check (optional): confirmations of warnings are bound to it.",
+        "check": 'An expression that must hold, e.g. H6 <= 1000. Checks may read any answer of the record; '
+                 'household checks also any(members, ...), all(...), count(...).',
+        "severity": "error (default) blocks submission; warning must be confirmed by the respondent.",
+        "message": "Shown when the check does not hold: one text per declared language.",
+    },
+    "derived": {
+        "id": "Unique id of the derived value, used in expressions like a question id, e.g. age.",
+        "scope": "member (default): one value per member; household: one value for the household.",
+        "value": "The expression computing it, e.g. age(D5). A circle of derived values is DERIVED_CYCLE.",
+        "label": "What the value means: one text per declared language.",
+    },
+    "routing": {
+        "reason": "Why the household needs an enumerator: long_form_sample or overseas_member. (The engine "
+                  "adds non_response, help_requested and suspected_duplicate by itself.)",
+        "kind": "hand_over (default): in-person enumeration, self-response ends; notify: the enumerator's "
+                "queue, self-response stays open.",
+        "form": "The questionnaire id the enumerator uses, e.g. census2020-overseas.",
+        "when": 'The condition, over the household and its members, e.g. any(members, m.S1 != "1").',
+        "explain": "What the household is told: one text per declared language.",
+    },
+}
+
+
+def _described(level: str, key: str, shape: Schema) -> Schema:
+    return {**shape, "description": DESCRIPTIONS.get(level, {}).get(key, UNDOCUMENTED)}
+
+
+def _properties(level: str, keys: tuple[str, ...] | list[str], shapes: dict[str, Schema]) -> Schema:
+    """One property per key the compiler accepts, in its order, each with its description."""
+    return {key: _described(level, key, shapes.get(key, {})) for key in keys}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _array(item: Schema, min_items: int = 1) -> Schema:
+    return {"type": "array", "items": item, "minItems": min_items}
+
+
+def _closed(level: str, keys: tuple[str, ...] | list[str], shapes: dict[str, Schema],
+            required: tuple[str, ...] = (), **extra: Any) -> Schema:
+    out: Schema = {"type": "object", "properties": _properties(level, keys, shapes),
+                   "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    out.update(extra)
+    return out
+
+
+def _type_rules() -> list[Schema]:
+    """Per answer type: keys of other types are not allowed, and its own keys get their exact shape."""
+    rules: list[Schema] = []
+    for name, answer_type in ANSWER_TYPES.items():
+        then: Schema = {"properties": {key: False for key in sorted(TYPE_KEYS - answer_type.keys)}}
+        shapes: Schema = {}
+        for bound in ("min", "max"):
+            if bound in answer_type.keys:
+                if name in NUMERIC_BOUNDS:
+                    shapes[bound] = {"type": "number"}
+                elif name == "year_month":
+                    shapes[bound] = {"type": "string", "pattern": YEAR_MONTH_PATTERN}
+                else:
+                    shapes[bound] = {"type": "string", "pattern": DATE_PATTERN}
+        then["properties"].update(shapes)
+        required = [key for key, needed in (("options", answer_type.needs_options),
+                                            ("parts", name == "count_pair")) if needed]
+        if required:
+            then["required"] = required
+        rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]}, "then": then})
+    return rules
+
+
+def _defs() -> Schema:
+    text_value = {"type": ["string", "number", "boolean"],
+                  "description": "The text in this language. (A YAML 1.1 loader reads an unquoted Yes as "
+                                 "true; quote such texts.)"}
+    label: Schema = {
+        "type": "object",
+        "description": "One text per declared language, e.g. {zh: 性别, en: Sex}.",
+        "propertyNames": {"pattern": LANGUAGE_CODE},
+        "additionalProperties": text_value,
+        "minProperties": 1,
+    }
+    expression = {"type": ["string", "boolean", "number"],
+                  "description": "An expression (forms/README.md, Expressions): parsed, never executed."}
+    ident = {"type": "string", "pattern": ID_PATTERN.pattern}
+    symbol = {**ident, "not": {"enum": sorted(RESERVED)}}
+    time = {"type": "string", "pattern": TIME_WITH_OFFSET}
+    option = _closed("option", OPTION_KEYS, {
+        "code": {"type": ["string", "integer"], "minLength": 1},
+        "label": _ref("label"),
+    }, required=OPTION_KEYS)
+    check = _closed("check", CHECK_KEYS, {
+        "id": ident,
+        "check": _ref("expression"),
+        "severity": {"enum": [s.value for s in Severity]},
+        "message": _ref("label"),
+    }, required=("check", "message"))
+    derived = _closed("derived", DERIVED_KEYS, {
+        "id": symbol,
+        "scope": {"enum": [s.value for s in Scope]},
+        "value": _ref("expression"),
+        "label": _ref("label"),
+    }, required=("id", "value"))
+    routing = _closed("routing", ROUTING_KEYS, {
+        "reason": {"enum": sorted(r.value for r in SPEC_REASONS)},
+        "kind": {"enum": [k.value for k in RoutingKind]},
+        "form": {"type": "string", "minLength": 1},
+        "when": _ref("expression"),
+        "explain": _ref("label"),
+    }, required=("reason", "when", "explain"))
+    type_docs = "; ".join(f"{name}: {t.doc}" for name, t in ANSWER_TYPES.items())
+    question_shapes: dict[str, Schema] = {
+        "id": symbol,
+        "type": {"enum": list(ANSWER_TYPES)},
+        "label": _ref("label"),
+        "hint": _ref("label"),
+        "optional": {"type": "boolean"},
+        "when": _ref("expression"),
+        "checks": _array(_ref("check"), 0),
+        "max_length": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "min": {"type": ["number", "string"]},
+        "max": {"type": ["number", "string"]},
+        "unit": _ref("label"),
+        "places": {"type": "integer", "minimum": 0, "maximum": 6},
+        "options": {"anyOf": [{"type": "string", "description": "The name of an option list."},
+                              _ref("option_list")]},
+        "min_selected": {"type": "integer", "minimum": 0, "maximum": 1000},
+        "max_selected": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "level": {"enum": list(PLACE_CODE_DIGITS)},
+        "parts": {"type": "object", "propertyNames": {"pattern": ID_PATTERN.pattern},
+                  "additionalProperties": _ref("label"), "minProperties": 2},
+        AFTER: ident,
+    }
+    question_keys = [*QUESTION_KEYS, *sorted(TYPE_KEYS), AFTER]
+    question = _closed("question", question_keys, question_shapes, required=("id", "type", "label"),
+                       allOf=_type_rules())
+    question["properties"]["type"]["description"] += " Types: " + type_docs + "."
+    page = _closed("page", [*PAGE_KEYS, AFTER], {
+        "id": ident,
+        "title": _ref("label"),
+        "when": _ref("expression"),
+        "questions": _array(_ref("question")),
+        AFTER: ident,
+    }, required=("id",))
+    section = _closed("section", [*SECTION_KEYS, AFTER], {
+        "id": ident,
+        "title": _ref("label"),
+        "when": _ref("expression"),
+        "repeat": {"enum": ["members"]},
+        "member_name": ident,
+        "pages": _array(_ref("page")),
+        "questions": _array(_ref("question")),
+        AFTER: ident,
+    }, required=("id",))
+    section["not"] = {"required": ["pages", "questions"],
+                      "description": "A section has either pages or questions, not both."}
+    return {
+        "label": label,
+        "expression": expression,
+        "time": time,
+        "option": option,
+        "option_list": _array(_ref("option")),
+        "check": check,
+        "derived": derived,
+        "routing": routing,
+        "question": question,
+        "page": page,
+        "section": section,
+    }
+
+
+def language_schema() -> Schema:
+    """The JSON Schema of a questionnaire spec or option library file (see the module docstring)."""
+    window = _closed("self_response", WINDOW_KEYS, {"opens": _ref("time"), "closes": _ref("time")},
+                     required=WINDOW_KEYS)
+    top_shapes: dict[str, Schema] = {
+        "questionnaire": {"type": "string", "minLength": 1},
+        "version": {"type": ["string", "number"]},
+        "title": _ref("label"),
+        "description": {"anyOf": [{"type": "string"}, _ref("label")]},
+        "languages": {"type": "array", "items": {"type": "string", "pattern": LANGUAGE_CODE},
+                      "prefixItems": [{"const": "zh"}], "minItems": 1, "uniqueItems": True},
+        "reference_time": _ref("time"),
+        "self_response": window,
+        "extends": {"type": "string", "minLength": 1},
+        "imports": _array({"type": "string", "minLength": 1}, 0),
+        "option_lists": {"type": "object", "additionalProperties": _ref("option_list")},
+        "derived": _array(_ref("derived"), 0),
+        "sections": _array(_ref("section")),
+        "checks": _array(_ref("check"), 0),
+        "routing": _array(_ref("routing"), 0),
+    }
+    library = {"required": [LIBRARY_KEY], "propertyNames": {"const": LIBRARY_KEY}}
+    return {
+        "$schema": SCHEMA_URI,
+        "$id": "urn:formserver:questionnaire-language",
+        "title": "formserver questionnaire spec",
+        "description": "A census questionnaire (forms/README.md), or an option library (a file holding only "
+                       "option_lists:). Run `formserver check` for everything a schema cannot see.",
+        "$comment": "A spec that neither extends another nor is an option library needs "
+                    + ", ".join(REQUIRED_TOP) + ".",
+        **_closed("top", TOP_KEYS, top_shapes),
+        "allOf": [{
+            "if": {"not": {"anyOf": [{"required": ["extends"]}, library]}},
+            "then": {"required": list(REQUIRED_TOP)},
+        }],
+        "$defs": _defs(),
+    }
+
+
+__all__ = ["DESCRIPTIONS", "UNDOCUMENTED", "language_schema"]

@@ -1,0 +1,69 @@
+"""`formserver serve`: run the web app with uvicorn on the embedded SQLite default (or
+DATABASE_URL), optionally creating the demo data first."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from engine.store.db import NotMigrated, database_url, open_database, require_current, upgrade
+from engine.store.errors import StoreError
+from engine.store.store import open_keys
+from web.settings import DEMO_START
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("serve", help="serve the census web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data", type=Path, default=Path("data"), help="data folder for SQLite and the key file")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--demo", action="store_true",
+                   help="create demo households on an empty database and run with a clock inside the 2020 window")
+    p.add_argument("--base-url", help="the public URL (https://... turns on Secure cookies and HSTS)")
+    p.set_defaults(run=run_serve)
+
+
+def prepare(args: argparse.Namespace, base_url: str) -> int:
+    """Migrate (embedded default and demo only), create the key file, and the demo data."""
+    db = open_database(database_url(args.data))
+    try:
+        if args.demo or not os.environ.get("DATABASE_URL"):
+            upgrade(db)  # the embedded default needs no separate step
+        require_current(db)
+    except NotMigrated as exc:
+        print(f"formserver: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    _, created = open_keys(args.data, create=True)
+    if created:
+        print(f"created a new key file at {created} (mode 0600): back it up; without it the answers cannot be read")
+    if args.demo:
+        from formserver.demo_command import create_and_print
+
+        return create_and_print(args.data, base_url, as_json=False, quiet_if_exists=True)
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    base_url = (args.base_url or f"http://{args.host}:{args.port}").rstrip("/")
+    if args.demo:
+        os.environ["FORMSERVER_CLOCK_START"] = os.environ.get("FORMSERVER_CLOCK_START", DEMO_START)
+    try:
+        code = prepare(args, base_url)
+    except (StoreError, OSError) as exc:
+        print(f"formserver: cannot prepare the data folder: {exc}", file=sys.stderr)
+        return 1
+    if code:
+        return code
+    os.environ["FORMSERVER_DATA"] = str(args.data)
+    os.environ["FORMSERVER_BASE_URL"] = base_url
+    print(f"formserver: serving on {base_url}/  (Ctrl+C to stop)")
+    uvicorn.run("web.asgi:create", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning", access_log=False, server_header=False)
+    return 0

@@ -1,0 +1,122 @@
+"""Routing to enumerators: the spec's rules (overseas member, long-form sample) and the engine's
+operational reasons (non-response at the close of the window, help requested, suspected duplicate)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from engine.runtime.case import Case
+from engine.runtime.document import HOUSEHOLD, remove_member
+from engine.spec.model import RoutingKind, RoutingReason
+
+CST = dt.timezone(dt.timedelta(hours=8))
+CLOSES = dt.datetime(2020, 11, 5, 23, 59, 59, tzinfo=CST)
+R, K = RoutingReason, RoutingKind
+
+
+@pytest.mark.parametrize(("case", "at", "expected"), [
+    pytest.param(Case(), dt.datetime(2020, 10, 20, 10, 0, tzinfo=CST), set(), id="plain-household"),
+    pytest.param(Case(), CLOSES, set(), id="last-second-of-window"),
+    pytest.param(Case(), CLOSES.astimezone(dt.UTC), set(), id="last-second-in-utc"),
+    pytest.param(Case(), CLOSES + dt.timedelta(seconds=1), {(R.NON_RESPONSE, K.HAND_OVER)},
+                 id="one-second-after-close"),
+    pytest.param(Case(submitted=True), CLOSES + dt.timedelta(seconds=1), set(), id="submitted-before-close"),
+    pytest.param(Case(submitted=True), CLOSES + dt.timedelta(days=30), set(), id="submitted-long-after"),
+    pytest.param(Case(long_form=True), CLOSES, {(R.LONG_FORM_SAMPLE, K.HAND_OVER)}, id="long-form-sample"),
+    pytest.param(Case(help_requested=True), CLOSES, {(R.HELP_REQUESTED, K.NOTIFY)}, id="help-requested"),
+    pytest.param(Case(suspected_duplicate=True), CLOSES, {(R.SUSPECTED_DUPLICATE, K.NOTIFY)},
+                 id="suspected-duplicate"),
+    pytest.param(Case(long_form=True, help_requested=True), CLOSES + dt.timedelta(hours=1),
+                 {(R.LONG_FORM_SAMPLE, K.HAND_OVER), (R.HELP_REQUESTED, K.NOTIFY), (R.NON_RESPONSE, K.HAND_OVER)},
+                 id="several-reasons"),
+])
+def test_routes(households: Any, case: Case, at: dt.datetime, expected: set[tuple[R, K]]) -> None:
+    e = households.evaluate(households.build(size=2), at=at, case=case)
+    assert {(r.reason, r.kind) for r in e.routes} == expected
+    assert len(e.routes) == len(expected)
+    assert {r.reason for r in e.hand_over} == {r for r, k in expected if k is K.HAND_OVER}
+    for route in e.routes:
+        assert route.explanation["zh"] and route.explanation["en"]
+
+
+def test_long_form_sample_goes_to_the_long_form(households: Any) -> None:
+    e = households.evaluate(households.build(size=1), case=Case(long_form=True))
+    (route,) = e.routes
+    assert (route.reason, route.kind, route.form, route.members) == (R.LONG_FORM_SAMPLE, K.HAND_OVER,
+                                                                     "census2020-long", ())
+
+
+def test_non_response_uses_the_households_own_form(households: Any, short: Any) -> None:
+    e = households.evaluate(households.build(size=1), at=CLOSES + dt.timedelta(seconds=1))
+    (route,) = e.routes
+    assert route.form == short.id
+    assert route.as_dict()["reason"] == "non_response"
+
+
+@pytest.mark.parametrize("position", [1, 2, 3])
+def test_overseas_member_added_mid_flow(households: Any, short: Any, position: int) -> None:
+    overseas_codes = [c for c in short.questions["S1"].options.codes if c != "1"]
+    assert overseas_codes
+    for code in overseas_codes:
+        people = [households.person_answers(n) for n in (1, 2)]
+        doc = households.build(people=people)
+        before_household = dict(doc["household"])
+        before_members = [dict(m) for m in doc["members"]]
+        # The third person: only a name and the screener so far; the rest of their pages not yet reached.
+        doc, third = households.add(doc, {"D1": "John Smith", "S1": code})
+        if position != 3:  # or an earlier member turns out to be overseas
+            third = doc["members"][position - 1]["id"]
+            doc = households.apply(households.apply(doc, doc["members"][2]["id"], {"S1": "1"}), third, {"S1": code})
+        e = households.evaluate(doc)
+        (route,) = e.routes
+        assert (route.reason, route.kind, route.form) == (R.OVERSEAS_MEMBER, K.HAND_OVER, "census2020-overseas")
+        assert route.members == (third,)
+        assert e.hand_over == (route,)
+        # Nothing typed so far is lost.
+        assert doc["household"] == before_household
+        for old in before_members:
+            now = next(m for m in doc["members"] if m["id"] == old["id"])
+            assert {k: v for k, v in now.items() if k != "S1"} == {k: v for k, v in old.items() if k != "S1"}
+        assert doc["members"][2]["D1"] == "John Smith"
+
+
+def test_overseas_route_names_every_member_it_is_about(households: Any) -> None:
+    doc = households.build(size=3)
+    ids = [m["id"] for m in doc["members"]]
+    doc = households.apply(doc, ids[0], {"S1": "2"})
+    doc = households.apply(doc, ids[2], {"S1": "5"})
+    (route,) = households.evaluate(doc).routes
+    assert route.members == (ids[0], ids[2])
+
+
+@pytest.mark.parametrize("undo", ["answer_back", "remove_member"])
+def test_overseas_route_goes_away_with_its_cause(households: Any, short: Any, undo: str) -> None:
+    doc = households.build(size=2)
+    doc, third = households.add(doc, {"D1": "Maria", "S1": "5"})
+    assert households.evaluate(doc).routes
+    doc = households.apply(doc, third, {"S1": "1"}) if undo == "answer_back" else remove_member(doc, third)
+    assert households.evaluate(doc).routes == ()
+
+
+def test_unanswered_screener_routes_nobody(households: Any) -> None:
+    doc = households.build(size=1)
+    doc, _ = households.add(doc, {"D1": "王小明"})
+    assert households.evaluate(doc).routes == ()
+
+
+def test_overseas_screener_is_not_asked_when_nobody_is_registered(households: Any) -> None:
+    doc = households.build(size=1)
+    doc = households.apply(doc, doc["members"][0]["id"], {"S1": "5"})
+    doc = households.apply(doc, HOUSEHOLD, {"H2": {"present": "0", "absent": "0"}})
+    assert households.evaluate(doc).routes == ()
+
+
+def test_routes_serialise(households: Any) -> None:
+    doc = households.build(size=1)
+    doc = households.apply(doc, doc["members"][0]["id"], {"S1": "3"})
+    (route,) = households.evaluate(doc).routes
+    assert route.as_dict() == {"reason": "overseas_member", "kind": "hand_over", "form": "census2020-overseas",
+                               "explanation": dict(route.explanation), "members": [doc["members"][0]["id"]]}

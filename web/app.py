@@ -1,0 +1,119 @@
+"""The Starlette application factory, and the one place errors become pages.
+
+Nothing anyone sees is a traceback: engine and store errors map to friendly bilingual pages
+with the right status; anything unexpected is logged by type and id only (never content) and
+shown as the 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from engine.census import Census
+from engine.forms import Forms
+from engine.runtime.errors import EngineError, LifecycleError, PermissionDenied
+from engine.store.errors import ConflictError, StoreError
+from engine.store.households import NotFound
+from engine.store.store import Store
+from web.context import Ctx, Services
+from web.routes import household, pages, public
+from web.security import BodyLimit, SecurityHeaders, Throttle
+from web.sessions import Sessions
+from web.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("formserver.web")
+
+
+def templates() -> Environment:
+    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> Starlette:
+    forms = forms or Forms.load()
+    census = Census(store, forms, settings.clock)
+    services = Services(settings, store, census, Sessions(store.db, settings), templates(),
+                        Throttle(store.db, settings))
+    routes = [*public.routes, *household.routes, *pages.routes,
+              Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
+    for extra in extra_routes():
+        routes.extend(extra)
+    app = Starlette(routes=routes, exception_handlers={
+        HTTPException: http_error, EngineError: engine_error, StoreError: store_error, Exception: server_error,
+    })
+    app.state.services = services
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, settings=settings)
+    return app
+
+
+def extra_routes() -> list[list[object]]:
+    """Route lists of other parts of the app (staff pages, preview), registered when present."""
+    out: list[list[object]] = []
+    for name in ("web.routes.enumerator", "web.routes.office"):
+        try:
+            module = __import__(name, fromlist=["routes"])
+        except ModuleNotFoundError:
+            continue
+        out.append(module.routes)
+    return out
+
+
+def _page(request: Request, status: int, title: str, text: str) -> Response:
+    try:
+        ctx = Ctx(request)
+        return ctx.render("error.html", status=status, title=ctx.t(title), text=ctx.t(text))
+    except Exception:  # the error page itself failed (e.g. the database is down): plain words
+        log.exception("error page failed")
+        return PlainTextResponse("服务暂时不可用 / Service unavailable", status_code=status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 404:
+        return _page(request, 404, "not_found_title", "not_found_text")
+    if status == 403 and isinstance(exc, HTTPException) and exc.detail == "csrf":
+        return _page(request, 403, "csrf_title", "csrf_text")
+    if status in (401, 403):
+        return _page(request, 403, "forbidden_title", "forbidden_text")
+    if status == 405:
+        return _page(request, 405, "not_found_title", "not_found_text")
+    if status == 413:
+        return _page(request, 413, "too_large", "csrf_text")
+    if status == 400:
+        return _page(request, 400, "csrf_title", "csrf_text")
+    return _page(request, status, "error_title", "error_text")
+
+
+async def engine_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EngineError)
+    if isinstance(exc, (PermissionDenied, LifecycleError)):
+        ctx = Ctx(request)
+        return ctx.render("error.html", status=403, title=ctx.t("forbidden_title"), text=exc.message[ctx.lang])
+    log.warning("engine error %s on %s", exc.code, request.url.path)
+    return _page(request, 400, "error_title", "error_text")
+
+
+async def store_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ConflictError):
+        return _page(request, 409, "conflict_title", "conflict_text")
+    if isinstance(exc, NotFound):
+        return _page(request, 404, "not_found_title", "not_found_text")
+    log.error("store error %s on %s", type(exc).__name__, request.url.path)
+    return _page(request, 500, "error_title", "error_text")
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    # Type and path only: the message of an arbitrary exception could quote an answer.
+    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return _page(request, 500, "error_title", "error_text")

@@ -1,0 +1,104 @@
+"""Per-request context: language, session, CSRF, and page rendering with the right headers."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from engine.census import Census
+from engine.store.store import Store
+from web.i18n import language_of, t
+from web.sessions import SessionInfo, Sessions
+from web.settings import Settings
+
+LANG_COOKIE = "lang"
+SESSION_COOKIE = "session"
+ANON_COOKIE = "anon"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    census: Census
+    sessions: Sessions
+    templates: Environment
+    throttle: Any
+
+
+class Ctx:
+    """What a handler needs about its request."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.services: Services = request.app.state.services
+        self.settings = self.services.settings
+        self._session: SessionInfo | None | bool = False
+        self.set_cookies: list[tuple[str, str, int | None, bool]] = []
+        self.anon = request.cookies.get(self.cookie(ANON_COOKIE)) or ""
+        if not self.anon:
+            self.anon = secrets.token_urlsafe(24)
+            self.set_cookies.append((ANON_COOKIE, self.anon, None, True))
+
+    def cookie(self, name: str) -> str:
+        return self.settings.cookie_prefix + name
+
+    @property
+    def session(self) -> SessionInfo | None:
+        if self._session is False:
+            raw = self.request.cookies.get(self.cookie(SESSION_COOKIE))
+            self._session = self.services.sessions.load(raw)
+        return self._session  # type: ignore[return-value]
+
+    @property
+    def lang(self) -> str:
+        session = self.session
+        cookie = self.request.cookies.get(LANG_COOKIE)
+        return language_of(cookie or (session.language if session else None))
+
+    @property
+    def csrf(self) -> str:
+        session = self.session
+        return session.csrf if session else self.services.sessions.anon_csrf(self.anon)
+
+    async def check_csrf(self) -> None:
+        """Every state-changing request carries the token: a form field or the htmx header."""
+        sent = self.request.headers.get("x-csrf-token")
+        if not sent:
+            form = await self.request.form()
+            sent = str(form.get("_csrf", ""))
+        if not sent or not hmac.compare_digest(sent, self.csrf):
+            raise HTTPException(403, "csrf")
+
+    def t(self, key: str, **params: object) -> str:
+        return t(key, self.lang, **params)
+
+    @property
+    def htmx(self) -> bool:
+        return self.request.headers.get("hx-request") == "true"
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        env = self.services.templates
+        body = env.get_template(template).render(ctx=self, lang=self.lang, t=self.t, csrf=self.csrf,
+                                                 session=self.session, **values)
+        return self.finish(HTMLResponse(body, status_code=status))
+
+    def redirect(self, url: str, **query: str) -> Response:
+        if query:
+            url += ("&" if "?" in url else "?") + urlencode(query)
+        # Boosted htmx requests follow a 303 like a browser does, and swap in the page it leads to.
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def finish(self, response: Response) -> Response:
+        for name, value, max_age, http_only in self.set_cookies:
+            response.set_cookie(self.cookie(name) if name != LANG_COOKIE else name, value, max_age=max_age,
+                                httponly=http_only, samesite="lax", secure=self.settings.secure_cookies, path="/")
+        return response

@@ -1,0 +1,141 @@
+"""Questions as form fields: what each answer type shows, and how posted form data becomes
+raw answers for the engine. One entry per answer type, so adding a type is one place.
+
+Input names are the question ids (count pairs: `H2.present`, `H2.absent`), so a page works
+as a plain HTML form without JavaScript and the same names serve htmx requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from engine.runtime.relevance import RecordState
+from engine.runtime.texts import pick, render
+from engine.runtime.validation import Issue
+from engine.spec.model import Question
+from web.i18n import t
+
+# type -> (template widget, inputmode, autocomplete)
+WIDGETS: Mapping[str, tuple[str, str, str]] = {
+    "text": ("text", "text", "off"),
+    "name": ("text", "text", "off"),
+    "integer": ("number", "numeric", "off"),
+    "decimal": ("number", "decimal", "off"),
+    "choice": ("radios", "", ""),
+    "multi_choice": ("checkboxes", "", ""),
+    "yes_no": ("yes_no", "", ""),
+    "year_month": ("text", "numeric", "off"),
+    "date": ("text", "numeric", "off"),
+    "resident_id": ("text", "text", "off"),
+    "phone": ("text", "tel", "tel"),
+    "place_code": ("text", "numeric", "off"),
+    "count_pair": ("counts", "numeric", "off"),
+}
+PLACEHOLDERS = {"year_month": "1985-06", "date": "1985-06-03"}
+
+
+@dataclass
+class Choice:
+    code: str
+    label: str
+    checked: bool
+
+
+@dataclass
+class Part:
+    name: str
+    label: str
+    value: str
+
+
+@dataclass
+class FieldView:
+    id: str
+    type: str
+    widget: str
+    label: str
+    hint: str | None
+    optional: bool
+    value: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
+    unit: str | None = None
+    inputmode: str = ""
+    autocomplete: str = ""
+    placeholder: str = ""
+    error: str | None = None
+    warnings: list[Issue] = field(default_factory=list)
+
+
+def read_form(questions: Iterable[Question], form: FormData) -> dict[str, Any]:
+    """Raw answers for the page's questions from posted form data (absent = left empty)."""
+    raw: dict[str, Any] = {}
+    for q in questions:
+        if q.type == "multi_choice":
+            raw[q.id] = [str(v) for v in form.getlist(q.id)]
+        elif q.type == "count_pair":
+            raw[q.id] = {p.name: str(form.get(f"{q.id}.{p.name}", "")) for p in q.parts}
+        else:
+            value = form.get(q.id)
+            raw[q.id] = "" if value is None else str(value)
+    return raw
+
+
+def field_views(questions: Sequence[Question], state: RecordState, lang: str, *, typed: Mapping[str, Any],
+                errors: Mapping[str, str], warnings: Sequence[Issue]) -> list[FieldView]:
+    """The asked questions of a page, with their values (what was typed, if it was not
+    accepted, else the stored answer), their error and their warnings."""
+    out = []
+    for q in questions:
+        if q.id not in state.relevant:
+            continue
+        widget, inputmode, autocomplete = WIDGETS[q.type]
+        stored = state.answers.get(q.id)
+        value = typed.get(q.id, stored)
+        view = FieldView(
+            q.id, q.type, widget, render(q.label, state.values, lang, state.number),
+            render(q.hint, state.values, lang, state.number) if q.hint else None, q.optional,
+            unit=pick(q.unit, lang) if q.unit else None, inputmode=inputmode, autocomplete=autocomplete,
+            placeholder=PLACEHOLDERS.get(q.type, ""), error=errors.get(q.id),
+            warnings=[w for w in warnings if w.question_id == q.id],
+        )
+        _fill(view, q, value, lang)
+        out.append(view)
+    return out
+
+
+def _fill(view: FieldView, q: Question, value: Any, lang: str) -> None:
+    if q.options is not None:
+        selected = set(value) if isinstance(value, list) else {value}
+        view.choices = [Choice(o.code, pick(o.label, lang), o.code in selected) for o in q.options.options]
+    elif q.type == "yes_no":
+        current = {True: "true", False: "false"}.get(value, str(value or "")) if not isinstance(value, str) else value
+        view.choices = [Choice("true", "是" if lang == "zh" else "Yes", current == "true"),
+                        Choice("false", "否" if lang == "zh" else "No", current == "false")]
+    elif q.type == "count_pair":
+        values = value if isinstance(value, Mapping) else {}
+        view.parts = [Part(p.name, pick(p.label, lang), "" if values.get(p.name) is None else str(values[p.name]))
+                      for p in q.parts]
+    else:
+        view.value = "" if value is None else str(value)
+
+
+def display(q: Question, value: Any, lang: str) -> str:
+    """An answer as a person reads it on the review page."""
+    if value is None or value == "" or value == []:
+        return t("not_answered", lang)
+    if q.options is not None:
+        codes = value if isinstance(value, list) else [value]
+        return "、".join(pick(q.options.label_of(c) or {"zh": c}, lang) for c in codes) if lang == "zh" else \
+            ", ".join(pick(q.options.label_of(c) or {"en": c}, lang) for c in codes)
+    if q.type == "yes_no":
+        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
+    if q.type == "count_pair" and isinstance(value, Mapping):
+        sep = "，" if lang == "zh" else ", "
+        return sep.join(f"{pick(p.label, lang)} {value.get(p.name, 0)}" for p in q.parts)
+    unit = f" {pick(q.unit, lang)}" if q.unit else ""
+    return f"{value}{unit}"

@@ -1,0 +1,143 @@
+"""Every interface text shown to households, enumerators and the office: Chinese first.
+
+Questionnaire texts come from the specs; these are the words around them. One catalogue, so
+a missing translation is caught by a test rather than by a household.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANGUAGES: Final = ("zh", "en")
+DEFAULT_LANGUAGE: Final = "zh"
+
+TEXTS: Final[dict[str, tuple[str, str]]] = {
+    "service": ("第七次全国人口普查 · 自主填报", "7th National Population Census · Self-response"),
+    "service_short": ("人口普查自主填报", "Census self-response"),
+    "skip": ("跳到主要内容", "Skip to main content"),
+    "language_switch": ("English", "中文"),
+    "language_switch_label": ("Switch to English", "切换到中文"),
+    "sign_out": ("退出", "Sign out"),
+    "error_prefix": ("错误：", "Error: "),
+    "continue": ("继续", "Continue"),
+    "save_continue": ("保存并继续", "Save and continue"),
+    "back": ("返回", "Back"),
+    "optional": ("（选填）", "(optional)"),
+    "there_is_a_problem": ("有问题需要处理", "There is a problem"),
+    "warnings_title": ("请确认以下内容", "Please check these answers"),
+    "this_is_correct": ("我已核对，内容无误", "I have checked: this is correct"),
+    "confirmed": ("已确认", "Confirmed"),
+    # start page
+    "start_title": ("登录自主填报", "Sign in to fill in the census"),
+    "start_intro": ("请使用普查员发给您的自主填报码和密码登录，或扫描登记单上的二维码。",
+                    "Sign in with the account code and password your enumerator gave you, or scan the QR code "
+                    "on your slip."),
+    "account": ("自主填报码", "Account code"),
+    "account_hint": ("10 位数字，例如 4821-7730-15", "10 digits, for example 4821-7730-15"),
+    "password": ("密码", "Password"),
+    "sign_in": ("登录", "Sign in"),
+    "login_failed": ("自主填报码或密码不正确，请核对登记单后重试。", "The account code or password is not right. "
+                     "Check your slip and try again."),
+    "login_throttled": ("尝试次数过多，请 {seconds} 秒后再试。", "Too many attempts. Try again in {seconds} seconds."),
+    "qr_failed": ("这个二维码已失效，请使用自主填报码和密码登录，或联系普查员。", "This QR code no longer works. "
+                  "Sign in with your account code and password, or contact your enumerator."),
+    "privacy_title": ("隐私说明", "How we protect your information"),
+    "privacy_what": ("我们收集：住户和每位成员的普查项目（姓名、公民身份号码、出生年月、受教育程度等）。",
+                     "What we collect: the census items for your household and each member (names, identity "
+                     "numbers, dates of birth, education and so on)."),
+    "privacy_why": ("用途：仅用于人口普查统计，依照《全国人口普查条例》严格保密，不作为任何行政处罚的依据。",
+                    "Why: for census statistics only, kept confidential under the National Population Census "
+                    "Regulations, never used for any administrative penalty."),
+    "privacy_how": ("保护：传输和存储全程加密；列表中的信息脱敏显示；每次查看和修改都有审计记录。",
+                    "How: encrypted in transit and at rest; masked wherever it is listed; every view and change "
+                    "is audited."),
+    # hub
+    "hub_title": ("本户普查表", "Your household's census form"),
+    "household_info": ("住户信息", "Household information"),
+    "members": ("住户成员", "People in your household"),
+    "add_member": ("添加成员", "Add a person"),
+    "add_first_member": ("添加第一位成员（户主）", "Add the first person (head of household)"),
+    "remove": ("删除", "Remove"),
+    "change": ("修改", "Change"),
+    "start": ("开始填写", "Start"),
+    "status_not_started": ("未开始", "Not started"),
+    "status_in_progress": ("未完成", "In progress"),
+    "status_complete": ("已完成", "Completed"),
+    "progress": ("已完成 {done}/{total} 页", "{done} of {total} pages completed"),
+    "review_submit": ("核对并提交", "Check answers and submit"),
+    "your_enumerator": ("您的普查员", "Your enumerator"),
+    "phone": ("电话", "Phone"),
+    "ask_help": ("请普查员协助", "Ask my enumerator for help"),
+    "help_sent": ("已通知您的普查员，他们会与您联系。您可以继续填写。",
+                  "Your enumerator has been told and will contact you. You can carry on filling in."),
+    "deadline": ("自主填报截止时间：{closes}", "Self-response closes: {closes}"),
+    # members
+    "remove_title": ("删除 {name}？", "Remove {name}?"),
+    "remove_text": ("删除后，这位成员已填写的内容将从本户普查表中移除。", "Their answers will be removed from "
+                    "your household's form."),
+    "remove_yes": ("是的，删除", "Yes, remove"),
+    "remove_no": ("不，返回", "No, go back"),
+    "person_n": ("第{n}位成员", "Person {n}"),
+    # review and submission
+    "review_title": ("核对您的答案", "Check your answers"),
+    "review_intro": ("提交前请逐项核对。可以点击“修改”更正。", "Check each answer before you submit. "
+                     "Use “Change” to correct one."),
+    "not_answered": ("未填写", "Not answered"),
+    "fix_first": ("还有 {n} 处需要修改或确认，请先处理。", "{n} answers still need changing or confirming."),
+    "declaration_title": ("申报声明", "Declaration"),
+    "declaration_text": ("本人郑重承诺：本户申报的信息真实、准确、完整。", "I solemnly promise that the information "
+                         "given for this household is true, accurate and complete."),
+    "declarant_name": ("申报人姓名（作为签名）", "Your full name (as your signature)"),
+    "promise": ("本人郑重承诺", "I solemnly promise"),
+    "submit": ("提交", "Submit"),
+    "confirmation_title": ("提交成功", "Submitted"),
+    "reference": ("您的提交编号", "Your reference number"),
+    "next_steps": ("截止前您可以再次登录修改并重新提交。截止后如需更正，请联系您的普查员。",
+                   "You can sign in again to change and resubmit until self-response closes. After that, "
+                   "contact your enumerator to correct anything."),
+    "reopen": ("修改已提交的答案", "Change my submitted answers"),
+    "submitted_state": ("本户已于 {at} 提交，编号 {reference}。", "Submitted on {at}, reference {reference}."),
+    "closed_title": ("自主填报已截止", "Self-response has closed"),
+    "closed_text": ("您可以查看已提交的内容。如需更正，请联系您的普查员。",
+                    "You can view what you submitted. To correct anything, contact your enumerator."),
+    "handed_title": ("普查员将上门登记", "Your enumerator will visit"),
+    "handed_text": ("本户将由普查员上门完成登记。您已填写的内容都已保存，不会丢失。",
+                    "Your enumerator will complete your household's form with you in person. Everything you have "
+                    "typed is saved and nothing is lost."),
+    "reason": ("原因", "Why"),
+    # sessions
+    "session_expires": ("为保护您的信息，{minutes} 分钟无操作将自动退出。", "To protect your information, you will be "
+                        "signed out after {minutes} minutes without activity."),
+    "session_warning": ("您即将因长时间无操作而退出。", "You are about to be signed out because of inactivity."),
+    "session_extend": ("继续填写", "Stay signed in"),
+    "session_ended": ("您已退出。已保存的内容不会丢失。", "You have been signed out. Everything saved is kept."),
+    # errors
+    "not_found_title": ("找不到该页面", "Page not found"),
+    "not_found_text": ("网址可能有误，或者该页面已不再需要填写。", "The address may be wrong, or the page is no longer "
+                       "needed."),
+    "forbidden_title": ("无法访问", "You cannot see this page"),
+    "forbidden_text": ("您没有权限查看此页面，或登录已过期。", "You do not have access to this page, or your sign-in "
+                       "has expired."),
+    "error_title": ("抱歉，系统出现问题", "Sorry, there is a problem with the service"),
+    "error_text": ("您已保存的内容不会丢失。请稍后再试；如问题持续，请联系您的普查员。",
+                   "Nothing you saved is lost. Try again later; if it keeps happening, contact your enumerator."),
+    "conflict_title": ("内容已在别处修改", "Your answers were changed elsewhere"),
+    "conflict_text": ("本户的答案刚刚在另一台设备上被修改。请查看最新内容后再修改。",
+                      "Your household's answers were just changed on another device. Check the latest version, "
+                      "then make your change again."),
+    "csrf_title": ("页面已过期", "This page has expired"),
+    "csrf_text": ("为了安全，请返回并重新提交。", "For your security, go back and submit again."),
+    "home": ("返回首页", "Go to the start page"),
+    "too_large": ("提交的内容过多", "Too much was sent"),
+    "window_not_open": ("自主填报尚未开始", "Self-response has not opened yet"),
+}
+
+
+def t(key: str, lang: str, **params: object) -> str:
+    zh, en = TEXTS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**params) if params else text
+
+
+def language_of(value: str | None) -> str:
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE

@@ -1,0 +1,235 @@
+"""The household's pages: hub, members, review, declaration, submission, hand-over.
+
+The household is always the one of the session: no URL names a household, so no URL can
+reach another one. Every change goes through `engine.census.Census`, which checks the
+lifecycle (state, window) before anything is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from engine.census import HouseholdView
+from engine.runtime.document import HOUSEHOLD
+from engine.runtime.errors import NotSubmittable
+from engine.runtime.lifecycle import Actor, HouseholdState, Role
+from engine.runtime.pageplan import Step
+from engine.runtime.texts import pick
+from engine.spec.model import Scope
+from web.context import Ctx
+from web.fields import display
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass
+class HouseholdRequest:
+    ctx: Ctx
+    actor: Actor
+    view: HouseholdView
+
+    def reload(self) -> None:
+        self.view = self.ctx.services.census.view(self.actor.id)
+
+
+def household(handler: Callable[[HouseholdRequest], Awaitable[Response]], *, allow_handed_over: bool = False,
+              changes: bool = False) -> Handler:
+    """Wrap a handler: a household session is required, the household is the session's,
+    state-changing requests carry the CSRF token, handed-over households see the calm page."""
+
+    async def wrapped(request: Request) -> Response:
+        ctx = Ctx(request)
+        session = ctx.session
+        if session is None or session.kind != "household":
+            if ctx.htmx or request.method != "GET":
+                raise HTTPException(403, "no household session")
+            return ctx.redirect("/")
+        if changes:
+            await ctx.check_csrf()
+        actor = Actor(Role.HOUSEHOLD, session.subject_id)
+        hr = HouseholdRequest(ctx, actor, ctx.services.census.view(session.subject_id))
+        if hr.view.handed_over and not allow_handed_over:
+            return ctx.redirect("/household/handed-over")
+        return await handler(hr)
+
+    return wrapped
+
+
+def member_name(hr: HouseholdRequest, member_id: str) -> str:
+    for progress in hr.view.evaluation.plan.members:
+        if progress.key == member_id:
+            return pick(progress.name, hr.ctx.lang)
+    return ""
+
+
+def window_text(hr: HouseholdRequest) -> str:
+    window = hr.view.questionnaire.window
+    return window.closes.strftime("%Y-%m-%d %H:%M") if window else ""
+
+
+def window_open(hr: HouseholdRequest) -> bool:
+    window = hr.view.questionnaire.window
+    return window is None or window.is_open(hr.ctx.settings.clock.now())
+
+
+def enumerator_contact(hr: HouseholdRequest) -> Any:
+    enumerator_id = hr.view.info.enumerator_id
+    if enumerator_id is None:
+        return None
+    return hr.ctx.services.store.accounts.enumerator(enumerator_id)
+
+
+async def hub(hr: HouseholdRequest) -> Response:
+    ctx, view = hr.ctx, hr.view
+    plan = view.evaluation.plan
+    household_steps = plan.pages_of(HOUSEHOLD)
+    return ctx.render(
+        "hub.html", view=view, plan=plan, household_steps=household_steps, enumerator=enumerator_contact(hr),
+        closes=window_text(hr), open=window_open(hr), submitted=view.state is HouseholdState.SUBMITTED,
+        help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
+        member_first={m.key: (plan.first_open(m.key) or _first(plan, m.key)) for m in plan.members},
+        pick=pick,
+    )
+
+
+def _first(plan: Any, record_id: str) -> Step | None:
+    pages = plan.pages_of(record_id)
+    return pages[0].step if pages else None
+
+
+async def add_member(hr: HouseholdRequest) -> Response:
+    form = await hr.ctx.request.form()
+    view, member_id = hr.ctx.services.census.add_member(hr.actor, hr.actor.id, _version(form))
+    first = _first(view.evaluation.plan, member_id)
+    if first is None:
+        return hr.ctx.redirect("/household")
+    return hr.ctx.redirect(f"/household/page/{member_id}/{first.page_id}")
+
+
+def _version(form: Any) -> int:
+    try:
+        return int(str(form.get("version", "")))
+    except ValueError as exc:
+        raise HTTPException(400, "version") from exc
+
+
+async def remove_member_page(hr: HouseholdRequest) -> Response:
+    member_id = hr.ctx.request.path_params["member"]
+    if member_id not in [m.record_id for m in hr.view.evaluation.members]:
+        raise HTTPException(404)
+    name = member_name(hr, member_id)
+    return hr.ctx.render("remove_member.html", view=hr.view, member_id=member_id, name=name)
+
+
+async def remove_member(hr: HouseholdRequest) -> Response:
+    member_id = hr.ctx.request.path_params["member"]
+    if member_id not in [m.record_id for m in hr.view.evaluation.members]:
+        raise HTTPException(404)
+    form = await hr.ctx.request.form()
+    hr.ctx.services.census.remove_member(hr.actor, hr.actor.id, _version(form), member_id)
+    return hr.ctx.redirect("/household")
+
+
+async def confirm_warning(hr: HouseholdRequest) -> Response:
+    form = await hr.ctx.request.form()
+    record_id, check_id = str(form.get("record", "")), str(form.get("check", ""))
+    fingerprint = str(form.get("fingerprint", ""))
+    known = [i for i in hr.view.evaluation.warnings if i.record_id == record_id and i.check_id == check_id
+             and i.fingerprint == fingerprint]
+    if not known:  # changed since the page was shown: show it again
+        return hr.ctx.redirect(str(form.get("back", "/household")) if _local(form.get("back")) else "/household")
+    hr.ctx.services.census.confirm(hr.actor, hr.actor.id, _version(form), record_id, check_id, fingerprint)
+    target = str(form.get("next", "/household"))
+    return hr.ctx.redirect(target if _local(target) else "/household")
+
+
+def _local(url: Any) -> bool:
+    return isinstance(url, str) and url.startswith("/") and not url.startswith("//")
+
+
+def review_rows(hr: HouseholdRequest) -> list[dict[str, Any]]:
+    """Records with their asked questions and answers, for the review and read-only pages."""
+    ev, lang = hr.view.evaluation, hr.ctx.lang
+    out = []
+    for state in (ev.household, *ev.members):
+        rows = []
+        for qid, q in state.relevant.items():
+            from engine.runtime.texts import render
+
+            rows.append({"question": q, "label": render(q.label, state.values, lang, state.number),
+                         "answer": display(q, state.answers.get(qid), lang), "page": q.page_id,
+                         "issues": [i for i in ev.issues_for(state.record_id, (qid,)) if i.blocking]})
+        title = hr.ctx.t("household_info") if state.scope is Scope.HOUSEHOLD else member_name(hr, state.record_id)
+        out.append({"record": state.record_id, "title": title, "rows": rows})
+    return out
+
+
+async def review(hr: HouseholdRequest) -> Response:
+    blocking = hr.view.evaluation.blocking
+    return hr.ctx.render("review.html", view=hr.view, records=review_rows(hr), blocking=blocking,
+                         open=window_open(hr), readonly=not window_open(hr) or hr.view.state is HouseholdState.SUBMITTED)
+
+
+async def declaration(hr: HouseholdRequest) -> Response:
+    if hr.view.evaluation.blocking:
+        return hr.ctx.redirect("/household/review")
+    return hr.ctx.render("declaration.html", view=hr.view, error=None, name="")
+
+
+async def submit(hr: HouseholdRequest) -> Response:
+    form = await hr.ctx.request.form()
+    name = str(form.get("declarant", ""))[:100]
+    promise = form.get("promise") == "yes"
+    try:
+        _, reference = hr.ctx.services.census.submit(hr.actor, hr.actor.id, _version(form), name, promise)
+    except NotSubmittable as exc:
+        if exc.code in ("has_issues", "handed_over"):
+            return hr.ctx.redirect("/household/review")
+        return hr.ctx.render("declaration.html", view=hr.view, error=exc.message[hr.ctx.lang], name=name)
+    del reference
+    return hr.ctx.redirect("/household/submitted")
+
+
+async def submitted(hr: HouseholdRequest) -> Response:
+    return hr.ctx.render("submitted.html", view=hr.view, closes=window_text(hr), open=window_open(hr))
+
+
+async def reopen(hr: HouseholdRequest) -> Response:
+    hr.ctx.services.census.reopen(hr.actor, hr.actor.id)
+    return hr.ctx.redirect("/household")
+
+
+async def ask_help(hr: HouseholdRequest) -> Response:
+    hr.ctx.services.census.request_help(hr.actor, hr.actor.id)
+    return hr.ctx.redirect("/household")
+
+
+async def handed_over(hr: HouseholdRequest) -> Response:
+    if not hr.view.handed_over:
+        return hr.ctx.redirect("/household")
+    reasons = [r for r in hr.view.evaluation.routes]
+    return hr.ctx.render("handed_over.html", view=hr.view, reasons=reasons, enumerator=enumerator_contact(hr),
+                         pick=pick)
+
+
+routes = [
+    Route("/household", household(hub), methods=["GET"]),
+    Route("/household/members", household(add_member, changes=True), methods=["POST"]),
+    Route("/household/members/{member}/remove", household(remove_member_page), methods=["GET"]),
+    Route("/household/members/{member}/remove", household(remove_member, changes=True), methods=["POST"]),
+    Route("/household/confirm", household(confirm_warning, changes=True), methods=["POST"]),
+    Route("/household/review", household(review), methods=["GET"]),
+    Route("/household/declaration", household(declaration), methods=["GET"]),
+    Route("/household/submit", household(submit, changes=True), methods=["POST"]),
+    Route("/household/submitted", household(submitted), methods=["GET"]),
+    Route("/household/reopen", household(reopen, changes=True), methods=["POST"]),
+    Route("/household/help", household(ask_help, changes=True), methods=["POST"]),
+    Route("/household/handed-over", household(handed_over, allow_handed_over=True), methods=["GET"]),
+]

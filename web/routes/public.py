@@ -1,0 +1,127 @@
+"""Pages anyone may open: the start page with the privacy notice, login by account and
+password or by QR URL, sign-out, language switch and session extension."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from engine.store.credentials import normalize_account_code
+from web.context import LANG_COOKIE, SESSION_COOKIE, Ctx
+from web.i18n import LANGUAGES
+
+HOMES = {"household": "/household", "enumerator": "/enumerator", "office": "/office"}
+
+
+def client_address(ctx: Ctx) -> str:
+    if ctx.settings.trust_proxy:
+        forwarded = ctx.request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return ctx.request.client.host if ctx.request.client else "unknown"
+
+
+async def start(request: Request) -> Response:
+    ctx = Ctx(request)
+    if ctx.session is not None:
+        return ctx.redirect(HOMES.get(ctx.session.kind, "/"))
+    return ctx.render("start.html", error=None, account="")
+
+
+def login_session(ctx: Ctx, kind: str, subject_id: str) -> Response:
+    """A fresh session id at every login, so an id planted before login is worthless."""
+    old = ctx.request.cookies.get(ctx.cookie(SESSION_COOKIE))
+    if old:
+        ctx.services.sessions.delete(old)
+    session = ctx.services.sessions.create(kind, subject_id, ctx.lang)
+    ctx.set_cookies.append((SESSION_COOKIE, session.id, None, True))
+    return ctx.redirect(HOMES[kind])
+
+
+async def login(request: Request) -> Response:
+    ctx = Ctx(request)
+    await ctx.check_csrf()
+    form = await request.form()
+    raw_account = str(form.get("account", ""))[:40]
+    password = str(form.get("password", ""))[:100]
+    code = normalize_account_code(raw_account)
+    throttle = ctx.services.throttle
+    keys = (throttle.key("account", code or raw_account), throttle.key("ip", client_address(ctx)))
+    wait = throttle.wait_seconds(*keys)
+    if wait:
+        return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account=raw_account)
+    household_id = ctx.services.store.accounts.household_by_password(code, password) if code else None
+    if household_id is None:
+        throttle.failed(*keys)
+        # The same words whether the account exists or not.
+        return ctx.render("start.html", status=200, error=ctx.t("login_failed"), account=raw_account)
+    throttle.succeeded(keys[0])
+    return login_session(ctx, "household", household_id)
+
+
+async def qr_login(request: Request) -> Response:
+    ctx = Ctx(request)
+    token = request.path_params["token"]
+    throttle = ctx.services.throttle
+    ip_key = throttle.key("ip", client_address(ctx))
+    if throttle.wait_seconds(ip_key):
+        return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=throttle.wait_seconds(ip_key)),
+                          account="")
+    household_id = ctx.services.store.accounts.household_by_token(token)
+    if household_id is None:
+        throttle.failed(ip_key)
+        return ctx.render("start.html", status=200, error=ctx.t("qr_failed"), account="")
+    # A GET that logs in is what a QR code needs; it changes no answers, and the redirect
+    # takes the token out of the address bar at once.
+    return login_session(ctx, "household", household_id)
+
+
+async def logout(request: Request) -> Response:
+    ctx = Ctx(request)
+    await ctx.check_csrf()
+    raw = request.cookies.get(ctx.cookie(SESSION_COOKIE))
+    if raw:
+        ctx.services.sessions.delete(raw)
+    response = ctx.render("signed_out.html")
+    response.delete_cookie(ctx.cookie(SESSION_COOKIE), path="/", secure=ctx.settings.secure_cookies, httponly=True,
+                           samesite="lax")
+    return response
+
+
+async def language(request: Request) -> Response:
+    """Switch language and return to the page the person was on (same origin only). A small
+    form rather than a link, because it changes the session and GET never changes anything."""
+    ctx = Ctx(request)
+    await ctx.check_csrf()
+    form = await request.form()
+    lang = str(form.get("lang", ""))
+    target = str(form.get("next", "/"))
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    if lang in LANGUAGES:
+        ctx.set_cookies.append((LANG_COOKIE, lang, 365 * 24 * 3600, False))
+        if ctx.session is not None:
+            ctx.services.sessions.set_language(ctx.session.id, lang)
+    return ctx.redirect(target)
+
+
+async def extend(request: Request) -> Response:
+    """Loading the session already slid its idle timeout; say when it now ends."""
+    ctx = Ctx(request)
+    await ctx.check_csrf()
+    if ctx.session is None:
+        return ctx.redirect("/")
+    if ctx.htmx:
+        return ctx.render("_session.html")
+    return ctx.redirect(HOMES.get(ctx.session.kind, "/"))
+
+
+routes = [
+    Route("/", start, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/q/{token}", qr_login, methods=["GET"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/lang", language, methods=["POST"]),
+    Route("/session/extend", extend, methods=["POST"]),
+]

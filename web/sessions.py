@@ -1,0 +1,113 @@
+"""Server-side sessions in the database, so any worker behind a load balancer can serve any
+request and signing out anywhere signs out everywhere.
+
+The cookie holds a 256-bit random id; the table holds only its SHA-256, so a copy of the
+database cannot be used to hijack sessions. Ids are new at every login (no fixation), expire
+after 30 idle minutes and 12 hours in all, and are deleted at sign-out. Each session has its
+own CSRF token. Before login, a random `anon` cookie keys an HMAC-derived CSRF token, so the
+login form is protected without storing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from engine.store.db import Database
+from engine.store.tables import Session, Setting
+from web.settings import Settings
+
+SECRET_KEY = "web_secret"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    id: str  # the raw id from the cookie (never stored)
+    kind: str  # household | enumerator | office
+    subject_id: str
+    csrf: str
+    language: str
+    expires_at: datetime  # the earlier of the idle and the absolute limit
+    absolute_at: datetime
+
+
+def digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class Sessions:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.secret = self._secret()
+
+    def _secret(self) -> bytes:
+        with self.db.transaction() as c:
+            value = c.execute(select(Setting.value).where(Setting.key == SECRET_KEY)).scalar()
+            if value is None:
+                value = secrets.token_hex(32)
+                c.execute(insert(Setting).values(key=SECRET_KEY, value=value))
+        return bytes.fromhex(value)
+
+    def anon_csrf(self, anon: str) -> str:
+        return hmac.new(self.secret, b"anon-csrf:" + anon.encode(), hashlib.sha256).hexdigest()
+
+    def create(self, kind: str, subject_id: str, language: str) -> SessionInfo:
+        now = self.settings.clock.now()
+        raw = secrets.token_urlsafe(32)  # 256 bits
+        csrf = secrets.token_urlsafe(32)
+        absolute = now + self.settings.session_absolute
+        with self.db.transaction() as c:
+            c.execute(insert(Session).values(id_digest=digest(raw), kind=kind, subject_id=subject_id, csrf=csrf,
+                                             language=language, created_at=now, last_seen=now, expires_at=absolute))
+        return SessionInfo(raw, kind, subject_id, csrf, language, min(absolute, now + self.settings.session_idle),
+                           absolute)
+
+    def load(self, raw: str | None, *, touch: bool = True) -> SessionInfo | None:
+        """The live session for a cookie value, sliding its idle timeout; None if expired or unknown."""
+        if not raw or len(raw) > 100:
+            return None
+        now = self.settings.clock.now()
+        key = digest(raw)
+        with self.db.read() as c:
+            row = c.execute(select(Session).where(Session.id_digest == key)).first()
+        if row is None:
+            return None
+        absolute = _aware(row.expires_at, now)
+        idle_end = _aware(row.last_seen, now) + self.settings.session_idle
+        if now >= absolute or now >= idle_end:
+            self.delete(raw)
+            return None
+        if touch:
+            with self.db.transaction() as c:
+                c.execute(update(Session).where(Session.id_digest == key).values(last_seen=now))
+            idle_end = now + self.settings.session_idle
+        return SessionInfo(raw, row.kind, row.subject_id, row.csrf, row.language, min(absolute, idle_end), absolute)
+
+    def delete(self, raw: str) -> None:
+        with self.db.transaction() as c:
+            c.execute(delete(Session).where(Session.id_digest == digest(raw)))
+
+    def delete_for(self, kind: str, subject_id: str) -> None:
+        """End every session of a subject (e.g. when a household's credentials are reissued)."""
+        with self.db.transaction() as c:
+            c.execute(delete(Session).where(Session.kind == kind, Session.subject_id == subject_id))
+
+    def set_language(self, raw: str, language: str) -> None:
+        with self.db.transaction() as c:
+            c.execute(update(Session).where(Session.id_digest == digest(raw)).values(language=language))
+
+    def purge_expired(self) -> int:
+        now = self.settings.clock.now()
+        with self.db.transaction() as c:
+            result = c.execute(delete(Session).where(Session.expires_at < now))
+        return int(result.rowcount)
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=like.tzinfo)
