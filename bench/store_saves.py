@@ -56,8 +56,9 @@ NAMES = ["王伟", "李娜", "张敏", "刘洋", "陈静"]
 
 def build_document(q: Questionnaire, size: int) -> Document:
     """A complete short-form household of `size` people, built through the engine."""
-    raw_household = {"H1": "1", "H2": {"present": str(size), "absent": "0"}, "H3": {"male": "0", "female": "0"},
-                     "H4": {"male": "0", "female": "0"}, "H5": "1", "H6": "85.5", "H7": "3"}
+    raw_household = {"H1": "1", "H2": {"present": str(size), "absent": "0"},
+                     "H3": {"male": "0", "female": "0"}, "H4": {"male": "0", "female": "0"},
+                     "H5": "1", "H6": "85.5", "H7": "3"}
     doc = _apply(q, new_document(q), HOUSEHOLD, raw_household)
     for n in range(1, size + 1):
         doc, member_id = add_member(doc)
@@ -182,11 +183,12 @@ def postgres_url(server: str | None) -> Iterator[str]:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each run (default 5)")
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 8], help="writer threads (default 1 8)")
     parser.add_argument("--stores", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"])

@@ -30,8 +30,9 @@ from engine.store.store import Store, open_keys
 SHORT_FORM = Path(engine.__file__).resolve().parent.parent / "forms" / "census2020" / "short.yaml"
 
 STATES_ZH = {
-    "registered": "已登记", "credentials_issued": "已发放账号", "in_progress": "填报中", "submitted": "已提交",
-    "reopened": "已重新打开", "routed": "已转普查员", "enumerated": "已入户登记", "closed": "已关闭",
+    "registered": "已登记", "credentials_issued": "已发放账号", "in_progress": "填报中",
+    "submitted": "已提交", "reopened": "已重新打开", "routed": "已转普查员", "enumerated": "已入户登记",
+    "closed": "已关闭",
 }
 REASONS_ZH = {
     "long_form_sample": "长表抽样", "overseas_member": "港澳台或外籍人员", "non_response": "截止未提交",
@@ -45,39 +46,41 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--data", type=Path, default=Path("data"), help="the data folder (default: data)")
     p.add_argument("--json", action="store_true", help="print one JSON object per login instead of a table")
     p.add_argument("--base-url", default=DEFAULT_BASE_URL,
-                   help=f"where the server will be reached, for the QR login links (default: {DEFAULT_BASE_URL})")
+                   help=f"where the server is reached, for the QR login links (default: {DEFAULT_BASE_URL})")
     p.set_defaults(run=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    notes: TextIO = sys.stderr if args.json else sys.stdout  # stdout stays pure JSON with --json
     base_url = str(args.base_url).strip().rstrip("/")
     if not base_url.startswith(("http://", "https://")) or len(base_url) <= len("https://"):
         print(f"formserver demo: --base-url must start with http:// or https://, not {args.base_url!r}",
               file=sys.stderr)
         return 2
+    return create_and_print(args.data, base_url, as_json=args.json)
+
+
+def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, quiet_if_exists: bool = False) -> int:
+    """Migrate, open the store (creating the key file if needed), create the demo and print its
+    logins; an exit code. A folder that already has data is left alone (exit 0)."""
+    notes: TextIO = sys.stderr if as_json else sys.stdout  # stdout stays pure JSON with --json
     db: Database | None = None
     try:
         questionnaire = compile_file(SHORT_FORM)
-        db = open_database(database_url(args.data))
+        db = open_database(database_url(data_dir))
         upgrade(db)
         existing = existing_data(db)
         if existing:
-            what = ", ".join(f"{n} {name}" for name, n in existing.items())
-            print(f"本数据目录已有数据（{what}），未重复创建演示数据。密码只保存哈希值，无法再次显示；"
-                  f"如需新的演示数据，请使用新的 --data 目录。", file=notes)
-            print(f"This data folder already has data ({what}); the demo was not created again. Passwords "
-                  "are stored only as hashes and cannot be shown again; use a new --data folder for a fresh "
-                  "demo.", file=notes)
+            if not quiet_if_exists:
+                _say_exists(existing, notes)
             return 0
-        # Only now the key file: an existing database must never get a freshly created key.
-        keys, created = open_keys(args.data, create=True)
+        # Only now the key file: a database with data must never get a freshly made key.
+        keys, created = open_keys(data_dir, create=True)
         if created is not None:
-            print(f"已创建密钥文件 / created the key file: {created} "
+            print(f"已创建密钥文件 / created the key file: {created}"
                   "（请妥善保管，丢失后数据无法解密 / keep it safe: without it the data cannot be read）",
                   file=notes)
         store = Store(db, keys, FixedClock(DEMO_NOW), created_key_file=created)
-        data = create_demo(store, questionnaire, base_url=base_url)
+        data = create_demo(store, questionnaire, base_url=base_url.rstrip("/"))
     except SpecError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "no details"
         return _fail(f"the census form {SHORT_FORM} does not compile: {first}")
@@ -87,17 +90,26 @@ def run_demo(args: argparse.Namespace) -> int:
         return _fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
-    except Exception as exc:  # noqa: BLE001  # a command never ends in a traceback
+    except Exception as exc:  # a command never ends in a traceback
         return _fail(f"unexpected error: {type(exc).__name__}: {exc}")
     finally:
         if db is not None:
             db.dispose()
-    if args.json:
+    if as_json:
         for line in json_lines(data):
             print(json.dumps(line, ensure_ascii=False))
     else:
-        print(table(data, args.data))
+        print(table(data, data_dir))
     return 0
+
+
+def _say_exists(existing: dict[str, int], out: TextIO) -> None:
+    what = ", ".join(f"{n} {name}" for name, n in existing.items())
+    print(f"本数据目录已有数据（{what}），未再次创建演示数据。密码只保存哈希值，无法再次显示；"
+          "如需新的演示数据，请使用新的 --data 目录。", file=out)
+    print(f"This data folder already has data ({what}); the demo was not created again. Passwords are "
+          "stored only as hashes and cannot be shown again; use a new --data folder for a fresh demo.",
+          file=out)
 
 
 def _fail(message: str) -> int:
@@ -108,15 +120,16 @@ def _fail(message: str) -> int:
 def json_lines(data: DemoData) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for s in (*data.enumerators, data.office):
-        line: dict[str, Any] = {"role": s.role, "label": s.label[1], "label_zh": s.label[0], "username": s.username,
-                                "password": s.password}
+        line: dict[str, Any] = {"role": s.role, "label": s.label[1], "label_zh": s.label[0],
+                                "username": s.username, "password": s.password}
         if s.areas:
             line["areas"] = list(s.areas)
         out.append(line)
     for h in data.households:
         out.append({"role": "household", "label": h.label, "description": h.description[1],
                     "description_zh": h.description[0], "area": h.area_id, "account": h.account,
-                    "password": h.password, "qr_url": h.qr_url, "state": h.state.value, "reasons": list(h.reasons)})
+                    "password": h.password, "qr_url": h.qr_url, "state": h.state.value,
+                    "reasons": list(h.reasons)})
     return out
 
 
@@ -149,10 +162,12 @@ def _state(state: str, reasons: tuple[str, ...]) -> str:
 def table(data: DemoData, folder: Path) -> str:
     areas = dict(data.areas)
     lines = [f"演示数据已创建 / Demo data created in {folder}",
-             f"演示时钟 / demo clock: {data.at.isoformat()}（自主填报期内 / inside the self-response window）", "",
+             f"演示时钟 / demo clock: {data.at.isoformat()}"
+             "（自主填报期内 / inside the self-response window）", "",
              "工作人员 / Staff"]
     staff = [[f"{s.label[0]} / {s.label[1]}", s.username, s.password,
-              "、".join(f"{a} {areas.get(a, '')}" for a in s.areas)] for s in (*data.enumerators, data.office)]
+              "、".join(f"{a} {areas.get(a, '')}" for a in s.areas)]
+             for s in (*data.enumerators, data.office)]
     lines += _rows(["角色 Role", "用户名 Username", "密码 Password", "普查区 Area"], staff)
     lines += ["", "住户 / Households"]
     for area_id, area_name in data.areas:
@@ -165,6 +180,6 @@ def table(data: DemoData, folder: Path) -> str:
         lines.append(body[0])
         for h, row in zip(in_area, body[1:], strict=True):
             lines += [row, f"      {h.description[1]}", f"      二维码登录 / QR login: {h.qr_url}"]
-    lines += ["", "密码只显示这一次，数据库只保存其哈希值。 / Passwords are shown only this once; the database keeps "
-              "only their hashes."]
+    lines += ["", "密码只显示这一次，数据库只保存其哈希值。",
+              "Passwords are shown only this once; the database keeps only their hashes."]
     return "\n".join(lines)

@@ -20,7 +20,8 @@ from engine.spec.compiler import check_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("evaluate", help="evaluate a household document: relevance, issues, routing, page plan")
+    p = sub.add_parser("evaluate",
+                       help="evaluate a household document: relevance, issues, routing, page plan")
     p.add_argument("spec", type=Path)
     p.add_argument("document", type=Path, help="JSON: {household: {...}, members: [{...}, ...]}")
     p.add_argument("--at", help="the time of evaluation, ISO 8601 with offset (default: now)")
@@ -46,42 +47,69 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print("--at needs a UTC offset, e.g. 2020-11-05T23:59:59+08:00", file=sys.stderr)
         return 2
     doc = _read(args.document)
-    if doc is None:
+    if doc is UNREADABLE:  # said why on stderr (a document of `null` is read, and then refused)
         return 2
     case = Case(long_form=args.long_form, help_requested=args.help_requested, submitted=args.submitted)
     try:
         evaluation = evaluate(q, doc, at=at, case=case)
     except DocumentError as exc:
-        json.dump({"document_problems": exc.problems}, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print(f"{args.document}: not a response document of {q.id}: {len(exc.problems)} problem(s), "
+              f"the first: {exc.problems[0]['message']['en'] if exc.problems else '?'}", file=sys.stderr)
+        _emit({"document_problems": exc.problems})
         return 1
-    json.dump(report(evaluation), sys.stdout, ensure_ascii=False, indent=2)
-    print()
+    _emit(report(evaluation))
     return 0
+
+
+def _emit(data: Any) -> None:
+    # Text from a document may hold lone surrogates (JSON can escape them); print them escaped.
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    print(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+UNREADABLE = object()
 
 
 def _read(path: Path) -> Any:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         print(f"{path}: no such file", file=sys.stderr)
-        return None
+        return UNREADABLE
+    except (UnicodeDecodeError, OSError) as exc:
+        print(f"{path}: cannot read: {type(exc).__name__}", file=sys.stderr)
+        return UNREADABLE
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)  # NaN and Infinity are not JSON
     except json.JSONDecodeError as exc:
         print(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", file=sys.stderr)
-        return None
-    except (RecursionError, UnicodeDecodeError, OSError) as exc:
-        print(f"{path}: cannot read: {type(exc).__name__}", file=sys.stderr)
-        return None
-    if isinstance(doc, dict) and isinstance(doc.get("members"), list):
-        used = {m.get("id") for m in doc["members"] if isinstance(m, dict)}
-        n = 1
-        for m in doc["members"]:
-            if isinstance(m, dict) and "id" not in m:
-                while f"m{n}" in used:
-                    n += 1
-                m["id"] = f"m{n}"
-                used.add(m["id"])
+        return UNREADABLE
+    except RecursionError:
+        print(f"{path}: not valid JSON here: nested too deeply", file=sys.stderr)
+        return UNREADABLE
+    except ValueError as exc:  # e.g. a number of thousands of digits
+        print(f"{path}: not valid JSON here: {str(exc).split(';')[0][:120]}", file=sys.stderr)
+        return UNREADABLE
+    _number_members(doc)
     return doc
+
+
+def _number_members(doc: Any) -> None:
+    """Members without an id get one (m1, m2, ...) so that test documents stay short."""
+    if not (isinstance(doc, dict) and isinstance(doc.get("members"), list)):
+        return
+    used = {m.get("id") for m in doc["members"] if isinstance(m, dict) and isinstance(m.get("id"), str)}
+    n = 1
+    for m in doc["members"]:
+        if isinstance(m, dict) and "id" not in m:
+            while f"m{n}" in used:
+                n += 1
+            m["id"] = f"m{n}"
+            used.add(m["id"])
 
 
 def report(e: Evaluation) -> dict[str, Any]:
@@ -94,7 +122,8 @@ def report(e: Evaluation) -> dict[str, Any]:
             "relevant": list(state.relevant),
             "pages": [p.id for p in state.pages],
             "derived": {k: v for k, v in state.values.items() if k in derived_ids},
-            "not_asked_but_answered": [k for k in state.answers if k in q.questions and k not in state.relevant],
+            "not_asked_but_answered": [k for k in state.answers
+                                       if k in q.questions and k not in state.relevant],
         })
     return {
         "questionnaire": q.id,

@@ -148,9 +148,8 @@ def run_db_status(args: argparse.Namespace) -> int:
     print(f"database: {_shown(db)}")
     print(f"revision: {current or 'none (empty database)'}; the code needs {head}")
     if current != head:
-        print(f"formserver: error: the database needs `formserver db upgrade{_data_flag(args)}`",
-              file=sys.stderr)
-        return 1
+        where = "empty" if current is None else f"at revision {current}"
+        raise NotMigrated(f"the database is {where}: run `formserver db upgrade{_data_flag(args)}`")
     print("up to date")
     return 0
 
@@ -188,7 +187,8 @@ def run_keys_rotate(args: argparse.Namespace) -> int:
         def progress(pass_no: int, moved: int) -> None:
             print(f"pass {pass_no}: {moved} data keys re-wrapped", file=sys.stderr)
 
-        report = rotation.rotate(db, keys, path, SystemClock(), batch=args.batch, progress=progress)
+        report = rotation.rotate(db, keys, path, SystemClock(), batch=args.batch, progress=progress,
+                                 settle=rotation.SETTLE_SECONDS)  # read here, so tests can shorten it
     finally:
         db.dispose()
     retired = ", ".join(report.retired) or "none"

@@ -30,6 +30,9 @@ MAX_MEMBERS = 2000  # above any real collective household entered online; bounds
 MAX_TEXT = 10_000  # characters in any one raw input before it is even parsed
 MAX_DEPTH = 2  # containers within containers in one raw input: a list of codes, a mapping of counts
 MEMBER_ID = re.compile(r"^m[0-9]{1,6}$")
+# Lone halves of UTF-16 surrogate pairs: JSON may escape them ("\ud800"), UTF-8 cannot hold them,
+# so a text holding one could never be stored, hashed or shown.
+SURROGATES = re.compile("[\ud800-\udfff]")
 TOP_KEYS = frozenset({"format", "questionnaire", "version", "household", "members", "next_member",
                       "confirmations", "declaration"})
 
@@ -56,7 +59,8 @@ def record(doc: Document, record_id: str) -> dict[str, Any]:
         if m["id"] == record_id:
             return m  # type: ignore[no-any-return]
     raise RosterError("unknown_member", "找不到这位成员，可能已被删除",
-                      "This person is not in the household list (they may have been removed)", member=record_id)
+                      "This person is not in the household list (they may have been removed)",
+                      member=record_id)
 
 
 def add_member(doc: Document) -> tuple[Document, str]:
@@ -120,8 +124,8 @@ def apply_answers(q: Questionnaire, doc: Document, record_id: str, raw: Mapping[
             continue
         size = _size_problem(value)
         if size is not None:
-            problems[qid] = (InputProblem("too_long", limit=question.max_length or MAX_TEXT) if size == "too_long"
-                             else InputProblem(size))
+            limit = question.max_length or MAX_TEXT
+            problems[qid] = InputProblem(size, limit=limit) if size == "too_long" else InputProblem(size)
             continue
         try:
             updates[qid] = ANSWER_TYPES[question.type].parse(value, question)
@@ -166,7 +170,9 @@ def _size_problem(value: Any, depth: int = 0) -> str | None:
     bounded whatever arrives (a list nested 10,000 deep is junk at its second level).
     """
     if isinstance(value, str):
-        return "too_long" if len(value) > MAX_TEXT else None
+        if len(value) > MAX_TEXT:
+            return "too_long"
+        return "wrong_kind" if SURROGATES.search(value) else None
     if not isinstance(value, (list, tuple, Mapping)):
         return None
     if depth >= MAX_DEPTH:
@@ -175,6 +181,16 @@ def _size_problem(value: Any, depth: int = 0) -> str | None:
         return "too_long"
     items = value.values() if isinstance(value, Mapping) else value
     return next((p for p in (_size_problem(v, depth + 1) for v in items) if p is not None), None)
+
+
+def unencodable(value: Any) -> bool:
+    """True for text (or a list or mapping of texts) holding a lone surrogate."""
+    if isinstance(value, str):
+        return SURROGATES.search(value) is not None
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    items = value if isinstance(value, (list, tuple)) else ()
+    return any(isinstance(v, str) and SURROGATES.search(v) is not None for v in items)
 
 
 def confirmation_key(record_id: str, check_id: str) -> str:

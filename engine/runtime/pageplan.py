@@ -78,7 +78,7 @@ class Plan:
 
     def _move(self, step: Step, delta: int, same_record: bool) -> Step | None:
         i = self._index(step)
-        if i is None:  # the page is no longer asked: resume at the record's (or else anyone's) first open page
+        if i is None:  # the page is no longer asked: resume at the record's (else anyone's) first open page
             return self.first_open(step.record_id) or self.first_open()
         j = i + delta
         while 0 <= j < len(self.steps):
@@ -149,7 +149,8 @@ def _group(steps: Iterable[PageState]) -> tuple[Progress, ...]:
     return tuple(_progress(section, pages, None, None) for section, pages in by_section.items())
 
 
-def _progress(key: str, pages: Sequence[PageState], name: Mapping[str, str] | None, number: int | None) -> Progress:
+def _progress(key: str, pages: Sequence[PageState], name: Mapping[str, str] | None,
+              number: int | None) -> Progress:
     done = sum(1 for p in pages if p.status == COMPLETE)
     if pages and done == len(pages):
         status = COMPLETE

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from engine.answers.problems import InputProblem
+from engine.runtime.document import unencodable
 from engine.spec.answer_types import ANSWER_TYPES
 from engine.spec.expressions import Env
 from engine.spec.model import Page, Question, Questionnaire, Scope
@@ -42,12 +43,24 @@ _CACHE: dict[tuple[int, Any], tuple[Question, InputProblem | None]] = {}
 _CACHE_LIMIT = 200_000
 
 
-def _key(value: Any) -> Any:
-    """A hashable key that tells True from 1 (they are equal in Python, not in a document)."""
-    if isinstance(value, list):
-        return ("list", tuple(_key(v) for v in value))
-    if isinstance(value, dict):
-        return ("dict", tuple(sorted((str(k), _key(v)) for k, v in value.items())))
+_CACHED_TEXT = 200  # longer texts are never an acceptable answer worth remembering
+_CACHED_ITEMS = 100
+
+
+def _key(value: Any, depth: int = 0) -> Any:
+    """A hashable key that tells True from 1 (they are equal in Python, not in a document).
+
+    Raises TypeError for what is not worth caching (long, deep or unhashable junk), which is
+    then judged directly: the look is bounded, whatever arrives.
+    """
+    if isinstance(value, (list, dict)):
+        if depth > 0 or len(value) > _CACHED_ITEMS:  # answers are a list of codes or a mapping of counts
+            raise TypeError("not cached")
+        if isinstance(value, list):
+            return ("list", tuple(_key(v, depth + 1) for v in value))
+        return ("dict", tuple(sorted((str(k), _key(v, depth + 1)) for k, v in value.items())))
+    if isinstance(value, str) and len(value) > _CACHED_TEXT:
+        raise TypeError("not cached")
     return (type(value).__name__, value)
 
 
@@ -57,10 +70,12 @@ def value_problem(question: Question, value: Any) -> InputProblem | None:
     Cached, because drafts repeat the same codes and numbers across members and saves; the
     entry holds the question itself so that an id reused after garbage collection cannot match.
     """
+    if unencodable(value):  # a lone surrogate: accepted by the parsers, storable nowhere
+        return InputProblem("wrong_kind")
     try:
         key = (id(question), _key(value))
         hit = _CACHE.get(key)
-    except TypeError:  # unhashable junk inside a value
+    except TypeError:  # junk not worth caching, or unhashable
         return ANSWER_TYPES[question.type].problem(value, question)
     if hit is not None and hit[0] is question:
         return hit[1]

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.answers.normalize import normalize_name
-from engine.runtime.document import Document
+from engine.runtime.document import Document, unencodable
 from engine.runtime.errors import NotSubmittable
 from engine.runtime.evaluate import Evaluation
 from engine.runtime.schema_check import schema_errors
@@ -33,11 +33,15 @@ class Submission:
 
 def declare(doc: Document, name: str, promise: bool, at: datetime) -> Document:
     """Sign the household's answers: the declarant's typed name and the solemn promise."""
-    typed = normalize_name(name or "")
+    typed = normalize_name(name) if isinstance(name, str) else ""
     if not typed:
         raise NotSubmittable("no_declarant", "请填写申报人姓名作为签名", "Type your name as your signature")
+    if unencodable(typed):
+        raise NotSubmittable("bad_declarant", "姓名中有无法识别的字符，请重新输入",
+                             "Your name holds a character that cannot be read; please type it again")
     if len(typed) > 50:
-        raise NotSubmittable("declarant_too_long", "姓名最多 50 个字", "Use at most 50 characters for your name")
+        raise NotSubmittable("declarant_too_long", "姓名最多 50 个字",
+                             "Use at most 50 characters for your name")
     if promise is not True:
         raise NotSubmittable("no_promise", "请勾选“本人郑重承诺”", "Tick the solemn promise to continue")
     new = dict(doc)
@@ -73,8 +77,8 @@ def prepare(evaluation: Evaluation, doc: Document, household_id: str, at: dateti
     submitted = evaluation.effective_document()
     problems = schema_errors(evaluation.questionnaire, submitted)
     if problems:  # the engine and the schema disagree: a bug, never the household's fault
-        raise NotSubmittable("schema_mismatch", "系统校验未通过，请联系普查员", "The answers could not be checked; "
-                             "please contact your enumerator", problems)
+        raise NotSubmittable("schema_mismatch", "系统校验未通过，请联系普查员",
+                             "The answers could not be checked; please contact your enumerator", problems)
     digest = content_hash(submitted)
     submitted["declaration"] = dict(declaration)
     submitted["submitted_at"] = at.isoformat()

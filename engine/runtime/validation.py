@@ -79,9 +79,9 @@ def fingerprint(check: Check, state: RecordState, env: Env, member_ids: Sequence
         inputs["__household__"] = {name: env.household.get(name) for name in sorted(typed.household_refs)}
     if typed.uses_members:
         names = sorted(member_refs(typed.node))
-        inputs["__members__"] = ([[mid, {n: m.get(n) for n in names}] for mid, m in zip(member_ids, env.members,
-                                                                                      strict=True)]
-                                 if names else list(member_ids))
+        pairs = zip(member_ids, env.members, strict=True)
+        inputs["__members__"] = ([[mid, {n: m.get(n) for n in names}] for mid, m in pairs] if names
+                                 else list(member_ids))  # as before member answers were read: same digests
     raw = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
@@ -119,7 +119,8 @@ class Validator:
         for qid, question in state.relevant.items():
             problem = state.invalid.get(qid)
             if problem is not None:
-                issues.append(Issue(state.record_id, qid, None, Severity.ERROR, problem.code, problem.message, who))
+                issues.append(Issue(state.record_id, qid, None, Severity.ERROR, problem.code, problem.message,
+                                    who))
             elif qid not in state.values:
                 if not question.optional:
                     issues.append(self._required(state, question, who))

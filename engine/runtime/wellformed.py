@@ -7,12 +7,14 @@ junk give a short list of problems quickly, and never an exception.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from engine.runtime.document import MAX_MEMBERS, MEMBER_ID, TOP_KEYS
+from engine.runtime.document import FORMAT, MAX_MEMBERS, MEMBER_ID, TOP_KEYS
 from engine.spec.model import Questionnaire, Scope
 
 MAX_PROBLEMS = 50  # enough to act on; a flood of problems helps nobody
+CONFIRMATION_KEY = re.compile(r"^(household|m[0-9]{1,6})/[A-Za-z][A-Za-z0-9_]{0,199}$")  # record/check
 
 
 def problem(path: str, code: str, zh: str, en: str) -> dict[str, Any]:
@@ -25,10 +27,10 @@ def check_document(q: Questionnaire, data: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for key in data:
         if key not in TOP_KEYS:
-            out.append(problem(str(key)[:60], "unknown_key", "未知的字段", f"unknown key {str(key)[:60]!r}"))
-    if data.get("questionnaire", q.id) != q.id:
-        out.append(problem("questionnaire", "wrong_questionnaire", "答卷不属于这份问卷",
-                           f"the document is for {str(data.get('questionnaire'))[:60]!r}, not {q.id!r}"))
+            out.append(problem(_shown(key), "unknown_key", "未知的字段", f"unknown key {_shown(key)!r}"))
+            if len(out) >= MAX_PROBLEMS:
+                return out
+    out.extend(_header(q, data))
     household = data.get("household", {})
     if not isinstance(household, dict):
         out.append(problem("household", "not_an_object", "住户信息格式不正确", "household must be an object"))
@@ -42,13 +44,63 @@ def check_document(q: Questionnaire, data: Any) -> list[dict[str, Any]]:
                            f"{len(members)} members; at most {MAX_MEMBERS} can be entered"))
     else:
         out.extend(_members(q, members))
-    for key in ("confirmations",):
-        if key in data and not isinstance(data[key], dict):
-            out.append(problem(key, "not_an_object", "格式不正确", f"{key} must be an object"))
-    declaration = data.get("declaration")
-    if declaration is not None and not isinstance(declaration, dict):
-        out.append(problem("declaration", "not_an_object", "声明格式不正确", "declaration must be an object"))
+    out.extend(_confirmations(data.get("confirmations", {})))
+    out.extend(_declaration(data.get("declaration")))
     return out[:MAX_PROBLEMS]
+
+
+def _shown(value: Any) -> str:
+    """A value as it may appear in a message: short, whatever its size."""
+    if not isinstance(value, str):
+        return type(value).__name__
+    return value[:60].encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # True is not the number 1 here
+
+
+def _header(q: Questionnaire, data: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    if "questionnaire" in data and data["questionnaire"] != q.id:
+        out.append(problem("questionnaire", "wrong_questionnaire", "答卷不属于这份问卷",
+                           f"the document is for {_shown(data['questionnaire'])!r}, not {q.id!r}"))
+    if "format" in data and not (_is_int(data["format"]) and data["format"] == FORMAT):
+        out.append(problem("format", "unknown_format", "答卷格式版本不正确", f"format must be {FORMAT}"))
+    if "version" in data and not isinstance(data["version"], str):
+        out.append(problem("version", "not_a_string", "问卷版本格式不正确",
+                           'version must be text, e.g. "2020.1"'))
+    if "next_member" in data and not (_is_int(data["next_member"]) and 1 <= data["next_member"] <= 10**6):
+        out.append(problem("next_member", "bad_next_member", "成员编号计数不正确",
+                           "next_member must be a whole number from 1 to 1000000"))
+    return out
+
+
+def _confirmations(confirmations: Any) -> list[dict[str, Any]]:
+    if not isinstance(confirmations, dict):
+        return [problem("confirmations", "not_an_object", "确认记录格式不正确",
+                        "confirmations must be an object")]
+    out = []
+    for key, value in confirmations.items():
+        if not (isinstance(key, str) and CONFIRMATION_KEY.match(key) and isinstance(value, dict)
+                and isinstance(value.get("fingerprint"), str) and isinstance(value.get("at", ""), str)):
+            out.append(problem(f"confirmations.{_shown(key)}", "bad_confirmation", "确认记录格式不正确",
+                               'a confirmation looks like "m1/D3_sex": {"fingerprint": "...", "at": "..."}'))
+            if len(out) >= MAX_PROBLEMS:
+                break
+    return out
+
+
+def _declaration(declaration: Any) -> list[dict[str, Any]]:
+    if declaration is None:
+        return []
+    fine = isinstance(declaration, dict) and set(declaration) <= {"name", "promise", "at"} and all(
+        isinstance(declaration.get(k, default), kind)
+        for k, kind, default in (("name", str, ""), ("promise", bool, False), ("at", str, "")))
+    if fine:
+        return []
+    return [problem("declaration", "bad_declaration", "声明格式不正确",
+                    'declaration is null or {"name": "...", "promise": true, "at": "..."}')]
 
 
 def _members(q: Questionnaire, members: list[Any]) -> list[dict[str, Any]]:
@@ -61,9 +113,11 @@ def _members(q: Questionnaire, members: list[Any]) -> list[dict[str, Any]]:
             continue
         mid = m.get("id")
         if not isinstance(mid, str) or not MEMBER_ID.match(mid):
-            out.append(problem(f"{path}.id", "bad_member_id", "成员编号不正确", 'a member id looks like "m1"'))
+            out.append(problem(f"{path}.id", "bad_member_id", "成员编号不正确",
+                               'a member id looks like "m1"'))
         elif mid in seen:
-            out.append(problem(f"{path}.id", "duplicate_member_id", "成员编号重复", f"member id {mid} is used twice"))
+            out.append(problem(f"{path}.id", "duplicate_member_id", "成员编号重复",
+                               f"member id {mid} is used twice"))
         else:
             seen.add(mid)
         out.extend(_record_keys(q, m, Scope.MEMBER, path))
@@ -83,12 +137,13 @@ def _record_keys(q: Questionnaire, rec: dict[str, Any], scope: Scope, path: str)
             continue
         if key in derived:
             continue  # materialised by an earlier evaluation; recomputed, never trusted
-        name = str(key)[:60]
+        name = _shown(key)
         if question is not None:
             out.append(problem(f"{path}.{name}", "wrong_record", "这个问题不属于这里",
                                f"{name} is asked of the {question.scope.value}, not here"))
         else:
-            out.append(problem(f"{path}.{name}", "unknown_question", "未知的问题", f"{name!r} is not a question"))
+            out.append(problem(f"{path}.{name}", "unknown_question", "未知的问题",
+                               f"{name!r} is not a question"))
         if len(out) >= MAX_PROBLEMS:
             break
     return out

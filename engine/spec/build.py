@@ -223,6 +223,14 @@ class Builder:
 
     # -- sections, pages, questions -----------------------------------------------------------
     def structure_pass(self) -> None:
+        sections = self.tree.get("sections")
+        if not isinstance(sections, YList):
+            self.symbols.complete = False  # the mistake is reported once, here
+            if sections is None:
+                self.read.require(self.tree, "sections", (), "the spec", "[{id: household, ...}]")
+        elif not sections:
+            self.diags.add("EMPTY_CONTAINER", "the spec has no sections", self.tree.where("sections"),
+                           ("sections",), "add a section with questions")
         counter = 0
         for si, snode in self.read.items(self.tree, "sections", ()):
             spath: SpecPath = ("sections", si)
@@ -278,7 +286,9 @@ class Builder:
         if repeat is not None and repeat != "members":
             self.diags.add("BAD_REPEAT", f'repeat: "{repeat}" is not supported', node.where("repeat"),
                            (*path, "repeat"), "write repeat: members (once per household member)")
-        scope = Scope.MEMBER if repeat == "members" else Scope.HOUSEHOLD
+        # A repeat of anything is read as members (the only repeat there is): one message, not
+        # one per expression that reads the section's questions.
+        scope = Scope.HOUSEHOLD if repeat is None else Scope.MEMBER
         member_name = read.kind(node, "member_name", str, path, "D1")
         if member_name is not None and scope is not Scope.MEMBER:
             self.diags.add("BAD_MEMBER_NAME", "member_name only applies to a section with repeat: members",
@@ -443,7 +453,12 @@ class Builder:
                                "declare it under option_lists:, or import the library that has it")
             return found
         parsed = self._options(value, node.where("options"), (*path, "options"))
-        return OptionList(f"{q.id}_options", parsed) if parsed is not None else None
+        if parsed is None:
+            return None
+        name = f"{q.id}_options"
+        while name in self.option_lists or name in self.broken_lists:  # a declared list has the name
+            name = f"{name}_"
+        return OptionList(name, parsed)
 
     def _parts(self, q: DraftQuestion) -> tuple[CountPart, ...]:
         if q.node.get("parts") is None:

@@ -96,7 +96,7 @@ class Diagnostic:
             text += f" [at {self.spec_path}]"
         if self.fix:
             text += f" (fix: {self.fix})"
-        return text
+        return _one_line(text)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -127,7 +127,8 @@ class Diagnostics:
         self._items: list[Diagnostic] = []
 
     def add(self, code: str, message: str, position: Position, path: SpecPath = (), fix: str = "") -> None:
-        self._items.append(Diagnostic(code, message, position, path, fix))
+        # One diagnostic, one line: a key or value quoted into the text may hold line breaks.
+        self._items.append(Diagnostic(code, _one_line(message), position, path, _one_line(fix)))
 
     def extend(self, items: Iterable[Diagnostic]) -> None:
         self._items.extend(items)
@@ -140,6 +141,10 @@ class Diagnostics:
 
     def __bool__(self) -> bool:
         return bool(self._items)
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _order(d: Diagnostic) -> tuple[str, int, int]:

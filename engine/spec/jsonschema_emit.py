@@ -12,6 +12,7 @@ year-months, checks) is left to the engine and annotated with `x-engine-*` keywo
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from engine.spec.answer_types import ANSWER_TYPES
 from engine.spec.build import PERSON_NUMBER
@@ -24,6 +25,7 @@ MEMBER_ID_PATTERN = "^[A-Za-z0-9_-]{1,40}$"
 Schema = dict[str, Any]
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _BOUND = {"<": "exclusiveMaximum", "<=": "maximum", ">": "exclusiveMinimum", ">=": "minimum"}
+_OPTIONS_REF = "#/$defs/options/"
 
 
 def to_json_schema(q: Questionnaire) -> Schema:
@@ -41,6 +43,8 @@ def to_json_schema(q: Questionnaire) -> Schema:
             ol = question.options
             options[ol.name] = {"type": "string", "enum": list(ol.codes),
                                 "x-labels": {o.code: dict(o.label) for o in ol.options}}
+    _escape_refs(household)
+    _escape_refs(member)
     schema: Schema = {
         "$schema": DRAFT,
         "$id": f"urn:formserver:{q.id}:{q.version}",
@@ -103,6 +107,23 @@ def _record(q: Questionnaire, scope: Scope) -> Schema:
     if conditions:
         out["allOf"] = conditions
     return out
+
+
+def _escape_refs(schema: Any) -> None:
+    """Option list names are free text: write them as JSON Pointer tokens in a URI fragment
+    (`~` and `/` escaped, other characters percent-encoded), so that any list name resolves."""
+    if isinstance(schema, list):
+        for item in schema:
+            _escape_refs(item)
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_OPTIONS_REF):
+        token = ref[len(_OPTIONS_REF):].replace("~", "~0").replace("/", "~1")
+        schema["$ref"] = _OPTIONS_REF + quote(token, safe="")
+    for key, value in schema.items():
+        if key != "$ref":
+            _escape_refs(value)
 
 
 def _label(question: Question) -> Schema:

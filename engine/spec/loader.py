@@ -26,6 +26,7 @@ _INT = re.compile(r"^[-+]?[0-9]+$")
 # "01" stays text: codes with leading zeros are labels, not numbers.
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_ALIGN_LIMIT = 4000  # characters of a scalar and its raw text worth aligning character by character
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +47,24 @@ class Source:
         return Position(self.start.file, self.start.line + lines, index - before.rfind("\n"))
 
     def _raw_index(self, value: str, offset: int) -> int:
+        raw = self.raw
+        if raw == value:  # a plain scalar on one line
+            return offset
+        if raw[1:-1] == value:  # quoted, without escapes
+            return offset + 1
+        if len(value) + len(raw) > _ALIGN_LIMIT:  # not worth quadratic work: near enough
+            return min(offset, len(raw))
         # Align the value with its raw text: escapes, quotes, folded lines and block
         # indentation are the gaps; the expression's own characters match one to one.
         end = 0
-        matcher = difflib.SequenceMatcher(None, value, self.raw, autojunk=False)
+        matcher = difflib.SequenceMatcher(None, value, raw, autojunk=False)
         for a, b, size in matcher.get_matching_blocks():
             if a <= offset < a + size:
                 return b + offset - a
             if a > offset:
                 break
             end = b + size
-        return min(end, len(self.raw))
+        return min(end, len(raw))
 
 
 # libyaml's parser is an order of magnitude faster than the pure-Python one and reports the

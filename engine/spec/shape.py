@@ -122,7 +122,7 @@ class Reader:
         if value is None:
             return []
         if not isinstance(value, YList):
-            self.kind(node, key, YList, path)
+            self.kind(node, key, YList, path, "[...], or one entry per line, each after a -")
             return []
         out = []
         for i, item in enumerate(value):

@@ -11,6 +11,9 @@ from engine.spec.model import Scope
 class Symbols:
     def __init__(self) -> None:
         self._by_scope: dict[Scope, dict[str, Symbol]] = {Scope.HOUSEHOLD: {}, Scope.MEMBER: {}}
+        # False when the questions could not be read at all (a reported mistake): then a name
+        # that is not found is no news, and expressions do not report it again.
+        self.complete = True
 
     def add(self, symbol: Symbol) -> None:
         self._by_scope[symbol.scope][symbol.name] = symbol

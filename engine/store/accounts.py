@@ -33,9 +33,18 @@ from engine.store.errors import StoreError
 from engine.store.keys import STAFF, KeyService
 from engine.store.tables import Area, Credential, Enumerator, EnumeratorArea, Household, OfficeUser
 
-# A hash of a random password, checked when a username does not exist, so that "no such
-# user" takes as long as "wrong password" and the two cannot be told apart by timing.
-_DUMMY_HASH: str | None = None
+AREA = Area.metadata.tables["area"]
+ENUMERATOR = Enumerator.metadata.tables["enumerator"]
+ENUMERATOR_AREA = EnumeratorArea.metadata.tables["enumerator_area"]
+OFFICE_USER = OfficeUser.metadata.tables["office_user"]
+HOUSEHOLD = Household.metadata.tables["household"]
+CREDENTIAL = Credential.metadata.tables["credential"]
+
+# Hashes of a random password, checked when a username does not exist, so that "no such user"
+# takes as long as "wrong password" and the two cannot be told apart by timing. One per set of
+# hasher parameters: a dummy made with other parameters than the real hashes would take
+# another time to check, which is the very difference it is there to hide.
+_DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +74,12 @@ class Accounts:
     # -- areas and staff ----------------------------------------------------------------------
     def add_area(self, area_id: str, name: str, *, actor: str) -> None:
         with self.db.transaction() as c:
-            c.execute(insert(Area).values(id=area_id, name=name))
+            c.execute(insert(AREA).values(id=area_id, name=name))
             audit.record(c, at=self.clock.now(), actor=actor, action="area_add", detail=f"area={area_id}")
 
     def areas(self) -> list[tuple[str, str]]:
         with self.db.read() as c:
-            return [(r.id, r.name) for r in c.execute(select(Area).order_by(Area.id)).all()]
+            return [(r.id, r.name) for r in c.execute(select(AREA).order_by(AREA.c.id)).all()]
 
     def add_enumerator(self, username: str, password: str, *, name: str, phone: str, areas: Iterable[str],
                        actor: str) -> str:
@@ -79,23 +88,25 @@ class Accounts:
         with self.db.transaction() as c:
             key = self.keys.get_or_create(c, STAFF)
             contact = json.dumps({"name": name, "phone": phone}, ensure_ascii=False).encode()
-            c.execute(insert(Enumerator).values(
+            c.execute(insert(ENUMERATOR).values(
                 id=enumerator_id, username=username, password_hash=hash_password(password, self.hasher),
                 contact_sealed=seal(key, contact, household_id=STAFF, revision=0,
                                     questionnaire_version=f"enumerator:{enumerator_id}"),
                 created_at=now, disabled=False))
             for area in areas:
-                c.execute(insert(EnumeratorArea).values(enumerator_id=enumerator_id, area_id=area))
-            audit.record(c, at=now, actor=actor, action="enumerator_add", detail=f"enumerator={enumerator_id}")
+                c.execute(insert(ENUMERATOR_AREA).values(enumerator_id=enumerator_id, area_id=area))
+            audit.record(c, at=now, actor=actor, action="enumerator_add",
+                         detail=f"enumerator={enumerator_id}")
         return enumerator_id
 
     def enumerator(self, enumerator_id: str) -> EnumeratorInfo:
         with self.db.read() as c:
-            row = c.execute(select(Enumerator).where(Enumerator.id == enumerator_id)).first()
+            row = c.execute(select(ENUMERATOR).where(ENUMERATOR.c.id == enumerator_id)).first()
             if row is None:
                 raise StoreError(f"no enumerator {enumerator_id}")
-            areas = tuple(c.execute(select(EnumeratorArea.area_id).where(
-                EnumeratorArea.enumerator_id == enumerator_id).order_by(EnumeratorArea.area_id)).scalars())
+            ea = ENUMERATOR_AREA.c
+            areas = tuple(c.execute(select(ea.area_id).where(ea.enumerator_id == enumerator_id)
+                                    .order_by(ea.area_id)).scalars())
             key = self.keys.get(c, STAFF)
         contact = json.loads(open_sealed(key, row.contact_sealed, household_id=STAFF, revision=0,
                                          questionnaire_version=f"enumerator:{enumerator_id}"))
@@ -104,7 +115,7 @@ class Accounts:
     def add_office_user(self, username: str, password: str, *, actor: str) -> str:
         user_id = "o" + secrets.token_hex(6)
         with self.db.transaction() as c:
-            c.execute(insert(OfficeUser).values(id=user_id, username=username,
+            c.execute(insert(OFFICE_USER).values(id=user_id, username=username,
                                                 password_hash=hash_password(password, self.hasher),
                                                 created_at=self.clock.now(), disabled=False))
             audit.record(c, at=self.clock.now(), actor=actor, action="office_add", detail=f"office={user_id}")
@@ -113,9 +124,10 @@ class Accounts:
     def check_staff_password(self, table: type[Enumerator] | type[OfficeUser], username: str,
                              password: str) -> str | None:
         """The user's id when username and password match, else None (in equal time)."""
+        t = ENUMERATOR if table is Enumerator else OFFICE_USER
         with self.db.read() as c:
-            row = c.execute(select(table.id, table.password_hash, table.disabled).where(
-                table.username == username)).first()
+            row = c.execute(select(t.c.id, t.c.password_hash, t.c.disabled)
+                            .where(t.c.username == username)).first()
         if row is None or row.disabled:
             verify_password(_dummy_hash(self.hasher), password, self.hasher)
             return None
@@ -129,27 +141,30 @@ class Accounts:
         from contextlib import nullcontext
 
         with (nullcontext(conn) if conn is not None else self.db.transaction()) as c:
-            code = c.execute(select(Household.code).where(Household.id == household_id)).scalar()
+            code = c.execute(select(HOUSEHOLD.c.code).where(HOUSEHOLD.c.id == household_id)).scalar()
             if code is None:
                 raise StoreError(f"no household {household_id}")
-            c.execute(delete(Credential).where(Credential.household_id == household_id))
-            c.execute(insert(Credential).values(household_id=household_id,
+            c.execute(delete(CREDENTIAL).where(CREDENTIAL.c.household_id == household_id))
+            c.execute(insert(CREDENTIAL).values(household_id=household_id,
                                                 password_hash=hash_password(password, self.hasher),
-                                                token_digest=token_digest(token), issued_at=now, issued_by=actor))
+                                                token_digest=token_digest(token), issued_at=now,
+                                                issued_by=actor))
             audit.record(c, at=now, actor=actor, action="credentials_issue", household_id=household_id)
         return IssuedCredentials(household_id, code, password, token)
 
     def revoke(self, household_id: str, *, actor: str) -> None:
         now = self.clock.now()
         with self.db.transaction() as c:
-            c.execute(update(Credential).where(Credential.household_id == household_id).values(revoked_at=now))
+            c.execute(update(CREDENTIAL).where(CREDENTIAL.c.household_id == household_id)
+                      .values(revoked_at=now))
             audit.record(c, at=now, actor=actor, action="credentials_revoke", household_id=household_id)
 
     def household_by_password(self, code: str, password: str) -> str | None:
         with self.db.read() as c:
-            row = c.execute(select(Credential.household_id, Credential.password_hash, Credential.revoked_at)
-                            .join(Household, Household.id == Credential.household_id)
-                            .where(Household.code == code)).first()
+            cr = CREDENTIAL.c
+            row = c.execute(select(cr.household_id, cr.password_hash, cr.revoked_at)
+                            .join(HOUSEHOLD, HOUSEHOLD.c.id == cr.household_id)
+                            .where(HOUSEHOLD.c.code == code)).first()
         if row is None or row.revoked_at is not None:
             verify_password(_dummy_hash(self.hasher), password, self.hasher)
             return None
@@ -159,18 +174,19 @@ class Accounts:
         if not token or len(token) > 200:
             return None
         with self.db.read() as c:
-            row = c.execute(select(Credential.household_id, Credential.revoked_at).where(
-                Credential.token_digest == token_digest(token))).first()
+            row = c.execute(select(CREDENTIAL.c.household_id, CREDENTIAL.c.revoked_at).where(
+                CREDENTIAL.c.token_digest == token_digest(token))).first()
         return str(row.household_id) if row is not None and row.revoked_at is None else None
 
     def issued_at(self, household_id: str) -> datetime | None:
         with self.db.read() as c:
-            return c.execute(select(Credential.issued_at).where(  # type: ignore[no-any-return]
-                Credential.household_id == household_id, Credential.revoked_at.is_(None))).scalar()  # type: ignore[union-attr]
+            return c.execute(select(CREDENTIAL.c.issued_at).where(
+                CREDENTIAL.c.household_id == household_id, CREDENTIAL.c.revoked_at.is_(None))).scalar()
 
 
 def _dummy_hash(hasher: PasswordHasher) -> str:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = hash_password(secrets.token_urlsafe(16), hasher)
-    return _DUMMY_HASH
+    params = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    dummy = _DUMMY_HASHES.get(params)
+    if dummy is None:
+        dummy = _DUMMY_HASHES.setdefault(params, hash_password(secrets.token_urlsafe(16), hasher))
+    return dummy

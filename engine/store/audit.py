@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, insert, select
 
 from engine.store.audit_chain import GENESIS_HASH, AuditRecord, append, verify
 from engine.store.db import Database
 from engine.store.tables import AuditEvent
 
 BATCH = 5000
-_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+_EVENTS = AuditEvent.metadata.tables["audit_event"]
 # Built once: `record` runs in every write transaction.
 _LAST = select(_EVENTS).order_by(_EVENTS.c.seq.desc()).limit(1)
 _APPEND = insert(_EVENTS)
@@ -31,7 +31,8 @@ def record(conn: Connection, *, at: datetime, actor: str, action: str, household
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7007001)")
     last = conn.execute(_LAST).first()
     prev = _to_record(last) if last is not None else None
-    new = append(prev, at=at.isoformat(), actor=actor, action=action, household_id=household_id, detail=detail)
+    new = append(prev, at=at.isoformat(), actor=actor, action=action, household_id=household_id,
+                 detail=detail)
     conn.execute(_APPEND, {"seq": new.seq, "at": new.at, "actor": new.actor, "action": new.action,
                            "household_id": new.household_id, "detail": new.detail, "prev_hash": new.prev_hash,
                            "hash": new.hash})
@@ -48,9 +49,9 @@ def events(db: Database, household_id: str | None = None) -> Iterator[AuditRecor
     after = 0
     while True:
         with db.read() as conn:
-            query = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(BATCH)
+            query = select(_EVENTS).where(_EVENTS.c.seq > after).order_by(_EVENTS.c.seq).limit(BATCH)
             if household_id is not None:
-                query = query.where(AuditEvent.household_id == household_id)
+                query = query.where(_EVENTS.c.household_id == household_id)
             rows = conn.execute(query).all()
         if not rows:
             return
@@ -76,6 +77,6 @@ def verify_chain(db: Database) -> tuple[int | None, int]:
 def head(db: Database) -> tuple[int, str]:
     """The newest event's seq and hash: keep them elsewhere to detect a truncated tail."""
     with db.read() as conn:
-        query = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)  # type: ignore[attr-defined]
+        query = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
         row = conn.execute(query).first()
     return (row.seq, row.hash) if row else (0, GENESIS_HASH)

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, DateTime, Integer, LargeBinary, Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
 import engine.store.tables  # noqa: F401  # registers the tables on SQLModel.metadata
@@ -63,24 +64,31 @@ def _tables() -> list[Table]:
 
 
 # -- values --------------------------------------------------------------------------------------
-def _encode(value: Any, column_type: Any) -> Any:
+def _storage(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
+    # The column type a TypeDecorator (tables.UTCDateTime) stores as.
+    return column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type
+
+
+def _encode(value: Any, column_type: TypeEngine[Any]) -> Any:
     if value is None:
         return None
-    if isinstance(column_type, LargeBinary):
+    kind = _storage(column_type)
+    if isinstance(kind, LargeBinary):
         return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(column_type, DateTime):
-        # SQLite keeps no offset and the store writes UTC, so a naive value is taken as UTC.
+    if isinstance(kind, DateTime):
+        # A naive time can only come from SQLite, where the store keeps UTC.
         moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return moment.isoformat()
     return value
 
 
-def _decode(value: Any, column_type: Any) -> Any:
+def _decode(value: Any, column_type: TypeEngine[Any]) -> Any:
     if value is None:
         return None
-    if isinstance(column_type, LargeBinary):
+    kind = _storage(column_type)
+    if isinstance(kind, LargeBinary):
         return base64.b64decode(value, validate=True)
-    if isinstance(column_type, DateTime):
+    if isinstance(kind, DateTime):
         moment = datetime.fromisoformat(value)
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return value
@@ -104,6 +112,8 @@ def backup(db: Database, out: Path, *, clock_now: datetime | None = None) -> Bac
     revision = current_revision(db)
     if revision is None:
         raise BackupError("the database is empty (never migrated): there is nothing to back up")
+    if not out.parent.is_dir():
+        raise BackupError(f"folder {out.parent} does not exist")
     created = (clock_now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
     try:
@@ -179,11 +189,11 @@ def _header(obj: Any) -> BackupInfo:
 
 def restore(db: Database, path: Path) -> BackupInfo:
     """Load a backup into an empty database at the same revision, all in one transaction."""
+    current = current_revision(db)
+    if current is None:
+        raise BackupError("the database is not migrated: run `formserver db upgrade` first, then restore")
     with _open_backup(path) as lines:
         info = _header(next(lines, None))
-        current = current_revision(db)
-        if current is None:
-            raise BackupError("the database is not migrated: run `formserver db upgrade` first, then restore")
         if current != info.revision:
             raise BackupError(f"the backup is of schema revision {info.revision}, the database is at "
                               f"{current}: restore into a database at the same revision")

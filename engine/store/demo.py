@@ -106,7 +106,8 @@ WANG_FAMILY: Final = (
 )
 # Half-done: two people, partly answered.
 LIU_PARTIAL: Final = (
-    {k: v for k, v in _person("刘建国", "0", M, _D(1968, 2, 8), 27).items() if k in ("D1", "S1", "D2", "D3", "D4")},
+    {k: v for k, v in _person("刘建国", "0", M, _D(1968, 2, 8), 27).items()
+     if k in ("D1", "S1", "D2", "D3", "D4")},
     {"D1": "张秀英", "S1": "1", "D2": "1"},
 )
 # Two mainland members, then a foreign national added third (only name and status so far).
@@ -117,8 +118,8 @@ CHEN_FAMILY: Final = (
 )
 # Help requested: a Uyghur head whose hukou is in Urumqi (away six years, for work).
 MAIMAITI: Final = (
-    _person("买买提·艾力", "0", M, _D(1985, 7, 9), 53, region="650102", ethnic="05", education="5", literate=True,
-            D8="3", D8_place="650102001", D9="9", D10="1"),
+    _person("买买提·艾力", "0", M, _D(1985, 7, 9), 53, region="650102", ethnic="05", education="5",
+            literate=True, D8="3", D8_place="650102001", D9="9", D10="1"),
 )
 # Area 2: a woman of 72 living alone (submitted) and a half-done household.
 ZHAO_ALONE: Final = (_person("赵淑芬", "0", F, _D(1948, 3, 25), 2, education="3", literate=True),)
@@ -139,7 +140,8 @@ ADDRESSES: Final = {
 
 DESCRIPTIONS: Final[Mapping[str, tuple[str, str]]] = {
     "fresh": ("已发放账号，尚未填写", "credentials issued, nothing answered"),
-    "in_progress": ("填报中：住户项目已填，两人部分填写", "half done: household items and two people in part"),
+    "in_progress": ("填报中：住户项目已填，两人部分填写",
+                    "half done: household items and two people in part"),
     "submitted": ("已提交：三口之家（含两岁幼儿）", "submitted: a family of three with a child of two"),
     "long_form": ("抽中长表，转普查员", "drawn for the long-form sample, with the enumerator"),
     "overseas": ("有外籍成员，转普查员，已填内容保留", "foreign member added third: routed, answers kept"),
@@ -281,8 +283,8 @@ class _Builder:
             enumerator_id = accounts.add_enumerator(username, password, name=name, phone=phone, areas=[area],
                                                     actor="system:demo")
             self.actors[area] = Actor(Role.ENUMERATOR, enumerator_id, frozenset({area}))
-            enumerators.append(DemoStaff("enumerator", (f"普查员（{name}）", f"enumerator ({area})"), username,
-                                         password, (area,)))
+            label = (f"普查员（{name}）", f"enumerator ({area})")
+            enumerators.append(DemoStaff("enumerator", label, username, password, (area,)))
         office_password = new_password()
         office_id = accounts.add_office_user(OFFICE_USERNAME, office_password, actor="system:demo")
         self.office = Actor(Role.OFFICE, office_id)
@@ -361,10 +363,12 @@ class _Builder:
         info = self.store.households.get(household_id)
         actor = Actor(Role.HOUSEHOLD, household_id)
         state = authorize(Action.REQUEST_HELP, actor, _facts(info), self.now, self.q.window)
-        case = Case(long_form=info.long_form, help_requested=True, suspected_duplicate=info.suspected_duplicate)
+        case = Case(long_form=info.long_form, help_requested=True,
+                    suspected_duplicate=info.suspected_duplicate)
         evaluation = evaluate(self.q, self._document(household_id), at=self.now, case=case)
-        self.store.households.set_fields(household_id, actor=f"household:{household_id}", action="request_help",
-                                         help_requested=True, state=state, reasons=_reasons(evaluation))
+        self.store.households.set_fields(household_id, actor=f"household:{household_id}",
+                                         action="help_request", help_requested=True, state=state,
+                                         reasons=_reasons(evaluation))
         return self._result(label, household_id, issued)
 
     # -- the steps ---------------------------------------------------------------------------------
@@ -404,7 +408,7 @@ class _Builder:
         return applied.document
 
     def _document(self, household_id: str) -> Document:
-        loaded = self.store.households.load(household_id)
+        loaded = self.store.households.load(household_id, kinds=("draft",))  # the working copy
         return loaded.document if loaded.document is not None else new_document(self.q)
 
     def _save(self, household_id: str, doc: Document) -> None:
@@ -416,11 +420,11 @@ class _Builder:
         state = authorize(Action.SAVE, actor, _facts(info), self.now, self.q.window)
         evaluation = evaluate(self.q, doc, at=self.now, case=_case(info))
         if evaluation.hand_over:
-            state = authorize(Action.ROUTE, self.system, HouseholdFacts(info.id, info.area_id, state), self.now,
-                              self.q.window)
+            saved = HouseholdFacts(info.id, info.area_id, state)
+            state = authorize(Action.ROUTE, self.system, saved, self.now, self.q.window)
         households.save(household_id, doc, expected_version=info.version, actor=f"household:{household_id}",
                         questionnaire=self.revision_form, state=state, reasons=_reasons(evaluation),
-                        blind=_blind(evaluation))
+                        action="save")
 
     def _submit(self, household_id: str, doc: Document, *, declarant: str) -> None:
         households = self.store.households
@@ -430,15 +434,24 @@ class _Builder:
         signed = declare(doc, declarant, True, self.now)
         evaluation = evaluate(self.q, signed, at=self.now, case=_case(info))
         submission = prepare(evaluation, signed, household_id, self.now)
-        households.save(household_id, submission.document, expected_version=info.version,
-                        actor=f"household:{household_id}", questionnaire=self.revision_form, kind="submitted",
-                        state=state, reasons=_reasons(evaluation), reference=submission.reference,
-                        content_hash=submission.content_hash, blind=_blind(evaluation))
+        actor_label = f"household:{household_id}"
+        # Two revisions in one transaction: the signed draft (every answer typed, the working copy
+        # for later corrections) and the submitted document (what was asked), with the blind
+        # index of the members' ID numbers.
+        with self.store.db.transaction() as c:
+            version = households.save(household_id, signed, expected_version=info.version, actor=actor_label,
+                                      questionnaire=self.revision_form, action="declare", conn=c)
+            households.save(household_id, submission.document, expected_version=version, actor=actor_label,
+                            questionnaire=self.revision_form, kind="submitted", state=state,
+                            reasons=_reasons(evaluation), reference=submission.reference,
+                            content_hash=submission.content_hash, blind=_blind(submission.document),
+                            action="submitted", conn=c)
 
     def _result(self, label: str, household_id: str, issued: IssuedCredentials) -> DemoHousehold:
         info = self.store.households.get(household_id)
-        return DemoHousehold(label, DESCRIPTIONS[label], household_id, info.area_id, info.state, info.reasons,
-                             issued.account, issued.password, issued.token, f"{self.base_url}/q/{issued.token}")
+        return DemoHousehold(label, DESCRIPTIONS[label], household_id, info.area_id, info.state,
+                             info.reasons, issued.account, issued.password, issued.token,
+                             f"{self.base_url}/q/{issued.token}")
 
 
 def _facts(info: HouseholdInfo) -> HouseholdFacts:
@@ -447,13 +460,15 @@ def _facts(info: HouseholdInfo) -> HouseholdFacts:
 
 def _case(info: HouseholdInfo) -> Case:
     return Case(long_form=info.long_form, help_requested=info.help_requested,
-                suspected_duplicate=info.suspected_duplicate, submitted=info.state is HouseholdState.SUBMITTED)
+                suspected_duplicate=info.suspected_duplicate,
+                submitted=info.state in (HouseholdState.SUBMITTED, HouseholdState.REOPENED))
 
 
 def _reasons(evaluation: Evaluation) -> list[str]:
     return sorted({r.reason.value for r in evaluation.routes})
 
 
-def _blind(evaluation: Evaluation) -> list[tuple[str, str]]:
-    """(member id, resident ID) for the blind index of duplicate persons; hashed with a key, never stored."""
-    return [(m.record_id, str(m.values["D3"])) for m in evaluation.members if m.values.get("D3")]
+def _blind(submitted: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(member id, resident ID) for the blind index of persons counted twice: stored only as a
+    keyed hash."""
+    return [(m["id"], str(m["D3"])) for m in submitted["members"] if m.get("D3")]

@@ -10,11 +10,14 @@ saving every few seconds should not pay for it each time.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.store.envelope import new_data_key, unwrap_data_key, wrap_data_key
 from engine.store.errors import KeyringError
@@ -23,6 +26,8 @@ from engine.store.tables import DataKey
 
 CACHE_SIZE = 20_000
 STAFF = "staff"  # the owner of the data key sealing enumerators' contact details
+DATA_KEY = DataKey.metadata.tables["data_key"]
+_GET = select(DATA_KEY.c.kek_id, DATA_KEY.c.wrapped).where(DATA_KEY.c.owner == bindparam("owner"))
 
 
 class KeyService:
@@ -32,6 +37,7 @@ class KeyService:
         self._mtime = self._stat()
         self._checked = time.monotonic()
         self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()  # request threads share the cache; eviction must not race a lookup
 
     @property
     def keyring(self) -> Keyring:
@@ -61,18 +67,24 @@ class KeyService:
             self._mtime = mtime
 
     def create(self, conn: Connection, owner: str) -> bytes:
+        """A new data key for `owner`, stored wrapped in the caller's transaction.
+
+        It is not cached here: the row exists only once that transaction commits, and a key
+        cached from a transaction that rolled back would later seal data under a key nobody
+        can unwrap. The first `get` after the commit caches it."""
         key = new_data_key()
         kek = self.keyring.active
-        conn.execute(insert(DataKey).values(owner=owner, kek_id=kek.id, wrapped=wrap_data_key(kek, key, owner)))
-        self._remember(owner, key)
+        wrapped = wrap_data_key(kek, key, owner)
+        conn.execute(insert(DATA_KEY).values(owner=owner, kek_id=kek.id, wrapped=wrapped))
         return key
 
     def get(self, conn: Connection, owner: str) -> bytes:
-        cached = self._cache.get(owner)
-        if cached is not None:
-            self._cache.move_to_end(owner)
-            return cached
-        row = conn.execute(select(DataKey.kek_id, DataKey.wrapped).where(DataKey.owner == owner)).first()
+        with self._lock:
+            cached = self._cache.get(owner)
+            if cached is not None:
+                self._cache.move_to_end(owner)
+                return cached
+        row = conn.execute(_GET, {"owner": owner}).first()
         if row is None:
             raise KeyringError(f"no data key for {owner}")
         try:
@@ -84,16 +96,28 @@ class KeyService:
         return key
 
     def get_or_create(self, conn: Connection, owner: str) -> bytes:
-        exists = conn.execute(select(DataKey.owner).where(DataKey.owner == owner)).first()
-        return self.get(conn, owner) if exists else self.create(conn, owner)
+        """The owner's data key, created if there is none yet. Two transactions creating it at
+        once (PostgreSQL) do not fail: the second finds the first one's key once it commits."""
+        with self._lock:
+            if owner in self._cache:
+                return self._cache[owner]
+        key = new_data_key()
+        kek = self.keyring.active
+        upsert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+        created = conn.execute(upsert(DATA_KEY).values(owner=owner, kek_id=kek.id,
+                                                       wrapped=wrap_data_key(kek, key, owner))
+                               .on_conflict_do_nothing(index_elements=[DATA_KEY.c.owner]))
+        return key if created.rowcount == 1 else self.get(conn, owner)  # ours: not cached, see create
 
     def _remember(self, owner: str, key: bytes) -> None:
-        self._cache[owner] = key
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[owner] = key
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
 
     def forget(self, owner: str | None = None) -> None:
-        if owner is None:
-            self._cache.clear()
-        else:
-            self._cache.pop(owner, None)
+        with self._lock:
+            if owner is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(owner, None)

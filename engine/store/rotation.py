@@ -24,7 +24,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -115,7 +115,7 @@ def _rotation_lock(key_path: Path) -> Iterator[None]:
 
 
 def _record_new_key(db: Database, keyring: Keyring, new_id: str, clock: Clock, actor: str) -> None:
-    """key_record rows for the new KEK and for any older one recorded before (the first KEK is
+    """key_record rows for the new KEK and for any older one not recorded yet (the first KEK is
     made with the key file, when the database may not even exist yet)."""
     now = clock.now()
     with db.transaction() as c:
@@ -135,11 +135,6 @@ def _parse_created(text: str) -> datetime | None:
     except ValueError:
         return None
     return created if created.tzinfo is not None else None
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite keeps no UTC offset; the store writes UTC, so a naive value read back is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _rewrap_all(db: Database, keyring: Keyring, new_id: str, *, batch: int, progress: Progress | None,
@@ -234,6 +229,6 @@ def status(db: Database, keys: KeyService) -> list[KekStatus]:
             _parse_created(kek.created) if kek is not None else None)
         state = ("missing" if kek is None else "retired" if kek.retired
                  else "active" if kek.id == keyring.active.id else "unretired")
-        out.append(KekStatus(kek_id, _utc(created), _utc(record.retired_at if record is not None else None),
+        out.append(KekStatus(kek_id, created, record.retired_at if record is not None else None,
                              counts.get(kek_id, 0), state))
     return out

@@ -119,7 +119,7 @@ def _ref(node: Ref) -> Fn:
 
     def get_part(env: Env) -> Any:
         value = get(env)
-        return value.get(part) if isinstance(value, dict) else None
+        return value.get(part) if isinstance(value, Mapping) else None
 
     return get_part
 
@@ -157,7 +157,12 @@ def _arith(node: Arith) -> Fn:
 
     def run(env: Env) -> Any:
         a, b = left(env), right(env)
-        return None if a is None or b is None else op(a, b)
+        if a is None or b is None:
+            return None
+        try:
+            return op(a, b)
+        except (OverflowError, TypeError):  # a result no float holds, or a value of the wrong kind
+            return None
 
     return run
 
@@ -172,7 +177,10 @@ def _compare(node: Compare) -> Fn:
             a, b = left(env), right(env)
             if a is None or b is None:
                 return None
-            return (a not in b) if negate else (a in b)
+            try:
+                return (a not in b) if negate else (a in b)
+            except TypeError:  # a stored value of the wrong kind (the runtime validates first)
+                return None
 
         return member
     if op in ("==", "!="):
@@ -189,7 +197,12 @@ def _compare(node: Compare) -> Fn:
 
     def ordered(env: Env) -> Any:
         a, b = left(env), right(env)
-        return None if a is None or b is None else order(a, b)
+        if a is None or b is None:
+            return None
+        try:
+            return order(a, b)
+        except TypeError:  # a stored value of the wrong kind (the runtime validates first)
+            return None
 
     return ordered
 

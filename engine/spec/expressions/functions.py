@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from engine.answers.resident_id import birth_year_month, sex_code
+from engine.answers.problems import InputProblem
+from engine.answers.resident_id import birth_year_month, parse_resident_id, sex_code
 from engine.answers.times import age_at
 from engine.spec.expressions.nodes import BOOL, NUMBER, TEXT, YEAR_MONTH, VType
 
@@ -59,12 +60,24 @@ def _year(env: Any, value: str | None) -> int | None:
     return None if value is None else int(value[:4])
 
 
+def _valid_id(value: str | None) -> str | None:
+    """The value if it is a valid resident ID number; the functions also take plain text."""
+    if value is None:
+        return None
+    try:
+        return value if parse_resident_id(value) == value else None
+    except InputProblem:
+        return None
+
+
 def _id_birth_month(env: Any, value: str | None) -> str | None:
-    return None if value is None or len(value) != 18 else birth_year_month(value)
+    valid = _valid_id(value)
+    return None if valid is None else birth_year_month(valid)
 
 
 def _id_sex(env: Any, value: str | None) -> str | None:
-    return None if value is None or len(value) != 18 else sex_code(value)
+    valid = _valid_id(value)
+    return None if valid is None else sex_code(valid)
 
 
 _WHEN_DATES = ("year_month", "date")

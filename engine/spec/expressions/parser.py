@@ -67,6 +67,8 @@ class Symbol:
 
 
 class SymbolTable(Protocol):
+    complete: bool  # every question is known; when not, unknown names are not reported
+
     def lookup(self, scope: Scope, name: str) -> Symbol | None: ...
 
     def names(self, scope: Scope) -> Iterable[str]: ...
@@ -347,6 +349,8 @@ def _symbol(record: str, name: str, part: str | None, st: _State, off: int) -> t
                 "EXPR_SCOPE", f"`{name}` is asked of each member, not of the household", off,
                 f"use any(members, m.{name} ...), all(...) or count(...)",
             )
+        if not ctx.symbols.complete:
+            return ref, ERROR
         hint = did_you_mean(name, ctx.symbols.names(scope))
         return ref, st.fail("EXPR_UNKNOWN_NAME", f"`{name}` is not a question or derived value." + hint, off,
                             "use the id of a question declared in this spec")
@@ -471,7 +475,8 @@ def _call(node: ast.Call, st: _State, off: int) -> tuple[Node, VType]:
     from engine.spec.expressions.functions import FUNCTIONS  # the registry imports this module's types
 
     if not isinstance(node.func, ast.Name):
-        return Literal(off, None), st.fail("EXPR_NOT_ALLOWED", "only the language's functions can be called", off)
+        return Literal(off, None), st.fail("EXPR_NOT_ALLOWED", "only the language's functions can be called",
+                                           off, f"functions: {', '.join(sorted(FUNCTIONS))}")
     name = node.func.id
     if node.keywords:
         return Literal(off, None), st.fail("EXPR_ARGUMENTS", f"{name}() takes no named arguments", off)

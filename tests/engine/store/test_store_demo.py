@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlmodel import col
 
 import engine
 from engine.clock import FixedClock
@@ -23,7 +25,7 @@ from engine.store.db import SQLITE_FILE, open_database, upgrade
 from engine.store.demo import DEMO_NOW, DemoData, DemoError, DemoExists, create_demo, existing_data
 from engine.store.keyring import Keyring
 from engine.store.store import Store, open_store, store_for_tests
-from engine.store.tables import Enumerator, OfficeUser
+from engine.store.tables import Enumerator, MemberIndex, OfficeUser
 from formserver import cli, demo_command
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -103,7 +105,8 @@ def test_household_and_staff_credentials_log_in(built: tuple[Store, DemoData]) -
     assert accounts.check_staff_password(OfficeUser, "office", data.enumerator.password) is None
 
 
-def test_submitted_household_is_a_valid_submission(built: tuple[Store, DemoData], short: Questionnaire) -> None:
+def test_submitted_household_is_a_valid_submission(built: tuple[Store, DemoData],
+                                                    short: Questionnaire) -> None:
     store, data = built
     h = data.household("submitted")
     info = store.households.get(h.household_id)
@@ -123,6 +126,13 @@ def test_submitted_household_is_a_valid_submission(built: tuple[Store, DemoData]
     assert child["age"] == 2 and "D11" not in child and "D12" not in child
     assert child["D1"] == "王𠮷安"  # outside the BMP, kept as one character
     assert doc["household"]["H2"] == {"present": 3, "absent": 0}
+    signed = store.households.load(h.household_id, kinds=["draft"]).document  # the working copy
+    assert signed is not None and signed["declaration"]["name"] == "王志强"
+    with store.db.read() as c:
+        indexed = c.execute(select(func.count()).select_from(MemberIndex)
+                            .where(col(MemberIndex.household_id) == h.household_id)).scalar()
+    assert indexed == 3  # the blind index of the three ID numbers
+    assert store.households.duplicates() == []  # nobody is counted twice
 
 
 def test_overseas_household_keeps_its_answers(built: tuple[Store, DemoData], short: Questionnaire) -> None:
@@ -168,6 +178,18 @@ def test_sensitive_values_cover_what_was_stored(built: tuple[Store, DemoData]) -
         assert enumerator_id is not None
         info = store.accounts.enumerator(enumerator_id)
         assert {info.name, info.phone} <= sensitive
+
+
+def test_demo_on_every_backend_with_the_stores_own_clock(store: Store, short: Questionnaire) -> None:
+    """The shared `store` fixture (SQLite and PostgreSQL) has another clock inside the window."""
+    assert store.clock.now() != DEMO_NOW
+    data = create_demo(store, short, base_url=BASE)
+    assert data.at == store.clock.now()
+    got = {h.label: (store.households.get(h.household_id).state, h.reasons) for h in data.households}
+    assert got == EXPECTED
+    sub = data.household("submitted")
+    assert store.accounts.household_by_password(sub.account, sub.password) == sub.household_id
+    assert store.households.load(sub.household_id).kind == "submitted"
 
 
 def test_second_run_does_not_duplicate(built: tuple[Store, DemoData], short: Questionnaire) -> None:
@@ -235,7 +257,8 @@ def test_cli_demo_json_and_nothing_personal_at_rest(tmp_path: Path, capsys: pyte
         label: (state.value, reasons) for label, (state, reasons) in EXPECTED.items()}
     assert all(h["qr_url"].startswith(f"{BASE}/q/") and h["account"] and h["password"] for h in households)
     staff = {line["username"]: line for line in lines if line["role"] != "household"}
-    assert set(staff) == {"enumerator", "enumerator2", "office"} and all(s["password"] for s in staff.values())
+    assert set(staff) == {"enumerator", "enumerator2", "office"}
+    assert all(s["password"] for s in staff.values())
 
     # At rest: no name, ID number, phone or address in the SQLite files (database, WAL, shared memory).
     files = sorted(folder.glob(SQLITE_FILE + "*"))

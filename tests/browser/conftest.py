@@ -1,0 +1,268 @@
+"""Browser tests: a real `formserver serve` on a demo data folder, driven by the system Chromium.
+
+One server for the whole session, on a temporary data folder filled by `formserver demo --json`
+(its logins parsed from the JSON lines) plus a few extra fresh households registered through
+`engine.store` before the server starts, so that every journey has a household of its own.
+A second server on the same folder, with a clock after the self-response window has closed,
+is started the first time a test asks for it.
+
+Never downloads a browser: Playwright launches /usr/bin/chromium (Debian's package). Without
+it (or without Playwright) every test in this folder is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+NARROW = {"width": 360, "height": 740}
+OPEN_CLOCK = "2020-11-03T10:00:00+08:00"  # inside the 2020 self-response window
+CLOSED_CLOCK = "2020-11-06T09:00:00+08:00"  # the morning after it closed
+HERE = Path(__file__).resolve().parent
+AXE = HERE / "vendor" / "axe.min.js"
+# Fresh households registered besides the demo's, one per journey that changes answers.
+EXTRA_HOUSEHOLDS = ("journey_js", "journey_nojs", "live", "foreign", "a11y", "screens")
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_playwright = None
+
+SKIP_REASON = (
+    "the browser tests need the system Chromium at /usr/bin/chromium (apt-get install chromium) "
+    "and Playwright for Python (pip install playwright); they never download a browser"
+    if not CHROMIUM.exists() else "Playwright for Python is not installed (pip install playwright)"
+)
+AVAILABLE = CHROMIUM.exists() and sync_playwright is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if AVAILABLE:
+        return
+    skip = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(skip)
+
+
+# -- the server ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Login:
+    label: str
+    account: str
+    password: str
+    qr_url: str
+    household_id: str = ""
+
+
+@dataclass
+class Server:
+    base: str
+    data: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@dataclass(frozen=True)
+class Demo:
+    data: Path
+    logins: dict[str, Login]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+_SESSION_PORT = free_port()  # chosen at import, so the demo's QR URLs can name it
+
+
+def formserver(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "formserver.cli", *args], capture_output=True, text=True,
+                          check=False, timeout=120, **kwargs)
+
+
+def add_fresh_households(data: Path, labels: tuple[str, ...], base_url: str) -> dict[str, Login]:
+    """Register households and issue their credentials as the demo's first enumerator would,
+    through the store's own APIs, on the demo clock (before any server runs on the folder)."""
+    from engine.clock import FixedClock
+    from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, Role, authorize
+    from engine.spec.compiler import compile_file
+    from engine.store.credentials import new_account_code
+    from engine.store.demo import AREA_1, DEMO_NOW, FAMILY
+    from engine.store.store import open_store
+    from formserver.demo_command import SHORT_FORM
+
+    q = compile_file(SHORT_FORM)
+    store = open_store(data, clock=FixedClock(DEMO_NOW), create_keys=False)
+    out = {}
+    try:
+        area = AREA_1[0]
+        enumerator_id = next(h.enumerator_id for h in store.households.list(area_ids=[area]))
+        enumerator = Actor(Role.ENUMERATOR, enumerator_id, frozenset({area}))
+        actor = f"enumerator:{enumerator_id}"
+        for n, label in enumerate(labels, start=1):
+            with store.db.transaction() as c:
+                household_id = store.households.register(
+                    code=new_account_code(), area_id=area, address=f"北京市朝阳区建外街道测试路{n}号",
+                    household_type=FAMILY, questionnaire=q.id, enumerator_id=enumerator_id, actor=actor, conn=c)
+                info = store.households.get(household_id, conn=c)
+                state = authorize(Action.ISSUE_CREDENTIALS, enumerator,
+                                  HouseholdFacts(info.id, info.area_id, info.state), DEMO_NOW, q.window)
+                issued = store.accounts.issue(household_id, actor=actor, conn=c)
+                store.households.set_fields(household_id, actor=actor, action="state", detail=state.value,
+                                            state=state, conn=c)
+            out[label] = Login(label, issued.account, issued.password, f"{base_url}/q/{issued.token}",
+                               household_id)
+    finally:
+        store.close()
+    return out
+
+
+def start_server(data: Path, clock: str, log: Path, port: int | None = None) -> Server:
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FORMSERVER_CLOCK_START": clock}
+    env.pop("DATABASE_URL", None)
+    env.pop("FORMSERVER_KEYS", None)
+    handle = log.open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "formserver.cli", "serve", "--data", str(data),
+                                "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"formserver serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise RuntimeError(f"formserver serve did not answer within 60 s:\n{log.read_text()}")
+        time.sleep(0.2)
+    return Server(base, data, process, log)
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    if not AVAILABLE:
+        pytest.skip(SKIP_REASON)
+    data = tmp_path_factory.mktemp("formserver-data")
+    # The QR URLs name the server; its port is chosen now and kept for the session server.
+    base = f"http://127.0.0.1:{_SESSION_PORT}"
+    done = formserver("demo", "--json", "--data", str(data), "--base-url", base)
+    assert done.returncode == 0, done.stderr
+    logins: dict[str, Login] = {}
+    for line in done.stdout.splitlines():
+        entry = json.loads(line)
+        if entry["role"] == "household":
+            logins[entry["label"]] = Login(entry["label"], entry["account"], entry["password"], entry["qr_url"])
+    assert {"fresh", "submitted", "overseas", "in_progress"} <= set(logins)
+    logins.update(add_fresh_households(data, EXTRA_HOUSEHOLDS, base))
+    return Demo(data, logins)
+
+
+@pytest.fixture(scope="session")
+def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    log = tmp_path_factory.mktemp("logs") / "server.log"
+    running = start_server(demo.data, OPEN_CLOCK, log, port=_SESSION_PORT)  # the port of the QR URLs
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def closed_server(demo: Demo, server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The same data folder served with a clock after the self-response window closed."""
+    log = tmp_path_factory.mktemp("logs-closed") / "server.log"
+    running = start_server(demo.data, CLOSED_CLOCK, log)
+    yield running
+    stop_server(running)
+
+
+# -- the browser -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not AVAILABLE:
+        pytest.skip(SKIP_REASON)
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _context(browser: Browser, **options: Any) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=options.pop("viewport", PHONE), locale="zh-CN", **options)
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A phone-sized tab with JavaScript, as most households will use."""
+    yield from _context(browser)
+
+
+@pytest.fixture
+def nojs_context(browser: Browser) -> Iterator[BrowserContext]:
+    """The same phone with JavaScript turned off: every page must work as plain HTML."""
+    yield from _context(browser, java_script_enabled=False)
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return new_page(context)
+
+
+@pytest.fixture
+def nojs_page(nojs_context: BrowserContext) -> Page:
+    return new_page(nojs_context)
+
+
+def new_page(context: BrowserContext) -> Page:
+    """A tab that fails the test on any script error or CSP violation the page causes."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(f"console error: {message.text}")
+
+    page.on("console", console)
+    page.script_errors = errors  # type: ignore[attr-defined]
+    return page

@@ -1,0 +1,296 @@
+"""The store's operator commands (`formserver db|keys|audit|backup|restore`): exit codes and
+one-line messages, never a traceback. SQLite under a data folder, and PostgreSQL through
+DATABASE_URL (a scratch database for this module)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import make_url
+
+from engine.store import rotation
+from engine.store.db import SQLITE_FILE, database_url, head_revision, open_database
+from engine.store.store import open_store
+from formserver.cli import main
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+HEAD = head_revision()
+ENV = ("DATABASE_URL", "FORMSERVER_KEYS", "FORMSERVER_KEY_FILE")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ENV:
+        monkeypatch.delenv(var, raising=False)
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str) -> str:
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("formserver: error: ")
+    return lines[0]
+
+
+def fill(folder: Path, households: int = 3) -> list[str]:
+    s = open_store(folder, hasher=CHEAP)  # creates the key file on first use, as the server does
+    try:
+        s.accounts.add_area("110105", "朝阳区", actor="office:test")
+        ids = []
+        for i in range(households):
+            hid = s.households.register(code=f"2000-{i:04d}-00", area_id="110105", address=f"北京市{i}号",
+                                        household_type="family", questionnaire="census2020-short",
+                                        enumerator_id=None, actor="office:test")
+            s.households.save(hid, {"n": i}, expected_version=0, actor=f"household:{hid}",
+                              questionnaire="census2020-short@1.0")
+            ids.append(hid)
+        return ids
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A migrated SQLite data folder with a key file and three households (7 audit events)."""
+    folder = tmp_path / "data"
+    assert cli(capsys, "db", "upgrade", "--data", folder)[0] == 0
+    fill(folder)
+    return folder
+
+
+# -- db ------------------------------------------------------------------------------------------
+def test_db_upgrade_creates_the_folder_and_reports_the_revision(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "a" / "b" / "data"
+    code, out, _ = cli(capsys, "db", "upgrade", "--data", folder)
+    assert code == 0 and f"upgraded from empty to revision {HEAD}" in out
+    assert (folder / SQLITE_FILE).is_file()
+    code, out, _ = cli(capsys, "db", "upgrade", "--data", folder)
+    assert code == 0 and f"already at revision {HEAD}" in out
+    code, out, _ = cli(capsys, "db", "status", "--data", folder)
+    assert code == 0 and "up to date" in out and f"revision: {HEAD}" in out
+
+
+COMMANDS = [["db", "status"], ["keys", "status"], ["keys", "rotate"], ["audit", "verify"],
+            ["backup", "OUT"], ["restore", "IN"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_commands_on_a_missing_or_unmigrated_database_say_what_to_run(
+        command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dummy = tmp_path / "dummy.gz"
+    dummy.write_bytes(b"")
+    argv = [str(dummy) if a == "IN" else str(tmp_path / "out.gz") if a == "OUT" else a for a in command]
+    folder = tmp_path / "data"
+    code, _, err = cli(capsys, *argv, "--data", folder)
+    assert code == 1 and "no database at" in one_line_error(err)
+    assert f"run `formserver db upgrade --data {folder}` first" in err
+    assert not folder.exists()  # nothing but `db upgrade` creates a database
+
+    open_database(database_url(folder)).engine.connect().close()  # an empty SQLite file
+    code, _, err = cli(capsys, *argv, "--data", folder)
+    assert code == 1 and "formserver db upgrade" in one_line_error(err)
+    assert "empty" in err or "not migrated" in err
+
+
+def test_a_real_process_ends_in_one_line_and_status_1(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ENV}
+    done = subprocess.run([sys.executable, "-m", "formserver.cli", "audit", "verify", "--data",
+                           str(tmp_path / "nothing")], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1
+    assert "no database at" in one_line_error(done.stderr)
+
+
+def test_an_unreachable_database_is_one_line(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nothing")
+    code, _, err = cli(capsys, "db", "status")
+    assert code == 1 and one_line_error(err).startswith("formserver: error: database: ")
+
+
+# -- keys ----------------------------------------------------------------------------------------
+def test_keys_status_and_rotate(data: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rotation, "SETTLE_SECONDS", 0.0)  # no other server to wait for
+    code, out, _ = cli(capsys, "keys", "status", "--data", data)
+    [old_line] = out.splitlines()[1:]
+    old = old_line.split()[0]
+    assert code == 0 and old_line.split()[-2:] == ["3", "active"]
+
+    code, out, err = cli(capsys, "keys", "rotate", "--data", data, "--batch", "2")
+    assert code == 0 and "Traceback" not in err
+    assert f"; retired {old}; 3 data keys re-wrapped" in out and "back up" in err
+    new = out.split()[2]
+
+    code, out, _ = cli(capsys, "keys", "status", "--data", data)
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert [(r[0], r[-2], r[-1]) for r in rows] == [(old, "0", "retired"), (new, "3", "active")]
+    assert stat.S_IMODE((data / "keys.json").stat().st_mode) == 0o600
+    assert cli(capsys, "audit", "verify", "--data", data)[0] == 0
+
+
+def test_rotate_refuses_keys_from_the_environment_and_status_reads_them(
+        data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    before = (data / "keys.json").read_text()
+    monkeypatch.setenv("FORMSERVER_KEYS", before)
+    code, _, err = cli(capsys, "keys", "rotate", "--data", data)
+    assert code == 1 and "FORMSERVER_KEYS environment variable" in one_line_error(err)
+    assert (data / "keys.json").read_text() == before
+    code, out, _ = cli(capsys, "keys", "status", "--data", data)
+    assert code == 0 and out.splitlines()[1].split()[-1] == "active"
+
+
+def test_keys_commands_without_a_key_file(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (data / "keys.json").unlink()
+    for action in ("status", "rotate"):
+        code, _, err = cli(capsys, "keys", action, "--data", data)
+        assert code == 1 and "keys.json does not exist" in one_line_error(err)
+
+
+def test_rotate_batch_must_be_positive(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["keys", "rotate", "--data", str(data), "--batch", "0"])
+    assert exited.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+# -- audit ---------------------------------------------------------------------------------------
+EDITS = {
+    "altered": (["UPDATE audit_event SET detail = 'revision=9' WHERE seq = 3"], 3),
+    "removed": (["DELETE FROM audit_event WHERE seq = 3"], 4),
+    "reordered": (["UPDATE audit_event SET seq = -1 WHERE seq = 3",
+                   "UPDATE audit_event SET seq = 3 WHERE seq = 4",
+                   "UPDATE audit_event SET seq = 4 WHERE seq = -1"], 3),
+}
+
+
+def test_audit_verify_intact(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "audit", "verify", "--data", data)
+    with sqlite3.connect(data / SQLITE_FILE) as conn:
+        head = conn.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+    assert code == 0 and out.strip() == f"7 events, chain intact, head {head[0]}/{head[1]}"
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_audit_verify_names_the_first_broken_link(edit: str, data: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    statements, broken = EDITS[edit]
+    conn = sqlite3.connect(data / SQLITE_FILE)
+    with conn:
+        for sql in statements:
+            conn.execute(sql)
+    conn.close()
+    code, out, err = cli(capsys, "audit", "verify", "--data", data)
+    assert code == 1 and "Traceback" not in err
+    assert f"first broken link at seq {broken}" in out
+
+
+# -- backup and restore ----------------------------------------------------------------------------
+def test_backup_and_restore_into_a_new_data_folder(data: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "census.gz"
+    code, out, err = cli(capsys, "backup", out_file, "--data", data)
+    assert code == 0 and out.startswith(f"wrote {out_file}: ") and "key file" in err
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
+
+    code, _, err = cli(capsys, "restore", out_file, "--data", data)
+    assert code == 1 and "not empty" in one_line_error(err)
+
+    other = tmp_path / "other"
+    assert cli(capsys, "db", "upgrade", "--data", other)[0] == 0
+    code, out, _ = cli(capsys, "restore", out_file, "--data", other)
+    assert code == 0 and out.startswith("restored ")
+    verdict = cli(capsys, "audit", "verify", "--data", data)[1]
+    assert cli(capsys, "audit", "verify", "--data", other)[1] == verdict
+    shutil.copy2(data / "keys.json", other / "keys.json")  # the keys travel separately
+    s = open_store(other, hasher=CHEAP, create_keys=False)
+    try:
+        assert sorted(s.households.address(h.id) for h in s.households.list()) == ["北京市0号", "北京市1号",
+                                                                                  "北京市2号"]
+    finally:
+        s.close()
+
+
+def test_backup_and_restore_errors_are_one_line(data: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "backup", tmp_path / "missing" / "b.gz", "--data", data)
+    assert code == 1 and "does not exist" in one_line_error(err)
+    code, _, err = cli(capsys, "restore", tmp_path / "nope.gz", "--data", data)
+    assert code == 1 and "nope.gz" in one_line_error(err)
+    garbage = tmp_path / "garbage.gz"
+    garbage.write_text("not a backup")
+    other = tmp_path / "other"
+    assert cli(capsys, "db", "upgrade", "--data", other)[0] == 0
+    code, _, err = cli(capsys, "restore", garbage, "--data", other)
+    assert code == 1 and "not a formserver backup" in one_line_error(err)
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scratch_pg() -> Iterator[str]:
+    """A new, empty PostgreSQL database for this module, dropped afterwards."""
+    raw = os.environ.get("DATABASE_URL", "").strip()
+    server = make_url(database_url(env={"DATABASE_URL": raw}) if raw else
+                      "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"fs_ops_cli_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    except psycopg.Error as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = f"{server.host or '127.0.0.1'}:{server.port or 5432}"
+        pytest.skip(f"PostgreSQL not reachable on {where}: {reason}")
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@pytest.mark.postgres
+def test_postgres_through_database_url(scratch_pg: str, data: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    backup_file = tmp_path / "from-sqlite.gz"
+    assert cli(capsys, "backup", backup_file, "--data", data)[0] == 0
+    sqlite_verdict = cli(capsys, "audit", "verify", "--data", data)[1]
+
+    monkeypatch.setenv("DATABASE_URL", scratch_pg)
+    code, _, err = cli(capsys, "audit", "verify")
+    assert code == 1 and "the database is empty" in one_line_error(err) and "formserver db upgrade" in err
+    code, out, _ = cli(capsys, "db", "upgrade")
+    assert code == 0 and f"revision {HEAD}" in out and "postgresql" in out
+    assert cli(capsys, "db", "status")[0] == 0
+    code, out, _ = cli(capsys, "restore", backup_file)
+    assert code == 0 and out.startswith("restored ")
+    assert cli(capsys, "audit", "verify") == (0, sqlite_verdict, "")
+    # The database comes from the URL, the keys from the data folder.
+    code, out, _ = cli(capsys, "keys", "status", "--data", data)
+    assert code == 0 and out.splitlines()[1].split()[-2:] == ["3", "active"]
+    code, _, err = cli(capsys, "restore", backup_file)
+    assert code == 1 and "not empty" in one_line_error(err)
+    back = tmp_path / "from-postgres.gz"
+    assert cli(capsys, "backup", back)[0] == 0
+
+    monkeypatch.delenv("DATABASE_URL")
+    other = tmp_path / "back"
+    assert cli(capsys, "db", "upgrade", "--data", other)[0] == 0
+    assert cli(capsys, "restore", back, "--data", other)[0] == 0
+    assert cli(capsys, "audit", "verify", "--data", other)[1] == sqlite_verdict

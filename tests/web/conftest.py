@@ -1,0 +1,310 @@
+"""Fixtures for the web tests: the real app on a migrated SQLite store holding the demo data.
+
+The demo (households in every state, with credentials) is built once per session into a
+template database; every `site` copies that file into its own `tmp_path`, so tests may change
+anything without touching each other, and starting one costs a file copy rather than a
+migration and a demo. Each site has its own `FixedClock` at the demo's moment (inside the
+2020 self-response window); tests move it to reach timeouts and the close of the window.
+
+`Browser` wraps a TestClient with what a person without JavaScript does: open a page, read
+its forms (hidden inputs included: the CSRF token, the version), fill in and post one.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from engine.clock import FixedClock
+from engine.forms import Forms
+from engine.store import audit
+from engine.store.db import open_database, upgrade
+from engine.store.demo import DEMO_NOW, DemoData, DemoHousehold, create_demo
+from engine.store.keyring import Keyring
+from engine.store.store import Store, store_for_tests
+from web.app import create_app
+from web.settings import Settings
+
+# argon2id at its cheapest: these tests check the web layer, not the cost of guessing.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+BASE_URL = "http://testserver"
+DB_FILE = "web.sqlite3"
+CSRF_INPUT = re.compile(r'name="_csrf" value="([^"]+)"')
+
+
+# -- the template database, built once ---------------------------------------------------------
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    keyring: Keyring
+    demo: DemoData
+
+
+@pytest.fixture(scope="session")
+def forms() -> Forms:
+    return Forms.load()
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory, forms: Forms) -> Template:
+    folder = tmp_path_factory.mktemp("web-template")
+    db = open_database(f"sqlite:///{folder / DB_FILE}")
+    upgrade(db)
+    keyring = Keyring.new(DEMO_NOW)
+    store = store_for_tests(db, keyring, FixedClock(DEMO_NOW), CHEAP_HASHER)
+    demo = create_demo(store, forms.short, base_url=BASE_URL)
+    db.dispose()  # the last connection closes: SQLite folds the WAL into the file we copy
+    return Template(folder / DB_FILE, keyring, demo)
+
+
+# -- one site per test (or per module) ---------------------------------------------------------
+@dataclass
+class Site:
+    """The app, its store and clock, and the demo's households and credentials."""
+
+    store: Store
+    clock: FixedClock
+    app: Starlette
+    demo: DemoData
+    forms: Forms
+    settings: Settings
+
+    def household(self, label: str) -> DemoHousehold:
+        return self.demo.household(label)
+
+    def client(self, **kwargs: Any) -> Browser:
+        return Browser(TestClient(self.app, base_url=kwargs.pop("base_url", BASE_URL), follow_redirects=False,
+                                  **kwargs))
+
+    def login(self, label: str, **kwargs: Any) -> Browser:
+        """A browser signed in as the household, by account code and password."""
+        browser = self.client(**kwargs)
+        h = self.household(label)
+        response = browser.submit(browser.get("/"), "/login", account=h.account, password=h.password)
+        assert response.status_code == 303 and response.headers["location"] == "/household", response.text
+        return browser
+
+    def version(self, label: str) -> int:
+        return self.store.households.get(self.household(label).household_id).version
+
+    def events(self, label: str | None = None) -> list[Any]:
+        household_id = self.household(label).household_id if label else None
+        return list(audit.events(self.store.db, household_id))
+
+    def snapshot(self, label: str) -> tuple[Any, ...]:
+        """Everything a change to the household would touch: row, revisions, audit events."""
+        household_id = self.household(label).household_id
+        households = self.store.households
+        return (households.get(household_id), households.revisions(household_id), self.events(label))
+
+    def draft(self, label: str) -> dict[str, Any]:
+        document = self.store.households.load(self.household(label).household_id, kinds=("draft",)).document
+        assert document is not None
+        return document
+
+
+def make_site(folder: Path, template: Template, forms: Forms, **settings: Any) -> Site:
+    path = folder / DB_FILE
+    shutil.copyfile(template.path, path)
+    clock = FixedClock(DEMO_NOW)
+    store = store_for_tests(open_database(f"sqlite:///{path}"), template.keyring, clock, CHEAP_HASHER)
+    site_settings = Settings(data_dir=folder, base_url=BASE_URL, clock=clock, **settings)
+    return Site(store, clock, create_app(site_settings, store, forms), template.demo, forms, site_settings)
+
+
+@pytest.fixture
+def site(tmp_path: Path, template: Template, forms: Forms) -> Iterator[Site]:
+    s = make_site(tmp_path, template, forms)
+    yield s
+    s.store.close()
+
+
+@pytest.fixture
+def site_factory(tmp_path: Path, template: Template, forms: Forms) -> Iterator[Any]:
+    """Sites with other settings (secure cookies, a small body limit...)."""
+    made: list[Site] = []
+
+    def make(**settings: Any) -> Site:
+        folder = tmp_path / f"site{len(made)}"
+        folder.mkdir()
+        made.append(make_site(folder, template, forms, **settings))
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.store.close()
+
+
+@pytest.fixture(scope="module")
+def shared_site(tmp_path_factory: pytest.TempPathFactory, template: Template, forms: Forms) -> Iterator[Site]:
+    """One site for a whole module: only for tests that change nothing a later test reads."""
+    s = make_site(tmp_path_factory.mktemp("shared-site"), template, forms)
+    yield s
+    s.store.close()
+
+
+@pytest.fixture
+def login(site: Site) -> Any:
+    """`login("in_progress")`: a browser signed in as that demo household."""
+    return site.login
+
+
+# -- a browser without JavaScript --------------------------------------------------------------
+@dataclass
+class Form:
+    action: str
+    method: str
+    fields: list[tuple[str, str]] = field(default_factory=list)  # hidden inputs and checked choices
+    names: set[str] = field(default_factory=set)  # every input name in the form
+    buttons: list[str] = field(default_factory=list)
+
+    def value(self, name: str) -> str | None:
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return None
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self.links: list[str] = []
+        self.urls: list[str] = []  # every URL-valued attribute: href, src, action, hx-*
+        self._open: Form | None = None
+        self._button: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        for key in ("href", "src", "action", "hx-post", "hx-get", "data-redirect"):
+            if key in a:
+                self.urls.append(a[key])
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if tag == "form":
+            self._open = Form(a.get("action", ""), a.get("method", "get").lower())
+            self.forms.append(self._open)
+        elif tag == "input" and self._open is not None:
+            name, kind = a.get("name", ""), a.get("type", "text")
+            if not name:
+                return
+            self._open.names.add(name)
+            if kind == "hidden" or (kind in ("radio", "checkbox") and "checked" in a):
+                self._open.fields.append((name, a.get("value", "")))
+            elif kind not in ("radio", "checkbox") and a.get("value"):
+                self._open.fields.append((name, a["value"]))
+        elif tag == "button" and self._open is not None:
+            self._button = []
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = None
+        elif tag == "button" and self._button is not None and self._open is not None:
+            self._open.buttons.append("".join(self._button).strip())
+            self._button = None
+
+
+def parse(html: str) -> _FormParser:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser
+
+
+def forms_of(html: str) -> list[Form]:
+    return parse(html).forms
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_INPUT.search(html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def text_of(html: str) -> str:
+    """The visible words of a page, tags removed (to look for names in what is shown)."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+class Browser:
+    """A TestClient used the way a person without JavaScript uses the site."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.seen: list[str] = []  # every URL requested or redirected to, for the "no PII in URLs" check
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        self.seen.append(url)
+        response = self.client.get(url, **kwargs)
+        self._note(response)
+        return response
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        self.seen.append(url)
+        response = self.client.post(url, **kwargs)
+        self._note(response)
+        return response
+
+    def _note(self, response: httpx.Response) -> None:
+        if "location" in response.headers:
+            self.seen.append(response.headers["location"])
+        if response.headers.get("content-type", "").startswith("text/html"):
+            self.seen.extend(parse(response.text).urls)
+
+    def form(self, page: httpx.Response, action: str) -> Form:
+        """The form on the page that posts to `action` (query string ignored)."""
+        found = [f for f in forms_of(page.text) if f.action.split("?")[0] == action.split("?")[0]]
+        assert found, f"no form posting to {action} on the page: {[f.action for f in forms_of(page.text)]}"
+        return found[0]
+
+    def submit(self, page: httpx.Response, action: str, data: Mapping[str, str | Sequence[str]] | None = None,
+               **values: str | Sequence[str]) -> httpx.Response:
+        """Fill in the form of `page` that posts to `action` and send it, as the browser would:
+        its hidden inputs and checked choices, overridden by the values given."""
+        form = self.form(page, action)
+        given = {**(data or {}), **values}
+        out: list[tuple[str, str]] = [(k, v) for k, v in form.fields if k not in given]
+        for key, value in given.items():
+            if isinstance(value, str):
+                out.append((key, value))
+            else:
+                out.extend((key, v) for v in value)
+        return self.post(form.action, content=_urlencode(out),
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+
+    def follow(self, response: httpx.Response) -> httpx.Response:
+        assert response.status_code == 303, (response.status_code, response.text[:500])
+        return self.get(response.headers["location"])
+
+    def csrf(self) -> str:
+        return csrf_of(self.get("/household").text)
+
+    # The page helpers, here so that test modules reach them through a fixture.
+    parse = staticmethod(parse)
+    forms_of = staticmethod(forms_of)
+    csrf_of = staticmethod(csrf_of)
+    text_of = staticmethod(text_of)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self.client.cookies
+
+
+def _urlencode(pairs: Sequence[tuple[str, str]]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(pairs)
