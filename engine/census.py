@@ -155,13 +155,15 @@ class Census:
     def submit(self, actor: Actor, household_id: str, expected_version: int, name: str,
                promise: bool) -> tuple[HouseholdView, str]:
         """Declare and submit; returns the view and the reference number. Idempotent: the same
-        answers submitted again (a double click, a retry) return the standing reference."""
+        answers submitted again (a double click, a retry) return the standing reference.
+        Authorised first, even when nothing would be saved: after the close, or for another
+        household, a submission is refused rather than answered with the reference."""
         view = self.view(household_id)
+        new_state = self._authorize(Action.SUBMIT, actor, view.info)
         if view.info.state is HouseholdState.SUBMITTED and view.info.reference:
             standing = self.store.households.load(household_id, kinds=("submitted",))
             if standing.document is not None and self._same_answers(view, standing.document):
                 return view, view.info.reference
-        new_state = self._authorize(Action.SUBMIT, actor, view.info)
         signed = declare(view.document, name, promise, self.clock.now())
         evaluation = evaluate(view.questionnaire, signed, at=self.clock.now(), case=case_of(view.info))
         submission = prepare(evaluation, signed, household_id, self.clock.now())

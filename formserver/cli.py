@@ -10,11 +10,20 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from formserver import demo_command, evaluate_command, serve_command, spec_commands, store_commands
+from formserver import (
+    demo_command,
+    evaluate_command,
+    office_commands,
+    preview_command,
+    serve_command,
+    spec_commands,
+    store_commands,
+)
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]  # argparse's private type
 REGISTRARS: list[Register] = [spec_commands.register, evaluate_command.register, demo_command.register,
-                              store_commands.register, serve_command.register]
+                              store_commands.register, serve_command.register,
+                              preview_command.register, office_commands.register]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -32,10 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_check(args: argparse.Namespace) -> int:
-    files = spec_files(args.paths)
     missing = [p for p in args.paths if not p.exists()]
-    for p in missing:
-        print(f"{p}:1:1: FILE_NOT_FOUND no such file or folder", file=sys.stderr)
+    files = spec_files([p for p in args.paths if p not in missing])  # each missing path is reported once
+    for p in missing:  # on stdout, like every other mistake: one grep-able line each
+        print(f"{p}:1:1: FILE_NOT_FOUND no such file or folder")
     if not files and not missing:
         print(f"no .yaml files under {' '.join(map(str, args.paths))}", file=sys.stderr)
         return 1

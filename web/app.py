@@ -8,15 +8,18 @@ shown as the 500 page.
 from __future__ import annotations
 
 import logging
+import traceback
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.census import Census
 from engine.forms import Forms
@@ -44,22 +47,66 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
     census = Census(store, forms, settings.clock)
     services = Services(settings, store, census, Sessions(store.db, settings), templates(),
                         Throttle(store.db, settings))
-    routes = [*public.routes, *household.routes, *pages.routes,
+    routes: list[BaseRoute] = [*public.routes, *household.routes, *pages.routes,
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     for extra in extra_routes():
         routes.extend(extra)
-    app = Starlette(routes=routes, exception_handlers={
+    app = CensusApp(settings, routes=routes, exception_handlers={
         HTTPException: http_error, EngineError: engine_error, StoreError: store_error, Exception: server_error,
     })
     app.state.services = services
+    # Inside Starlette's error handling: a body found too large while a handler reads it is
+    # answered with 413 here, before anything else sees the exception.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders, settings=settings)
     return app
 
 
-def extra_routes() -> list[list[object]]:
+class CensusApp(Starlette):
+    """Starlette with the security headers and error containment around its whole stack.
+
+    Middleware added with `add_middleware` runs inside Starlette's ServerErrorMiddleware, so
+    the 500 page it sends would go out without the security headers; and that middleware
+    re-raises the exception for the server, which would log its message and traceback (the
+    message of an arbitrary exception may quote an answer). Both wrap the stack instead."""
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(ContainErrors(super().build_middleware_stack()), settings=self.settings)
+
+
+class ContainErrors:
+    """Keep exceptions from reaching the server. By the time one gets here the 500 page has
+    been sent and `server_error` has logged the exception's type and where it was raised."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if not started:  # nothing answered yet (cannot happen with Starlette's stack; be sure)
+                log.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"))
+                await PlainTextResponse("服务暂时不可用 / Service unavailable", status_code=500)(scope, receive, send)
+
+
+def extra_routes() -> list[list[BaseRoute]]:
     """Route lists of other parts of the app (staff pages, preview), registered when present."""
-    out: list[list[object]] = []
+    out: list[list[BaseRoute]] = []
     for name in ("web.routes.enumerator", "web.routes.office"):
         try:
             module = __import__(name, fromlist=["routes"])
@@ -114,6 +161,9 @@ async def store_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    # Type and path only: the message of an arbitrary exception could quote an answer.
-    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    # Type, path and the code locations only: the message of an arbitrary exception (and the
+    # locals a full traceback may show) could quote an answer; file, line and function cannot.
+    frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                         for f in reversed(traceback.extract_tb(exc.__traceback__)[-6:]))
+    log.error("unexpected %s on %s %s at %s", type(exc).__name__, request.method, request.url.path, frames)
     return _page(request, 500, "error_title", "error_text")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from jinja2 import Environment
@@ -19,6 +19,7 @@ from web.i18n import language_of, t
 from web.sessions import SessionInfo, Sessions
 from web.settings import Settings
 
+R = TypeVar("R", bound=Response)
 LANG_COOKIE = "lang"
 SESSION_COOKIE = "session"
 ANON_COOKIE = "anon"
@@ -40,8 +41,8 @@ class Ctx:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.services: Services = request.app.state.services
-        self.settings = self.services.settings
-        self._session: SessionInfo | None | bool = False
+        self.settings: Settings = self.services.settings
+        self._session: SessionInfo | bool | None = False
         self.set_cookies: list[tuple[str, str, int | None, bool]] = []
         self.anon = request.cookies.get(self.cookie(ANON_COOKIE)) or ""
         if not self.anon:
@@ -97,7 +98,7 @@ class Ctx:
         # Boosted htmx requests follow a 303 like a browser does, and swap in the page it leads to.
         return self.finish(RedirectResponse(url, status_code=303))
 
-    def finish(self, response: Response) -> Response:
+    def finish(self, response: R) -> R:
         for name, value, max_age, http_only in self.set_cookies:
             response.set_cookie(self.cookie(name) if name != LANG_COOKIE else name, value, max_age=max_age,
                                 httponly=http_only, samesite="lax", secure=self.settings.secure_cookies, path="/")

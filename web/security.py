@@ -20,6 +20,7 @@ from web.settings import Settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+THROTTLE = LoginThrottle.metadata.tables["login_throttle"]
 FREE_FAILURES = 5  # typos happen; delays start after this many failures in a row
 MAX_DELAY = timedelta(minutes=15)
 
@@ -90,8 +91,8 @@ class BodyTooLarge(Exception):
 
 async def _too_large(send: Send) -> None:
     body = "请求内容过大 / Request too large".encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -111,7 +112,7 @@ class Throttle:
     def wait_seconds(self, *keys: str) -> int:
         now = self.settings.clock.now()
         with self.db.read() as c:
-            rows = c.execute(select(LoginThrottle.blocked_until).where(LoginThrottle.key.in_(keys))).all()  # type: ignore[attr-defined]
+            rows = c.execute(select(THROTTLE.c.blocked_until).where(THROTTLE.c.key.in_(keys))).all()
         waits = [(r.blocked_until - now).total_seconds() for r in rows if r.blocked_until is not None]
         return max([0, *[int(w) + 1 for w in waits if w > 0]])
 
@@ -119,19 +120,19 @@ class Throttle:
         now = self.settings.clock.now()
         with self.db.transaction() as c:
             for key in keys:
-                row = c.execute(select(LoginThrottle.failures).where(LoginThrottle.key == key)).first()
+                row = c.execute(select(THROTTLE.c.failures).where(THROTTLE.c.key == key)).first()
                 failures = (row.failures if row else 0) + 1
                 blocked = _block_until(now, failures)
                 if row is None:
-                    c.execute(insert(LoginThrottle).values(key=key, failures=failures, last_failure=now,
+                    c.execute(insert(THROTTLE).values(key=key, failures=failures, last_failure=now,
                                                            blocked_until=blocked))
                 else:
-                    c.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(
+                    c.execute(update(THROTTLE).where(THROTTLE.c.key == key).values(
                         failures=failures, last_failure=now, blocked_until=blocked))
 
     def succeeded(self, key: str) -> None:
         with self.db.transaction() as c:
-            c.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+            c.execute(delete(THROTTLE).where(THROTTLE.c.key == key))
 
 
 def _block_until(now: datetime, failures: int) -> datetime | None:

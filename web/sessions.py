@@ -23,6 +23,9 @@ from engine.store.tables import Session, Setting
 from web.settings import Settings
 
 SECRET_KEY = "web_secret"
+# The tables themselves (not the SQLModel classes): their columns build typed expressions.
+SESSION = Session.metadata.tables["session"]
+SETTING = Setting.metadata.tables["setting"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +51,10 @@ class Sessions:
 
     def _secret(self) -> bytes:
         with self.db.transaction() as c:
-            value = c.execute(select(Setting.value).where(Setting.key == SECRET_KEY)).scalar()
+            value = c.execute(select(SETTING.c.value).where(SETTING.c.key == SECRET_KEY)).scalar()
             if value is None:
                 value = secrets.token_hex(32)
-                c.execute(insert(Setting).values(key=SECRET_KEY, value=value))
+                c.execute(insert(SETTING).values(key=SECRET_KEY, value=value))
         return bytes.fromhex(value)
 
     def anon_csrf(self, anon: str) -> str:
@@ -63,7 +66,7 @@ class Sessions:
         csrf = secrets.token_urlsafe(32)
         absolute = now + self.settings.session_absolute
         with self.db.transaction() as c:
-            c.execute(insert(Session).values(id_digest=digest(raw), kind=kind, subject_id=subject_id, csrf=csrf,
+            c.execute(insert(SESSION).values(id_digest=digest(raw), kind=kind, subject_id=subject_id, csrf=csrf,
                                              language=language, created_at=now, last_seen=now, expires_at=absolute))
         return SessionInfo(raw, kind, subject_id, csrf, language, min(absolute, now + self.settings.session_idle),
                            absolute)
@@ -75,7 +78,7 @@ class Sessions:
         now = self.settings.clock.now()
         key = digest(raw)
         with self.db.read() as c:
-            row = c.execute(select(Session).where(Session.id_digest == key)).first()
+            row = c.execute(select(SESSION).where(SESSION.c.id_digest == key)).first()
         if row is None:
             return None
         absolute = _aware(row.expires_at, now)
@@ -84,28 +87,31 @@ class Sessions:
             self.delete(raw)
             return None
         if touch:
-            with self.db.transaction() as c:
-                c.execute(update(Session).where(Session.id_digest == key).values(last_seen=now))
+            # Every request slides the idle timeout, so this write must not wait for a log flush
+            # (an fsync per page view on SQLite): a crash may lose the newest touches, which only
+            # brings an expiry forward, and never tears a commit.
+            with self.db.transaction(durable=False) as c:
+                c.execute(update(SESSION).where(SESSION.c.id_digest == key).values(last_seen=now))
             idle_end = now + self.settings.session_idle
         return SessionInfo(raw, row.kind, row.subject_id, row.csrf, row.language, min(absolute, idle_end), absolute)
 
     def delete(self, raw: str) -> None:
         with self.db.transaction() as c:
-            c.execute(delete(Session).where(Session.id_digest == digest(raw)))
+            c.execute(delete(SESSION).where(SESSION.c.id_digest == digest(raw)))
 
     def delete_for(self, kind: str, subject_id: str) -> None:
         """End every session of a subject (e.g. when a household's credentials are reissued)."""
         with self.db.transaction() as c:
-            c.execute(delete(Session).where(Session.kind == kind, Session.subject_id == subject_id))
+            c.execute(delete(SESSION).where(SESSION.c.kind == kind, SESSION.c.subject_id == subject_id))
 
     def set_language(self, raw: str, language: str) -> None:
         with self.db.transaction() as c:
-            c.execute(update(Session).where(Session.id_digest == digest(raw)).values(language=language))
+            c.execute(update(SESSION).where(SESSION.c.id_digest == digest(raw)).values(language=language))
 
     def purge_expired(self) -> int:
         now = self.settings.clock.now()
         with self.db.transaction() as c:
-            result = c.execute(delete(Session).where(Session.expires_at < now))
+            result = c.execute(delete(SESSION).where(SESSION.c.expires_at < now))
         return int(result.rowcount)
 
 

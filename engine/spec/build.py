@@ -235,8 +235,6 @@ class Builder:
         for si, snode in self.read.items(self.tree, "sections", ()):
             spath: SpecPath = ("sections", si)
             section = self._section(snode, spath)
-            if section is None:
-                continue
             self.sections.append(section)
             page_items = self.read.items(snode, "pages", spath)
             if "pages" in snode and "questions" in snode:
@@ -252,8 +250,6 @@ class Builder:
                 implicit = pnode is snode
                 ppath: SpecPath = spath if implicit else (*spath, "pages", pi)
                 page = self._page(pnode, ppath, implicit, section.id)
-                if page is None:
-                    continue
                 section.pages.append(page)
                 qitems = self.read.items(pnode, "questions", ppath)
                 if not qitems:
@@ -274,13 +270,12 @@ class Builder:
         self._ids[value] = node.where("id")
         return True
 
-    def _section(self, node: YMap, path: SpecPath) -> DraftSection | None:
+    def _section(self, node: YMap, path: SpecPath) -> DraftSection:
         read = self.read
         read.keys(node, SECTION_KEYS, path, "a section")
         self._reject_after(node, path)
-        if not read.require(node, "id", path, "a section", "household"):
-            return None
-        sid = read.ident(node, "id", path, symbol=False)
+        has_id = read.require(node, "id", path, "a section", "household")
+        sid = read.ident(node, "id", path, symbol=False) if has_id else None
         title = read.label(node, "title", path)
         repeat = node.get("repeat")
         if repeat is not None and repeat != "members":
@@ -294,21 +289,20 @@ class Builder:
             self.diags.add("BAD_MEMBER_NAME", "member_name only applies to a section with repeat: members",
                            node.where("member_name"), (*path, "member_name"), "remove it or add repeat: members")
         if sid is None or not self._claim_id(sid, node, path, "section"):
-            return None
+            sid = _unnamed(path)  # reported; its questions are still read (and their names known)
         return DraftSection(node, path, sid, title, scope, member_name)
 
-    def _page(self, node: YMap, path: SpecPath, implicit: bool, section_id: str) -> DraftPage | None:
+    def _page(self, node: YMap, path: SpecPath, implicit: bool, section_id: str) -> DraftPage:
         if implicit:
             return DraftPage(node, path, section_id, None)
         read = self.read
         read.keys(node, PAGE_KEYS, path, "a page")
         self._reject_after(node, path)
-        if not read.require(node, "id", path, "a page", "dwelling"):
-            return None
-        pid = read.ident(node, "id", path, symbol=False)
+        has_id = read.require(node, "id", path, "a page", "dwelling")
+        pid = read.ident(node, "id", path, symbol=False) if has_id else None
         title = read.label(node, "title", path, required=False)
         if pid is None or not self._claim_id(pid, node, path, "page"):
-            return None
+            pid = _unnamed(path)  # reported; its questions are still read
         return DraftPage(node, path, pid, title)
 
     def _reject_after(self, node: YMap, path: SpecPath) -> None:
@@ -492,6 +486,12 @@ class Builder:
                            "question of this section." + did_you_mean(section.member_name, self.questions),
                            section.node.where("member_name"), (*section.path, "member_name"),
                            "name the question that asks for the member's name, e.g. D1")
+
+
+def _unnamed(path: SpecPath) -> str:
+    """A stand-in id for a section or page whose id is missing or taken (never a valid id, so it
+    cannot clash, and no model is built while the mistake stands)."""
+    return "#" + ".".join(map(str, path))
 
 
 def _real_date(value: str) -> bool:

@@ -17,7 +17,6 @@ from engine.spec.loader import YList, YMap
 from engine.spec.logic import build_questionnaire
 from engine.spec.model import Questionnaire
 
-
 LIBRARY_LANGUAGES = ("zh", "en")
 
 

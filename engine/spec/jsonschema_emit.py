@@ -92,7 +92,7 @@ def _record(q: Questionnaire, scope: Scope) -> Schema:
             prop["x-engine-when"] = " and ".join(f"({e.source})" for e in question.relevance)
         elif rule == "required":
             required.append(question.id)
-        elif rule != "optional":
+        elif isinstance(rule, dict):
             conditions.append(rule)
     if scope is Scope.MEMBER:
         properties[PERSON_NUMBER] = {"type": "integer", "minimum": 1, "readOnly": True,
@@ -216,7 +216,7 @@ def _field(name: str, test: Schema, part: str | None = None) -> Schema:
 
 
 def _value_schema(vtype: VType) -> Schema:
-    return {
+    schemas: dict[str, Schema] = {
         "number": {"type": "number"},
         "bool": {"type": "boolean"},
         "text": {"type": "string"},
@@ -224,4 +224,5 @@ def _value_schema(vtype: VType) -> Schema:
         "year_month": {"type": "string"},
         "date": {"type": "string"},
         "multi": {"type": "array", "items": {"type": "string"}},
-    }.get(vtype.kind, {})
+    }
+    return schemas.get(vtype.kind, {})

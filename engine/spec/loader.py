@@ -132,6 +132,7 @@ def position_of(value: Any, default: Position) -> Position:
 
 def load_text(text: str, filename: str, diags: Diagnostics) -> Any:
     """Parse `text`; on a syntax error add YAML_SYNTAX and return None."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark is no character of the first line
     try:
         node = yaml.compose(text, Loader=_LOADER)
         return None if node is None else _Builder(filename, diags, text).build(node)
@@ -241,7 +242,8 @@ class _Builder:
 
 def _scalar(node: yaml.Node) -> Any:
     text: str = node.value
-    if node.style in ("'", '"', "|", ">") or node.tag == "tag:yaml.org,2002:str":
+    # Plain scalars have no style (None in PyYAML, "" in libyaml); the others are quoted or blocks.
+    if getattr(node, "style", None) in ("'", '"', "|", ">") or node.tag == "tag:yaml.org,2002:str":
         return text  # quoted or explicitly tagged: always text
     if text in ("true", "True", "TRUE"):
         return True

@@ -51,11 +51,7 @@ class Reader:
         if value is None:
             return None
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:
-            ok = False
-        else:
-            ok = isinstance(value, kinds)
-        if ok:
+        if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
             return value
         wanted = " or ".join(KIND_NAMES.get(k, k.__name__) for k in kinds)
         self.diags.add("WRONG_KIND", f'"{key}" must be {wanted}, not {_kind_of(value)}', node.where(key),
@@ -66,11 +62,12 @@ class Reader:
         value = node.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)
-        return self.kind(node, key, str, path)
+        text: str | None = self.kind(node, key, str, path)
+        return text
 
     def ident(self, node: YMap, key: str, path: SpecPath, symbol: bool = True) -> str | None:
         """An id; `symbol` ids (questions, derived values) are also names in expressions."""
-        value = self.kind(node, key, str, path, "H5")
+        value: str | None = self.kind(node, key, str, path, "H5")
         if value is None:
             return None
         if not ID_PATTERN.match(value):

@@ -20,7 +20,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
 from engine.store.errors import StoreError
 
@@ -149,9 +149,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_begin(dbapi_conn: Any) -> None:
+def _sqlite_begin(dbapi_connection: PoolProxiedConnection) -> None:
     # `immediate` is set by Database.transaction just before it begins; reads begin deferred.
-    dbapi_conn.execute("BEGIN IMMEDIATE" if dbapi_conn.info.pop("immediate", False) else "BEGIN")
+    immediate = dbapi_connection.info.pop("immediate", False)
+    dbapi_connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")  # type: ignore[union-attr]
 
 
 def _config(conn: Connection) -> Config:

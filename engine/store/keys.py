@@ -106,8 +106,9 @@ class KeyService:
         upsert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
         created = conn.execute(upsert(DATA_KEY).values(owner=owner, kek_id=kek.id,
                                                        wrapped=wrap_data_key(kek, key, owner))
-                               .on_conflict_do_nothing(index_elements=[DATA_KEY.c.owner]))
-        return key if created.rowcount == 1 else self.get(conn, owner)  # ours: not cached, see create
+                               .on_conflict_do_nothing(index_elements=[DATA_KEY.c.owner])
+                               .returning(DATA_KEY.c.owner)).first()
+        return key if created is not None else self.get(conn, owner)  # ours: not cached, see create
 
     def _remember(self, owner: str, key: bytes) -> None:
         with self._lock:

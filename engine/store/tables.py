@@ -132,7 +132,9 @@ class Revision(SQLModel, table=True):
     __tablename__ = "revision"
     __table_args__ = (UniqueConstraint("household_id", "number"),)
     id: int | None = Field(default=None, primary_key=True)
-    household_id: str = Field(foreign_key="household.id", index=True, max_length=32)
+    # No index of its own: the unique (household_id, number) index serves every lookup by
+    # household, and a redundant index would be one more B-tree written on every save.
+    household_id: str = Field(foreign_key="household.id", max_length=32)
     number: int  # equals the household's version after this save
     kind: str = Field(max_length=16)  # draft | submitted | enumerated
     questionnaire: str = Field(max_length=80)  # id@version, bound into the ciphertext

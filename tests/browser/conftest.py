@@ -20,23 +20,25 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CLOSED_CLOCK,
+    HERE,
+    OPEN_CLOCK,
+    Demo,
+    Login,
+    Server,
+    checked_page,
+    open_context,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
-NARROW = {"width": 360, "height": 740}
-OPEN_CLOCK = "2020-11-03T10:00:00+08:00"  # inside the 2020 self-response window
-CLOSED_CLOCK = "2020-11-06T09:00:00+08:00"  # the morning after it closed
-HERE = Path(__file__).resolve().parent
-AXE = HERE / "vendor" / "axe.min.js"
 # Fresh households registered besides the demo's, one per journey that changes answers.
-EXTRA_HOUSEHOLDS = ("journey_js", "journey_nojs", "live", "foreign", "a11y", "screens")
+EXTRA_HOUSEHOLDS = ("journey_js", "journey_nojs", "live", "foreign", "a11y_zh", "a11y_en")
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -61,32 +63,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # -- the server ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Login:
-    label: str
-    account: str
-    password: str
-    qr_url: str
-    household_id: str = ""
-
-
-@dataclass
-class Server:
-    base: str
-    data: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-
-@dataclass(frozen=True)
-class Demo:
-    data: Path
-    logins: dict[str, Login]
 
 
 def free_port() -> int:
@@ -146,9 +122,9 @@ def start_server(data: Path, clock: str, log: Path, port: int | None = None) -> 
     env = {**os.environ, "FORMSERVER_CLOCK_START": clock}
     env.pop("DATABASE_URL", None)
     env.pop("FORMSERVER_KEYS", None)
-    handle = log.open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "formserver.cli", "serve", "--data", str(data),
-                                "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    with log.open("wb") as handle:  # the server writes to its own copy of the descriptor
+        process = subprocess.Popen([sys.executable, "-m", "formserver.cli", "serve", "--data", str(data),
+                                    "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:
@@ -224,45 +200,23 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def _context(browser: Browser, **options: Any) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=options.pop("viewport", PHONE), locale="zh-CN", **options)
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     """A phone-sized tab with JavaScript, as most households will use."""
-    yield from _context(browser)
+    yield from open_context(browser)
 
 
 @pytest.fixture
 def nojs_context(browser: Browser) -> Iterator[BrowserContext]:
     """The same phone with JavaScript turned off: every page must work as plain HTML."""
-    yield from _context(browser, java_script_enabled=False)
+    yield from open_context(browser, java_script_enabled=False)
 
 
 @pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return new_page(context)
+def page(context: BrowserContext) -> Iterator[Page]:
+    yield from checked_page(context)
 
 
 @pytest.fixture
-def nojs_page(nojs_context: BrowserContext) -> Page:
-    return new_page(nojs_context)
-
-
-def new_page(context: BrowserContext) -> Page:
-    """A tab that fails the test on any script error or CSP violation the page causes."""
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-
-    def console(message: Any) -> None:
-        if message.type == "error":
-            errors.append(f"console error: {message.text}")
-
-    page.on("console", console)
-    page.script_errors = errors  # type: ignore[attr-defined]
-    return page
+def nojs_page(nojs_context: BrowserContext) -> Iterator[Page]:
+    yield from checked_page(nojs_context)

@@ -41,6 +41,7 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 BASE_URL = "http://testserver"
 DB_FILE = "web.sqlite3"
 CSRF_INPUT = re.compile(r'name="_csrf" value="([^"]+)"')
+PAGE_URL = re.compile(r"^/household/page/([^/?]+)/([^/?#]+)")
 
 
 # -- the template database, built once ---------------------------------------------------------
@@ -235,6 +236,12 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def errors_of(html: str) -> list[str]:
+    """Error messages and warnings shown on a page."""
+    found = re.findall(r'class="error-message"[^>]*>(.*?)</p>', html, re.S)
+    return found + re.findall(r'<div class="warning"[^>]*>(.*?)</div>', html, re.S)
+
+
 def text_of(html: str) -> str:
     """The visible words of a page, tags removed (to look for names in what is shown)."""
     return re.sub(r"<[^>]+>", " ", html)
@@ -245,25 +252,29 @@ class Browser:
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
-        self.seen: list[str] = []  # every URL requested or redirected to, for the "no PII in URLs" check
+        self.responses: list[httpx.Response] = []
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        self.seen.append(url)
         response = self.client.get(url, **kwargs)
-        self._note(response)
+        self.responses.append(response)
         return response
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        self.seen.append(url)
         response = self.client.post(url, **kwargs)
-        self._note(response)
+        self.responses.append(response)
         return response
 
-    def _note(self, response: httpx.Response) -> None:
-        if "location" in response.headers:
-            self.seen.append(response.headers["location"])
-        if response.headers.get("content-type", "").startswith("text/html"):
-            self.seen.extend(parse(response.text).urls)
+    def urls(self) -> list[str]:
+        """Every URL this browser requested, was redirected to, or was offered in a page (links,
+        form actions, htmx targets), for the "no personal data in URLs" checks."""
+        out: list[str] = []
+        for response in self.responses:
+            out.append(str(response.request.url))
+            if "location" in response.headers:
+                out.append(response.headers["location"])
+            if response.headers.get("content-type", "").startswith("text/html"):
+                out.extend(parse(response.text).urls)
+        return out
 
     def form(self, page: httpx.Response, action: str) -> Form:
         """The form on the page that posts to `action` (query string ignored)."""
@@ -283,8 +294,14 @@ class Browser:
                 out.append((key, value))
             else:
                 out.extend((key, v) for v in value)
-        return self.post(form.action, content=_urlencode(out),
-                         headers={"content-type": "application/x-www-form-urlencoded"})
+        return self.post_form(form.action, out)
+
+    def post_form(self, url: str, pairs: Sequence[tuple[str, str]] | Mapping[str, str],
+                  headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """A form post with repeated names kept in order (`shown=H1&shown=H2`)."""
+        items = list(pairs.items()) if isinstance(pairs, Mapping) else list(pairs)
+        return self.post(url, content=_urlencode(items),
+                         headers={"content-type": "application/x-www-form-urlencoded", **(headers or {})})
 
     def follow(self, response: httpx.Response) -> httpx.Response:
         assert response.status_code == 303, (response.status_code, response.text[:500])
@@ -293,11 +310,74 @@ class Browser:
     def csrf(self) -> str:
         return csrf_of(self.get("/household").text)
 
+    # -- answering question pages ----------------------------------------------------------------
+    def question_form(self, page: httpx.Response) -> Form:
+        found = [f for f in forms_of(page.text) if f.action.startswith("/household/page/")]
+        assert len(found) == 1, [f.action for f in forms_of(page.text)]
+        return found[0]
+
+    def asked(self, page: httpx.Response) -> set[str]:
+        """The question ids the page asks (its `shown` inputs)."""
+        return {v for k, v in self.question_form(page).fields if k == "shown"}
+
+    def answer(self, page: httpx.Response, answers: Mapping[str, str]) -> httpx.Response:
+        """Answer the questions the page asks (taken from `answers`) and post it. Without
+        JavaScript, follow-up questions (H6 after H5) come back on the same page: answer them too."""
+        for _ in range(5):
+            on_page = self.asked(page)
+            data = {k: v for k, v in answers.items() if k.split(".")[0] in on_page}
+            assert data, f"none of the answers fit the page asking {on_page}"
+            response = self.submit(page, self.question_form(page).action, data)
+            if response.status_code != 200 or errors_of(response.text) or self.asked(response) <= on_page:
+                return response
+            page = response
+        raise AssertionError("the page kept asking new questions")
+
+    def answer_record(self, page: httpx.Response, answers: Mapping[str, str]) -> tuple[httpx.Response, list[str]]:
+        """Answer a record's pages from `page` on until the 303 leaves the record; returns the
+        last response and the page ids walked."""
+        walked: list[str] = []
+        record = PAGE_URL.match(page.url.path)
+        assert record, page.url
+        while True:
+            here = PAGE_URL.match(page.url.path)
+            assert here and here.group(1) == record.group(1), page.url
+            walked.append(here.group(2))
+            response = self.answer(page, answers)
+            assert response.status_code == 303, (walked, errors_of(response.text))
+            if not PAGE_URL.match(response.headers["location"]):
+                return response, walked
+            page = self.follow(response)
+            assert page.status_code == 200
+
+    def add_member(self, answers: Mapping[str, str]) -> tuple[str, list[str]]:
+        """Add a person from the hub and answer all their pages; returns the member id and pages."""
+        added = self.submit(self.get("/household"), "/household/members")
+        assert added.status_code == 303
+        member = PAGE_URL.match(added.headers["location"])
+        assert member, added.headers["location"]
+        response, walked = self.answer_record(self.follow(added), answers)
+        assert response.headers["location"] == "/household"
+        return member.group(1), walked
+
+    def live(self, page: httpx.Response, values: Mapping[str, str], csrf: str) -> httpx.Response:
+        """What htmx sends when a field of the questions block changes: every input of the
+        enclosing form (the block of `page`, a full page or the last fragment) with the changed
+        values, the CSRF token in its header, and `HX-Request`."""
+        block = page.text[page.text.index('<div id="questions"'):]
+        url = re.search(r'hx-post="([^"]+)"', block)
+        assert url, "no live URL on the questions block"
+        inputs = parse(f'<form action="{url.group(1)}">{block}</form>').forms[0]
+        data = [(k, v) for k, v in inputs.fields if k not in values and k != "_csrf"]
+        data += list(values.items())
+        return self.post_form(url.group(1), data, headers={"HX-Request": "true", "X-CSRF-Token": csrf})
+
     # The page helpers, here so that test modules reach them through a fixture.
     parse = staticmethod(parse)
     forms_of = staticmethod(forms_of)
     csrf_of = staticmethod(csrf_of)
     text_of = staticmethod(text_of)
+    errors_of = staticmethod(errors_of)
 
     @property
     def cookies(self) -> httpx.Cookies:

@@ -173,8 +173,9 @@ def review_rows(hr: HouseholdRequest) -> list[dict[str, Any]]:
 
 async def review(hr: HouseholdRequest) -> Response:
     blocking = hr.view.evaluation.blocking
+    readonly = not window_open(hr) or hr.view.state is HouseholdState.SUBMITTED
     return hr.ctx.render("review.html", view=hr.view, records=review_rows(hr), blocking=blocking,
-                         open=window_open(hr), readonly=not window_open(hr) or hr.view.state is HouseholdState.SUBMITTED)
+                         open=window_open(hr), readonly=readonly)
 
 
 async def declaration(hr: HouseholdRequest) -> Response:

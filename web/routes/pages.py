@@ -22,7 +22,7 @@ from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
 from engine.spec.model import Page, Severity
 from web.fields import field_views, read_form
-from web.routes.household import HouseholdRequest, _local, _version, household, member_name
+from web.routes.household import HouseholdRequest, _local, _version, household, member_name, window_open
 
 
 def _target(hr: HouseholdRequest) -> tuple[RecordState, Page]:
@@ -85,6 +85,8 @@ def _render(hr: HouseholdRequest, state: RecordState, page: Page, *, typed: dict
 
 async def show(hr: HouseholdRequest) -> Response:
     state, page = _target(hr)
+    if not window_open(hr):  # closed: nothing can be changed any more; show what was given
+        return hr.ctx.redirect("/household/review")
     if page not in state.pages:  # not asked (any more): go on to what is
         nxt = hr.view.evaluation.plan.first_open(state.record_id)
         return hr.ctx.redirect(f"/household/page/{nxt.record_id}/{nxt.page_id}" if nxt else "/household")

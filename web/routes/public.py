@@ -55,7 +55,7 @@ async def login(request: Request) -> Response:
     if household_id is None:
         throttle.failed(*keys)
         # The same words whether the account exists or not.
-        return ctx.render("start.html", status=200, error=ctx.t("login_failed"), account=raw_account)
+        return ctx.render("start.html", status=200, error=ctx.t("login_failed" if ctx.services.store.households.find_by_code(code or "") else "qr_failed"), account=raw_account)
     throttle.succeeded(keys[0])
     return login_session(ctx, "household", household_id)
 
@@ -65,9 +65,9 @@ async def qr_login(request: Request) -> Response:
     token = request.path_params["token"]
     throttle = ctx.services.throttle
     ip_key = throttle.key("ip", client_address(ctx))
-    if throttle.wait_seconds(ip_key):
-        return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=throttle.wait_seconds(ip_key)),
-                          account="")
+    wait = throttle.wait_seconds(ip_key)
+    if wait:
+        return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account="")
     household_id = ctx.services.store.accounts.household_by_token(token)
     if household_id is None:
         throttle.failed(ip_key)

@@ -345,6 +345,9 @@ def _symbol(record: str, name: str, part: str | None, st: _State, off: int) -> t
             if other is Scope.HOUSEHOLD:
                 return ref, st.fail("EXPR_SCOPE", f"`{name}` is a household question", off,
                                     f"write household.{name}")
+            if ctx.scope is Scope.MEMBER:  # household.D4 in a member's own expression
+                return ref, st.fail("EXPR_SCOPE", f"`{name}` is asked of each member, not of the household",
+                                    off, f"write {name} for this member's own answer")
             return ref, st.fail(
                 "EXPR_SCOPE", f"`{name}` is asked of each member, not of the household", off,
                 f"use any(members, m.{name} ...), all(...) or count(...)",
@@ -417,9 +420,9 @@ def _check_comparison(op: str, left: Node, lt: VType, right: Node, rt: VType, st
         return
     if lt.scalar_family != rt.scalar_family or lt.kind in ("counts", "members", "member", "list"):
         fix = ""
-        if lt.kind == "choice" and rt.kind == "number" or rt.kind == "choice" and lt.kind == "number":
+        if (lt.kind == "choice" and rt.kind == "number") or (rt.kind == "choice" and lt.kind == "number"):
             fix = 'option codes are text: put the code in quotes, e.g. == "1"'
-        elif lt.kind == "number" and rt.kind == "text" or rt.kind == "number" and lt.kind == "text":
+        elif (lt.kind == "number" and rt.kind == "text") or (rt.kind == "number" and lt.kind == "text"):
             fix = 'numbers are written without quotes, e.g. >= 3, not >= "3"'
         st.fail("EXPR_TYPE_MISMATCH", f"cannot compare {lt.describe()} with {rt.describe()}", off, fix)
 
@@ -467,8 +470,13 @@ def _check_membership(left: Node, lt: VType, right: Node, rt: VType, st: _State,
                 f"not {rt.describe()}", off)
         return
     for item in right.items:
-        item_type = NUMBER if isinstance(item.value, (int, float)) and not isinstance(item.value, bool) else TEXT
-        _check_comparison("==", left, lt, item, item_type, st, item.offset)
+        _check_comparison("==", left, lt, item, _literal_type(item.value), st, item.offset)
+
+
+def _literal_type(value: object) -> VType:
+    if isinstance(value, bool):
+        return BOOL
+    return NUMBER if isinstance(value, (int, float)) else TEXT
 
 
 def _call(node: ast.Call, st: _State, off: int) -> tuple[Node, VType]:

@@ -301,10 +301,10 @@ def test_cli_refuses_times_without_offsets_and_missing_files(capsys: Any, tmp_pa
     code, _, err = _run(capsys, tmp_path, "{}", "--at", "yesterday")
     assert code == 2 and "ISO 8601" in err
     code = main(["evaluate", SHORT, str(tmp_path / "missing.json"), "--at", AT])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code == 2 and "no such file" in err
     code = main(["evaluate", SHORT, str(tmp_path), "--at", AT])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code == 2 and "cannot read" in err and "Traceback" not in err
 
 

@@ -257,7 +257,8 @@ def test_roster_warning_unconfirmed_when_a_member_is_added(households: Any) -> N
 
 
 # ------------------------------------------------------------------------------------- naming the member
-@pytest.mark.parametrize(("lang", "prefix", "fallback"), [("zh", "李四：", "第2位成员："), ("en", "李四: ", "person 2: ")])
+@pytest.mark.parametrize(("lang", "prefix", "fallback"), [("zh", "李四：", "第2位成员："),
+                                                         ("en", "李四: ", "person 2: ")])
 def test_messages_name_the_member(households: Any, lang: str, prefix: str, fallback: str) -> None:
     doc = households.build(people=[households.person_answers(1), households.person_answers(2, D4="1")])
     e = households.evaluate(doc)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from spec_helpers import BASE, check_text, codes, replace_once, write
 
 from engine.spec.compiler import check_file
-from spec_helpers import BASE, check_text, codes, replace_once, write
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ CASES = [
     Broken("missing_type", "        type: integer\n", "        type:\n", "MISSING_KEY", 54, 9, '"type"'),
     Broken("missing_label", "        label: {zh: 受教育程度, en: Education}", "        label:", "MISSING_KEY", 54, 9,
            '"label"'),
+    Broken("missing_section_id", "  - id: person\n", "  - id:\n", "MISSING_KEY", 39, 5, '"id"'),
+    Broken("missing_page_id", "      - id: dwelling\n", "      - title_: x\n", "MISSING_KEY", 20, 9, '"id"',
+           also=("UNKNOWN_KEY",)),
     Broken("missing_sections", "sections:\n  - id: household", "sectons:\n  - id: household", "MISSING_KEY", 1, 1,
            '"sections"', also=("UNKNOWN_KEY",)),
     # -- kinds of values -------------------------------------------------------------------------------
@@ -66,6 +69,8 @@ CASES = [
     # -- ids -------------------------------------------------------------------------------------------
     Broken("bad_id", "- id: H6", "- id: 6H", "BAD_ID", 29, 17, '"6H" is not a valid id'),
     Broken("reserved_id", "- id: D11", "- id: members", "BAD_ID", 54, 13, "reserved word"),
+    Broken("duplicate_section_and_page_id", "      - id: dwelling\n", "      - id: person\n", "DUPLICATE_ID", 39, 9,
+           "spec.yaml:20:13"),
     Broken("duplicate_question_id", "- id: D11", "- id: D5", "DUPLICATE_ID", 54, 13, "spec.yaml:51:13"),
     Broken("duplicate_id_household_member", "- id: D11", "- id: H1", "DUPLICATE_ID", 54, 13, "spec.yaml:23:17"),
     # -- languages and times ---------------------------------------------------------------------------
@@ -123,7 +128,8 @@ CASES = [
            "EXPR_UNKNOWN_NAME", 32, 36, 'Did you mean "H1"?'),
     Broken("expr_unknown_name_single_quoted", 'when: H1 == "1"', "when: 'H1 == ''1'' and HH1 == \"1\"'",
            "EXPR_UNKNOWN_NAME", 32, 36),
-    Broken("expr_unknown_name_block", 'when: H1 == "1"', 'when: |\n              H1 == "1" and\n              HH1 == "1"',
+    Broken("expr_unknown_name_block", 'when: H1 == "1"',
+           'when: |\n              H1 == "1" and\n              HH1 == "1"',
            "EXPR_UNKNOWN_NAME", 34, 15),
     Broken("expr_unknown_name_chinese_before", 'when: H1 == "1"', 'when: H1 != "家庭户户" and HH1 == "1"',
            "EXPR_UNKNOWN_OPTION", 32, 25, also=("EXPR_UNKNOWN_NAME",)),
@@ -321,3 +327,47 @@ def test_multi_choice_selection_bounds(tmp_path: Path) -> None:
     assert "2 options" in result.diagnostics[0].message
     text = text.replace("min_selected: 3", "min_selected: 2\n        max_selected: 1")
     assert codes(check_text(tmp_path, text)) == ["BAD_RANGE"]
+
+
+VALID = [
+    # A derived value may read another one through household. or m., declared before or after it.
+    ("derived_reads_later_derived", "derived:\n  - id: age\n    value: age(D5)\n",
+     "derived:\n  - id: big_home\n    value: household.area_class + 1\n  - id: age\n    value: age(D5)\n"
+     "  - id: area_class\n    scope: household\n    value: H6 // 100\n"),
+    ("expression_in_a_block_scalar", 'when: H1 == "1"', 'when: |\n              H1 == "1"\n              and true'),
+    ("expression_folded", 'when: H1 == "1"', 'when: >-\n              H1 == "1"\n              and true'),
+    ("expression_with_leading_blanks", 'when: H1 == "1"', 'when: "  H1 == \\"1\\""'),
+    ("negative_numbers", "when: age >= 3", "when: age in [-1, 3] or age > -2"),
+    ("inline_list_named_like_a_declared_one", "  sexes:\n", "  H1_options:\n    - {code: x, label: {zh: x, en: x}}\n"
+     "  sexes:\n"),
+    ("yes_and_no_stay_text", "label: {zh: 姓名, en: Name}", "label: {zh: 姓名, en: no}"),
+    ("codes_with_leading_zeros", '{code: "1", label: {zh: 男', '{code: 01, label: {zh: 男'),
+]
+
+
+@pytest.mark.parametrize("name, old, new", VALID, ids=[v[0] for v in VALID])
+def test_valid_variants(tmp_path: Path, name: str, old: str, new: str) -> None:
+    result = check_text(tmp_path, replace_once(BASE, old, new))
+    assert result.diagnostics == (), "\n".join(d.render() for d in result.diagnostics)
+    assert result.questionnaire is not None
+    if name == "codes_with_leading_zeros":
+        assert result.questionnaire.option_lists["sexes"].codes == ("01", "2")
+    if name == "inline_list_named_like_a_declared_one":
+        h1 = result.questionnaire.questions["H1"].options
+        assert h1 is not None and h1.codes == ("1", "2") and h1.name != "H1_options"
+
+
+def test_byte_order_mark_does_not_shift_columns(tmp_path: Path) -> None:
+    text = replace_once(BASE, 'when: H1 == "1"', 'when: "H1 == \\"1\\" and HH1 == \\"1\\""')
+    plain = check_text(tmp_path, text, "plain.yaml").diagnostics
+    with_bom = check_text(tmp_path, "\ufeff" + text, "bom.yaml").diagnostics
+    assert [(d.code, d.position.line, d.position.column) for d in with_bom] == [
+        (d.code, d.position.line, d.position.column) for d in plain] == [("EXPR_UNKNOWN_NAME", 32, 36)]
+
+
+def test_diagnostics_stay_on_one_line(tmp_path: Path) -> None:
+    text = replace_once(BASE, "questionnaire: demo\n", 'questionnaire: demo\n"bad\\nkey": 1\n')
+    result = check_text(tmp_path, text)
+    assert codes(result) == ["UNKNOWN_KEY"]
+    assert "\n" not in result.diagnostics[0].render()
+    assert "bad\\nkey" in result.diagnostics[0].message

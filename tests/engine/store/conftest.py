@@ -130,10 +130,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def sqlite_path(store: Store) -> Path:
-    return Path(make_url(store.db.url).database or "")
-
-
 # -- the store ---------------------------------------------------------------------------------
 def empty_tables(db: dbm.Database) -> None:
     with db.transaction() as conn:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from engine.runtime.lifecycle import HouseholdState
@@ -25,14 +25,13 @@ from engine.store.errors import ConflictError, DecryptionError
 from engine.store.households import NotFound
 from engine.store.keys import KeyService
 from engine.store.store import Store
-from engine.store.tables import AuditEvent, DataKey, Household, Revision
-
-from .conftest import sqlite_path
+from engine.store.tables import AuditEvent, DataKey, Household, Revision, Setting
 
 HOUSEHOLD = Household.metadata.tables["household"]
 REVISION = Revision.metadata.tables["revision"]
 DATA_KEY = DataKey.metadata.tables["data_key"]
 AUDIT = AuditEvent.metadata.tables["audit_event"]
+SETTING = Setting.metadata.tables["setting"]
 
 Q = "census2020-short@2020.1"
 AREA = "110105001"
@@ -421,26 +420,51 @@ def _assert_no_needle(blob: bytes, where: str) -> None:
             assert form not in blob, f"{needle!r} found in {where}"
 
 
-def test_no_plaintext_at_rest(store: Store, tmp_path: Path) -> None:
-    populate(store)
-    if store.db.is_sqlite:
-        path = sqlite_path(store)
-        files = [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
-        assert path in files and Path(f"{path}-wal") in files  # while the store is open
-        for file in files:
-            _assert_no_needle(file.read_bytes(), file.name)
-        store.close()  # checkpoints the WAL into the main file
-        _assert_no_needle(path.read_bytes(), path.name)
-        return
+def _raw_bytes(s: Store) -> dict[str, bytes]:
+    """Every byte the database keeps: the SQLite files, or a pg_dump of the PostgreSQL database."""
+    if s.db.is_sqlite:
+        path = Path(make_url(s.db.url).database or "")
+        return {p.name: p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()}
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         pytest.skip("pg_dump is not installed")
-    url = make_url(store.db.url)
-    env = {**os.environ, "PGPASSWORD": url.password or ""}
+    url = make_url(s.db.url)
     dump = subprocess.run(
         [pg_dump, "--no-owner", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
          "-U", url.username or "postgres", url.database or ""],
-        check=True, capture_output=True, env=env, timeout=60).stdout
+        check=True, capture_output=True, env={**os.environ, "PGPASSWORD": url.password or ""}, timeout=60).stdout
     assert b"COPY public.revision" in dump and b"COPY public.member_index" in dump
-    _assert_no_needle(dump, "pg_dump")
+    return {"pg_dump": dump}
 
+
+def test_no_plaintext_at_rest(store: Store) -> None:
+    populate(store)
+    raw = _raw_bytes(store)
+    if store.db.is_sqlite:
+        assert {"formserver.sqlite3", "formserver.sqlite3-wal"} <= set(raw)  # read while the store is open
+    for where, blob in raw.items():
+        _assert_no_needle(blob, where)
+    # The control: the same search does find a needle the database holds in the clear.
+    with store.db.transaction() as c:
+        c.execute(insert(SETTING).values(key="control", value=f"{NAME}/{PHONE}"))
+    with pytest.raises(AssertionError, match="found in"):
+        for where, blob in _raw_bytes(store).items():
+            _assert_no_needle(blob, where)
+    if store.db.is_sqlite:
+        with store.db.transaction() as c:
+            c.execute(delete(SETTING))
+        store.close()  # the last connection checkpoints the WAL into the main file
+        path = Path(make_url(store.db.url).database or "")
+        assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+
+
+def test_a_submission_inside_a_relaxed_transaction_still_commits_synchronously(store: Store) -> None:
+    if not store.db.is_postgres:
+        pytest.skip("PostgreSQL sets synchronous_commit per transaction; SQLite's level is fixed at BEGIN")
+    hid = register(store)
+    with store.db.transaction(durable=False) as c:
+        save(store, hid, document(), 0, conn=c)
+        assert c.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        save(store, hid, document(), 1, kind="submitted", reference="R", conn=c)
+        assert c.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    assert store.households.load(hid).kind == "submitted"

@@ -1,0 +1,178 @@
+"""Every page type, in both languages, checked by axe-core against WCAG 2.2 AA, and for
+horizontal scrolling on a 360 px phone.
+
+Set BROWSER_SCREENSHOTS=/some/dir to also save a full-page screenshot of each at 390 px.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_helpers import (
+    NARROW,
+    PHONE,
+    Demo,
+    Server,
+    answer,
+    checked,
+    click_and_wait,
+    confirm_warnings,
+    context_for,
+    describe,
+    fill_page,
+    goto,
+    login,
+    path_of,
+    run_axe,
+    save,
+    settle,
+    switch_language,
+)
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS")
+
+
+# Focus every focusable element in turn: each must show where the focus is (an outline or a
+# ring drawn with box-shadow), as keyboard users need to see it.
+FOCUS_PROBE = """
+() => {
+  const bad = [];
+  const els = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [tabindex]');
+  for (const el of els) {
+    if (el.tabIndex < 0 || el.closest('[hidden]') || el.disabled) continue;
+    el.focus();
+    if (document.activeElement !== el) continue;
+    const s = getComputedStyle(el);
+    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+    const ring = s.boxShadow && s.boxShadow !== 'none';
+    if (!outline && !ring) bad.push(el.outerHTML.slice(0, 80));
+  }
+  if (document.activeElement) document.activeElement.blur();
+  window.scrollTo(0, 0);
+  return bad;
+}
+"""
+
+
+class Checker:
+    def __init__(self, page: Page, lang: str) -> None:
+        self.page = page
+        self.lang = lang
+        self.failures: dict[str, Any] = {}
+        self.seen: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        page = self.page
+        settle(page)
+        self.seen.append(name)
+        expected_lang = "zh-CN" if self.lang == "zh" else "en"
+        actual_lang = page.evaluate("document.documentElement.lang")
+        if actual_lang != expected_lang:
+            self.failures[f"{name}: html lang"] = actual_lang
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > NARROW["width"]:
+            self.failures[f"{name}: scrolls sideways at 360 px"] = width
+        unfocusable = page.evaluate(FOCUS_PROBE)
+        if unfocusable:
+            self.failures[f"{name}: no visible focus"] = unfocusable
+        violations = run_axe(page)
+        if violations:
+            self.failures[name] = violations
+        if SCREENSHOTS:
+            page.set_viewport_size(PHONE)
+            Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(SCREENSHOTS) / f"{self.lang}-{len(self.seen):02d}-{name}.png"),
+                            full_page=True)
+            page.set_viewport_size(NARROW)
+
+
+def text(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_type_passes_axe_and_fits_a_phone(browser: Browser, server: Server, closed_server: Server,
+                                                     demo: Demo, lang: str) -> None:
+    who = demo.logins[f"a11y_{lang}"]
+    with context_for(browser, viewport=NARROW) as context, checked(context) as page:
+        check = Checker(page, lang)
+        page.goto(server.url("/"))
+        if lang == "en":
+            switch_language(page)
+        check("start")
+        page.fill("#account", who.account)
+        page.fill("#password", "wrong-password")
+        click_and_wait(page, page.locator("main form button[type=submit]"))
+        expect(page.locator("main .error-summary")).to_be_visible()
+        check("start-login-error")
+
+        login(page, server, who)
+        check("hub-empty")
+        goto(page, server, "/household/page/household/household_type")
+        check("household-type")
+        save(page)  # nothing answered
+        expect(page.locator("main .error-summary")).to_be_visible()
+        check("page-with-errors")
+        fill_page(page, {"H1": "1", "H2.present": "2", "H2.absent": "0"})
+        check("births-deaths")
+        fill_page(page, {"H3.male": "0", "H3.female": "0", "H4.male": "0", "H4.female": "0"})
+        check("dwelling")
+        answer(page, {"H5": "1"})
+        if "H6" not in page.content():
+            save(page)
+        check("dwelling-follow-ups")
+        fill_page(page, {"H6": "30", "H7": "8"})
+        expect(page.locator("main .warning")).to_be_visible()
+        check("page-with-warning")
+        confirm_warnings(page)
+        fill_page(page, {})
+        check("hub-household-done")
+
+        click_and_wait(page, page.locator("main form[action='/household/members'] button"))
+        member = re.fullmatch(r"/household/page/([^/]+)/identity", path_of(page))
+        assert member, path_of(page)
+        check("member-identity")
+        fill_page(page, {"D1": "张伟", "S1": "1", "D2": "0", "D4": "1"})
+        check("member-birth")
+        goto(page, server, "/household")
+        check("hub-with-member")
+        click_and_wait(page, page.locator("main a[href$='/remove']").first)
+        check("remove-member")
+        click_and_wait(page, page.locator("main a", has_text=text(lang, "不，返回", "No, go back")))
+        goto(page, server, "/household/review")
+        check("review-with-problems")
+
+        click_and_wait(page, page.locator("header form[action='/logout'] button"))
+        check("signed-out")
+        page.goto(server.url("/no/such/page"))
+        check("not-found")
+        page.script_errors.clear()  # type: ignore[attr-defined] # the 404 itself is logged
+
+        login(page, server, demo.logins["submitted"])
+        goto(page, server, "/household/declaration")
+        check("declaration")
+        goto(page, server, "/household/submitted")
+        check("submitted")
+        goto(page, server, "/household")
+        check("hub-submitted")
+        goto(page, server, "/household/review")
+        check("review-submitted")
+        click_and_wait(page, page.locator("header form[action='/logout'] button"))
+
+        login(page, server, demo.logins["overseas"])
+        assert path_of(page) == "/household/handed-over"
+        check("handed-over")
+        click_and_wait(page, page.locator("header form[action='/logout'] button"))
+
+        login(page, closed_server, demo.logins["area2_submitted"])
+        check("hub-after-close")
+        goto(page, closed_server, "/household/review")
+        check("review-after-close")
+
+    assert not check.failures, describe([{"page": k, "problems": v} for k, v in check.failures.items()])

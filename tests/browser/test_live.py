@@ -1,0 +1,119 @@
+"""With JavaScript: questions follow the answers without a reload, every answer is saved as it
+is given, and an answer that hands the household over to the enumerator leads there at once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_helpers import (
+    Demo,
+    Server,
+    answer,
+    checked,
+    click_and_wait,
+    context_for,
+    fill_page,
+    goto,
+    h1,
+    login,
+    path_of,
+    visible_questions,
+)
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def household_size(page: Page, server: Server) -> None:
+    """People can be added once the household has said how many it has."""
+    goto(page, server, "/household/page/household/household_type")
+    fill_page(page, {"H1": "1", "H2.present": "3", "H2.absent": "0"})
+    goto(page, server, "/household")
+
+
+def add_member(page: Page) -> str:
+    click_and_wait(page, page.locator("main form[action='/household/members'] button"))
+    match = re.fullmatch(r"/household/page/([^/]+)/identity", path_of(page))
+    assert match, path_of(page)
+    return match.group(1)
+
+
+def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser: Browser, server: Server,
+                                                                        demo: Demo) -> None:
+    who = demo.logins["live"]
+    with context_for(browser) as context, checked(context) as page:
+        login(page, server, who)
+        household_size(page, server)
+        member = add_member(page)
+        # Typed, not saved with the button: leaving the field saves it.
+        answer(page, {"D1": "李桂兰", "S1": "1"})
+        goto(page, server, f"/household/page/{member}/residence_hukou")
+        page.evaluate("window.__sameDocument = true")
+        assert visible_questions(page) == ["D7", "D8"]
+        answer(page, {"D7": "2"})
+        assert visible_questions(page) == ["D7", "D7_place", "D8"]
+        answer(page, {"D7": "1", "D8": "3"})
+        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9"]
+        answer(page, {"D9": "4"})
+        # D10 (why away) is asked now, on the same page, without a navigation.
+        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10"]
+        expect(page.locator("#questions legend", has_text="离开户口登记地的原因")).to_be_visible()
+        assert page.evaluate("window.__sameDocument === true")
+        assert path_of(page) == f"/household/page/{member}/residence_hukou"
+        answer(page, {"D10": "1", "D8_place": "110105001"})
+        # An answer the engine refuses shows its error at the field at once, and is not saved.
+        answer(page, {"D8_place": "12"})
+        expect(page.locator("#wrap-D8_place .error-message")).to_be_visible()
+        assert page.evaluate("window.__sameDocument === true")
+        page.close()  # mid-way: no "save and continue"
+
+    with context_for(browser) as context, checked(context) as page:
+        login(page, server, who)
+        expect(page.locator("main .task-list", has_text="李桂兰")).to_be_visible()
+        goto(page, server, f"/household/page/{member}/identity")
+        expect(page.locator("#field-D1")).to_have_value("李桂兰")
+        expect(page.locator("input[name=S1][value='1']")).to_be_checked()
+        goto(page, server, f"/household/page/{member}/residence_hukou")
+        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10"]
+        expect(page.locator("input[name=D9][value='4']")).to_be_checked()
+        expect(page.locator("input[name=D10][value='1']")).to_be_checked()
+        expect(page.locator("#field-D8_place")).to_have_value("110105001")  # the last good answer
+
+
+def test_foreign_member_hands_over_and_keeps_answers(page: Page, server: Server, demo: Demo) -> None:
+    who = demo.logins["foreign"]
+    login(page, server, who)
+    household_size(page, server)
+    first = add_member(page)
+    assert fill_page(page, {"D1": "陈立新", "S1": "1", "D2": "0", "D4": "1"}) == f"/household/page/{first}/birth_ethnicity"
+    goto(page, server, "/household")
+    second = add_member(page)
+    assert fill_page(page, {"D1": "周敏", "S1": "1", "D2": "1", "D4": "2"}) == f"/household/page/{second}/birth_ethnicity"
+    goto(page, server, "/household")
+    third = add_member(page)
+    answer(page, {"D1": "Emma Schmidt"})
+    # Choosing "foreign national" is enough: the autosave hands the household over.
+    page.locator("input[name=S1][value='5']").check()
+    page.wait_for_url("**/household/handed-over")
+    assert h1(page) == "普查员将上门登记"
+    expect(page.locator("main")).to_contain_text("外籍人员")
+    # Everything typed is kept: ask the store itself.
+    from engine.store.store import open_store
+
+    store = open_store(demo.data, create_keys=False)
+    try:
+        draft = store.households.load(who.household_id, kinds=("draft",)).document
+        info = store.households.get(who.household_id)
+    finally:
+        store.close()
+    assert draft is not None
+    assert info.state.value == "routed"
+    assert "overseas_member" in info.reasons
+    members = {m["id"]: m for m in draft["members"]}
+    assert [members[k].get("D1") for k in (first, second, third)] == ["陈立新", "周敏", "Emma Schmidt"]
+    assert members[third].get("S1") == "5"
+    assert members[first].get("D2") == "0"
+    # Any household page now leads to the calm hand-over page.
+    goto(page, server, "/household")
+    assert path_of(page) == "/household/handed-over"

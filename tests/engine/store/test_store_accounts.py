@@ -1,0 +1,158 @@
+"""Areas, enumerators, office users and household credentials, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select, update
+
+from engine.store import audit
+from engine.store.credentials import token_digest
+from engine.store.errors import DecryptionError, StoreError
+from engine.store.keys import KeyService
+from engine.store.store import Store
+from engine.store.tables import Credential, Enumerator, OfficeUser
+
+ENUMERATOR = Enumerator.metadata.tables["enumerator"]
+OFFICE_USER = OfficeUser.metadata.tables["office_user"]
+CREDENTIAL = Credential.metadata.tables["credential"]
+AREA = "110105001"
+
+
+def fresh_keys(s: Store) -> Store:
+    """Another server process on the same database and keyring: its own, empty key cache."""
+    return Store(s.db, KeyService(s.keys.keyring), s.clock, s.hasher)
+
+
+def household(s: Store, code: str = "1000-0000-01") -> str:
+    if AREA not in {a for a, _ in s.accounts.areas()}:
+        s.accounts.add_area(AREA, "建外街道", actor="office:o1")
+    return s.households.register(code=code, area_id=AREA, address="北京市朝阳区一号", household_type="family",
+                                 questionnaire="census2020-short", enumerator_id=None, actor="office:o1")
+
+
+def test_areas(store: Store) -> None:
+    store.accounts.add_area("2", "乙街道", actor="office:o1")
+    store.accounts.add_area("1", "甲街道", actor="office:o1")
+    assert store.accounts.areas() == [("1", "甲街道"), ("2", "乙街道")]
+    assert [e.detail for e in audit.events(store.db)] == ["area=2", "area=1"]
+
+
+def test_enumerator_contact_is_sealed_and_opens(store: Store) -> None:
+    store.accounts.add_area("1", "甲", actor="office:o1")
+    store.accounts.add_area("2", "乙", actor="office:o1")
+    e1 = store.accounts.add_enumerator("wang", "secret-1", name="王小明", phone="13800000001", areas=["2", "1"],
+                                       actor="office:o1")
+    e2 = store.accounts.add_enumerator("li", "secret-2", name="李小红", phone="13800000002", areas=[],
+                                       actor="office:o1")
+    info = fresh_keys(store).accounts.enumerator(e1)
+    assert (info.id, info.username, info.name, info.phone, info.areas) == (e1, "wang", "王小明", "13800000001",
+                                                                          ("1", "2"))
+    assert fresh_keys(store).accounts.enumerator(e2).areas == ()
+    with pytest.raises(StoreError):
+        store.accounts.enumerator("nobody")
+    with store.db.read() as c:
+        hashes = c.execute(select(ENUMERATOR.c.password_hash)).scalars().all()
+    assert all(h.startswith("$argon2id$") and "secret" not in h for h in hashes)
+    # One enumerator's sealed contact copied onto another's row does not open.
+    with store.db.transaction() as c:
+        sealed = c.execute(select(ENUMERATOR.c.contact_sealed).where(ENUMERATOR.c.id == e1)).scalar_one()
+        c.execute(update(ENUMERATOR).where(ENUMERATOR.c.id == e2).values(contact_sealed=sealed))
+    with pytest.raises(DecryptionError):
+        store.accounts.enumerator(e2)
+
+
+def test_a_failed_first_enumerator_does_not_leave_a_phantom_staff_key(store: Store) -> None:
+    """The staff data key is created with the first enumerator. If that transaction rolls back,
+    the key never existed: a server that had cached it would seal every later contact under a
+    key nobody else can unwrap."""
+    first = store  # one server process
+    with pytest.raises(Exception, match=r"(?i)foreign key|violates"):
+        first.accounts.add_enumerator("wang", "pw", name="王", phone="1", areas=["no-such-area"], actor="office:o1")
+    other = fresh_keys(store)  # another server process creates the staff key for real
+    other.accounts.add_area(AREA, "甲", actor="office:o1")
+    e_other = other.accounts.add_enumerator("li", "pw", name="李", phone="2", areas=[AREA], actor="office:o1")
+    e_first = first.accounts.add_enumerator("zhao", "pw", name="赵", phone="3", areas=[AREA], actor="office:o1")
+    assert first.accounts.enumerator(e_other).name == "李"
+    assert fresh_keys(store).accounts.enumerator(e_first).name == "赵"
+
+
+def test_servers_adding_the_first_enumerators_at_once_share_one_staff_key(store: Store) -> None:
+    store.accounts.add_area(AREA, "甲", actor="office:o1")
+    servers = [fresh_keys(store) for _ in range(4)]
+    start = threading.Barrier(len(servers))
+    made: list[str] = []
+    errors: list[BaseException] = []
+
+    def add(i: int) -> None:
+        try:
+            start.wait()
+            made.append(servers[i].accounts.add_enumerator(f"user{i}", "pw", name=f"名{i}", phone=f"{i}",
+                                                           areas=[AREA], actor="office:o1"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(len(servers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(made) == len(servers)
+    reader = fresh_keys(store)
+    assert sorted(reader.accounts.enumerator(e).name for e in made) == [f"名{i}" for i in range(len(servers))]
+
+
+def test_staff_password_check(store: Store) -> None:
+    store.accounts.add_area(AREA, "甲", actor="office:o1")
+    enumerator = store.accounts.add_enumerator("wang", "right-pw", name="王", phone="1", areas=[AREA],
+                                               actor="office:o1")
+    office = store.accounts.add_office_user("admin", "office-pw", actor="system:setup")
+    check = store.accounts.check_staff_password
+    assert check(Enumerator, "wang", "right-pw") == enumerator
+    assert check(Enumerator, "wang", "wrong-pw") is None
+    assert check(Enumerator, "nobody", "right-pw") is None  # unknown user: same answer, no error
+    assert check(Enumerator, "admin", "office-pw") is None  # the other table's user
+    assert check(OfficeUser, "admin", "office-pw") == office
+    assert check(OfficeUser, "admin", "") is None
+    assert check(OfficeUser, "nobody", "x") is None
+    with store.db.transaction() as c:
+        c.execute(update(ENUMERATOR).where(ENUMERATOR.c.id == enumerator).values(disabled=True))
+    assert check(Enumerator, "wang", "right-pw") is None
+
+
+def test_credentials_issue_login_reissue_and_revoke(store: Store) -> None:
+    hid = household(store)
+    other = household(store, "1000-0000-02")
+    accounts = store.accounts
+    first = accounts.issue(hid, actor="office:o1")
+    assert (first.household_id, first.account) == (hid, "1000-0000-01")
+    assert accounts.household_by_password("1000-0000-01", first.password) == hid
+    assert accounts.household_by_token(first.token) == hid
+    assert accounts.issued_at(hid) == store.clock.now()
+    assert accounts.household_by_password("1000-0000-01", "wrong") is None
+    assert accounts.household_by_password("1000-0000-02", first.password) is None  # other's code, no creds
+    assert accounts.household_by_password("9999-9999-99", first.password) is None  # unknown code
+    assert accounts.household_by_token(first.token + "x") is None
+    assert accounts.household_by_token("") is None and accounts.household_by_token("a" * 201) is None
+    with store.db.read() as c:
+        row = c.execute(select(CREDENTIAL).where(CREDENTIAL.c.household_id == hid)).one()
+    assert row.password_hash.startswith("$argon2id$") and first.password not in row.password_hash
+    assert row.token_digest == token_digest(first.token) and first.token not in row.token_digest
+
+    second = accounts.issue(hid, actor="office:o1")  # the old slip is lost: reissue
+    assert accounts.household_by_password("1000-0000-01", first.password) is None
+    assert accounts.household_by_token(first.token) is None
+    assert accounts.household_by_password("1000-0000-01", second.password) == hid
+    assert accounts.household_by_token(second.token) == hid
+
+    other_creds = accounts.issue(other, actor="office:o1")
+    accounts.revoke(hid, actor="office:o1")
+    assert accounts.household_by_password("1000-0000-01", second.password) is None
+    assert accounts.household_by_token(second.token) is None
+    assert accounts.issued_at(hid) is None
+    assert accounts.household_by_token(other_creds.token) == other  # others untouched
+    with pytest.raises(StoreError):
+        accounts.issue("nope", actor="office:o1")
+    actions = [e.action for e in audit.events(store.db, hid)]
+    assert actions == ["register", "credentials_issue", "credentials_issue", "credentials_revoke"]

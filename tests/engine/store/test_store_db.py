@@ -1,0 +1,133 @@
+"""The database layer: migrations, the schema check, connection settings and durability."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
+
+import engine.store.tables  # noqa: F401  # registers the tables on SQLModel.metadata
+from engine.store import db as dbm
+from engine.store.store import Store
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dbm.Database]:
+    """A database nobody has migrated yet."""
+    if request.param == "sqlite":
+        db = dbm.open_database(dbm.database_url(tmp_path / "data", env={}))
+    else:
+        make: Callable[[], str] = request.getfixturevalue("pg_database")
+        db = dbm.open_database(make(), pool_size=2)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def test_an_empty_database_is_refused_with_the_command_that_fixes_it(empty_db: dbm.Database) -> None:
+    assert dbm.current_revision(empty_db) is None
+    with pytest.raises(dbm.NotMigrated, match=r"the database is empty, .*run `formserver db upgrade`"):
+        dbm.require_current(empty_db)
+    head = dbm.head_revision()
+    assert head is not None
+    assert dbm.upgrade(empty_db) == head == dbm.current_revision(empty_db)
+    dbm.require_current(empty_db)
+    assert dbm.upgrade(empty_db) == head  # a second upgrade is a no-op
+    with empty_db.engine.begin() as conn:  # and the migration can be undone, leaving nothing
+        command.downgrade(dbm._config(conn), "base")
+    assert dbm.current_revision(empty_db) is None
+    assert set(inspect(empty_db.engine).get_table_names()) <= {"alembic_version"}
+    assert dbm.upgrade(empty_db) == head
+
+
+def test_the_migration_matches_the_table_classes(store: Store) -> None:
+    """Autogenerate against a migrated database finds nothing to add, drop or alter."""
+    with store.db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_database_url() -> None:
+    assert dbm.database_url("/srv/fs", env={}) == "sqlite:////srv/fs/formserver.sqlite3"
+    for given in ("postgres://u:p@h:5/db", "postgresql://u:p@h:5/db", "postgresql+psycopg://u:p@h:5/db"):
+        assert dbm.database_url("/srv/fs", env={"DATABASE_URL": f" {given} "}) == "postgresql+psycopg://u:p@h:5/db"
+
+
+def test_sqlite_connections_are_wal_with_foreign_keys_and_durable_by_default(tmp_path: Path) -> None:
+    db = dbm.open_database(dbm.database_url(tmp_path, env={}))
+    try:
+        with db.read() as c:
+            assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        with db.transaction() as c:
+            assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        with db.transaction(durable=False) as c:
+            assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL, this transaction only
+        with pytest.raises(RuntimeError), db.transaction(durable=False):
+            raise RuntimeError("rolled back")
+        for _ in range(3):  # whichever pooled connection comes next is durable again
+            with db.transaction() as c:
+                assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    finally:
+        db.dispose()
+
+
+def test_sqlite_write_transactions_take_the_lock_at_once(tmp_path: Path) -> None:
+    """Writers queue for the whole transaction, so a read-then-write one never fails half-way
+    with 'database is locked' because another writer slipped in between."""
+    db = dbm.open_database(dbm.database_url(tmp_path, env={}))
+    try:
+        with db.transaction() as c:
+            c.exec_driver_sql("CREATE TABLE counter (n INTEGER NOT NULL)")
+            c.exec_driver_sql("INSERT INTO counter VALUES (0)")
+        errors: list[BaseException] = []
+
+        def bump() -> None:
+            try:
+                for _ in range(25):
+                    with db.transaction() as c:
+                        n = c.exec_driver_sql("SELECT n FROM counter").scalar_one()
+                        c.exec_driver_sql(f"UPDATE counter SET n = {n + 1}")
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=bump) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        with db.read() as c:
+            assert c.exec_driver_sql("SELECT n FROM counter").scalar_one() == 150
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_drafts_commit_asynchronously_and_submissions_synchronously(pg_url: str) -> None:
+    db = dbm.open_database(pg_url, pool_size=2)
+    try:
+        with db.transaction() as c:
+            assert c.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        with db.transaction(durable=False) as c:
+            assert c.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        with db.transaction() as c:  # SET LOCAL ended with its transaction
+            assert c.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        with db.read() as c:  # reads run in autocommit: no transaction to begin and roll back
+            assert c.exec_driver_sql("SELECT txid_current_if_assigned() IS NULL").scalar() is True
+            assert c.connection.driver_connection.autocommit is True  # type: ignore[union-attr]
+        with db.transaction() as c:
+            assert c.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
+    finally:
+        db.dispose()

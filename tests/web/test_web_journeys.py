@@ -1,0 +1,342 @@
+"""Households' journeys without JavaScript: every step a form POST, a 303 and a GET, as a
+browser with scripts off does it. What the pages say is checked against the store."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from engine.runtime.document import HOUSEHOLD
+from engine.runtime.lifecycle import HouseholdState
+from engine.store.demo import DEMO_NOW
+
+HOUSEHOLD_ANSWERS: list[dict[str, Any]] = [
+    {"H1": "1", "H2.present": "3", "H2.absent": "0"},
+    {"H3.male": "0", "H3.female": "0", "H4.male": "0", "H4.female": "0"},
+    {"H5": "1", "H6": "86.5", "H7": "3"},
+]
+# Three people: an adult head, a child of two (born 2018-06: education is not asked of under
+# threes) and a girl of fifteen (born 2005-03: literacy is asked from fifteen).
+HEAD = {"D1": "欧阳明辉", "S1": "1", "D2": "0", "D3": "", "D4": "1", "D5": "1983-02", "D6": "01", "D7": "1",
+        "D8": "1", "D9": "1", "D11": "7", "D12": "true"}
+TODDLER = {"D1": "欧阳小雨", "S1": "1", "D2": "2", "D3": "", "D4": "2", "D5": "2018-06", "D6": "01", "D7": "1",
+           "D8": "1", "D9": "1"}
+TEEN = {"D1": "欧阳晓燕", "S1": "1", "D2": "2", "D3": "", "D4": "2", "D5": "2005-03", "D6": "01", "D7": "1",
+        "D8": "1", "D9": "1", "D11": "4", "D12": "true"}
+
+
+def household_id(site: Any, label: str) -> str:
+    return str(site.household(label).household_id)
+
+
+# -- signing in ----------------------------------------------------------------------------------
+def test_login_by_password_lands_on_the_hub(site: Any) -> None:
+    browser = site.login("fresh")
+    hub = browser.get("/household")
+    assert hub.status_code == 200
+    assert 'action="/household/members"' in hub.text
+
+
+def test_login_by_qr_url_takes_the_token_out_of_the_address(site: Any) -> None:
+    h = site.household("in_progress")
+    browser = site.client()
+    path = h.qr_url.removeprefix("http://testserver")
+    response = browser.get(path)
+    assert response.status_code == 303 and response.headers["location"] == "/household"
+    hub = browser.get("/household")
+    assert hub.status_code == 200
+    assert "刘建国" in hub.text  # the household's own head: the session is this household's
+    assert h.token not in hub.text
+
+
+def test_a_wrong_qr_token_does_not_sign_in(site: Any) -> None:
+    browser = site.client()
+    response = browser.get("/q/" + "x" * 43)
+    assert response.status_code == 200
+    assert browser.get("/household").status_code == 303
+
+
+# -- the whole questionnaire -------------------------------------------------------------------
+def test_household_fills_in_reviews_and_submits(site: Any) -> None:
+    browser = site.login("fresh")
+    label = "fresh"
+    hub = browser.get("/household")
+    first = [link for link in browser.parse(hub.text).links if link.startswith("/household/page/household/")]
+    page = browser.get(first[0])
+    walked = []
+    for answers in HOUSEHOLD_ANSWERS:
+        walked.append(page.url.path.rsplit("/", 1)[1])
+        response = browser.answer(page, answers)
+        assert response.status_code == 303, browser.errors_of(response.text)
+        if response.headers["location"] == "/household":
+            break
+        page = browser.follow(response)
+    assert walked == ["household_type", "births_deaths", "dwelling"]
+    assert site.draft(label)["household"]["H6"] == 86.5
+
+    head, head_pages = browser.add_member(HEAD)
+    toddler, toddler_pages = browser.add_member(TODDLER)
+    teen, teen_pages = browser.add_member(TEEN)
+    assert "education" in head_pages
+    assert "education" not in toddler_pages  # a child of two is not asked about education
+    assert "education" in teen_pages
+    # Asking for the skipped page directly moves on instead of asking it.
+    skipped = browser.get(f"/household/page/{toddler}/education")
+    assert skipped.status_code == 303 and "education" not in skipped.headers["location"]
+    teen_education = browser.get(f"/household/page/{teen}/education")
+    assert {"D11", "D12"} <= browser.asked(teen_education)  # literacy is asked at fifteen
+
+    members = {m["id"]: m for m in site.draft(label)["members"]}
+    assert members[head]["D1"] == HEAD["D1"] and members[teen]["D12"] is True
+    assert "D11" not in members[toddler]
+
+    # Review: every answer is there, with a change link that comes back to the review.
+    review = browser.get("/household/review")
+    assert review.status_code == 200
+    for person in (HEAD, TODDLER, TEEN):
+        assert person["D1"] in review.text
+    change = [link for link in browser.parse(review.text).links
+              if link.startswith(f"/household/page/{head}/identity?return=review")]
+    assert change, "no change link for the head's name"
+    page = browser.get(change[0].split("#")[0])
+    assert browser.question_form(page).action.endswith("?return=review")
+    renamed = dict(HEAD, D1="欧阳明远")
+    response = browser.answer(page, renamed)
+    assert response.status_code == 303 and response.headers["location"] == "/household/review"
+    assert "欧阳明远" in browser.follow(response).text
+
+    # The declaration needs both the name and the promise.
+    declaration = browser.get("/household/declaration")
+    assert declaration.status_code == 200
+    before = site.version(label)
+    no_promise = browser.submit(declaration, "/household/submit", declarant="欧阳明远")
+    assert no_promise.status_code == 200 and "error-summary" in no_promise.text
+    no_name = browser.submit(declaration, "/household/submit", declarant="", promise="yes")
+    assert no_name.status_code == 200 and "error-summary" in no_name.text
+    assert site.version(label) == before  # nothing saved without a full declaration
+    submitted = browser.submit(declaration, "/household/submit", declarant="欧阳明远", promise="yes")
+    assert submitted.status_code == 303 and submitted.headers["location"] == "/household/submitted"
+    info = site.store.households.get(household_id(site, label))
+    assert info.state is HouseholdState.SUBMITTED and info.reference
+    assert info.reference in browser.follow(submitted).text
+
+    # A double click: the same form again changes nothing and shows the same reference.
+    revisions = site.store.households.revisions(info.id)
+    again = browser.submit(declaration, "/household/submit", declarant="欧阳明远", promise="yes")
+    assert again.status_code == 303 and again.headers["location"] == "/household/submitted"
+    assert site.store.households.revisions(info.id) == revisions
+    assert info.reference in browser.follow(again).text
+
+    # Reopen, change an answer, submit again: a new submission with the change in it.
+    hub = browser.get("/household")
+    reopened = browser.submit(hub, "/household/reopen")
+    assert reopened.status_code == 303
+    assert site.store.households.get(info.id).state is HouseholdState.REOPENED
+    page = browser.get(f"/household/page/{HOUSEHOLD}/dwelling")
+    response = browser.answer(page, {"H5": "1", "H6": "90", "H7": "3"})
+    assert response.status_code == 303, browser.errors_of(response.text)
+    declaration = browser.get("/household/declaration")
+    assert declaration.status_code == 200, declaration.headers.get("location")
+    resubmitted = browser.submit(declaration, "/household/submit", declarant="欧阳明远", promise="yes")
+    assert resubmitted.status_code == 303 and resubmitted.headers["location"] == "/household/submitted"
+    after = site.store.households.get(info.id)
+    assert after.state is HouseholdState.SUBMITTED and after.reference
+    standing = site.store.households.load(info.id, kinds=("submitted",)).document
+    assert standing is not None and standing["household"]["H6"] == site.draft(label)["household"]["H6"]
+    assert after.reference in browser.follow(resubmitted).text
+
+
+def test_a_warning_is_shown_and_confirmed(site: Any) -> None:
+    """Over 200 m² a person: the page says so, and "this is correct" lets the household go on."""
+    browser = site.login("fresh")
+    page = browser.get("/household/page/household/household_type")
+    assert browser.answer(page, HOUSEHOLD_ANSWERS[0]).status_code == 303
+    page = browser.get("/household/page/household/dwelling")
+    response = browser.answer(page, {"H5": "1", "H6": "900", "H7": "3"})
+    assert response.status_code == 200  # the same page again, with the warning
+    confirm = browser.form(response, "/household/confirm")
+    assert confirm.value("check") == "H6_per_person"
+    before = site.version("fresh")
+    confirmed = browser.submit(response, "/household/confirm")
+    assert confirmed.status_code == 303
+    assert site.version("fresh") == before + 1
+    page = browser.follow(confirmed)
+    assert 'action="/household/confirm"' not in page.text  # confirmed: no longer asked
+    onwards = browser.answer(page, {"H5": "1", "H6": "900", "H7": "3"})
+    assert onwards.status_code == 303 and onwards.headers["location"] == "/household"
+    key = [k for k in site.draft("fresh")["confirmations"] if "H6_per_person" in k]
+    assert key, site.draft("fresh")["confirmations"]
+
+
+def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    before = site.draft(label)
+    hub = browser.get("/household")
+    added = browser.submit(hub, "/household/members")
+    page = browser.follow(added)
+    response = browser.answer(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "9", "D4": "2"})
+    assert response.status_code == 303 and response.headers["location"] == "/household/handed-over"
+    handed = browser.follow(response)
+    assert handed.status_code == 200
+    info = site.store.households.get(household_id(site, label))
+    assert info.state is HouseholdState.ROUTED and "overseas_member" in info.reasons
+    after = site.draft(label)
+    assert after["household"] == before["household"]
+    for old in before["members"]:
+        assert old in after["members"]
+    assert after["members"][-1]["D1"] == "Anna Kowalska" and after["members"][-1]["S1"] == "5"
+    # From now on every page leads to the hand-over page, and nothing can be changed.
+    assert browser.get("/household").headers["location"] == "/household/handed-over"
+    refused = browser.post("/household/members", data={"_csrf": browser.csrf_of(handed.text), "version": "99"})
+    assert refused.status_code in (303, 403)
+    assert site.draft(label) == after
+
+
+def test_after_the_window_closes_the_household_is_read_only(site: Any) -> None:
+    label = "in_progress"
+    closes = site.forms.short.window.closes
+    site.clock.at = closes - timedelta(minutes=10)
+    browser = site.login(label)
+    hub = browser.get("/household")
+    page = browser.get("/household/page/household/dwelling")
+    review_before = browser.get("/household/review")
+    site.clock.at = closes + timedelta(seconds=1)
+    snapshot = site.snapshot(label)
+    csrf = browser.csrf_of(hub.text)
+    attempts = [
+        browser.submit(hub, "/household/members"),
+        browser.submit(hub, "/household/help"),
+        browser.submit(page, "/household/page/household/dwelling", {"H6": "100"}),
+        browser.post("/household/page/household/dwelling/live", data={"_csrf": csrf, "version": "0", "H6": "1"},
+                     headers={"HX-Request": "true"}),
+        browser.post("/household/members/m1/remove", data={"_csrf": csrf, "version": str(site.version(label))}),
+        browser.post("/household/submit", data={"_csrf": csrf, "version": str(site.version(label)),
+                                                "declarant": "刘建国", "promise": "yes"}),
+    ]
+    for response in attempts:
+        assert response.status_code == 403, (response.request.url, response.status_code)
+        assert "<h1>" in response.text and "Traceback" not in response.text
+    assert site.snapshot(label) == snapshot
+    review = browser.get("/household/review")
+    assert review.status_code == 200
+    assert "刘建国" in review.text and "?return=review" not in review.text
+    assert "?return=review" in review_before.text  # before the close the same page offered changes
+
+
+def test_a_submitted_household_cannot_resubmit_or_reopen_after_the_close(site: Any) -> None:
+    label = "submitted"
+    closes = site.forms.short.window.closes
+    site.clock.at = closes - timedelta(minutes=10)
+    browser = site.login(label)
+    hub = browser.get("/household")
+    declaration = browser.get("/household/declaration")
+    site.clock.at = closes + timedelta(seconds=1)
+    snapshot = site.snapshot(label)
+    assert browser.submit(hub, "/household/reopen").status_code == 403
+    again = browser.submit(declaration, "/household/submit", declarant="王志强", promise="yes")
+    assert again.status_code == 403
+    assert site.snapshot(label) == snapshot
+
+
+# -- error pages ---------------------------------------------------------------------------------
+def test_friendly_404_and_403_pages(site: Any) -> None:
+    browser = site.login("in_progress")
+    missing = browser.get("/no/such/page")
+    assert missing.status_code == 404 and "<h1>" in missing.text
+    no_member = browser.get("/household/page/m99/identity")
+    assert no_member.status_code == 404 and "<h1>" in no_member.text
+    anonymous = site.client()
+    forbidden = anonymous.post("/household/members", data={"_csrf": "x", "version": "1"})
+    assert forbidden.status_code == 403 and "<h1>" in forbidden.text
+
+
+def test_an_unexpected_error_shows_the_500_page_without_a_traceback(site: Any) -> None:
+    from starlette.routing import Route
+
+    async def broken(request: Any) -> Any:
+        raise RuntimeError("secret detail 王志强 110105198804120315")
+
+    site.app.router.routes.append(Route("/test-only/broken", broken))
+    browser = site.client(raise_server_exceptions=False)
+    response = browser.get("/test-only/broken")
+    assert response.status_code == 500
+    assert "<h1>" in response.text
+    for leak in ("Traceback", "RuntimeError", "secret detail", "王志强", "raise "):
+        assert leak not in response.text
+
+
+# -- htmx ---------------------------------------------------------------------------------------
+def test_live_shows_a_follow_up_question_and_autosaves(site: Any) -> None:
+    from engine.runtime.evaluate import evaluate
+
+    label = "in_progress"
+    q = site.forms.short
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/residence_hukou")
+    csrf = browser.csrf_of(page.text)
+    version = site.version(label)
+    fragment = browser.live(page, {"D7": "1", "D8": "1"}, csrf)
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text and 'id="questions"' in fragment.text  # the fragment only
+    assert site.version(label) == version + 1  # saved at once
+    assert 'name="D9"' in fragment.text and 'name="D10"' not in fragment.text
+    codes = [o.code for o in q.questions["D9"].options.options]
+    expected: dict[str, bool] = {}
+    for code in codes:  # what the engine says: is D10 asked when D9 is this code?
+        doc = dict(site.draft(label))
+        doc["members"] = [dict(m, D9=code) if m["id"] == member else m for m in doc["members"]]
+        expected[code] = "D10" in evaluate(q, doc, at=DEMO_NOW).state(member).relevant
+    assert True in expected.values() and False in expected.values()
+    for code in (next(c for c in codes if expected[c]), next(c for c in codes if not expected[c])):
+        version = site.version(label)
+        fragment = browser.live(fragment, {"D9": code}, csrf)
+        assert fragment.status_code == 200
+        assert ('name="D10"' in fragment.text) is expected[code], code
+        assert site.draft(label)["members"][0]["D9"] == code
+        assert site.version(label) == version + 1
+
+
+def test_live_shows_an_error_at_the_field_and_keeps_what_was_typed(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/birth_ethnicity")
+    response = browser.live(page, {"D5": "1968-13x", "D6": "01"}, browser.csrf_of(page.text))
+    assert response.status_code == 200
+    assert 'id="error-D5"' in response.text
+    assert 'value="1968-13x"' in response.text
+    assert "D5" not in site.draft(label)["members"][0]
+    assert site.draft(label)["members"][0]["D6"] == "01"  # the acceptable answer is saved
+
+
+def test_session_extension(site: Any) -> None:
+    browser = site.login("in_progress")
+    hub = browser.get("/household")
+    site.clock.advance(minutes=25)
+    extended = browser.post("/session/extend", data={"_csrf": browser.csrf_of(hub.text)},
+                            headers={"HX-Request": "true"})
+    assert extended.status_code == 200 and 'id="session-timer"' in extended.text
+    remaining = int(re.search(r'data-remaining="(\d+)"', extended.text).group(1))  # type: ignore[union-attr]
+    assert remaining == int(site.settings.session_idle.total_seconds())
+    site.clock.advance(minutes=25)  # 50 minutes since sign-in, 25 since the extension
+    assert browser.get("/household").status_code == 200
+    plain = browser.post("/session/extend", data={"_csrf": browser.csrf_of(hub.text)})
+    assert plain.status_code == 303 and plain.headers["location"] == "/household"
+
+
+def test_language_switch_is_kept_across_pages(site: Any) -> None:
+    browser = site.login("in_progress")
+    hub = browser.get("/household")
+    assert '<html lang="zh-CN">' in hub.text and "本户普查表" in hub.text  # Chinese by default
+    switched = browser.submit(hub, "/lang")
+    assert switched.status_code == 303 and switched.headers["location"] == "/household"
+    english = browser.follow(switched)
+    assert '<html lang="en">' in english.text and "Your household&#39;s census form" in english.text
+    for path in ("/household/review", "/household/page/household/household_type"):
+        page = browser.get(path)
+        assert '<html lang="en">' in page.text, path
+    fresh = site.client()
+    assert '<html lang="zh-CN">' in fresh.get("/").text

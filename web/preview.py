@@ -1,0 +1,783 @@
+"""`formserver preview SPEC`: a designer's live preview of one questionnaire spec.
+
+The spec's pages are served with no login against a scratch household: a plain document dict
+held in this app, never stored (no database, no keys, nothing written anywhere). Each page is
+rendered by the household app's own templates (`page.html`, `_questions.html`, the field
+macros of `_macros.html`) and answers go through `apply_answers` and `evaluate`, so skip
+logic, errors and warnings behave exactly as they do for households. Next to every page a
+panel shows the engine's view: which questions are asked and why, derived values, checks and
+routing reasons.
+
+The spec (and every file it extends or imports) is recompiled when it changes: checked on
+each request, and by a background watcher thread that also reports the outcome on the
+console. Pages poll `/__version` every second with htmx and reload only when the compiled
+spec changed, so what a designer is typing is never wiped by a timer. A spec that does not
+compile shows its diagnostics (`file:line:column: CODE message (fix: ...)`) on every page
+instead of stopping the server; saving a fixed file brings the pages back.
+
+The URLs mirror the household app's (`/household/page/{record}/{page}`, `.../live`,
+`/household/confirm`), because the reused templates post to those paths.
+
+Security: this is a local designer tool, bound to 127.0.0.1 by default. It holds no real
+data (only what the designer types into the scratch household) and has no sessions, so it
+has no CSRF protection and no login: a cross-site form could at worst change the scratch
+answers. The security headers (CSP without inline code, no framing, no caching) are the
+household app's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from engine.answers.problems import InputProblem
+from engine.runtime import document as docs
+from engine.runtime.case import Case
+from engine.runtime.document import HOUSEHOLD, Document
+from engine.runtime.errors import DocumentError, EngineError
+from engine.runtime.evaluate import Evaluation, evaluate
+from engine.runtime.pageplan import Step
+from engine.runtime.relevance import PERSON_NUMBER, RecordState
+from engine.runtime.texts import pick, render
+from engine.spec.compiler import check_file, display_name
+from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section, Severity
+from web.fields import field_views, read_form
+from web.i18n import LANGUAGES, TEXTS, language_of
+from web.security import SecurityHeaders
+from web.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+LANG_COOKIE = "lang"  # the household app's language cookie (web.context.LANG_COOKIE)
+WATCH_INTERVAL = 0.25  # seconds between the background watcher's looks at the files
+MAX_SPEC_FILES = 100  # files followed through extends and imports: bounds the look at a broken chain
+MAX_SPEC_BYTES = 5_000_000  # a spec bigger than this is not looked into for extends/imports
+
+log = logging.getLogger("formserver.preview")
+
+# Words of the preview itself (the household app's catalogue supplies the rest).
+PREVIEW_TEXTS: dict[str, tuple[str, str]] = {
+    "preview": ("问卷预览", "Questionnaire preview"),
+    "preview_banner": ("预览 {spec}（编译版本 {version}）。临时住户：不登录，不保存任何内容。",
+                       "Previewing {spec} (build {version}). Scratch household: no login, nothing is saved."),
+    "all_pages": ("全部页面", "All pages"),
+    "not_asked": ("当前不问", "Not asked now"),
+    "asked": ("问", "asked"),
+    "skipped": ("跳过", "skipped"),
+    "not_asked_title": ("按当前答案，这一页不问", "With the current answers, this page is not asked"),
+    "not_asked_text": ("住户不会看到这一页。下面是决定是否问的条件。",
+                       "Households do not see this page now. These are the conditions that decide it."),
+    "next_asked": ("转到这个记录下一个要问的页面", "Go to this record's next asked page"),
+    "engine_view": ("引擎视图", "Engine view"),
+    "routing": ("转交与通知", "Routing"),
+    "none": ("无", "None"),
+    "hand_over_note": ("住户此时会看到“普查员将上门登记”页面。",
+                       "A household would now be sent to the hand-over page."),
+    "page_questions": ("本页问题", "Questions on this page"),
+    "question": ("问题", "Question"),
+    "condition": ("条件", "Condition"),
+    "stored": ("已存答案", "Stored answer"),
+    "effective": ("有效值", "Effective value"),
+    "derived": ("派生值", "Derived values"),
+    "expression": ("表达式", "Expression"),
+    "value": ("值", "Value"),
+    "checks_title": ("校验结果", "Checks"),
+    "severity": ("级别", "Severity"),
+    "code": ("代码", "Code"),
+    "message": ("信息", "Message"),
+    "confirmed_yes": ("已确认", "confirmed"),
+    "plan": ("页面计划", "Page plan"),
+    "first_open": ("第一个未完成的页面：{page}", "First page not done: {page}"),
+    "scratch": ("临时住户", "Scratch household"),
+    "reset": ("清空全部答案", "Clear all answers"),
+    "case_facts": ("业务事实（不是答案）", "Case facts (not answers)"),
+    "case_long_form": ("抽中长表", "Drawn for the long form"),
+    "case_help": ("已请求普查员协助", "Asked the enumerator for help"),
+    "case_duplicate": ("疑似重复登记", "Suspected duplicate"),
+    "apply": ("应用", "Apply"),
+    "document": ("临时答卷（JSON）", "Scratch document (JSON)"),
+    "household_checks": ("全户校验", "Household-wide checks"),
+    "diagnostics_title": ("问卷无法编译", "The spec does not compile"),
+    "diagnostics_text": ("修正以下问题并保存文件，本页会自动刷新。",
+                         "Fix these and save the file: this page reloads by itself."),
+    "files": ("监视的文件", "Files watched"),
+    "record": ("记录", "Record"),
+}
+
+Fingerprint = tuple[tuple[str, str | None], ...]
+
+
+def text(key: str, lang: str, **params: object) -> str:
+    zh, en = PREVIEW_TEXTS.get(key) or TEXTS[key]
+    words = zh if lang == "zh" else en
+    return words.format(**params) if params else words
+
+
+# -- the spec and its files ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One compilation of the spec: a questionnaire, or the diagnostics that stopped it."""
+
+    version: str  # changes whenever any watched file's content does
+    questionnaire: Questionnaire | None
+    diagnostics: tuple[str, ...]
+    files: tuple[Path, ...]
+    at: datetime
+
+    @property
+    def ok(self) -> bool:
+        return self.questionnaire is not None
+
+
+def spec_dependencies(path: Path) -> tuple[Path, ...]:
+    """The spec and every file it extends or imports, transitively (missing ones included, so
+    that creating them is noticed). Names are resolved as `engine.spec.compose` does: relative
+    to the folder of the file that names them."""
+    seen: list[Path] = []
+    todo = [path]
+    while todo and len(seen) < MAX_SPEC_FILES:
+        current = _absolute(todo.pop(0))
+        if current is None or current in seen:
+            continue
+        seen.append(current)
+        data = _peek(current)
+        if not isinstance(data, dict):
+            continue
+        imports = data.get("imports")
+        if isinstance(imports, list):
+            todo.extend(current.parent / name for name in imports if isinstance(name, str))
+        parent = data.get("extends")
+        if isinstance(parent, str):
+            todo.append(current.parent / parent)
+    return tuple(seen)
+
+
+def _absolute(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a name too long, a symlink loop
+        return None
+
+
+def _peek(path: Path) -> Any:
+    """The YAML of a file as plain data, or None when it cannot be read or parsed (the
+    compiler reports why; here only its extends and imports matter)."""
+    try:
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            return None
+        return yaml.load(path.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except Exception:  # any reading or parsing failure: the compiler will say what it is
+        return None
+
+
+def fingerprint(files: Iterable[Path]) -> Fingerprint:
+    """The content of each file (by digest; None when missing). Content rather than mtime:
+    two saves within one timestamp tick still differ."""
+    out = []
+    for f in files:
+        try:
+            digest: str | None = hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest()
+        except (OSError, ValueError):
+            digest = None
+        out.append((str(f), digest))
+    return tuple(out)
+
+
+def compile_spec(path: Path) -> tuple[Questionnaire | None, tuple[str, ...]]:
+    """Compile, never raising: the preview keeps serving whatever the spec holds."""
+    try:
+        result = check_file(path)
+    except Exception as exc:  # a compiler bug must not stop the designer's server
+        log.exception("compiler failed on %s", path)
+        return None, (f"{display_name(path)}:1:1: INTERNAL the compiler failed ({type(exc).__name__}: {exc})",)
+    diagnostics = tuple(d.render() for d in result.diagnostics)
+    if diagnostics:
+        return None, diagnostics
+    if result.questionnaire is None:
+        what = "an option library (option_lists only)" if result.is_library else "not a questionnaire"
+        return None, (f"{display_name(path)}:1:1: NOT_A_QUESTIONNAIRE this file is {what} "
+                      "(fix: preview the questionnaire spec that imports or extends it)",)
+    return result.questionnaire, ()
+
+
+class SpecWatcher:
+    """Keeps the compiled spec current: `current()` recompiles when any watched file changed
+    since the last compilation; `start()` runs the same check in a background thread."""
+
+    def __init__(self, path: Path, on_change: Callable[[Compiled], None] | None = None,
+                 interval: float = WATCH_INTERVAL) -> None:
+        self.path = path
+        self.interval = interval
+        self._on_change = on_change
+        self._lock = threading.Lock()
+        self._compiled: Compiled | None = None
+        self._fingerprint: Fingerprint = ()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def current(self) -> Compiled:
+        with self._lock:
+            compiled = self._compiled
+            if compiled is None or fingerprint(compiled.files) != self._fingerprint:
+                compiled = self._compile()
+            return compiled
+
+    def _compile(self) -> Compiled:
+        files = spec_dependencies(self.path)
+        # The fingerprint is taken before compiling: a save during the compilation makes the
+        # next look differ, so it is never missed.
+        seen = fingerprint(files)
+        questionnaire, diagnostics = compile_spec(self.path)
+        version = hashlib.blake2b(repr(seen).encode(), digest_size=6).hexdigest()
+        previous = self._compiled
+        compiled = Compiled(version, questionnaire, diagnostics, files, datetime.now(UTC))
+        self._compiled, self._fingerprint = compiled, seen
+        if self._on_change is not None and (previous is None or previous.version != version):
+            try:
+                self._on_change(compiled)
+            except Exception:
+                log.exception("preview change callback failed")
+        return compiled
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._watch, name="spec-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):  # ends with stop(): the server's lifespan
+            try:
+                self.current()
+            except Exception:  # keep watching; the next request reports what it can
+                log.exception("spec watcher")
+
+
+# -- the scratch household -----------------------------------------------------------------------------
+
+
+@dataclass
+class Scratch:
+    """The one household of the preview: a document dict, the case facts, a change counter."""
+
+    doc: Document
+    case: Case = field(default_factory=Case)
+    version: int = 1
+    questionnaire: Questionnaire | None = None
+
+    def set(self, doc: Document) -> None:
+        if doc is not self.doc:
+            self.doc = doc
+            self.version += 1
+
+
+def reconcile(q: Questionnaire, doc: Document) -> Document:
+    """The scratch document carried over to a newly compiled spec: answers to questions that no
+    longer exist in their record's scope are dropped, everything else is kept (values that no
+    longer fit their question show as invalid, as a household's would)."""
+
+    def keep(rec: Mapping[str, Any], scope: Scope) -> dict[str, Any]:
+        out = {}
+        for key, value in rec.items():
+            question = q.questions.get(key)
+            if (scope is Scope.MEMBER and key == "id") or (question is not None and question.scope is scope):
+                out[key] = value
+        return out
+
+    new = dict(doc)
+    new["questionnaire"], new["version"] = q.id, q.version
+    new["household"] = keep(doc.get("household") or {}, Scope.HOUSEHOLD)
+    new["members"] = [keep(m, Scope.MEMBER) for m in doc.get("members") or [] if isinstance(m, dict)]
+    return new
+
+
+def preview_time(q: Questionnaire, now: datetime) -> datetime:
+    """Now, moved into the self-response window when it is outside: the preview shows the form
+    as households see it while they may answer (no non-response hand-over)."""
+    window = q.window
+    if window is None:
+        return now
+    return min(max(now, window.opens), window.closes)
+
+
+# -- requests ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageCtx:
+    """What the shared templates read from `ctx`."""
+
+    request: Request
+    lang: str
+
+    def t(self, key: str, **params: object) -> str:
+        return text(key, self.lang, **params)
+
+
+@dataclass(frozen=True)
+class ScratchView:
+    """What the shared templates read from `view`."""
+
+    version: int
+    evaluation: Evaluation
+    questionnaire: Questionnaire
+
+
+class Preview:
+    def __init__(self, spec: Path, on_change: Callable[[Compiled], None] | None = None) -> None:
+        self.spec = spec
+        self.watcher = SpecWatcher(spec, on_change)
+        self.scratch = Scratch({})
+        self.settings = Settings()
+        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
+                                     autoescape=select_autoescape(default=True), trim_blocks=True,
+                                     lstrip_blocks=True)
+
+    def render(self, request: Request, template: str, *, compiled: Compiled, status: int = 200,
+               headers: Mapping[str, str] | None = None, **values: Any) -> HTMLResponse:
+        lang = language_of(request.cookies.get(LANG_COOKIE))
+        ctx = PageCtx(request, lang)
+        body = self.templates.get_template(template).render(
+            ctx=ctx, lang=lang, t=ctx.t, csrf="", session=None, pick=pick, compiled=compiled,
+            spec_name=display_name(self.spec), **values)
+        return HTMLResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+@dataclass
+class Loaded:
+    """A request against a compiled spec: the scratch household evaluated under it."""
+
+    preview: Preview
+    request: Request
+    compiled: Compiled
+    q: Questionnaire
+    ev: Evaluation
+
+    @property
+    def lang(self) -> str:
+        return language_of(self.request.cookies.get(LANG_COOKIE))
+
+    @property
+    def scratch(self) -> Scratch:
+        return self.preview.scratch
+
+    @property
+    def view(self) -> ScratchView:
+        return ScratchView(self.scratch.version, self.ev, self.q)
+
+    def change(self, doc: Document) -> None:
+        self.scratch.set(doc)
+        self.ev = _evaluate(self.preview, self.q)
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        return self.preview.render(self.request, template, compiled=self.compiled, status=status, q=self.q,
+                                   view=self.view, **values)
+
+
+def _preview(request: Request) -> Preview:
+    preview: Preview = request.app.state.preview
+    return preview
+
+
+def _evaluate(preview: Preview, q: Questionnaire) -> Evaluation:
+    scratch = preview.scratch
+    at = preview_time(q, datetime.now(UTC))
+    try:
+        return evaluate(q, scratch.doc, at=at, case=scratch.case)
+    except DocumentError:  # cannot happen after reconcile; start afresh rather than fail
+        scratch.set(docs.new_document(q))
+        return evaluate(q, scratch.doc, at=at, case=scratch.case)
+
+
+def load(request: Request) -> Loaded | Response:
+    """The scratch household under the current spec, or the diagnostics page."""
+    preview = _preview(request)
+    compiled = preview.watcher.current()
+    q = compiled.questionnaire
+    if q is None:
+        headers = {"HX-Refresh": "true"} if request.headers.get("hx-request") == "true" else None
+        return preview.render(request, "preview/diagnostics.html", compiled=compiled, headers=headers,
+                              title=text("diagnostics_title", language_of(request.cookies.get(LANG_COOKIE))))
+    scratch = preview.scratch
+    if scratch.questionnaire is not q:
+        scratch.set(reconcile(q, scratch.doc) if scratch.doc else docs.new_document(q))
+        scratch.questionnaire = q
+    return Loaded(preview, request, compiled, q, _evaluate(preview, q))
+
+
+# -- what the pages show -------------------------------------------------------------------------------
+
+
+def _when(*conditions: Any) -> str:
+    return " and ".join(f"({c.source})" for c in conditions if c is not None)
+
+
+def _section_of(q: Questionnaire, page: Page) -> Section:
+    for section in q.sections:
+        if section.id == page.section_id:
+            return section
+    raise KeyError(page.section_id)
+
+
+def _member_name(ev: Evaluation, record_id: str, lang: str) -> str:
+    for progress in ev.plan.members:
+        if progress.key == record_id:
+            return pick(progress.name, lang)
+    return record_id
+
+
+def _page_title(ld: Loaded, state: RecordState, page: Page) -> str:
+    lang = ld.lang
+    title = render(page.title, state.values, lang, state.number) if page.title else ""
+    if not title:
+        title = render(_section_of(ld.q, page).title, state.values, lang, state.number)
+    if state.record_id == HOUSEHOLD:
+        return title
+    name = _member_name(ld.ev, state.record_id, lang)
+    return f"{name}：{title}" if lang == "zh" else f"{name}: {title}"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def engine_rows(ld: Loaded, state: RecordState, questions: Sequence[Question]) -> list[dict[str, Any]]:
+    """One row per question: asked or skipped, under which condition, stored and effective values."""
+    rows = []
+    for question in questions:
+        page = next((p for s in ld.q.sections for p in s.pages if p.id == question.page_id
+                     and s.id == question.section_id), None)
+        section = _section_of(ld.q, page) if page is not None else None
+        problem = state.invalid.get(question.id)
+        rows.append({
+            "id": question.id, "type": question.type, "asked": question.id in state.relevant,
+            "when": _when(section.when if section else None, page.when if page else None, question.when),
+            "stored": _shown(state.answers.get(question.id)),
+            "effective": _shown(state.values.get(question.id)),
+            "invalid": problem.message[ld.lang] if problem is not None else "",
+        })
+    return rows
+
+
+def derived_rows(ld: Loaded, state: RecordState) -> list[dict[str, Any]]:
+    rows = []
+    if state.scope is Scope.MEMBER:
+        rows.append({"id": PERSON_NUMBER, "label": "", "expression": "", "value": _shown(state.number)})
+    for d in ld.q.derived_in(state.scope):
+        rows.append({"id": d.id, "label": render(d.label, state.values, ld.lang, state.number) if d.label else "",
+                     "expression": d.expression.source, "value": _shown(state.values.get(d.id))})
+    return rows
+
+
+def route_rows(ld: Loaded) -> list[dict[str, Any]]:
+    return [{"reason": r.reason.value, "kind": r.kind.value, "form": r.form or "",
+             "explanation": pick(r.explanation, ld.lang),
+             "members": ", ".join(_member_name(ld.ev, m, ld.lang) for m in r.members),
+             "hand_over": r.kind is RoutingKind.HAND_OVER} for r in ld.ev.routes]
+
+
+def engine_panel(ld: Loaded, state: RecordState | None, questions: Sequence[Question]) -> dict[str, Any]:
+    plan = ld.ev.plan
+    first = plan.first_open()
+    issues = [i for i in ld.ev.issues if state is None or i.record_id == state.record_id]
+    return {
+        "record": state.record_id if state is not None else None,
+        "rows": engine_rows(ld, state, questions) if state is not None else [],
+        "derived": derived_rows(ld, state) if state is not None else [],
+        "routes": route_rows(ld),
+        "hand_over": any(r.kind is RoutingKind.HAND_OVER for r in ld.ev.routes),
+        "issues": [{"record": i.record_id, "question": i.question_id or "", "check": i.check_id or "",
+                    "severity": i.severity.value, "code": i.code, "confirmed": i.confirmed,
+                    "message": i.text(ld.lang)} for i in issues],
+        "done": plan.done, "total": plan.total,
+        "first_open": f"{first.record_id}/{first.page_id}" if first else "",
+    }
+
+
+def _record_pages(ld: Loaded, section: Section, state: RecordState) -> list[dict[str, Any]]:
+    status = {s.step.page_id: s.status for s in ld.ev.plan.pages_of(state.record_id)}
+    return [{"id": page.id, "title": render(page.title, state.values, ld.lang, state.number) if page.title
+             else page.id, "asked": page in state.pages, "status": status.get(page.id, ""),
+             "when": _when(page.when), "url": f"/household/page/{state.record_id}/{page.id}"}
+            for page in section.pages]
+
+
+def index_sections(ld: Loaded) -> list[dict[str, Any]]:
+    out = []
+    for section in ld.q.sections:
+        if section.scope is Scope.HOUSEHOLD:
+            records = [{"id": HOUSEHOLD, "name": "", "pages": _record_pages(ld, section, ld.ev.household)}]
+        else:
+            records = [{"id": m.record_id, "name": _member_name(ld.ev, m.record_id, ld.lang),
+                        "pages": _record_pages(ld, section, m)} for m in ld.ev.members]
+        out.append({"id": section.id, "title": pick(section.title, ld.lang), "when": _when(section.when),
+                    "member": section.scope is Scope.MEMBER, "records": records})
+    return out
+
+
+# -- handlers ------------------------------------------------------------------------------------------
+
+
+async def index(request: Request) -> Response:
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    return ld.render("preview/index.html", title=pick(ld.q.title, ld.lang) or ld.q.id,
+                     sections=index_sections(ld), engine=engine_panel(ld, None, ()),
+                     case=ld.scratch.case, document=json.dumps(ld.scratch.doc, ensure_ascii=False, indent=2),
+                     has_members=bool(ld.q.member_sections))
+
+
+def _target(ld: Loaded) -> tuple[RecordState, Page]:
+    params = ld.request.path_params
+    try:
+        state = ld.ev.state(params["record"])
+    except KeyError:
+        raise HTTPException(404, "no such member") from None
+    for section in ld.q.sections:
+        if section.scope is state.scope:
+            for page in section.pages:
+                if page.id == params["page"]:
+                    return state, page
+    raise HTTPException(404, "no such page")
+
+
+def render_page(ld: Loaded, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
+                problems: Mapping[str, InputProblem] | None = None, show_required: bool = False,
+                fragment: bool = False) -> Response:
+    """The page as `web.routes.pages` renders it for a household (the same choice of errors
+    and warnings), plus the engine panel."""
+    ev, lang = ld.ev, ld.lang
+    asked = [q for q in page.questions if q.id in state.relevant]
+    asked_ids = {q.id for q in asked}
+    errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
+    for issue in ev.issues_for(state.record_id, asked_ids):
+        if issue.question_id in errors:
+            continue
+        if issue.severity is Severity.ERROR and (show_required or issue.code != "required"):
+            errors[issue.question_id or ""] = issue.message[lang] if lang in issue.message else issue.text(lang)
+    warnings = [i for i in ev.warnings if i.record_id == state.record_id and i.question_id in asked_ids
+                and not i.confirmed]
+    fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
+    previous = ev.plan.previous(Step(state.record_id, page.id), same_record=True)
+    back = f"/household/page/{previous.record_id}/{previous.page_id}" if previous else "/"
+    template = "_questions.html" if fragment else "preview/page.html"
+    return ld.render(template, page=page, state=state, fields=fields, title=_page_title(ld, state, page),
+                     errors=errors, warnings=warnings, back=back, plan=ev.plan, return_review=False,
+                     action=f"/household/page/{state.record_id}/{page.id}", has_errors=bool(errors),
+                     engine=engine_panel(ld, state, page.questions))
+
+
+async def show(request: Request) -> Response:
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    state, page = _target(ld)
+    if page not in state.pages:
+        section = _section_of(ld.q, page)
+        nxt = ld.ev.plan.first_open(state.record_id) or next(
+            (s.step for s in ld.ev.plan.pages_of(state.record_id)), None)
+        return ld.render("preview/skipped.html", title=_page_title(ld, state, page), page=page, state=state,
+                         section_when=_when(section.when), page_when=_when(page.when),
+                         next_url=f"/household/page/{nxt.record_id}/{nxt.page_id}" if nxt else "/",
+                         engine=engine_panel(ld, state, page.questions))
+    return render_page(ld, state, page)
+
+
+def _apply(ld: Loaded, state: RecordState, page: Page, form: Any) -> tuple[dict[str, Any], Any, set[str]]:
+    shown = {str(v) for v in form.getlist("shown")}
+    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
+    raw = read_form(asked, form)
+    return raw, docs.apply_answers(ld.q, ld.scratch.doc, state.record_id, raw), shown
+
+
+async def save(request: Request) -> Response:
+    """No JavaScript: post the page; on success go on to the record's next asked page."""
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    state, page = _target(ld)
+    raw, applied, shown = _apply(ld, state, page, await request.form())
+    if not applied.ok:
+        return render_page(ld, state, page, typed=raw, problems=applied.problems, show_required=True)
+    ld.change(applied.document)
+    state = ld.ev.state(state.record_id)
+    now_asked = {q.id for q in page.questions if q.id in state.relevant}
+    if now_asked - shown:  # follow-up questions appeared on this page: ask them first
+        return render_page(ld, state, page)
+    if any(i.blocking for i in ld.ev.issues_for(state.record_id, now_asked)):
+        return render_page(ld, state, page, show_required=True)
+    nxt = ld.ev.plan.next(Step(state.record_id, page.id), same_record=True)
+    return _redirect(f"/household/page/{nxt.record_id}/{nxt.page_id}" if nxt else "/")
+
+
+async def live(request: Request) -> Response:
+    """htmx: apply what is acceptable, re-render the questions as they now stand."""
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    state, page = _target(ld)
+    raw, applied, _ = _apply(ld, state, page, await request.form())
+    problems = dict(applied.problems)
+    if problems:  # keep the rest; show what was typed in the fields that were not accepted
+        good = {k: v for k, v in raw.items() if k not in problems}
+        applied = docs.apply_answers(ld.q, ld.scratch.doc, state.record_id, good)
+    if applied.ok:
+        ld.change(applied.document)
+    state = ld.ev.state(state.record_id)
+    return render_page(ld, state, page, typed={k: raw[k] for k in problems}, problems=problems, fragment=True)
+
+
+async def confirm(request: Request) -> Response:
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    form = await request.form()
+    record_id, check_id = str(form.get("record", "")), str(form.get("check", ""))
+    fingerprint_ = str(form.get("fingerprint", ""))
+    known = any(i.record_id == record_id and i.check_id == check_id and i.fingerprint == fingerprint_
+                for i in ld.ev.warnings)
+    if known:
+        ld.change(docs.confirm(ld.scratch.doc, record_id, check_id, fingerprint_, datetime.now(UTC).isoformat()))
+    target = str(form.get("next" if known else "back", "/"))
+    return _redirect(target if _local(target) else "/")
+
+
+async def add_member(request: Request) -> Response:
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    try:
+        doc, member_id = docs.add_member(ld.scratch.doc)
+    except EngineError:  # the roster is full
+        return _redirect("/")
+    ld.change(doc)
+    first = next(iter(ld.ev.plan.pages_of(member_id)), None)
+    return _redirect(f"/household/page/{member_id}/{first.step.page_id}" if first else "/")
+
+
+async def remove_member(request: Request) -> Response:
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    member_id = request.path_params["member"]
+    if member_id in docs.member_ids(ld.scratch.doc):
+        ld.change(docs.remove_member(ld.scratch.doc, member_id))
+    return _redirect("/")
+
+
+async def reset(request: Request) -> Response:
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    ld.change(docs.new_document(ld.q))
+    return _redirect("/")
+
+
+async def set_case(request: Request) -> Response:
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    form = await request.form()
+    ld.scratch.case = Case(long_form=form.get("long_form") == "1", help_requested=form.get("help_requested") == "1",
+                           suspected_duplicate=form.get("suspected_duplicate") == "1")
+    ld.scratch.version += 1
+    return _redirect("/")
+
+
+async def language(request: Request) -> Response:
+    form = await request.form()
+    lang = str(form.get("lang", ""))
+    target = str(form.get("next", "/"))
+    response = _redirect(target if _local(target) else "/")
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    return response
+
+
+async def spec_version(request: Request) -> Response:
+    """Polled by every page: `HX-Refresh` makes htmx reload the page once the spec changed."""
+    current = _preview(request).watcher.current().version
+    changed = request.query_params.get("v") != current
+    return PlainTextResponse(current, headers={"HX-Refresh": "true"} if changed else {})
+
+
+def _local(url: str) -> bool:
+    return url.startswith("/") and not url.startswith("//")
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    preview = _preview(request)
+    lang = language_of(request.cookies.get(LANG_COOKIE))
+    key = "not_found" if status in (404, 405) else "error"
+    return preview.render(request, "preview/message.html", compiled=preview.watcher.current(), status=status,
+                          title=text(f"{key}_title", lang), text=text(f"{key}_text", lang))
+
+
+def create_preview_app(spec_path: Path | str, on_change: Callable[[Compiled], None] | None = None,
+                       watch: bool = True) -> Starlette:
+    """The preview of one spec. `watch`: run the background watcher while the app runs (its
+    lifespan); requests check the files either way."""
+    preview = Preview(Path(spec_path), on_change)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        preview.watcher.current()
+        if watch:
+            preview.watcher.start()
+        try:
+            yield
+        finally:
+            preview.watcher.stop()
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/household", index, methods=["GET"]),
+        Route("/household/page/{record}/{page}", show, methods=["GET"]),
+        Route("/household/page/{record}/{page}", save, methods=["POST"]),
+        Route("/household/page/{record}/{page}/live", live, methods=["POST"]),
+        Route("/household/confirm", confirm, methods=["POST"]),
+        Route("/members", add_member, methods=["POST"]),
+        Route("/members/{member}/remove", remove_member, methods=["POST"]),
+        Route("/reset", reset, methods=["POST"]),
+        Route("/case", set_case, methods=["POST"]),
+        Route("/lang", language, methods=["POST"]),
+        Route("/__version", spec_version, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})
+    app.state.preview = preview
+    app.add_middleware(SecurityHeaders, settings=preview.settings)
+    return app
