@@ -22,7 +22,6 @@ import cProfile
 import os
 import pstats
 import secrets
-import statistics
 import sys
 import tempfile
 import threading
@@ -212,11 +211,13 @@ def main() -> None:
             try:
                 for count in args.writers:
                     writers = [Writer(prepare(store, q, args.households)) for _ in range(count)]
+                    cpu = time.process_time()
                     elapsed = run_writers(store, q, writers, args.seconds, args.kind, profiles)
+                    cpu = time.process_time() - cpu
                     times = [t for w in writers for t in w.times]
                     rows.append((name, count, len(times), elapsed, len(times) / elapsed,
                                  percentile(times, 50) * 1000, percentile(times, 99) * 1000,
-                                 sum(w.conflicts for w in writers), statistics.mean(times) * 1000))
+                                 sum(w.conflicts for w in writers), cpu / len(times) * 1000))
                     print(f"  {name} x{count}: {len(times)} saves in {elapsed:.1f} s", file=sys.stderr)
             finally:
                 store.close()
@@ -227,11 +228,14 @@ def main() -> None:
         stats.dump_stats(args.profile)
         print(f"profile of the writer threads written to {args.profile}", file=sys.stderr)
 
-    print(f"\n{'store':<9} {'writers':>7} {'saves':>7} {'seconds':>7} {'saves/s':>8} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'conflicts':>9}")
-    for name, count, saves, elapsed, rate, p50, p99, conflicts, _mean in rows:
+    load = os.getloadavg()[0]
+    print(f"\n{os.cpu_count()} CPUs, load average {load:.1f} at the end (other processes compete for the CPUs)")
+    print(f"{'store':<9} {'writers':>7} {'saves':>7} {'seconds':>7} {'saves/s':>8} {'p50 ms':>7} "
+          f"{'p99 ms':>7} {'conflicts':>9} {'cpu ms/save':>11}")
+    for name, count, saves, elapsed, rate, p50, p99, conflicts, cpu_ms in rows:
         print(f"{name:<9} {count:>7} {saves:>7} {elapsed:>7.1f} {rate:>8.0f} {p50:>7.2f} {p99:>7.2f} "
-              f"{conflicts:>9}")
+              f"{conflicts:>9} {cpu_ms:>11.2f}")
+    print("cpu ms/save: this process's CPU time per save (all threads; PostgreSQL's own work not included)")
     missed = [f"{r[0]} x{r[1]}" for r in rows if r[4] < TARGET]
     print(f"\ntarget >= {TARGET:,.0f} saves/s (kind={args.kind}): "
           + ("met" if not missed else "missed by " + ", ".join(missed)))

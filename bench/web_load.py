@@ -5,7 +5,9 @@ For each store (SQLite in a temporary data folder; PostgreSQL in a scratch datab
 
 1. Setup, not timed: `formserver db upgrade`, then N households registered through
    `engine.store` with credentials issued by the production argon2 hasher (so every login
-   below verifies a real argon2id hash, as in production), by two processes in parallel.
+   below verifies a real argon2id hash, as in production). They are registered once (on
+   PostgreSQL by two processes; SQLite holds its write lock while `issue` hashes) and copied
+   to the other store with `formserver backup` and `formserver restore`, with the key file.
 2. `formserver serve --workers 2` on that store, with the clock inside the 2020 window
    (FORMSERVER_CLOCK_START, as `--demo` does).
 3. Form pages, timed: C households (logged in beforehand, not timed) each loop over two
@@ -34,7 +36,7 @@ Targets on this machine: form pages >= 60% of the bare page's requests/s, p99 < 
 64 concurrent clients, zero errors.
 
 Run: python bench/web_load.py [--stores sqlite postgres] [--concurrency 64] [--form-seconds 30]
-     [--flow-seconds 60] [--bare-seconds 30] [--households 320] [--think-ms 0]
+     [--flow-seconds 60] [--bare-seconds 30] [--households 192] [--think-ms 0]
      [--pg-url URL] [--py-spy DIR] [--json FILE]
 """
 
@@ -499,7 +501,9 @@ def base_env(database_url: str | None) -> dict[str, str]:
 
 def register_households(data: str, env: dict[str, str], first: int, count: int) -> list[tuple[str, str, int]]:
     """Register `count` households and issue their credentials with the production hasher
-    (in a worker process of the setup; nothing here is timed)."""
+    (nothing here is timed). Registration and credentials are two transactions, so that on
+    PostgreSQL the argon2 hashing of parallel workers does not queue behind the audit chain's
+    lock (SQLite holds its write lock for the whole of `issue` anyway)."""
     from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, Role, authorize
     from engine.store.credentials import new_account_code
     from engine.store.store import open_store
@@ -511,26 +515,29 @@ def register_households(data: str, env: dict[str, str], first: int, count: int) 
     out = []
     try:
         for i in range(first, first + count):
-            with store.db.transaction() as c:
-                household_id = store.households.register(
-                    code=new_account_code(), area_id=AREA[0], address=f"北京市朝阳区建外街道测试路{i}号",
-                    household_type="family", questionnaire="census2020-short", enumerator_id=None,
-                    actor="office:bench", conn=c)
-                info = store.households.get(household_id, conn=c)
-                state = authorize(Action.ISSUE_CREDENTIALS, office, HouseholdFacts(info.id, info.area_id, info.state),
-                                  clock.now(), None)
-                issued = store.accounts.issue(household_id, actor="office:bench", conn=c)
-                store.households.set_fields(household_id, actor="office:bench", action="state",
-                                            detail=state.value, state=state, conn=c)
+            household_id = store.households.register(
+                code=new_account_code(), area_id=AREA[0], address=f"北京市朝阳区建外街道测试路{i}号",
+                household_type="family", questionnaire="census2020-short", enumerator_id=None,
+                actor="office:bench")
+            issued = store.accounts.issue(household_id, actor="office:bench")
+            info = store.households.get(household_id)
+            state = authorize(Action.ISSUE_CREDENTIALS, office, HouseholdFacts(info.id, info.area_id, info.state),
+                              clock.now(), None)
+            store.households.set_fields(household_id, actor="office:bench", action="state", detail=state.value,
+                                        state=state)
             out.append((issued.account, issued.password, i))
     finally:
         store.close()
     return out
 
 
-def prepare_store(data: Path, env: dict[str, str], count: int) -> list[Account]:
-    subprocess.run([sys.executable, "-m", "formserver.cli", "db", "upgrade", "--data", str(data)], env=env,
-                   check=True, timeout=300, stdout=subprocess.DEVNULL)
+def formserver(*argv: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "formserver.cli", *argv], env=env, check=True, timeout=600,
+                   stdout=subprocess.DEVNULL)
+
+
+def prepare_store(data: Path, env: dict[str, str], count: int, workers: int) -> list[Account]:
+    formserver("db", "upgrade", "--data", str(data), env=env)
     from engine.store.store import open_store
 
     store = open_store(data, create_keys=True, env=env)  # creates the key file the server will use
@@ -538,15 +545,48 @@ def prepare_store(data: Path, env: dict[str, str], count: int) -> list[Account]:
         store.accounts.add_area(*AREA, actor="office:bench")
     finally:
         store.close()
-    workers = 2
     chunks = [(i * count // workers, (i + 1) * count // workers) for i in range(workers)]
     began = time.perf_counter()
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(register_households, str(data), env, a, b - a) for a, b in chunks]
-        rows = [row for f in futures for row in f.result(timeout=3600)]
+    if workers == 1:
+        rows = register_households(str(data), env, 0, count)
+    else:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(register_households, str(data), env, a, b - a) for a, b in chunks]
+            rows = [row for f in futures for row in f.result(timeout=3600)]
     print(f"  registered {len(rows)} households with argon2id credentials in {time.perf_counter() - began:.0f} s",
           file=sys.stderr)
     return [Account(code, password, i) for code, password, i in rows]
+
+
+@dataclass
+class Prepared:
+    data: Path
+    env: dict[str, str]
+
+
+def prepare_stores(args: argparse.Namespace, stack: contextlib.ExitStack) -> tuple[dict[str, Prepared], list[Account]]:
+    """Every store with the same households: registered once (on PostgreSQL when it is used, where
+    the hashing runs in two processes), then copied with `formserver backup` and `restore`,
+    with the key file."""
+    stores: dict[str, Prepared] = {}
+    first = "postgres" if "postgres" in args.stores else "sqlite"
+    for name in (first, *[n for n in args.stores if n != first]):
+        data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fs_bench_")))
+        url = stack.enter_context(scratch_postgres(args.pg_url)) if name == "postgres" else None
+        stores[name] = Prepared(data, base_env(url))
+    origin = stores[first]
+    print(f"{first}: registering {args.households} households ...", file=sys.stderr)
+    accounts = prepare_store(origin.data, origin.env, args.households, workers=2 if first == "postgres" else 1)
+    backup = origin.data / "households.jsonl.gz"
+    if len(stores) > 1:
+        formserver("backup", "--data", str(origin.data), str(backup), env=origin.env)
+    for name, store in stores.items():
+        if name != first:
+            print(f"{name}: the same households, restored from a backup of {first}", file=sys.stderr)
+            shutil.copy2(origin.data / "keys.json", store.data / "keys.json")
+            formserver("db", "upgrade", "--data", str(store.data), env=store.env)
+            formserver("restore", "--data", str(store.data), str(backup), env=store.env)
+    return stores, accounts
 
 
 @contextlib.contextmanager
@@ -641,18 +681,12 @@ class Result:
     load: tuple[float, float, float]
 
 
-def run_store(name: str, args: argparse.Namespace) -> Result:
-    with contextlib.ExitStack() as stack:
-        data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fs_bench_")))
-        url = stack.enter_context(scratch_postgres(args.pg_url)) if name == "postgres" else None
-        env = base_env(url)
-        print(f"{name}: setting up {args.households} households ...", file=sys.stderr)
-        accounts = prepare_store(data, env, args.households)
-        port = free_port()
-        cmd = [sys.executable, "-m", "formserver.cli", "serve", "--data", str(data), "--port", str(port),
-               "--workers", "2"]
-        pid = stack.enter_context(server(cmd, env, port, "/", data / "server.log"))
-        think = args.think_ms / 1000
+def run_store(name: str, store: Prepared, accounts: list[Account], args: argparse.Namespace) -> Result:
+    think = args.think_ms / 1000
+    port = free_port()
+    cmd = [sys.executable, "-m", "formserver.cli", "serve", "--data", str(store.data), "--port", str(port),
+           "--workers", "2"]
+    with server(cmd, store.env, port, "/", store.data / "server.log") as pid:
         form_accounts, flow_accounts = accounts[:args.concurrency], accounts[args.concurrency:]
         print(f"{name}: logging in {len(form_accounts)} households, then form pages for {args.form_seconds:.0f} s",
               file=sys.stderr)
@@ -662,7 +696,7 @@ def run_store(name: str, args: argparse.Namespace) -> Result:
         load = os.getloadavg()
         print(f"{name}: whole households for up to {args.flow_seconds:.0f} s", file=sys.stderr)
         flows = asyncio.run(run_flows(port, flow_accounts, args.concurrency, args.flow_seconds, think))
-        stack.close()  # the server stops (and the scratch database is dropped) before the baseline runs
+    # The baseline runs after the server stopped, at the same concurrency.
     size = int(statistics.median(forms.page_sizes)) if forms.page_sizes else 6000
     bare_port = free_port()
     print(f"{name}: bare page of {size} bytes for {args.bare_seconds:.0f} s", file=sys.stderr)
@@ -735,9 +769,9 @@ def main() -> int:
     parser.add_argument("--form-seconds", type=float, default=30.0, help="form-page phase (default 30 s)")
     parser.add_argument("--flow-seconds", type=float, default=60.0, help="whole-household phase (default 60 s)")
     parser.add_argument("--bare-seconds", type=float, default=30.0, help="bare page (default 30 s)")
-    parser.add_argument("--households", type=int, default=320,
+    parser.add_argument("--households", type=int, default=192,
                         help="households registered per store: --concurrency for the form pages, the rest "
-                             "for whole households (default 320)")
+                             "for whole households (default 192)")
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause before each request (default 0)")
     parser.add_argument("--pg-url", help="PostgreSQL server (default DATABASE_URL, else 127.0.0.1:5432)")
     parser.add_argument("--py-spy", metavar="DIR", help="sample the server with py-spy during the form pages")
@@ -750,7 +784,9 @@ def main() -> int:
     if args.py_spy:
         Path(args.py_spy).mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
-    results = [run_store(name, args) for name in args.stores]
+    with contextlib.ExitStack() as stack:  # temporary folders and scratch databases, removed at the end
+        stores, accounts = prepare_stores(args, stack)
+        results = [run_store(name, stores[name], accounts, args) for name in args.stores]
     met = report(results, args)
     if args.json:
         Path(args.json).write_text(json.dumps(as_json(results), indent=2, ensure_ascii=False), encoding="utf-8")

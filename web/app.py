@@ -120,8 +120,8 @@ def _page(request: Request, status: int, title: str, text: str) -> Response:
     try:
         ctx = Ctx(request)
         return ctx.render("error.html", status=status, title=ctx.t(title), text=ctx.t(text))
-    except Exception:  # the error page itself failed (e.g. the database is down): plain words
-        log.exception("error page failed")
+    except Exception as exc:  # the error page itself failed (e.g. the database is down): plain words
+        log.error("error page failed: %s at %s", type(exc).__name__, where(exc))
         return PlainTextResponse("服务暂时不可用 / Service unavailable", status_code=status)
 
 
@@ -160,10 +160,14 @@ async def store_error(request: Request, exc: Exception) -> Response:
     return _page(request, 500, "error_title", "error_text")
 
 
+def where(exc: BaseException) -> str:
+    """Where an exception was raised, innermost first: file, line and function of a few frames.
+    Logged instead of a traceback, whose message (and source lines around it) could quote an
+    answer; code locations cannot."""
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                       for f in reversed(traceback.extract_tb(exc.__traceback__)[-6:]))
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
-    # Type, path and the code locations only: the message of an arbitrary exception (and the
-    # locals a full traceback may show) could quote an answer; file, line and function cannot.
-    frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                         for f in reversed(traceback.extract_tb(exc.__traceback__)[-6:]))
-    log.error("unexpected %s on %s %s at %s", type(exc).__name__, request.method, request.url.path, frames)
+    log.error("unexpected %s on %s %s at %s", type(exc).__name__, request.method, request.url.path, where(exc))
     return _page(request, 500, "error_title", "error_text")

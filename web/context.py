@@ -59,6 +59,14 @@ class Ctx:
             self._session = self.services.sessions.load(raw)
         return self._session  # type: ignore[return-value]
 
+    def end_session(self) -> None:
+        """Sign out on the server; what this request renders afterwards is signed out too
+        (no sign-out button, no session timer, the anonymous CSRF token for its forms)."""
+        raw = self.request.cookies.get(self.cookie(SESSION_COOKIE))
+        if raw:
+            self.services.sessions.delete(raw)
+        self._session = None
+
     @property
     def lang(self) -> str:
         session = self.session
@@ -97,6 +105,11 @@ class Ctx:
             url += ("&" if "?" in url else "?") + urlencode(query)
         # Boosted htmx requests follow a 303 like a browser does, and swap in the page it leads to.
         return self.finish(RedirectResponse(url, status_code=303))
+
+    def htmx_redirect(self, url: str) -> Response:
+        """For an htmx request: load `url` as a whole page. (A 303 would be followed inside
+        the request and the page it leads to swapped into the fragment's place.)"""
+        return self.finish(Response(status_code=200, headers={"HX-Redirect": url}))
 
     def finish(self, response: R) -> R:
         for name, value, max_age, http_only in self.set_cookies:

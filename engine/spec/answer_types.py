@@ -178,7 +178,7 @@ def _parse_counts(raw: Any, q: Question) -> dict[str, int]:
         number = value if isinstance(value, int) and not isinstance(value, bool) else parse_integer(_text_raw(value))
         if number < 0:
             raise InputProblem("negative_count")
-        if q.maximum is not None and number > q.maximum:
+        if isinstance(q.maximum, (int, float)) and number > q.maximum:
             raise InputProblem("too_large", high=q.maximum)
         out[name] = number
     return out

@@ -55,7 +55,18 @@ def to_json_schema(q: Questionnaire) -> Schema:
             "questionnaire": {"const": q.id},
             "version": {"const": q.version},
             "household": {"$ref": "#/$defs/household"},
-            "members": {"type": "array", "items": {"$ref": "#/$defs/member"}, "minItems": 1},
+            # No minItems: whether a household may have no members (all died in the period)
+            # is the spec's rule (a household check), not the document format's.
+            "members": {"type": "array", "items": {"$ref": "#/$defs/member"}},
+            "declaration": {
+                "type": "object",
+                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 50},
+                               "promise": {"const": True}, "at": {"type": "string", "format": "date-time"}},
+                "required": ["name", "promise"],
+                "additionalProperties": False,
+                "description": "the declarant's typed name and solemn promise (submitted documents)",
+            },
+            "submitted_at": {"type": "string", "format": "date-time"},
         },
         "required": ["household", "members"],
         "additionalProperties": False,

@@ -139,9 +139,12 @@ def answer(page: Page, answers: Mapping[str, Any]) -> None:
     and may bring follow-up questions, so wait for that before the next one."""
     for name, value in answers.items():
         values = value if isinstance(value, list) else [value]
-        inputs = page.locator(f"main input[name='{name}']:not([type=hidden])")
-        kind = inputs.first.get_attribute("type")
-        if kind in ("radio", "checkbox"):
+        inputs = page.locator(f"main :is(input, select)[name='{name}']:not([type=hidden])")
+        kind = inputs.first.get_attribute("type") or inputs.first.evaluate("e => e.tagName.toLowerCase()")
+        if kind == "select":
+            inputs.first.select_option(str(value))
+            settle(page)
+        elif kind in ("radio", "checkbox"):
             for v in values:
                 code = {True: "true", False: "false"}.get(v, v) if isinstance(v, bool) else str(v)
                 page.locator(f"main input[name='{name}'][value='{code}']").check()

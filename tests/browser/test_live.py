@@ -17,10 +17,13 @@ from browser_helpers import (
     goto,
     h1,
     login,
+    mark,
     path_of,
+    settle,
     visible_questions,
+    wait_new_main,
 )
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +82,50 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         expect(page.locator("input[name=D9][value='4']")).to_be_checked()
         expect(page.locator("input[name=D10][value='1']")).to_be_checked()
         expect(page.locator("#field-D8_place")).to_have_value("110105001")  # the last good answer
+
+
+def test_what_is_typed_while_autosave_is_on_its_way_is_kept(page: Page, server: Server, demo: Demo) -> None:
+    login(page, server, demo.logins["typing"])
+    household_size(page, server)
+    member = add_member(page)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # hold the autosave request back
+        held.append(route)
+
+    page.route("**/live", hold)
+    page.locator("input[name=S1][value='1']").check()
+    while not held:
+        page.wait_for_timeout(20)
+    # Meanwhile the person types a name and ticks a box.
+    page.locator("#field-D1").fill("赵敏")
+    page.locator("input[name=D4][value='2']").check()
+    page.unroute("**/live", hold)
+    for route in held:
+        route.continue_()
+    settle(page)
+    expect(page.locator("#field-D1")).to_have_value("赵敏")
+    expect(page.locator("input[name=D4][value='2']")).to_be_checked()
+    expect(page.locator("input[name=S1][value='1']")).to_be_checked()
+    # ... and all of it was saved.
+    page.reload()
+    settle(page)
+    expect(page.locator("#field-D1")).to_have_value("赵敏")
+    expect(page.locator("input[name=D4][value='2']")).to_be_checked()
+    expect(page.locator("input[name=S1][value='1']")).to_be_checked()
+
+    # Pressing "save and continue" while an autosave is on its way still saves and goes on.
+    goto(page, server, f"/household/page/{member}/birth_ethnicity")
+    page.locator("#field-D5").fill("1990-02")
+    page.locator("#field-D6").select_option("03")  # a change: autosave starts
+    mark(page)
+    page.locator("main form button[type=submit]").last.click()
+    wait_new_main(page)
+    assert path_of(page) == f"/household/page/{member}/residence_hukou"
+    expect(page.locator("#session-timer")).to_have_count(1)  # still there after the swap
+    goto(page, server, f"/household/page/{member}/birth_ethnicity")
+    expect(page.locator("#field-D5")).to_have_value("1990-02")
+    expect(page.locator("#field-D6")).to_have_value("03")
 
 
 def test_foreign_member_hands_over_and_keeps_answers(page: Page, server: Server, demo: Demo) -> None:

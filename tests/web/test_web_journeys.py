@@ -10,6 +10,7 @@ from typing import Any
 from engine.runtime.document import HOUSEHOLD
 from engine.runtime.lifecycle import HouseholdState
 from engine.store.demo import DEMO_NOW
+from web.i18n import t
 
 HOUSEHOLD_ANSWERS: list[dict[str, Any]] = [
     {"H1": "1", "H2.present": "3", "H2.absent": "0"},
@@ -157,6 +158,7 @@ def test_a_warning_is_shown_and_confirmed(site: Any) -> None:
     assert response.status_code == 200  # the same page again, with the warning
     confirm = browser.form(response, "/household/confirm")
     assert confirm.value("check") == "H6_per_person"
+    assert confirm.buttons == [t("this_is_correct", "zh")]
     before = site.version("fresh")
     confirmed = browser.submit(response, "/household/confirm")
     assert confirmed.status_code == 303
@@ -189,9 +191,21 @@ def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: 
     assert after["members"][-1]["D1"] == "Anna Kowalska" and after["members"][-1]["S1"] == "5"
     # From now on every page leads to the hand-over page, and nothing can be changed.
     assert browser.get("/household").headers["location"] == "/household/handed-over"
-    refused = browser.post("/household/members", data={"_csrf": browser.csrf_of(handed.text), "version": "99"})
-    assert refused.status_code in (303, 403)
+    refused = browser.post_form("/household/members",
+                                {"_csrf": browser.csrf_of(handed.text), "version": str(site.version(label))})
+    assert refused.status_code == 303 and refused.headers["location"] == "/household/handed-over"
     assert site.draft(label) == after
+
+
+def test_a_foreign_member_entered_with_htmx_redirects_to_the_hand_over_page(site: Any) -> None:
+    label = "help_requested"
+    browser = site.login(label)
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    response = browser.live(page, {"D1": "John Smith", "S1": "5"}, browser.csrf_of(page.text))
+    assert response.status_code == 200
+    assert response.headers.get("hx-redirect") == "/household/handed-over"
+    assert site.store.households.get(household_id(site, label)).state is HouseholdState.ROUTED
+    assert site.draft(label)["members"][-1]["D1"] == "John Smith"
 
 
 def test_after_the_window_closes_the_household_is_read_only(site: Any) -> None:
@@ -241,6 +255,12 @@ def test_a_submitted_household_cannot_resubmit_or_reopen_after_the_close(site: A
 
 
 # -- error pages ---------------------------------------------------------------------------------
+def test_the_submitted_page_needs_a_submission(site: Any) -> None:
+    browser = site.login("in_progress")
+    response = browser.get("/household/submitted")
+    assert response.status_code == 303 and response.headers["location"] == "/household"
+
+
 def test_friendly_404_and_403_pages(site: Any) -> None:
     browser = site.login("in_progress")
     missing = browser.get("/no/such/page")
@@ -325,6 +345,23 @@ def test_session_extension(site: Any) -> None:
     assert browser.get("/household").status_code == 200
     plain = browser.post("/session/extend", data={"_csrf": browser.csrf_of(hub.text)})
     assert plain.status_code == 303 and plain.headers["location"] == "/household"
+
+
+def test_after_the_timeout_htmx_requests_go_to_the_start_page(site: Any) -> None:
+    """An autosave or "stay signed in" after the session ended loads the start page instead of
+    failing silently (htmx swaps nothing on an error status)."""
+    label = "in_progress"
+    browser = site.login(label)
+    page = browser.get("/household/page/household/household_type")
+    csrf = browser.csrf_of(page.text)
+    site.clock.advance(minutes=31)
+    before = site.snapshot(label)
+    autosave = browser.live(page, {"H1": "2"}, csrf)
+    extend = browser.post_form("/session/extend", {"_csrf": csrf}, headers={"HX-Request": "true"})
+    for response in (autosave, extend):
+        assert response.status_code == 200 and response.headers.get("hx-redirect") == "/"
+    assert site.snapshot(label) == before
+    assert browser.post_form("/session/extend", {"_csrf": csrf}).headers["location"] == "/"
 
 
 def test_language_switch_is_kept_across_pages(site: Any) -> None:

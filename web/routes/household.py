@@ -48,7 +48,9 @@ def household(handler: Callable[[HouseholdRequest], Awaitable[Response]], *, all
         ctx = Ctx(request)
         session = ctx.session
         if session is None or session.kind != "household":
-            if ctx.htmx or request.method != "GET":
+            if ctx.htmx:  # an autosave after the timeout: to the start page, not a silent 403
+                return ctx.htmx_redirect("/")
+            if request.method != "GET":
                 raise HTTPException(403, "no household session")
             return ctx.redirect("/")
         if changes:
@@ -199,6 +201,8 @@ async def submit(hr: HouseholdRequest) -> Response:
 
 
 async def submitted(hr: HouseholdRequest) -> Response:
+    if not hr.view.info.reference:  # nothing submitted yet: there is no reference to show
+        return hr.ctx.redirect("/household")
     return hr.ctx.render("submitted.html", view=hr.view, closes=window_text(hr), open=window_open(hr))
 
 

@@ -3,6 +3,8 @@ password or by QR URL, sign-out, language switch and session extension."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,11 +17,28 @@ HOMES = {"household": "/household", "enumerator": "/enumerator", "office": "/off
 
 
 def client_address(ctx: Ctx) -> str:
+    """Who is asking, as far as we can tell. Behind our proxy, the address it appended last to
+    X-Forwarded-For: the entries before it are whatever the client chose to send, and taking
+    the first would let one client throttle-evade by sending a new one with every try."""
     if ctx.settings.trust_proxy:
-        forwarded = ctx.request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+        forwarded = [part.strip() for part in ctx.request.headers.get("x-forwarded-for", "").split(",")]
+        if forwarded[-1]:
+            return forwarded[-1]
     return ctx.request.client.host if ctx.request.client else "unknown"
+
+
+def throttle_address(address: str) -> str:
+    """The unit login failures count against: the address, or its /64 for IPv6, since one
+    subscriber (one attacker) gets a whole /64 and can pick a new address for every try."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.7 is that IPv4 client
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 async def start(request: Request) -> Response:
@@ -47,7 +66,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:100]
     code = normalize_account_code(raw_account)
     throttle = ctx.services.throttle
-    keys = (throttle.key("account", code or raw_account), throttle.key("ip", client_address(ctx)))
+    keys = (throttle.key("account", code or raw_account), throttle.key("ip", throttle_address(client_address(ctx))))
     wait = throttle.wait_seconds(*keys)
     if wait:
         return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account=raw_account)
@@ -55,7 +74,7 @@ async def login(request: Request) -> Response:
     if household_id is None:
         throttle.failed(*keys)
         # The same words whether the account exists or not.
-        return ctx.render("start.html", status=200, error=ctx.t("login_failed" if ctx.services.store.households.find_by_code(code or "") else "qr_failed"), account=raw_account)
+        return ctx.render("start.html", status=200, error=ctx.t("login_failed"), account=raw_account)
     throttle.succeeded(keys[0])
     return login_session(ctx, "household", household_id)
 
@@ -64,7 +83,7 @@ async def qr_login(request: Request) -> Response:
     ctx = Ctx(request)
     token = request.path_params["token"]
     throttle = ctx.services.throttle
-    ip_key = throttle.key("ip", client_address(ctx))
+    ip_key = throttle.key("ip", throttle_address(client_address(ctx)))
     wait = throttle.wait_seconds(ip_key)
     if wait:
         return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account="")
@@ -80,9 +99,7 @@ async def qr_login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     ctx = Ctx(request)
     await ctx.check_csrf()
-    raw = request.cookies.get(ctx.cookie(SESSION_COOKIE))
-    if raw:
-        ctx.services.sessions.delete(raw)
+    ctx.end_session()
     response = ctx.render("signed_out.html")
     response.delete_cookie(ctx.cookie(SESSION_COOKIE), path="/", secure=ctx.settings.secure_cookies, httponly=True,
                            samesite="lax")
@@ -109,9 +126,9 @@ async def language(request: Request) -> Response:
 async def extend(request: Request) -> Response:
     """Loading the session already slid its idle timeout; say when it now ends."""
     ctx = Ctx(request)
+    if ctx.session is None:  # ended already (a laptop asleep past the timeout): nothing to extend
+        return ctx.htmx_redirect("/") if ctx.htmx else ctx.redirect("/")
     await ctx.check_csrf()
-    if ctx.session is None:
-        return ctx.redirect("/")
     if ctx.htmx:
         return ctx.render("_session.html")
     return ctx.redirect(HOMES.get(ctx.session.kind, "/"))

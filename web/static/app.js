@@ -1,5 +1,9 @@
 // Progressive enhancement only: every page works without this file.
 // 1. Warn before the session times out and offer to extend it.
+// 2. After a page is shown (loaded, or swapped in by hx-boost), put the focus where a keyboard
+//    or screen reader user needs it: on the error summary if there is one, else on <main>.
+// 3. Autosave swaps in the questions as the server now sees them; whatever was typed or ticked
+//    while that request was on its way is put back, and then saved in turn.
 (function () {
   "use strict";
   var warnTimer = null;
@@ -23,8 +27,90 @@
     }, Math.max(delay, 0));
   }
 
-  document.addEventListener("DOMContentLoaded", schedule);
+  function focusPage(boosted) {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus();
+    } else if (boosted) {
+      // A boosted navigation replaced the page without a load: start reading at the content.
+      var main = document.getElementById("main");
+      if (main) { main.focus({ preventScroll: true }); }
+    }
+  }
+
+  // -- keeping what was typed during an autosave --------------------------------------------
+  var pendingEdits = null;
+
+  function editsIn(questions) {
+    var edits = [];
+    var fields = questions.querySelectorAll("input, select, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (!f.id || f.type === "hidden") { continue; }
+      if (f.type === "radio" || f.type === "checkbox") {
+        if (f.checked !== f.defaultChecked) { edits.push({ id: f.id, checked: f.checked, was: f.defaultChecked }); }
+      } else if (f.tagName === "SELECT") {
+        var chosen = f.selectedIndex >= 0 ? f.options[f.selectedIndex] : null;
+        if (chosen && !chosen.defaultSelected) { edits.push({ id: f.id, value: f.value, was: defaultOf(f) }); }
+      } else if (f.value !== f.defaultValue) {
+        edits.push({ id: f.id, value: f.value, was: f.defaultValue });
+      }
+    }
+    return edits;
+  }
+
+  function defaultOf(select) {
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].defaultSelected) { return select.options[i].value; }
+    }
+    return "";
+  }
+
+  function restore(edits) {
+    var changed = false;
+    for (var i = 0; i < edits.length; i++) {
+      var e = edits[i];
+      var f = document.getElementById(e.id);
+      if (!f) { continue; }  // the question is no longer asked
+      if ("checked" in e) {
+        // Put the tick back only where the server has not changed that option itself.
+        if (f.defaultChecked === e.was && f.checked !== e.checked) { f.checked = e.checked; changed = true; }
+      } else {
+        var now = f.tagName === "SELECT" ? defaultOf(f) : f.defaultValue;
+        if (now === e.was && f.value !== e.value) { f.value = e.value; changed = true; }
+      }
+    }
+    return changed;
+  }
+
+  function isQuestions(el) {
+    return el && el.id === "questions";
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    pendingEdits = isQuestions(target) ? editsIn(target) : null;
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var edits = pendingEdits;
+    pendingEdits = null;
+    if (!edits || !edits.length) { return; }
+    var questions = document.getElementById("questions");
+    if (questions && restore(edits)) {
+      // Save what was put back (the same request a change would send).
+      questions.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    schedule();
+    focusPage(false);
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
     schedule();
+    if (event.detail && event.detail.boosted && event.detail.target === document.body) {
+      focusPage(true);
+    }
   });
 })();

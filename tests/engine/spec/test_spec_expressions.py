@@ -583,7 +583,7 @@ def reference(t: Tree, r: Rec) -> Any:
     return k_and(a, b) if kind == "and" else k_or(a, b)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(tree=trees, record=records)
 def test_closure_agrees_with_reference_evaluator(tree: Tree, record: dict[str, Any]) -> None:
     text = render(tree)

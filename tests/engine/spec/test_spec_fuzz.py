@@ -24,8 +24,8 @@ from engine.spec.jsonschema_emit import to_json_schema
 
 # SPEC_FUZZ_SCALE=50 pytest tests/engine/spec/test_spec_fuzz.py fuzzes for longer.
 SCALE = int(os.environ.get("SPEC_FUZZ_SCALE", "1"))
-FUZZ = settings(max_examples=120 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FUZZ_TREES = settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=80 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ_TREES = settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LINE = re.compile(r"^.+:\d+:\d+: [A-Z_]+ .+$")
 
 
@@ -93,6 +93,27 @@ def test_random_structures_dumped_as_yaml(value: Any) -> None:
 @given(st.dictionaries(st.sampled_from(list(TOP_KEYS)), structures, max_size=6))
 def test_random_top_level_keys(value: dict[str, Any]) -> None:
     _check(yaml.safe_dump(value, allow_unicode=True))
+
+
+EXTENSION_PARTS = st.fixed_dictionaries({}, optional={
+    "sections": st.lists(st.fixed_dictionaries({"id": st.sampled_from(["household", "person", "new"])}, optional={
+        "after": st.sampled_from(["household", "person", "dwelling", "nope", None]),
+        "pages": st.lists(st.fixed_dictionaries({"id": st.sampled_from(["dwelling", "p2"])}, optional={
+            "after": st.sampled_from(["dwelling", "p2", "x"]), "questions": structures}), max_size=2),
+        "questions": st.lists(st.fixed_dictionaries({"id": st.sampled_from(["D1", "D9", "X"])}, optional={
+            "after": st.sampled_from(["D1", "D5", "zz"]), "type": st.sampled_from(["integer", "choice"]),
+            "label": st.just({"zh": "甲", "en": "A"})}), max_size=3),
+    }), max_size=3),
+    "routing": st.lists(st.dictionaries(st.sampled_from(["reason", "when", "explain", "kind"]), structures),
+                        max_size=2),
+    "option_lists": structures, "imports": structures, "checks": structures, "derived": structures,
+})
+
+
+@FUZZ_TREES
+@given(EXTENSION_PARTS)
+def test_random_extensions(parts: dict[str, Any]) -> None:
+    _check(yaml.safe_dump({"extends": "other.yaml", **parts}, allow_unicode=True, sort_keys=False))
 
 
 BASE_TREE = yaml.safe_load(BASE)

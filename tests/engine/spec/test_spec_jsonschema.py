@@ -205,7 +205,7 @@ def _derive(q: Questionnaire, scope: Scope, seen: dict[str, Any], env: Env) -> N
             seen[derived.id] = value
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_schema_and_engine_agree_on_conditional_requirements(skip_logic: Questionnaire, data: st.DataObject) -> None:
     q = skip_logic
