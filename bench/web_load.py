@@ -13,10 +13,11 @@ For each store (SQLite in a temporary data folder; PostgreSQL in a scratch datab
 3. Form pages, timed: C households (logged in beforehand, not timed) each loop over two
    question pages: GET the page, POST changed answers (a real save), follow the redirect to
    the next page, and so on. This is the steady state of a census day: people answering.
-4. Whole households, timed: C virtual households at once, each taking the next registered
-   household: start page, login, hub, the 3 household pages, then 3 times (add a member,
-   that member's pages), review, declaration, submit, confirmation. Real form data with the
-   CSRF token and version parsed from each page. Bounded by time and by the households set up.
+4. Whole households, timed: C virtual households at once (started over a short ramp), each
+   taking the next registered household: start page, login, hub, the 3 household pages, then
+   3 times (add a member, that member's pages), review, declaration, submit, confirmation.
+   Real form data with the CSRF token and version parsed from each page. Bounded by time and
+   by the households set up; households still answering at the deadline are not counted.
 5. The bare page (`bench/bare_page.py`: Starlette + Jinja2, uvicorn, 2 workers, no engine,
    no store), of the median size of the question pages just served, at the same concurrency.
 
@@ -36,8 +37,8 @@ Targets on this machine: form pages >= 60% of the bare page's requests/s, p99 < 
 64 concurrent clients, zero errors.
 
 Run: python bench/web_load.py [--stores sqlite postgres] [--concurrency 64] [--form-seconds 30]
-     [--flow-seconds 60] [--bare-seconds 30] [--households 192] [--think-ms 0]
-     [--pg-url URL] [--py-spy DIR] [--json FILE]
+     [--flow-seconds 120] [--bare-seconds 30] [--households 192] [--think-ms 0]
+     [--ramp-seconds 10] [--pg-url URL] [--py-spy DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -420,7 +421,7 @@ async def run_forms(port: int, accounts: list[Account], seconds: float, think: f
 
 
 async def run_flows(port: int, accounts: list[Account], concurrency: int, seconds: float,
-                    think: float) -> Stats:
+                    think: float, ramp: float) -> Stats:
     stats = Stats()
     stats.started = time.perf_counter()
     deadline = stats.started + seconds
@@ -440,7 +441,11 @@ async def run_flows(port: int, accounts: list[Account], concurrency: int, second
             finally:
                 await session.close()
 
-    tasks = [asyncio.ensure_future(client()) for _ in range(concurrency)]
+    async def staggered(n: int) -> None:  # a ramp: households do not all sign in at the same instant
+        await asyncio.sleep(ramp * n / concurrency)
+        await client()
+
+    tasks = [asyncio.ensure_future(staggered(n)) for n in range(concurrency)]
     _done, pending = await asyncio.wait(tasks, timeout=seconds + 1)
     for task in pending:  # households still answering at the deadline: not counted, not errors
         task.cancel()
@@ -695,7 +700,8 @@ def run_store(name: str, store: Prepared, accounts: list[Account], args: argpars
             forms = asyncio.run(run_forms(port, form_accounts, args.form_seconds, think))
         load = os.getloadavg()
         print(f"{name}: whole households for up to {args.flow_seconds:.0f} s", file=sys.stderr)
-        flows = asyncio.run(run_flows(port, flow_accounts, args.concurrency, args.flow_seconds, think))
+        flows = asyncio.run(run_flows(port, flow_accounts, args.concurrency, args.flow_seconds, think,
+                                       args.ramp_seconds))
     # The baseline runs after the server stopped, at the same concurrency.
     size = int(statistics.median(forms.page_sizes)) if forms.page_sizes else 6000
     bare_port = free_port()
@@ -767,11 +773,14 @@ def main() -> int:
     parser.add_argument("--stores", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"])
     parser.add_argument("--concurrency", type=int, default=64, help="concurrent clients (default 64)")
     parser.add_argument("--form-seconds", type=float, default=30.0, help="form-page phase (default 30 s)")
-    parser.add_argument("--flow-seconds", type=float, default=60.0, help="whole-household phase (default 60 s)")
+    parser.add_argument("--flow-seconds", type=float, default=120.0,
+                        help="whole-household phase (default 120 s)")
     parser.add_argument("--bare-seconds", type=float, default=30.0, help="bare page (default 30 s)")
     parser.add_argument("--households", type=int, default=192,
                         help="households registered per store: --concurrency for the form pages, the rest "
                              "for whole households (default 192)")
+    parser.add_argument("--ramp-seconds", type=float, default=10.0,
+                        help="whole households: start the clients spread over this long (default 10 s)")
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause before each request (default 0)")
     parser.add_argument("--pg-url", help="PostgreSQL server (default DATABASE_URL, else 127.0.0.1:5432)")
     parser.add_argument("--py-spy", metavar="DIR", help="sample the server with py-spy during the form pages")
