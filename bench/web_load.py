@@ -210,6 +210,8 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     page_sizes: list[int] = field(default_factory=list)
     completed: int = 0  # households (flows), or loops
+    server_cpu: float = 0.0  # CPU seconds of the server's processes during the phase
+    answered: int = 0  # every reply, also those after the deadline (they used the server's CPU too)
     started: float = 0.0
     ended: float = 0.0
 
@@ -224,6 +226,12 @@ class Stats:
     def rate(self, kinds: Sequence[str] | None = None) -> float:
         n = self.requests if kinds is None else sum(len(self.latencies[k]) for k in kinds)
         return n / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request (ms): requests/s on a machine of its own is about
+        cores * 1000 / cpu_ms, whatever else ran here meanwhile."""
+        return self.server_cpu / max(1, self.answered) * 1000
 
     def pct(self, kinds: Sequence[str], p: float) -> float:
         values = sorted(v for k in kinds for v in self.latencies[k])
@@ -249,6 +257,7 @@ class Session:
         t0 = time.perf_counter()
         reply = await self.http.request(method, path, form)
         elapsed = time.perf_counter() - t0
+        self.stats.answered += 1
         if time.perf_counter() <= self.deadline:
             self.stats.latencies[kind_of(method, path)].append(elapsed)
         expected = expect if isinstance(expect, tuple) else (expect,)
@@ -383,7 +392,7 @@ async def form_loop(session: Session, i: int) -> None:
 # -- the phases -------------------------------------------------------------------------------------------
 
 
-async def run_forms(port: int, accounts: list[Account], seconds: float, think: float) -> Stats:
+async def run_forms(port: int, accounts: list[Account], seconds: float, think: float, pid: int) -> Stats:
     """Log `accounts` in (not timed), then loop over the question pages for `seconds`."""
     setup = Stats()
     sessions = [Session(port, setup, float("inf"), 0.0) for _ in accounts]
@@ -398,6 +407,7 @@ async def run_forms(port: int, accounts: list[Account], seconds: float, think: f
         await s.http.close()  # fresh connections for the timed part
     stats = Stats()
     await asyncio.sleep(0.5)
+    cpu = group_cpu(pid)
     stats.started = time.perf_counter()
     deadline = stats.started + seconds
 
@@ -415,6 +425,7 @@ async def run_forms(port: int, accounts: list[Account], seconds: float, think: f
 
     await asyncio.gather(*(client(s) for s in sessions))
     stats.ended = min(time.perf_counter(), deadline)
+    stats.server_cpu = group_cpu(pid) - cpu
     for s in sessions:
         await s.close()
     return stats
@@ -456,13 +467,14 @@ async def run_flows(port: int, accounts: list[Account], concurrency: int, second
     return stats
 
 
-async def run_bare(port: int, concurrency: int, seconds: float, think: float) -> Stats:
+async def run_bare(port: int, concurrency: int, seconds: float, think: float, pid: int) -> Stats:
     stats = Stats()
     warm = Stats()
     for s in [Session(port, warm, float("inf"), 0.0) for _ in range(4)]:
         for _ in range(50):
             await s.call("GET", "/page")
         await s.close()
+    cpu = group_cpu(pid)
     stats.started = time.perf_counter()
     deadline = stats.started + seconds
 
@@ -482,6 +494,7 @@ async def run_bare(port: int, concurrency: int, seconds: float, think: float) ->
 
     await asyncio.gather(*(client() for _ in range(concurrency)))
     stats.ended = min(time.perf_counter(), deadline)
+    stats.server_cpu = group_cpu(pid) - cpu
     return stats
 
 
@@ -630,6 +643,21 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(wait)
 
 
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of a process group: the
+    server and its workers. Unlike requests/s it hardly depends on what else the machine runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == pgid:  # state ppid pgrp ... utime stime
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 @contextlib.contextmanager
 def scratch_postgres(server_url: str | None) -> Iterator[str]:
     import psycopg
@@ -697,11 +725,13 @@ def run_store(name: str, store: Prepared, accounts: list[Account], args: argpars
               file=sys.stderr)
         spy = Path(args.py_spy) / f"{name}-forms.txt" if args.py_spy else None
         with py_spy(pid, spy, args.form_seconds):
-            forms = asyncio.run(run_forms(port, form_accounts, args.form_seconds, think))
+            forms = asyncio.run(run_forms(port, form_accounts, args.form_seconds, think, pid))
         load = os.getloadavg()
         print(f"{name}: whole households for up to {args.flow_seconds:.0f} s", file=sys.stderr)
+        cpu = group_cpu(pid)
         flows = asyncio.run(run_flows(port, flow_accounts, args.concurrency, args.flow_seconds, think,
                                        args.ramp_seconds))
+        flows.server_cpu = group_cpu(pid) - cpu  # includes the households still answering at the end
     # The baseline runs after the server stopped, at the same concurrency.
     size = int(statistics.median(forms.page_sizes)) if forms.page_sizes else 6000
     bare_port = free_port()
@@ -709,8 +739,8 @@ def run_store(name: str, store: Prepared, accounts: list[Account], args: argpars
     with tempfile.TemporaryDirectory(prefix="fs_bench_") as folder:
         cmd = [sys.executable, str(ROOT / "bench" / "bare_page.py"), "--port", str(bare_port), "--workers", "2",
                "--bytes", str(size)]
-        with server(cmd, dict(os.environ), bare_port, "/health", Path(folder) / "bare.log"):
-            bare = asyncio.run(run_bare(bare_port, args.concurrency, args.bare_seconds, think))
+        with server(cmd, dict(os.environ), bare_port, "/health", Path(folder) / "bare.log") as bare_pid:
+            bare = asyncio.run(run_bare(bare_port, args.concurrency, args.bare_seconds, think, bare_pid))
     return Result(name, forms, flows, bare, size, load)
 
 
@@ -720,10 +750,11 @@ FORM_KINDS = ("page GET", "page POST")
 
 
 def report(results: list[Result], args: argparse.Namespace) -> bool:
+    cores = os.cpu_count() or 1
     print(f"\nweb load: {args.concurrency} concurrent clients, think time {args.think_ms:.0f} ms, "
-          f"{os.cpu_count()} CPUs, loopback\n")
-    head = (f"{'store':<9} {'phase':<16} {'req/s':>7} {'GET p50':>8} {'GET p99':>8} {'POST p50':>9} "
-            f"{'POST p99':>9} {'done':>6} {'/min':>6} {'errors':>6} {'vs bare':>8}")
+          f"{cores} CPUs, loopback; latencies in ms; 'cpu' = server CPU ms per request\n")
+    head = (f"{'store':<9} {'phase':<11} {'req/s':>6} {'GET p50':>8} {'GET p99':>8} {'POST p50':>9} "
+            f"{'POST p99':>9} {'cpu':>5} {'done':>6} {'/min':>5} {'errors':>6} {'vs bare':>7} {'by cpu':>6}")
     print(head)
     print("-" * len(head))
     met = True
@@ -731,28 +762,29 @@ def report(results: list[Result], args: argparse.Namespace) -> bool:
         bare_rate = r.bare.rate()
         for phase, s in (("form pages", r.forms), ("households", r.flows)):
             rate = s.rate(FORM_KINDS) if phase == "form pages" else s.rate()
-            per_min = s.completed / s.seconds * 60 if phase == "households" else float("nan")
-            done = s.completed
-            print(f"{r.store:<9} {phase:<16} {rate:>7.0f} {s.pct(['page GET'], 50):>8.1f} "
-                  f"{s.pct(['page GET'], 99):>8.1f} {s.pct(['page POST'], 50):>9.1f} {s.pct(['page POST'], 99):>9.1f} "
-                  f"{done:>6} {per_min:>6.1f} {sum(s.errors.values()):>6} {rate / bare_rate:>8.0%}")
-        print(f"{r.store:<9} {'bare page':<16} {bare_rate:>7.0f} {r.bare.pct(['bare GET'], 50):>8.1f} "
-              f"{r.bare.pct(['bare GET'], 99):>8.1f} {'':>9} {'':>9} {r.bare.completed:>6} {'':>6} "
-              f"{sum(r.bare.errors.values()):>6} {'100%':>8}")
-        others = ", ".join(f"{k} p50/p99 {r.flows.pct([k], 50):.0f}/{r.flows.pct([k], 99):.0f} ms"
+            per_min = f"{s.completed / s.seconds * 60:5.1f}" if phase == "households" else ""
+            print(f"{r.store:<9} {phase:<11} {rate:>6.0f} {s.pct(['page GET'], 50):>8.0f} "
+                  f"{s.pct(['page GET'], 99):>8.0f} {s.pct(['page POST'], 50):>9.0f} {s.pct(['page POST'], 99):>9.0f} "
+                  f"{s.cpu_ms:>5.1f} {s.completed:>6} {per_min:>5} {sum(s.errors.values()):>6} "
+                  f"{rate / bare_rate:>7.0%} {r.bare.cpu_ms / s.cpu_ms:>6.0%}")
+        print(f"{r.store:<9} {'bare page':<11} {bare_rate:>6.0f} {r.bare.pct(['bare GET'], 50):>8.0f} "
+              f"{r.bare.pct(['bare GET'], 99):>8.0f} {'':>9} {'':>9} {r.bare.cpu_ms:>5.1f} {r.bare.completed:>6} "
+              f"{'':>5} {sum(r.bare.errors.values()):>6} {'100%':>7} {'100%':>6}")
+        others = ", ".join(f"{k} {r.flows.pct([k], 50):.0f}/{r.flows.pct([k], 99):.0f}"
                            for k in ("login", "hub", "member add", "review", "submit") if r.flows.latencies[k])
-        print(f"{'':<9} flows: {others}")
-        print(f"{'':<9} question pages {r.bare_bytes} bytes (median); load average {r.load[0]:.1f}")
+        print(f"{'':<9} households p50/p99 ms: {others}")
+        print(f"{'':<9} question pages {r.bare_bytes} bytes (median); load average {r.load[0]:.1f} during the run; "
+              f"form pages at {cores} cores of their own: ~{cores * 1000 / r.forms.cpu_ms:.0f} req/s")
         for s in (r.forms, r.flows, r.bare):
             for message, n in s.errors.most_common(5):
                 print(f"{'':<9} error x{n}: {message}")
         ratio = r.forms.rate(FORM_KINDS) / bare_rate
         p99 = max(r.forms.pct(["page GET"], 99), r.forms.pct(["page POST"], 99))
-        errors = sum(s for x in (r.forms, r.flows, r.bare) for s in x.errors.values())
+        errors = sum(n for x in (r.forms, r.flows, r.bare) for n in x.errors.values())
         ok = ratio >= TARGET_RATIO and p99 < TARGET_P99_MS and errors == 0
         met = met and ok
         print(f"{'':<9} targets (form pages >= {TARGET_RATIO:.0%} of bare, p99 < {TARGET_P99_MS:.0f} ms, "
-              f"0 errors): ratio {ratio:.0%}, p99 {p99:.0f} ms, {errors} errors -> {'met' if ok else 'MISSED'}")
+              f"0 errors): {ratio:.0%}, p99 {p99:.0f} ms, {errors} errors -> {'met' if ok else 'MISSED'}")
         print()
     return met
 
@@ -760,6 +792,7 @@ def report(results: list[Result], args: argparse.Namespace) -> bool:
 def as_json(results: list[Result]) -> list[dict[str, Any]]:
     def stats(s: Stats) -> dict[str, Any]:
         return {"seconds": s.seconds, "requests": s.requests, "requests_per_s": s.rate(), "completed": s.completed,
+                "server_cpu_ms_per_request": s.cpu_ms,
                 "errors": dict(s.errors),
                 "latency_ms": {k: {"n": len(v), "p50": s.pct([k], 50), "p99": s.pct([k], 99)}
                                for k, v in s.latencies.items()}}

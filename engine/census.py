@@ -27,8 +27,6 @@ from engine.store.households import HouseholdInfo
 from engine.store.store import Store
 
 SUBMITTED_STATES = (HouseholdState.SUBMITTED, HouseholdState.REOPENED, HouseholdState.ENUMERATED)
-# Reasons the engine re-derives on every save; the others are facts set from outside.
-ANSWER_REASONS = frozenset({"overseas_member", "long_form_sample", "non_response"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +62,17 @@ def case_of(info: HouseholdInfo) -> Case:
                 suspected_duplicate=info.suspected_duplicate, submitted=info.state in SUBMITTED_STATES)
 
 
-def reasons_of(routes: tuple[Route, ...], keep: tuple[str, ...]) -> list[str]:
+def derivable(q: Questionnaire) -> frozenset[str]:
+    """Reasons this questionnaire re-derives on every save: its routing rules, and non-response
+    when it has a window. Others (help asked, a duplicate, or a reason raised under another
+    form before an interview switched forms) are facts to keep."""
+    return frozenset({r.reason.value for r in q.routing} | ({"non_response"} if q.window else set()))
+
+
+def reasons_of(q: Questionnaire, routes: tuple[Route, ...], keep: tuple[str, ...]) -> list[str]:
     """The stored reasons: those re-derived from the answers now, plus the outside facts kept."""
-    derived = {r.reason.value for r in routes}
-    return sorted(derived | {r for r in keep if r not in ANSWER_REASONS})
+    fresh = derivable(q)
+    return sorted({r.reason.value for r in routes} | {r for r in keep if r not in fresh})
 
 
 class Census:
@@ -114,7 +119,7 @@ class Census:
         self.store.households.save(
             household_id, doc, expected_version=expected_version, actor=actor_label(actor),
             questionnaire=f"{view.questionnaire.id}@{view.questionnaire.version}", state=new_state,
-            reasons=reasons_of(evaluation.routes, view.info.reasons), action=action,
+            reasons=reasons_of(view.questionnaire, evaluation.routes, view.info.reasons), action=action,
         )
         return self.view(household_id)
 
@@ -188,7 +193,7 @@ class Census:
                                       questionnaire=qv, action="declare", conn=conn)
             households.save(
                 view.info.id, submission.document, expected_version=version, actor=label, questionnaire=qv,
-                kind=kind, state=state, reasons=reasons_of(view.evaluation.routes, view.info.reasons),
+                kind=kind, state=state, reasons=reasons_of(view.questionnaire, view.evaluation.routes, view.info.reasons),
                 reference=submission.reference, content_hash=submission.content_hash, blind=blind, action=kind,
                 conn=conn,
             )

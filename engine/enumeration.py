@@ -464,7 +464,7 @@ class Enumeration:
         self.store.households.save(
             household_id, document, expected_version=view.version, actor=label,
             questionnaire=f"{q.id}@{q.version}", kind="enumerated", state=state,
-            reasons=reasons_of(evaluation.routes, view.info.reasons), reference=reference,
+            reasons=reasons_of(view.questionnaire, evaluation.routes, view.info.reasons), reference=reference,
             content_hash=digest, blind=blind, action="enumerated")
         self.census.flag_duplicates(household_id)
         return self.census.view(household_id), reference

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from jinja2 import Environment
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +21,7 @@ from web.sessions import SessionInfo, Sessions
 from web.settings import Settings
 
 R = TypeVar("R", bound=Response)
+MAX_FIELDS = 500
 LANG_COOKIE = "lang"
 SESSION_COOKIE = "session"
 ANON_COOKIE = "anon"
@@ -78,12 +80,18 @@ class Ctx:
         session = self.session
         return session.csrf if session else self.services.sessions.anon_csrf(self.anon)
 
+    async def form(self) -> FormData:
+        """The posted form, with our limits. Starlette parses it once and keeps it, so the
+        handler's own `request.form()` gets this one. No files: no page asks for one, and
+        Starlette never closes an uploaded file's temporary file. Fields: a page has a few
+        dozen at most."""
+        return await self.request.form(max_files=0, max_fields=MAX_FIELDS)
+
     async def check_csrf(self) -> None:
-        """Every state-changing request carries the token: a form field or the htmx header."""
-        sent = self.request.headers.get("x-csrf-token")
-        if not sent:
-            form = await self.request.form()
-            sent = str(form.get("_csrf", ""))
+        """Every state-changing request carries the token: a form field or the htmx header.
+        The form is read first in both cases, so that the limits above always apply."""
+        form = await self.form()
+        sent = self.request.headers.get("x-csrf-token") or str(form.get("_csrf", ""))
         if not sent or not hmac.compare_digest(sent, self.csrf):
             raise HTTPException(403, "csrf")
 

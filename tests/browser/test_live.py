@@ -138,10 +138,12 @@ def test_foreign_member_hands_over_and_keeps_answers(page: Page, server: Server,
     login(page, server, who)
     household_size(page, server)
     first = add_member(page)
-    assert fill_page(page, {"D1": "陈立新", "S1": "1", "D2": "0", "D4": "1"}) == f"/household/page/{first}/birth_ethnicity"
+    head = {"D1": "陈立新", "S1": "1", "D2": "0", "D4": "1"}
+    assert fill_page(page, head) == f"/household/page/{first}/birth_ethnicity"
     goto(page, server, "/household")
     second = add_member(page)
-    assert fill_page(page, {"D1": "周敏", "S1": "1", "D2": "1", "D4": "2"}) == f"/household/page/{second}/birth_ethnicity"
+    spouse = {"D1": "周敏", "S1": "1", "D2": "1", "D4": "2"}
+    assert fill_page(page, spouse) == f"/household/page/{second}/birth_ethnicity"
     goto(page, server, "/household")
     third = add_member(page)
     answer(page, {"D1": "Emma Schmidt"})

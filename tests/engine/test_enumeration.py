@@ -315,7 +315,8 @@ def test_overseas_prefill_maps_codes_only_where_the_lists_match(forms: Forms) ->
                          {"id": "m4", "D1": "Emma Schmidt", "S1": "5"}], "next_member": 5}
     doc = overseas_document(forms.short, forms["census2020-overseas"], draft)
     assert doc["household"] == {"F1": "2", "F2": "3"}
-    assert doc["members"] == [{"id": "m1", "P1": "陈立新", "P2": "0", "P3": "1", "P4": "1979-11", "P8": "7"},
+    # S1 "1" (mainland) maps to P5 "1": the overseas form takes mixed households whole.
+    assert doc["members"] == [{"id": "m1", "P1": "陈立新", "P2": "0", "P3": "1", "P4": "1979-11", "P5": "1", "P8": "7"},
                               {"id": "m4", "P1": "Emma Schmidt", "P5": "5"}]
     assert doc["next_member"] == 5 and doc["questionnaire"] == "census2020-overseas"
 

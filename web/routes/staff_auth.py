@@ -8,7 +8,6 @@ client address, the same growing delays) and answered with the same words and th
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import Response
 
 import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)

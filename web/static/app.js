@@ -66,40 +66,47 @@
     return "";
   }
 
+  // Put back what the person did while the request was on its way, wherever the server did not
+  // change that field itself; returns whether anything is left to save.
   function restore(edits) {
-    var changed = false;
+    var unsaved = false;
     for (var i = 0; i < edits.length; i++) {
       var e = edits[i];
       var f = document.getElementById(e.id);
       if (!f) { continue; }  // the question is no longer asked
       if ("checked" in e) {
-        // Put the tick back only where the server has not changed that option itself.
-        if (f.defaultChecked === e.was && f.checked !== e.checked) { f.checked = e.checked; changed = true; }
+        if (f.defaultChecked !== e.was) { continue; }
+        f.checked = e.checked;
       } else {
-        var now = f.tagName === "SELECT" ? defaultOf(f) : f.defaultValue;
-        if (now === e.was && f.value !== e.value) { f.value = e.value; changed = true; }
+        if ((f.tagName === "SELECT" ? defaultOf(f) : f.defaultValue) !== e.was) { continue; }
+        f.value = e.value;
       }
+      unsaved = true;
     }
-    return changed;
+    return unsaved;
   }
 
-  function isQuestions(el) {
-    return el && el.id === "questions";
-  }
+  var saveAfterSettle = false;
 
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    pendingEdits = isQuestions(target) ? editsIn(target) : null;
+    if (event.detail.target && event.detail.target.id === "questions") {
+      pendingEdits = editsIn(event.detail.target);
+    }
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.target || event.target.id !== "questions" || !pendingEdits) { return; }
     var edits = pendingEdits;
     pendingEdits = null;
-    if (!edits || !edits.length) { return; }
-    var questions = document.getElementById("questions");
-    if (questions && restore(edits)) {
-      // Save what was put back (the same request a change would send).
-      questions.dispatchEvent(new Event("change", { bubbles: true }));
+    saveAfterSettle = edits.length > 0 && restore(edits);
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (saveAfterSettle && event.target && event.target.id === "questions") {
+      saveAfterSettle = false;
+      // htmx has taken the new questions in hand by now: save what was put back, with the
+      // same request a change sends.
+      event.target.dispatchEvent(new Event("change", { bubbles: true }));
     }
   });
 

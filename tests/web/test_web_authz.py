@@ -1,0 +1,272 @@
+"""Every route of the app, with every kind of actor, as a plain request and as an htmx one:
+only what `web.authz.TABLE` allows goes through; everything else is a 403 or a redirect to a
+sign-in page, and changes nothing.
+
+Actors: anonymous; households A and B (each only ever reaches itself: household URLs name no
+household); the enumerator of area X and the enumerator of area Y; the census office. Routes
+naming a household (`{household}`) are filled with a real household of area X, so the
+enumerator of area Y must be refused there. The routes are taken from the app itself, so a
+route added later without an entry in the table makes these tests fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from starlette.routing import Route
+
+from engine.runtime.lifecycle import Actor as EngineActor
+from engine.runtime.lifecycle import Role
+from web.authz import (
+    ANONYMOUS,
+    ENUMERATOR,
+    HOUSEHOLD,
+    LOGIN_PAGES,
+    OFFICE,
+    OWN_AREA,
+    OWN_HOUSEHOLD,
+    TABLE,
+    allowed,
+    rule,
+)
+from web.i18n import t
+
+AREA_X, AREA_Y = "110105001001", "110105002001"
+ACTORS = ("anonymous", "household_a", "household_b", "enumerator_x", "enumerator_y", "office")
+ROLE_OF = {"anonymous": ANONYMOUS, "household_a": HOUSEHOLD, "household_b": HOUSEHOLD, "enumerator_x": ENUMERATOR,
+           "enumerator_y": ENUMERATOR, "office": OFFICE}
+HOMES = {ANONYMOUS: "/", HOUSEHOLD: "/household", ENUMERATOR: "/enumerator", OFFICE: "/office"}
+FORBIDDEN = (t("forbidden_text", "zh"), t("forbidden_text", "en"))
+STAFF_HOUSEHOLD_PREFIX = "/enumerator/households/{household}"
+
+# Which demo household a staff route naming one is tried on (all in area X), chosen so that
+# what the enumerator of area X is allowed to do there succeeds.
+STAFF_TARGET = {
+    "": "overseas", "/reveal": "overseas", "/reissue": "fresh", "/revoke": "fresh", "/take-over": "help_requested",
+    "/interview": "overseas", "/members": "non_response", "/confirm": "non_response", "/visit": "overseas",
+    "/complete": "non_response", "/page/{record}/{page}": "non_response", "/page/{record}/{page}/live": "non_response",
+}
+# Households A (area X) and B (area Y), per route where the default pair could not do it.
+PAIRS = {"/household/reopen": ("submitted", "area2_submitted")}
+DEFAULT_PAIR = ("in_progress", "area2_in_progress")
+
+
+@dataclass
+class Who:
+    name: str
+    role: str
+    client: Any  # tests/web/conftest.Browser
+    csrf: str
+    household: str | None = None  # demo label of a household actor
+
+
+def app_routes(app: Any) -> list[tuple[str, str]]:
+    """(method, path) of every route, GET and POST only (HEAD comes with GET)."""
+    out = []
+    for r in app.routes:
+        if isinstance(r, Route) and r.methods:
+            out.extend((m, r.path) for m in sorted(r.methods) if m in ("GET", "POST"))
+    return out
+
+
+def staff_login(site: Any, username: str) -> Any:
+    browser = site.client()
+    password = {s.username: s.password for s in (*site.demo.enumerators, site.demo.office)}[username]
+    response = browser.submit(browser.get("/staff/login"), "/staff/login", username=username, password=password)
+    assert response.status_code == 303
+    return browser
+
+
+def actors(site: Any, pair: tuple[str, str]) -> dict[str, Who]:
+    a, b = pair
+    logins: dict[str, tuple[Any, str | None]] = {
+        "anonymous": (site.client(), None),
+        "household_a": (site.login(a), a),
+        "household_b": (site.login(b), b),
+        "enumerator_x": (staff_login(site, "enumerator"), None),
+        "enumerator_y": (staff_login(site, "enumerator2"), None),
+        "office": (staff_login(site, "office"), None),
+    }
+    out = {}
+    for name, (browser, label) in logins.items():
+        home = browser.get(HOMES[ROLE_OF[name]])
+        assert home.status_code == 200, (name, home.status_code)
+        out[name] = Who(name, ROLE_OF[name], browser, browser.csrf_of(home.text), label)
+    return out
+
+
+def last_member(site: Any, label: str) -> str:
+    members = site.draft(label)["members"]
+    return str(members[-1]["id"]) if members else "m1"
+
+
+def target_of(path: str) -> str | None:
+    if not path.startswith(STAFF_HOUSEHOLD_PREFIX):
+        return None
+    return STAFF_TARGET[path.removeprefix(STAFF_HOUSEHOLD_PREFIX)]
+
+
+def url_for(site: Any, path: str, who: Who, pair: tuple[str, str]) -> str:
+    """The path with real ids: a household actor names its own members; everyone else names
+    those of household A; staff routes name their target household of area X."""
+    own = who.household or pair[0]
+    values = {
+        "household": site.household(target_of(path)).household_id if target_of(path) else "",
+        "token": site.household(pair[0]).token,
+        "member": last_member(site, own),
+        "record": "household",
+        "page": "household_type",
+    }
+    return path.format(**{k: v for k, v in values.items() if "{" + k + "}" in path})
+
+
+def form_for(site: Any, method: str, path: str, who: Who, pair: tuple[str, str]) -> dict[str, str]:
+    """Sensible data for the form of each POST route (what the page itself would send)."""
+    if method != "POST":
+        return {}
+    version_of = who.household or target_of(path) or pair[0]
+    data = {"version": str(site.version(version_of))}
+    b = site.household(pair[1])
+    extra: dict[str, dict[str, str]] = {
+        "/login": {"account": b.account, "password": b.password},
+        "/lang": {"lang": "en", "next": "/"},
+        "/household/confirm": {"record": "household"},
+        "/household/submit": {"declarant": "测试", "promise": "yes"},
+        "/household/page/{record}/{page}": {"shown": "H1", "H1": "1"},
+        "/household/page/{record}/{page}/live": {"shown": "H1", "H1": "2"},
+        "/staff/login": {"username": "enumerator2",
+                         "password": {s.username: s.password for s in site.demo.enumerators}["enumerator2"]},
+        "/enumerator/register": {"address": "北京市朝阳区建外街道权限路1号", "area": AREA_X, "household_type": "family"},
+        STAFF_HOUSEHOLD_PREFIX + "/visit": {"outcome": "nobody_home"},
+        STAFF_HOUSEHOLD_PREFIX + "/confirm": {"record": "household"},
+        STAFF_HOUSEHOLD_PREFIX + "/page/{record}/{page}": {"shown": "H1", "H1": "1"},
+        STAFF_HOUSEHOLD_PREFIX + "/page/{record}/{page}/live": {"shown": "H1", "H1": "2"},
+        "/office/sample": {"action": "preview", "rate": "10", "seed": "authz"},
+        "/office/export": {"masking": "masked"},
+    }
+    return {**data, **extra.get(path, {})}
+
+
+def send(site: Any, who: Who, method: str, path: str, pair: tuple[str, str], htmx: bool) -> httpx.Response:
+    url = url_for(site, path, who, pair)
+    headers = {"HX-Request": "true", "X-CSRF-Token": who.csrf} if htmx else {}
+    if method == "GET":
+        response: httpx.Response = who.client.get(url, headers=headers)
+        return response
+    data = {"_csrf": who.csrf, **form_for(site, method, path, who, pair)}
+    response = who.client.post_form(url, data, headers=headers)
+    return response
+
+
+def refused(response: httpx.Response) -> bool:
+    """A 403 saying "you may not", or sent to a sign-in page (htmx: by HX-Redirect)."""
+    if response.status_code == 403:
+        return any(text in response.text for text in FORBIDDEN)
+    if response.status_code in (302, 303):
+        return response.headers["location"].split("?")[0] in LOGIN_PAGES
+    return response.headers.get("hx-redirect", "").split("?")[0] in LOGIN_PAGES
+
+
+def succeeded(response: httpx.Response, method: str, path: str) -> bool:
+    """2xx or 3xx; for a route that is not public, not sent to a sign-in page."""
+    if not 200 <= response.status_code < 400:
+        return False
+    return rule(method, path).public or not refused(response)
+
+
+def audit_count(site: Any) -> int:
+    return len(site.events())
+
+
+# -- the table covers the app ------------------------------------------------------------------------
+def test_every_route_has_exactly_one_rule(site: Any) -> None:
+    routes = app_routes(site.app)
+    assert len(routes) == len(set(routes))
+    assert set(routes) == set(TABLE), (set(routes) ^ set(TABLE))
+    for (_method, path), entry in TABLE.items():
+        assert entry.roles, path
+        if path.startswith("/household"):
+            assert entry.roles == {HOUSEHOLD} and entry.scope == OWN_HOUSEHOLD, path
+        if "{household}" in path:
+            assert entry.scope == OWN_AREA, path
+        if path.startswith(("/enumerator", "/office")):
+            assert ANONYMOUS not in entry.roles and HOUSEHOLD not in entry.roles, path
+
+
+# -- every route, every actor, GET and POST, plain and htmx -------------------------------------------
+def cases() -> Iterator[tuple[str, str, bool]]:
+    for method, path in sorted(TABLE):
+        for htmx in (False, True):
+            yield method, path, htmx
+
+
+@pytest.mark.parametrize(("method", "path", "htmx"), list(cases()),
+                         ids=[f"{m} {p}{' htmx' if h else ''}" for m, p, h in cases()])
+def test_only_the_allowed_actors_get_through(site_factory: Callable[..., Any], method: str, path: str,
+                                             htmx: bool) -> None:
+    site = site_factory()
+    pair = PAIRS.get(path, DEFAULT_PAIR)
+    if path == "/household/members/{member}/remove":  # household B needs a second person to remove
+        b = site.household(pair[1]).household_id
+        census = site.app.state.services.census
+        census.add_member(EngineActor(Role.HOUSEHOLD, b), b, site.version(pair[1]))
+    people = actors(site, pair)
+    other = "GET" if method == "POST" else "POST"
+
+    def expected(name: str) -> bool:
+        if not allowed(method, path, ROLE_OF[name]):
+            return False
+        return not (TABLE[(method, path)].scope == OWN_AREA and name == "enumerator_y")  # area X's household
+
+    problems: list[str] = []
+    before = audit_count(site)
+    for name in [n for n in ACTORS if not expected(n)]:  # the refused ones first: they must change nothing
+        response = send(site, people[name], method, path, pair, htmx)
+        if not refused(response):
+            problems.append(f"{name}: {response.status_code} {response.headers.get('location', '')} "
+                            f"{_words(response)} (expected 403 or a sign-in redirect)")
+    if audit_count(site) != before:
+        problems.append("a refused request changed something (new audit events)")
+    if (other, path) not in TABLE:  # the other method is no route at all: 405 for everyone
+        for name in ACTORS:
+            who = people[name]
+            url = url_for(site, path, who, pair)
+            wrong = who.client.get(url) if other == "GET" else who.client.post_form(url, {"_csrf": who.csrf})
+            if wrong.status_code != 405:
+                problems.append(f"{name} {other}: {wrong.status_code} (expected 405)")
+    for name in [n for n in ACTORS if expected(n)]:
+        response = send(site, people[name], method, path, pair, htmx)
+        if not succeeded(response, method, path):
+            problems.append(f"{name}: {response.status_code} {response.headers.get('location', '')} "
+                            f"{response.headers.get('hx-redirect', '')} {_words(response)} (expected success)")
+    assert not problems, f"{method} {path}{' (htmx)' if htmx else ''}:\n" + "\n".join(problems)
+
+
+def _words(response: httpx.Response) -> str:
+    found = re.search(r"<h1>(.*?)</h1>\s*<p>(.*?)</p>", response.text, re.S)
+    return f"[{found.group(1)}: {found.group(2)}]" if found else ""
+
+
+# -- the area boundary, both ways -----------------------------------------------------------------------
+@pytest.mark.parametrize("label", ["area2_in_progress", "area2_submitted", "overseas"])
+def test_enumerators_reach_households_of_their_own_areas_only(site: Any, label: str) -> None:
+    x, y = staff_login(site, "enumerator"), staff_login(site, "enumerator2")
+    household = site.household(label)
+    url = f"/enumerator/households/{household.household_id}"
+    mine, theirs = (y, x) if household.area_id == AREA_Y else (x, y)
+    assert mine.get(url).status_code == 200
+    refused_page = theirs.get(url)
+    assert refused_page.status_code == 403 and household.account not in refused_page.text
+    token = theirs.csrf_of(theirs.get("/enumerator").text)
+    for action in ("reveal", "reissue", "revoke", "visit", "interview", "complete"):
+        assert theirs.post_form(f"{url}/{action}", {"_csrf": token, "outcome": "vacant"}).status_code == 403
+
+
+def test_an_unknown_household_is_not_found_not_an_error(site: Any) -> None:
+    x = staff_login(site, "enumerator")
+    assert x.get("/enumerator/households/0000000000000000").status_code == 404

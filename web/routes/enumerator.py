@@ -1,0 +1,541 @@
+"""The enumerator's pages: the work queue of their areas, registering households and handing
+over credentials (the printable slip), the household's masked detail and audited full view,
+taking over, the in-person interview on the right form, visit outcomes and completion.
+
+Every route is guarded by `web.authz` (enumerators only; a route naming a household only for
+a household in the enumerator's areas). Every change goes through `engine.enumeration` or
+`engine.census` with the enumerator as actor, so the lifecycle decides what may happen when.
+The interview pages are the household's question pages (`web.fields`, the `field` macro)
+under /enumerator/households/{household}/page/..., saved with the enumerator as actor.
+
+Passwords are never stored: the slip is the answer to the request that issued them, and its
+QR code is drawn into that page as inline SVG (a CSP allows inline SVG; it blocks scripts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import urlencode
+
+import segno
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from engine.census import HouseholdView
+from engine.enumeration import (
+    HOUSEHOLD_TYPES,
+    VISIT_OUTCOMES,
+    Enumeration,
+    EnumerationError,
+    QueueView,
+    head_name,
+)
+from engine.runtime.document import HOUSEHOLD
+from engine.runtime.errors import NotSubmittable
+from engine.runtime.lifecycle import Action, HouseholdFacts, HouseholdState, can
+from engine.runtime.pageplan import Step
+from engine.runtime.relevance import RecordState
+from engine.runtime.texts import pick, render
+from engine.spec.model import Page, RoutingReason, Scope, Severity
+from engine.store.accounts import IssuedCredentials
+from engine.store.masking import mask_address, mask_name
+from web.authz import StaffRequest, staff_route
+from web.fields import display, field_views, read_form
+from web.i18n_staff import form_name
+from web.routes import staff_auth
+
+REASONS: Final = tuple(r.value for r in RoutingReason)
+STATES: Final = tuple(s.value for s in HouseholdState)
+PAGE_SIZE: Final = 25
+POLL_SECONDS: Final = 10
+BASE: Final = "/enumerator/households/"
+
+
+def work(staff: StaffRequest) -> Enumeration:
+    return Enumeration(staff.ctx.services.census)
+
+
+def local_time(staff: StaffRequest, moment: datetime | None) -> str:
+    """A stored (UTC) time in the census's own time zone, as its deadline is given."""
+    if moment is None:
+        return ""
+    window = staff.ctx.services.census.forms.short.window
+    zone = window.closes.tzinfo if window else None
+    return (moment.astimezone(zone) if zone else moment).strftime("%Y-%m-%d %H:%M")
+
+
+def deadline(staff: StaffRequest) -> str:
+    window = staff.ctx.services.census.forms.short.window
+    return window.closes.strftime("%Y-%m-%d %H:%M") if window else ""
+
+
+def area_names(staff: StaffRequest) -> dict[str, str]:
+    return dict(staff.ctx.services.store.accounts.areas())
+
+
+# -- the queue --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueueFilter:
+    reasons: tuple[str, ...]
+    states: tuple[str, ...]
+    page: int
+
+    @classmethod
+    def of(cls, query: Any) -> QueueFilter:
+        reasons = tuple(r for r in REASONS if r in query.getlist("reason"))
+        states = tuple(s for s in STATES if s in query.getlist("state"))
+        try:
+            page = max(1, min(10_000, int(query.get("page", "1"))))
+        except ValueError:
+            page = 1
+        return cls(reasons, states, page)
+
+    def query(self, **override: Any) -> str:
+        reasons = override.get("reasons", self.reasons)
+        states = override.get("states", self.states)
+        page = override.get("page", self.page)
+        pairs = [("reason", r) for r in reasons] + [("state", s) for s in states]
+        if page > 1:
+            pairs.append(("page", str(page)))
+        return urlencode(pairs)
+
+
+def load_queue(staff: StaffRequest, wanted: QueueFilter) -> QueueView:
+    states = [HouseholdState(s) for s in wanted.states] or None
+    return work(staff).queue(staff.actor, reasons=wanted.reasons or None, states=states, limit=PAGE_SIZE,
+                             offset=(wanted.page - 1) * PAGE_SIZE)
+
+
+def queue_digest(view: QueueView) -> str:
+    """Changes when anything the list shows changes: a poll that finds the same answers 204
+    and htmx leaves the list (and the keyboard focus in it) alone."""
+    parts = [f"{view.total}", repr(sorted(view.counts.items()))]
+    parts += [f"{i.household_id}|{i.state.value}|{','.join(i.reasons)}|{i.visit_outcome}|{i.last_activity.isoformat()}"
+              f"|{i.head_name}" for i in view.items]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+
+def queue_values(staff: StaffRequest, wanted: QueueFilter) -> dict[str, Any]:
+    view = load_queue(staff, wanted)
+    pages = max(1, -(-view.total // PAGE_SIZE))
+    digest = queue_digest(view)
+    return {"queue": view, "wanted": wanted, "pages": pages, "digest": digest,
+            "poll_url": "/enumerator/queue?" + "&".join(x for x in (wanted.query(), f"seen={digest}") if x),
+            "reasons": REASONS, "states": STATES, "areas": area_names(staff), "when": lambda m: local_time(staff, m),
+            "poll_seconds": POLL_SECONDS, "enumerator": staff.enumerator}
+
+
+async def queue_page(staff: StaffRequest) -> Response:
+    wanted = QueueFilter.of(staff.ctx.request.query_params)
+    return staff.ctx.render("staff/queue.html", **queue_values(staff, wanted))
+
+
+async def queue_fragment(staff: StaffRequest) -> Response:
+    """htmx: the list as it stands now (204 when nothing changed); without htmx, the page."""
+    ctx = staff.ctx
+    wanted = QueueFilter.of(ctx.request.query_params)
+    if not ctx.htmx:
+        return ctx.redirect("/enumerator" + (f"?{wanted.query()}" if wanted.query() else ""))
+    values = queue_values(staff, wanted)
+    if ctx.request.query_params.get("seen") == values["digest"]:
+        return ctx.finish(Response(status_code=204))
+    return ctx.render("staff/_queue.html", **values)
+
+
+# -- registration and credentials -------------------------------------------------------------------
+def register_values(staff: StaffRequest, **values: Any) -> dict[str, Any]:
+    assert staff.enumerator is not None
+    names = area_names(staff)
+    return {"areas": [(a, names.get(a, a)) for a in staff.enumerator.areas], "types": HOUSEHOLD_TYPES,
+            "error": None, "address": "", "area": staff.enumerator.areas[0] if staff.enumerator.areas else "",
+            "household_type": HOUSEHOLD_TYPES[0], **values}
+
+
+async def register_page(staff: StaffRequest) -> Response:
+    return staff.ctx.render("staff/register.html", **register_values(staff))
+
+
+async def register(staff: StaffRequest) -> Response:
+    ctx = staff.ctx
+    form = await ctx.request.form()
+    address = str(form.get("address", ""))[:600]
+    area = str(form.get("area", ""))
+    household_type = str(form.get("household_type", ""))
+    assert staff.enumerator is not None
+    if area not in staff.enumerator.areas:
+        return ctx.render("staff/register.html", **register_values(
+            staff, error=ctx.t("staff_pick_area"), address=address, area=area, household_type=household_type))
+    try:
+        household_id, issued = work(staff).register_household(staff.actor, area_id=area, address=address,
+                                                             household_type=household_type)
+    except EnumerationError as exc:
+        return ctx.render("staff/register.html", **register_values(
+            staff, error=exc.message[ctx.lang], address=address, area=area, household_type=household_type))
+    return slip(staff, household_id, issued, address=" ".join(address.split()), area=area)
+
+
+def qr_svg(url: str, label: str) -> Markup:
+    """The QR code of `url` as inline SVG with a text alternative (no script, no style)."""
+    code = segno.make(url, error="m")
+    svg = code.svg_inline(scale=4, border=4, omitsize=True, svgclass="qr", lineclass="qr-line", dark="#000",
+                          title=label)
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
+
+
+def slip(staff: StaffRequest, household_id: str, issued: IssuedCredentials, *, address: str,
+         area: str) -> Response:
+    ctx = staff.ctx
+    url = f"{ctx.settings.base_url}/q/{issued.token}"
+    return ctx.render("staff/slip.html", issued=issued, household_id=household_id, address=address,
+                      area=area, area_name=area_names(staff).get(area, area), enumerator=staff.enumerator,
+                      deadline=deadline(staff), site=ctx.settings.base_url + "/",
+                      qr=qr_svg(url, ctx.t("slip_qr_label")))
+
+
+async def reissue(staff: StaffRequest) -> Response:
+    household = staff.household
+    assert household is not None
+    issued = work(staff).reissue(staff.actor, household.id)
+    address = mask_address(staff.ctx.services.store.households.address(household.id))
+    return slip(staff, household.id, issued, address=address, area=household.area_id)
+
+
+async def revoke(staff: StaffRequest) -> Response:
+    work(staff).revoke(staff.actor, staff.household_id)
+    return staff.ctx.redirect(BASE + staff.household_id, done="revoked")
+
+
+# -- the household ----------------------------------------------------------------------------------
+def facts(staff: StaffRequest) -> HouseholdFacts:
+    h = staff.household
+    assert h is not None
+    return HouseholdFacts(h.id, h.area_id, h.state)
+
+
+def may(staff: StaffRequest, action: Action) -> bool:
+    h = staff.household
+    assert h is not None
+    census = staff.ctx.services.census
+    return can(action, staff.actor, facts(staff), census.clock.now(), census.questionnaire_of(h).window)
+
+
+def interview_ready(staff: StaffRequest) -> bool:
+    """The interview can go on here: the enumerator may change the answers now, and the
+    household is on the form the interview uses (`start_interview` switched it)."""
+    h = staff.household
+    assert h is not None
+    if h.state is HouseholdState.CLOSED or not may(staff, Action.SAVE):
+        return False
+    try:
+        return work(staff).interview_form(h) == h.questionnaire
+    except EnumerationError:
+        return False
+
+
+def masked_members(view: HouseholdView) -> list[dict[str, Any]]:
+    question = view.questionnaire.member_name_question
+    out = []
+    for number, member in enumerate(view.document.get("members") or [], start=1):
+        name = member.get(question) if question else None
+        out.append({"id": member["id"], "number": number, "name": mask_name(name if isinstance(name, str) else "")})
+    return out
+
+
+def detail_values(staff: StaffRequest, **values: Any) -> dict[str, Any]:
+    h = staff.household
+    assert h is not None
+    ctx = staff.ctx
+    view = ctx.services.census.view(h.id)
+    store = ctx.services.store
+    ready = interview_ready(staff)
+    plan = view.evaluation.plan
+    head = mask_name(head_name(view.document, view.questionnaire.member_name_question))
+    take_over = (h.state is not HouseholdState.ROUTED and bool(h.reasons or h.help_requested)
+                 and may(staff, Action.ROUTE))
+    return {
+        "h": h, "view": view, "plan": plan, "head": head, "address": mask_address(store.households.address(h.id)),
+        "members": masked_members(view), "area_name": area_names(staff).get(h.area_id, h.area_id),
+        "issued_at": local_time(staff, store.accounts.issued_at(h.id)), "updated": local_time(staff, h.updated_at),
+        "ready": ready, "can_start": not ready and h.state is not HouseholdState.CLOSED and may(staff, Action.SAVE),
+        "can_take_over": take_over, "can_reissue": may(staff, Action.ISSUE_CREDENTIALS),
+        "can_revoke": store.accounts.issued_at(h.id) is not None, "can_visit": h.state is not HouseholdState.CLOSED,
+        "can_complete": ready and may(staff, Action.ENUMERATE), "outcomes": VISIT_OUTCOMES,
+        "member_first": {m.key: _first(plan, m.key) for m in plan.members}, "household_pages": plan.pages_of(HOUSEHOLD),
+        "form_name": form_name(h.questionnaire, ctx.lang), "base": BASE + h.id,
+        "done": ctx.request.query_params.get("done", ""), "error": None, "blocking": [],
+        "pick": pick, **values,
+    }
+
+
+def _first(plan: Any, record_id: str) -> Step | None:
+    step: Step | None = plan.first_open(record_id)
+    if step is None:
+        pages = plan.pages_of(record_id)
+        step = pages[0].step if pages else None
+    return step
+
+
+async def detail(staff: StaffRequest) -> Response:
+    return staff.ctx.render("staff/household.html", **detail_values(staff))
+
+
+def answer_rows(view: HouseholdView, lang: str, t: Any) -> list[dict[str, Any]]:
+    """Every record's asked questions with their answers in full, for the full view."""
+    ev = view.evaluation
+    out = []
+    names = {m.key: pick(m.name, lang) for m in ev.plan.members}
+    for number, state in enumerate((ev.household, *ev.members)):
+        rows = [{"label": render(q.label, state.values, lang, state.number),
+                 "answer": display(q, state.answers.get(qid), lang)} for qid, q in state.relevant.items()]
+        title = t("household_info") if state.scope is Scope.HOUSEHOLD else (
+            names.get(state.record_id) or t("person_n", n=number))
+        out.append({"record": state.record_id, "title": title, "rows": rows})
+    return out
+
+
+async def reveal(staff: StaffRequest) -> Response:
+    """The full view: every answer and the address in full. Audited by the engine (`reveal`)."""
+    ctx = staff.ctx
+    revealed = work(staff).reveal(staff.actor, staff.household_id)
+    view = ctx.services.census.view(staff.household_id)
+    return ctx.render("staff/reveal.html", h=staff.household, address=revealed.address,
+                      records=answer_rows(view, ctx.lang, ctx.t), base=BASE + staff.household_id)
+
+
+async def take_over(staff: StaffRequest) -> Response:
+    work(staff).take_over(staff.actor, staff.household_id)
+    return staff.ctx.redirect(BASE + staff.household_id, done="taken_over")
+
+
+async def start_interview(staff: StaffRequest) -> Response:
+    work(staff).start_interview(staff.actor, staff.household_id)
+    view = staff.ctx.services.census.view(staff.household_id)
+    step = view.evaluation.plan.first_open()
+    if step is None:
+        return staff.ctx.redirect(BASE + staff.household_id + "#interview")
+    return staff.ctx.redirect(page_url(staff.household_id, step.record_id, step.page_id))
+
+
+def _version(form: Any) -> int:
+    try:
+        return int(str(form.get("version", "")))
+    except ValueError as exc:
+        raise HTTPException(400, "version") from exc
+
+
+def require_ready(staff: StaffRequest) -> None:
+    if not interview_ready(staff):
+        raise HTTPException(403, "the interview has not started")
+
+
+async def add_member(staff: StaffRequest) -> Response:
+    require_ready(staff)
+    form = await staff.ctx.request.form()
+    census = staff.ctx.services.census
+    view, member_id = census.add_member(staff.actor, staff.household_id, _version(form))
+    first = _first(view.evaluation.plan, member_id)
+    if first is None:
+        return staff.ctx.redirect(BASE + staff.household_id + "#interview")
+    return staff.ctx.redirect(page_url(staff.household_id, member_id, first.page_id))
+
+
+def _local(url: Any) -> bool:
+    return isinstance(url, str) and url.startswith(BASE) and "//" not in url
+
+
+async def confirm_warning(staff: StaffRequest) -> Response:
+    require_ready(staff)
+    form = await staff.ctx.request.form()
+    hid = staff.household_id
+    record_id, check_id = str(form.get("record", "")), str(form.get("check", ""))
+    fingerprint = str(form.get("fingerprint", ""))
+    census = staff.ctx.services.census
+    view = census.view(hid)
+    target = str(form.get("next", ""))
+    target = target if _local(target) and target.startswith(BASE + hid) else BASE + hid
+    known = [i for i in view.evaluation.warnings if i.record_id == record_id and i.check_id == check_id
+             and i.fingerprint == fingerprint]
+    if known:
+        census.confirm(staff.actor, hid, _version(form), record_id, check_id, fingerprint)
+    return staff.ctx.redirect(target)
+
+
+async def visit(staff: StaffRequest) -> Response:
+    form = await staff.ctx.request.form()
+    outcome = str(form.get("outcome", ""))
+    if outcome not in VISIT_OUTCOMES:
+        return staff.ctx.render("staff/household.html", status=200,
+                                **detail_values(staff, error=staff.ctx.t("staff_pick_outcome")))
+    work(staff).record_visit(staff.actor, staff.household_id, outcome)
+    return staff.ctx.redirect(BASE + staff.household_id, done="visit")
+
+
+async def complete(staff: StaffRequest) -> Response:
+    ctx = staff.ctx
+    require_ready(staff)
+    try:
+        work(staff).complete(staff.actor, staff.household_id)
+    except NotSubmittable as exc:
+        staff.household = ctx.services.store.households.get(staff.household_id)
+        return ctx.render("staff/household.html", **detail_values(
+            staff, error=exc.message[ctx.lang], blocking=list(exc.issues) if exc.code == "has_issues" else []))
+    work(staff).record_visit(staff.actor, staff.household_id, "completed")
+    return ctx.redirect(BASE + staff.household_id, done="completed")
+
+
+# -- the interview pages ----------------------------------------------------------------------------
+def page_url(household_id: str, record_id: str, page_id: str) -> str:
+    return f"{BASE}{household_id}/page/{record_id}/{page_id}"
+
+
+def _target(staff: StaffRequest, view: HouseholdView) -> tuple[RecordState, Page]:
+    params = staff.ctx.request.path_params
+    record_id, page_id = params["record"], params["page"]
+    try:
+        state = view.evaluation.state(record_id)
+    except KeyError:
+        raise HTTPException(404, "no such member") from None
+    for section in view.questionnaire.sections:
+        if section.scope is state.scope:
+            for page in section.pages:
+                if page.id == page_id:
+                    return state, page
+    raise HTTPException(404, "no such page")
+
+
+def _member_name(view: HouseholdView, record_id: str, lang: str) -> str:
+    for progress in view.evaluation.plan.members:
+        if progress.key == record_id:
+            return pick(progress.name, lang)
+    return ""
+
+
+def _title(staff: StaffRequest, view: HouseholdView, state: RecordState, page: Page) -> str:
+    lang = staff.ctx.lang
+    title = render(page.title, state.values, lang, state.number) if page.title else ""
+    if not title:
+        for section in view.questionnaire.sections:
+            if section.id == page.section_id:
+                title = render(section.title, state.values, lang, state.number)
+    if state.record_id == HOUSEHOLD:
+        return title
+    name = _member_name(view, state.record_id, lang)
+    return f"{name}：{title}" if lang == "zh" else f"{name}: {title}"
+
+
+def _render_page(staff: StaffRequest, view: HouseholdView, state: RecordState, page: Page, *,
+                 typed: Mapping[str, Any] | None = None, problems: Mapping[str, Any] | None = None,
+                 show_required: bool = False, fragment: bool = False) -> Response:
+    ctx, ev = staff.ctx, view.evaluation
+    lang = ctx.lang
+    hid = view.info.id
+    asked = [q for q in page.questions if q.id in state.relevant]
+    errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
+    for issue in ev.issues_for(state.record_id, [q.id for q in asked]):
+        if issue.question_id in errors:
+            continue
+        if issue.severity is Severity.ERROR and (show_required or issue.code != "required"):
+            errors[issue.question_id or ""] = issue.message[lang] if lang in issue.message else issue.text(lang)
+    warnings = [i for i in ev.warnings if i.record_id == state.record_id and i.question_id in {q.id for q in asked}
+                and not i.confirmed]
+    fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
+    previous = ev.plan.previous(Step(state.record_id, page.id), same_record=True)
+    back = page_url(hid, previous.record_id, previous.page_id) if previous else BASE + hid + "#interview"
+    url = page_url(hid, state.record_id, page.id)
+    template = "staff/_questions.html" if fragment else "staff/page.html"
+    return ctx.render(template, view=view, page=page, state=state, fields=fields, errors=errors, warnings=warnings,
+                      title=_title(staff, view, state, page), back=back, plan=ev.plan, action=url, live=url + "/live",
+                      has_errors=bool(errors), base=BASE + hid, h=view.info)
+
+
+async def show_page(staff: StaffRequest) -> Response:
+    if not interview_ready(staff):
+        return staff.ctx.redirect(BASE + staff.household_id)
+    view = staff.ctx.services.census.view(staff.household_id)
+    state, page = _target(staff, view)
+    if page not in state.pages:  # not asked (any more): on to what is
+        nxt = view.evaluation.plan.first_open(state.record_id)
+        return staff.ctx.redirect(page_url(view.info.id, nxt.record_id, nxt.page_id) if nxt
+                                  else BASE + view.info.id + "#interview")
+    return _render_page(staff, view, state, page)
+
+
+async def save_page(staff: StaffRequest) -> Response:
+    require_ready(staff)
+    ctx = staff.ctx
+    census = ctx.services.census
+    view = census.view(staff.household_id)
+    state, page = _target(staff, view)
+    form = await ctx.request.form()
+    shown = set(form.getlist("shown"))
+    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
+    raw = read_form(asked, form)
+    answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, raw)
+    view = answered.view
+    state = view.evaluation.state(state.record_id)
+    if answered.problems:
+        return _render_page(staff, view, state, page, typed=raw, problems=answered.problems, show_required=True)
+    now_asked = {q.id for q in page.questions if q.id in state.relevant}
+    if now_asked - shown:  # follow-up questions appeared on this page: ask them first
+        return _render_page(staff, view, state, page)
+    blocking = [i for i in view.evaluation.issues_for(state.record_id, now_asked) if i.blocking]
+    if blocking:
+        return _render_page(staff, view, state, page, show_required=True)
+    nxt = view.evaluation.plan.next(Step(state.record_id, page.id), same_record=True)
+    return ctx.redirect(page_url(view.info.id, nxt.record_id, nxt.page_id) if nxt
+                        else BASE + view.info.id + "#interview")
+
+
+async def live_page(staff: StaffRequest) -> Response:
+    """htmx: autosave what is acceptable and answer with the questions as they now stand."""
+    ctx = staff.ctx
+    if not interview_ready(staff):
+        return ctx.htmx_redirect(BASE + staff.household_id) if ctx.htmx else ctx.redirect(BASE + staff.household_id)
+    census = ctx.services.census
+    view = census.view(staff.household_id)
+    state, page = _target(staff, view)
+    form = await ctx.request.form()
+    shown = set(form.getlist("shown"))
+    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
+    raw = read_form(asked, form)
+    answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, raw)
+    problems = dict(answered.problems)
+    if problems:  # save the rest; keep what was typed where it was not accepted
+        good = {k: v for k, v in raw.items() if k not in problems}
+        answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, good)
+    view = answered.view
+    state = view.evaluation.state(state.record_id)
+    return _render_page(staff, view, state, page, typed={k: raw[k] for k in problems}, problems=problems,
+                        fragment=ctx.htmx)
+
+
+def reason_list(reasons: Sequence[str]) -> tuple[str, ...]:
+    return tuple(r for r in REASONS if r in reasons)
+
+
+_H = "/enumerator/households/{household}"
+routes = [
+    *staff_auth.routes,  # mounted here: the app registers the enumerator and office route lists
+    staff_route("GET", "/enumerator", queue_page),
+    staff_route("GET", "/enumerator/queue", queue_fragment, touch=False),
+    staff_route("GET", "/enumerator/register", register_page),
+    staff_route("POST", "/enumerator/register", register),
+    staff_route("GET", _H, detail),
+    staff_route("POST", _H + "/reveal", reveal),
+    staff_route("POST", _H + "/reissue", reissue),
+    staff_route("POST", _H + "/revoke", revoke),
+    staff_route("POST", _H + "/take-over", take_over),
+    staff_route("POST", _H + "/interview", start_interview),
+    staff_route("POST", _H + "/members", add_member),
+    staff_route("POST", _H + "/confirm", confirm_warning),
+    staff_route("POST", _H + "/visit", visit),
+    staff_route("POST", _H + "/complete", complete),
+    staff_route("GET", _H + "/page/{record}/{page}", show_page),
+    staff_route("POST", _H + "/page/{record}/{page}", save_page),
+    staff_route("POST", _H + "/page/{record}/{page}/live", live_page),
+]
