@@ -16,12 +16,12 @@ from typing import Final
 
 from markupsafe import Markup, escape
 
-WIDTH: Final = 400
-LABEL_WIDTH: Final = 140  # left column for the bar labels
-VALUE_WIDTH: Final = 56  # right column for the numbers
+WIDTH: Final = 340  # drawn at this size (1:1), scaled down to fit narrower screens
+LABEL_WIDTH: Final = 124  # left column for the bar labels
+VALUE_WIDTH: Final = 44  # right column for the numbers
 ROW: Final = 26
 BAR: Final = 16
-FONT: Final = 13
+FONT: Final = 12.5
 TEXT: Final = "#0b0c0c"
 TRACK: Final = "#f3f2f1"
 TRACK_EDGE: Final = "#505a5f"
@@ -48,7 +48,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar]) -> Markup:
     desc = "; ".join(f"{b.label} {b.value}" for b in bars)
     parts = [
         f'<svg class="chart" id="{cid}" role="img" aria-labelledby="{cid}-title {cid}-desc" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" preserveAspectRatio="xMinYMin meet" '
         f'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{cid}-title">{escape(title)}</title>',
         f'<desc id="{cid}-desc">{escape(desc)}</desc>',
@@ -74,7 +74,7 @@ def progress_bar(chart_id: str, title: str, share: float, text: str) -> Markup:
     cid = escape(chart_id)
     return Markup(
         f'<svg class="chart chart-rate" id="{cid}" role="img" aria-labelledby="{cid}-title {cid}-desc" '
-        f'viewBox="0 0 {WIDTH} 46" width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'viewBox="0 0 {WIDTH} 46" width="{WIDTH}" height="46" preserveAspectRatio="xMinYMin meet" '
         f'xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{cid}-title">{escape(title)}</title>'
         f'<desc id="{cid}-desc">{escape(text)}</desc>'

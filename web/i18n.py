@@ -56,6 +56,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "household_info": ("住户信息", "Household information"),
     "members": ("住户成员", "People in your household"),
     "add_member": ("添加成员", "Add a person"),
+    "household_first": ("请先完成住户信息，再添加住户成员。", "Complete the household information first, then add "
+                        "the people who live here."),
     "add_first_member": ("添加第一位成员（户主）", "Add the first person (head of household)"),
     "remove": ("删除", "Remove"),
     "change": ("修改", "Change"),

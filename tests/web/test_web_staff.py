@@ -40,7 +40,9 @@ def staff_login(site: Any, username: str, password: str | None = None, **kwargs:
 
 def attempt(site: Any, username: str, password: str, address: str = "198.51.100.7") -> httpx.Response:
     browser = site.client(client=(address, 40000))
-    return browser.submit(browser.get("/staff/login"), "/staff/login", username=username, password=password)
+    page = browser.get("/staff/login")
+    response: httpx.Response = browser.submit(page, "/staff/login", username=username, password=password)
+    return response
 
 
 def hid(site: Any, label: str) -> str:
@@ -298,7 +300,7 @@ def walk_interview(browser: Any, household: str, answers: dict[str, str]) -> lis
         while True:
             assert page.status_code == 200, page.status_code
             walked.append(page.url.path.rsplit("/", 1)[1])
-            form = [f for f in browser.forms_of(page.text) if "/page/" in f.action][0]
+            form = next(f for f in browser.forms_of(page.text) if "/page/" in f.action)
             shown = {v for k, v in form.fields if k == "shown"}
             response = browser.submit(page, form.action, {k: v for k, v in answers.items() if k in shown})
             if response.status_code == 200:  # follow-up questions, or a warning to confirm

@@ -124,9 +124,12 @@ def queue_values(staff: StaffRequest, wanted: QueueFilter) -> dict[str, Any]:
     view = load_queue(staff, wanted)
     pages = max(1, -(-view.total // PAGE_SIZE))
     digest = queue_digest(view)
+    names = area_names(staff)
+    mine = staff.enumerator.areas if staff.enumerator else ()
     return {"queue": view, "wanted": wanted, "pages": pages, "digest": digest,
             "poll_url": "/enumerator/queue?" + "&".join(x for x in (wanted.query(), f"seen={digest}") if x),
-            "reasons": REASONS, "states": STATES, "areas": area_names(staff), "when": lambda m: local_time(staff, m),
+            "reasons": REASONS, "states": STATES, "my_areas": [f"{names.get(a, a)}（{a}）" for a in mine],
+            "when": lambda m: local_time(staff, m),
             "poll_seconds": POLL_SECONDS, "enumerator": staff.enumerator}
 
 

@@ -97,8 +97,14 @@ async def hub(hr: HouseholdRequest) -> Response:
         closes=window_text(hr), open=window_open(hr), submitted=view.state is HouseholdState.SUBMITTED,
         help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
         member_first={m.key: (plan.first_open(m.key) or _first(plan, m.key)) for m in plan.members},
-        pick=pick,
+        household_done=household_done(view), pick=pick,
     )
+
+
+def household_done(view: HouseholdView) -> bool:
+    """Members come after the household's own pages: their questions may depend on them
+    (e.g. the roster is only asked when H2 says someone lives here)."""
+    return all(s.status == "complete" for s in view.evaluation.plan.pages_of(HOUSEHOLD))
 
 
 def _first(plan: Any, record_id: str) -> Step | None:
@@ -108,7 +114,10 @@ def _first(plan: Any, record_id: str) -> Step | None:
 
 async def add_member(hr: HouseholdRequest) -> Response:
     form = await hr.ctx.request.form()
-    view, member_id = hr.ctx.services.census.add_member(hr.actor, hr.actor.id, _version(form))
+    version = _version(form)
+    if version == hr.view.version and not household_done(hr.view):  # a stale page gets the conflict page
+        return hr.ctx.redirect("/household")
+    view, member_id = hr.ctx.services.census.add_member(hr.actor, hr.actor.id, version)
     first = _first(view.evaluation.plan, member_id)
     if first is None:
         return hr.ctx.redirect("/household")

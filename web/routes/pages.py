@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from engine.answers.problems import InputProblem
 from engine.runtime.document import HOUSEHOLD
+from engine.runtime.lifecycle import HouseholdState
 from engine.runtime.pageplan import Step
 from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
@@ -85,7 +86,8 @@ def _render(hr: HouseholdRequest, state: RecordState, page: Page, *, typed: dict
 
 async def show(hr: HouseholdRequest) -> Response:
     state, page = _target(hr)
-    if not window_open(hr):  # closed: nothing can be changed any more; show what was given
+    if not window_open(hr) or hr.view.state is HouseholdState.SUBMITTED:
+        # Closed, or submitted and not reopened: nothing to change here; show what was given.
         return hr.ctx.redirect("/household/review")
     if page not in state.pages:  # not asked (any more): go on to what is
         nxt = hr.view.evaluation.plan.first_open(state.record_id)
