@@ -193,7 +193,8 @@ class Census:
                                       questionnaire=qv, action="declare", conn=conn)
             households.save(
                 view.info.id, submission.document, expected_version=version, actor=label, questionnaire=qv,
-                kind=kind, state=state, reasons=reasons_of(view.questionnaire, view.evaluation.routes, view.info.reasons),
+                kind=kind, state=state,
+                reasons=reasons_of(view.questionnaire, view.evaluation.routes, view.info.reasons),
                 reference=submission.reference, content_hash=submission.content_hash, blind=blind, action=kind,
                 conn=conn,
             )
