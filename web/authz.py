@@ -179,7 +179,8 @@ def staff_route(method: str, path: str, handler: Handler, *, touch: bool = True)
         role = session.kind if session is not None else ANONYMOUS
         if role not in found.roles:
             return deny(ctx, found, role)
-        staff = StaffRequest(ctx, Actor(Role(role), session.subject_id) if session else Actor(Role.SYSTEM, ""))
+        # Signed out (only the sign-in page allows it): an actor that can act on no household.
+        staff = StaffRequest(ctx, Actor(Role(role), session.subject_id) if session else Actor(Role.HOUSEHOLD, ""))
         if role == ENUMERATOR and session is not None:
             try:
                 staff.enumerator = ctx.services.store.accounts.enumerator(session.subject_id)

@@ -40,6 +40,7 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "staff_username": ("用户名", "Username"),
     "staff_login_failed": ("用户名或密码不正确。", "The username or password is not right."),
     "staff_signed_out": ("您已退出。", "You have signed out."),
+    "staff_link": ("普查员和普查机构工作人员登录", "Sign-in for enumerators and census office staff"),
     "staff_household_login": ("住户请从这里登录自主填报", "Households: sign in to fill in the census here"),
     # the queue
     "queue_title": ("工作清单", "Work queue"),

@@ -43,10 +43,12 @@ from browser_helpers import (
     save,
     settle,
 )
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 pytestmark = pytest.mark.browser
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE_SIZE: ViewportSize = {"width": PHONE["width"], "height": PHONE["height"]}
+A6: ViewportSize = {"width": 397, "height": 559}  # 105 x 148 mm at 96 dpi
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS")  # a folder: save a screenshot of each page checked
 ADDRESS = "北京市朝阳区建外街道浏览器测试路8号2单元501室"
 DWELLING = {"H1": "1", "H2.present": "1", "H2.absent": "0", "H3.male": "0", "H3.female": "0", "H4.male": "0",
@@ -168,7 +170,7 @@ class Checks:
         if unfocused:
             self.failures[f"{name}: no visible focus"] = unfocused
         size = page.viewport_size
-        page.set_viewport_size(PHONE)
+        page.set_viewport_size(PHONE_SIZE)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             self.failures[f"{name}: scrolls sideways at {PHONE['width']} px"] = width
@@ -235,7 +237,7 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
         pdf = page.pdf(format="A6", print_background=True)
         if SCREENSHOTS:
             (Path(SCREENSHOTS) / "staff-slip-a6.pdf").write_bytes(pdf)
-            page.set_viewport_size({"width": 397, "height": 559})
+            page.set_viewport_size(A6)
             page.screenshot(path=str(Path(SCREENSHOTS) / "staff-slip-print.png"), full_page=True)
             page.set_viewport_size(DESKTOP)
         assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1  # one page
@@ -284,12 +286,12 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
             click_and_wait(page, link.first.locator("a"))
         expect(page.locator("#interview-section .tag-in_progress, #interview-section .tag-not_started")) \
             .to_have_count(0)
+        detail = page.url.split("#")[0]
         click_and_wait(page, page.locator("main form[action$='/reveal'] button"))
         expect(page.locator("main")).to_contain_text("Anna Müller")
         expect(page.locator("main")).to_contain_text(ADDRESS)
         check(page, "full-view")
-        page.go_back()
-        page.reload()
+        page.goto(detail)
         click_and_wait(page, page.locator("main form[action$='/complete'] button"))
         expect(page.locator("main .notice")).to_contain_text("入户登记已完成")
         expect(page.locator("main")).to_contain_text("已入户登记")
@@ -318,6 +320,8 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
         check(page, "dashboard-en")
         enumerator.goto(server.url("/enumerator"))
         check(enumerator, "queue-zh-after")
+        errors = [e for p in (office, enumerator, household) for e in p.script_errors]  # type: ignore[attr-defined]
+        assert not errors, "script or CSP errors:\n" + "\n".join(errors)
 
     # After the close: a server whose clock is past the window; the office closes it.
     closed = closed_server(staff_site)

@@ -389,7 +389,11 @@ def test_another_areas_enumerator_gets_403_everywhere(site: Any) -> None:
 
 
 # -- the office ---------------------------------------------------------------------------------------
-def submit_household(site: Any, label: str) -> None:
+HEAD = {"D1": "测试者", "S1": "1", "D2": "0", "D3": "", "D4": "1", "D5": "1980-01", "D6": "01", "D7": "1", "D8": "1",
+        "D9": "1", "D11": "7", "D12": "true"}
+
+
+def submit_household(site: Any, label: str, person: dict[str, str] | None = None) -> None:
     """The household answers everything (one person) and submits, without JavaScript."""
     browser = site.login(label)
     page = browser.get("/household/page/household/household_type")
@@ -397,11 +401,11 @@ def submit_household(site: Any, label: str) -> None:
                "H4.female": "0", "H5": "1", "H6": "60", "H7": "2"}
     response, _ = browser.answer_record(page, answers)
     assert response.headers["location"] == "/household"
-    browser.add_member({"D1": "测试者", "S1": "1", "D2": "0", "D3": "", "D4": "1", "D5": "1980-01", "D6": "01",
-                        "D7": "1", "D8": "1", "D9": "1", "D11": "7", "D12": "true"})
+    person = person or HEAD
+    browser.add_member(person)
     declaration = browser.get("/household/declaration")
     assert declaration.status_code == 200, declaration.headers.get("location")
-    done = browser.submit(declaration, "/household/submit", declarant="测试者", promise="yes")
+    done = browser.submit(declaration, "/household/submit", declarant=person["D1"], promise="yes")
     assert done.status_code == 303 and done.headers["location"] == "/household/submitted"
 
 
@@ -476,7 +480,16 @@ def test_long_form_sample_preview_then_draw(site: Any) -> None:
     assert t("sample_bad_rate", "zh") in bad.text
 
 
-def test_duplicate_report_is_masked(site: Any) -> None:
+def test_duplicate_report_is_masked_and_flags_for_a_visit(site: Any) -> None:
     office = staff_login(site, "office")
-    page = office.get("/office/duplicates")
-    assert page.status_code == 200 and 'id="dup-none"' in page.text
+    assert 'id="dup-none"' in office.get("/office/duplicates").text
+    wang = demo_module.WANG_FAMILY[0]  # the submitted household's head, counted again elsewhere
+    submit_household(site, "fresh", {**HEAD, "D1": "王志强", "D3": str(wang["D3"]), "D4": "1", "D5": "1988-04"})
+    report = office.get("/office/duplicates")
+    assert report.status_code == 200 and "dup-none" not in report.text
+    assert report.text.count("王**") == 2 and "王志强" not in report.text and str(wang["D3"]) not in report.text
+    flagged = office.submit(report, "/office/duplicates")
+    assert flagged.status_code == 200 and 'id="dup-flagged"' in flagged.text
+    assert {"suspected_duplicate"} <= set(site.store.households.get(hid(site, "submitted")).reasons)
+    queue = staff_login(site, "enumerator").get("/enumerator?reason=suspected_duplicate")
+    assert set(queue_codes(queue.text)) == {site.household("submitted").account, site.household("fresh").account}

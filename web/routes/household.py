@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -16,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.census import HouseholdView
+from engine.census import HouseholdView, case_of
 from engine.runtime.document import HOUSEHOLD
+from engine.runtime.document import add_member as add_member_to
 from engine.runtime.errors import NotSubmittable
+from engine.runtime.evaluate import evaluate
 from engine.runtime.lifecycle import Actor, HouseholdState, Role
 from engine.runtime.pageplan import Step
 from engine.runtime.texts import pick
@@ -97,14 +100,17 @@ async def hub(hr: HouseholdRequest) -> Response:
         closes=window_text(hr), open=window_open(hr), submitted=view.state is HouseholdState.SUBMITTED,
         help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
         member_first={m.key: (plan.first_open(m.key) or _first(plan, m.key)) for m in plan.members},
-        household_done=household_done(view), pick=pick,
+        household_done=household_done(view, ctx.settings.clock.now()), pick=pick,
     )
 
 
-def household_done(view: HouseholdView) -> bool:
-    """Members come after the household's own pages: their questions may depend on them
-    (e.g. the roster is only asked when H2 says someone lives here)."""
-    return all(s.status == "complete" for s in view.evaluation.plan.pages_of(HOUSEHOLD))
+def household_done(view: HouseholdView, at: datetime) -> bool:
+    """Whether a person added now would be asked anything: member questions may depend on the
+    household's answers (the roster is only asked once H2 says someone lives here), so the
+    spec decides, by evaluating the draft with one more member."""
+    doc, member_id = add_member_to(view.document)
+    evaluation = evaluate(view.questionnaire, doc, at=at, case=case_of(view.info))
+    return bool(evaluation.state(member_id).pages)
 
 
 def _first(plan: Any, record_id: str) -> Step | None:
@@ -115,7 +121,8 @@ def _first(plan: Any, record_id: str) -> Step | None:
 async def add_member(hr: HouseholdRequest) -> Response:
     form = await hr.ctx.request.form()
     version = _version(form)
-    if version == hr.view.version and not household_done(hr.view):  # a stale page gets the conflict page
+    # A stale page (another version) goes on to the census, which answers with the conflict page.
+    if version == hr.view.version and not household_done(hr.view, hr.ctx.settings.clock.now()):
         return hr.ctx.redirect("/household")
     view, member_id = hr.ctx.services.census.add_member(hr.actor, hr.actor.id, version)
     first = _first(view.evaluation.plan, member_id)
