@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -120,6 +120,9 @@ class Throttle:
         now = self.settings.clock.now()
         with self.db.transaction() as c:
             for key in keys:
+                if c.dialect.name == "postgresql":
+                    # Two first failures at once would both insert; serialise per key instead.
+                    c.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
                 row = c.execute(select(THROTTLE.c.failures).where(THROTTLE.c.key == key)).first()
                 failures = (row.failures if row else 0) + 1
                 blocked = _block_until(now, failures)

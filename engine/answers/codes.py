@@ -76,4 +76,8 @@ def parse_text(raw: str, max_length: int | None) -> str:
     text = unicodedata.normalize("NFC", raw.strip())
     if max_length is not None and len(text) > max_length:
         raise InputProblem("too_long", limit=max_length)
+    # Control characters (NUL, escapes, line breaks in a one-line answer) are never typed on
+    # purpose; they would break exports and logs downstream.
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise InputProblem("wrong_kind")
     return text
