@@ -9,7 +9,7 @@ only translates requests into these calls and results into pages.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.answers.problems import InputProblem
@@ -23,6 +23,7 @@ from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdSta
 from engine.runtime.routing import Route
 from engine.runtime.submission import Submission, content_hash, declare, prepare
 from engine.spec.model import Questionnaire, RoutingKind, Scope
+from engine.store.errors import ConflictError
 from engine.store.households import HouseholdInfo
 from engine.store.store import Store
 
@@ -103,36 +104,44 @@ class Census:
 
     # -- changes to the answers -----------------------------------------------------------------
     def change(self, actor: Actor, household_id: str, expected_version: int,
-               fn: Callable[[dict[str, Any]], dict[str, Any]], action: str = "save") -> HouseholdView:
-        """Apply `fn` to the draft and save it, routing the household if the answers demand it."""
-        view = self.view(household_id)
+               fn: Callable[[dict[str, Any]], dict[str, Any]], action: str = "save",
+               view: HouseholdView | None = None) -> HouseholdView:
+        """Apply `fn` to the draft and save it, routing the household if the answers demand it.
+
+        `view` is the caller's fresh view of the household, if it has one: a request loads and
+        evaluates the household once, not again here. The returned view is built from what was
+        just saved and evaluated, for the same reason."""
+        view = view or self.view(household_id)
         new_state = self._authorize(Action.SAVE, actor, view.info)
         if view.version != expected_version:
-            from engine.store.errors import ConflictError
-
             raise ConflictError(f"household {household_id} is at version {view.version}, not {expected_version}")
         doc = fn(view.document)
-        evaluation = evaluate(view.questionnaire, doc, at=self.clock.now(), case=case_of(view.info))
+        now = self.clock.now()
+        evaluation = evaluate(view.questionnaire, doc, at=now, case=case_of(view.info))
         hand_over = [r for r in evaluation.routes if r.kind is RoutingKind.HAND_OVER]
         if hand_over and actor.role is Role.HOUSEHOLD:
             new_state = HouseholdState.ROUTED  # e.g. an overseas member, detected mid-flow
-        self.store.households.save(
+        reasons = reasons_of(view.questionnaire, evaluation.routes, view.info.reasons)
+        version = self.store.households.save(
             household_id, doc, expected_version=expected_version, actor=actor_label(actor),
             questionnaire=f"{view.questionnaire.id}@{view.questionnaire.version}", state=new_state,
-            reasons=reasons_of(view.questionnaire, evaluation.routes, view.info.reasons), action=action,
+            reasons=reasons, action=action,
         )
-        return self.view(household_id)
+        # The state change of a save never touches what the evaluation's case depends on
+        # (flags, and whether a submission stands), so the evaluation above stays valid.
+        info = replace(view.info, state=new_state, reasons=tuple(reasons), version=version, updated_at=now)
+        return HouseholdView(info, view.questionnaire, doc, version, evaluation)
 
     def answer(self, actor: Actor, household_id: str, expected_version: int, record_id: str,
-               raw: Mapping[str, Any]) -> Answered:
-        view = self.view(household_id)
+               raw: Mapping[str, Any], view: HouseholdView | None = None) -> Answered:
+        view = view or self.view(household_id)
         self._authorize(Action.SAVE, actor, view.info)
         applied = docs.apply_answers(view.questionnaire, view.document, record_id, raw)
         if not applied.ok:
             return Answered(view, applied.problems)
         if not applied.changed:
             return Answered(view, {})
-        new_view = self.change(actor, household_id, expected_version, lambda _: applied.document)
+        new_view = self.change(actor, household_id, expected_version, lambda _: applied.document, view=view)
         return Answered(new_view, {}, applied.changed)
 
     def add_member(self, actor: Actor, household_id: str, expected_version: int) -> tuple[HouseholdView, str]:

@@ -64,6 +64,8 @@ def run_serve(args: argparse.Namespace) -> int:
     os.environ["FORMSERVER_DATA"] = str(args.data)
     os.environ["FORMSERVER_BASE_URL"] = base_url
     print(f"formserver: serving on {base_url}/  (Ctrl+C to stop)")
+    from web.server import NoDelayProtocol
+
     uvicorn.run("web.asgi:create", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning", access_log=False, server_header=False)
+                log_level="warning", access_log=False, server_header=False, http=NoDelayProtocol)
     return 0

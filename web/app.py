@@ -38,7 +38,10 @@ log = logging.getLogger("formserver.web")
 
 
 def templates() -> Environment:
+    # auto_reload off: templates ship with the code, and re-checking their files on every render
+    # costs each request a stat per template.
     return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
+                       auto_reload=False,
                        trim_blocks=True, lstrip_blocks=True)
 
 

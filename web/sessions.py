@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
@@ -23,6 +23,7 @@ from engine.store.tables import Session, Setting
 from web.settings import Settings
 
 SECRET_KEY = "web_secret"
+TOUCH_EVERY = timedelta(seconds=30)
 # The tables themselves (not the SQLModel classes): their columns build typed expressions.
 SESSION = Session.metadata.tables["session"]
 SETTING = Setting.metadata.tables["setting"]
@@ -86,10 +87,11 @@ class Sessions:
         if now >= absolute or now >= idle_end:
             self.delete(raw)
             return None
-        if touch:
-            # Every request slides the idle timeout, so this write must not wait for a log flush
-            # (an fsync per page view on SQLite): a crash may lose the newest touches, which only
-            # brings an expiry forward, and never tears a commit.
+        if touch and now - _aware(row.last_seen, now) >= TOUCH_EVERY:
+            # Requests slide the idle timeout, but writing on every one would make each page view
+            # a write transaction: once every TOUCH_EVERY is enough (the timeout may end up to
+            # that much earlier). The write need not wait for a log flush: a crash may lose the
+            # newest touches, which only brings an expiry forward, and never tears a commit.
             with self.db.transaction(durable=False) as c:
                 c.execute(update(SESSION).where(SESSION.c.id_digest == key).values(last_seen=now))
             idle_end = now + self.settings.session_idle

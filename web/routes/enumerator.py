@@ -478,7 +478,7 @@ async def save_page(staff: StaffRequest) -> Response:
     shown = set(form.getlist("shown"))
     asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
     raw = read_form(asked, form)
-    answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, raw)
+    answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, raw, view=view)
     view = answered.view
     state = view.evaluation.state(state.record_id)
     if answered.problems:
@@ -506,11 +506,12 @@ async def live_page(staff: StaffRequest) -> Response:
     shown = set(form.getlist("shown"))
     asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
     raw = read_form(asked, form)
-    answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, raw)
+    answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, raw, view=view)
     problems = dict(answered.problems)
     if problems:  # save the rest; keep what was typed where it was not accepted
         good = {k: v for k, v in raw.items() if k not in problems}
-        answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, good)
+        answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, good,
+                                 view=answered.view)
     view = answered.view
     state = view.evaluation.state(state.record_id)
     return _render_page(staff, view, state, page, typed={k: raw[k] for k in problems}, problems=problems,

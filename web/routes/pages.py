@@ -101,7 +101,8 @@ async def save(hr: HouseholdRequest) -> Response:
     shown = set(form.getlist("shown"))
     asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
     raw = read_form(asked, form)
-    answered = hr.ctx.services.census.answer(hr.actor, hr.actor.id, _version(form), state.record_id, raw)
+    answered = hr.ctx.services.census.answer(hr.actor, hr.actor.id, _version(form), state.record_id, raw,
+                                             view=hr.view)
     hr.view = answered.view
     if hr.view.handed_over:
         return hr.ctx.redirect("/household/handed-over")
@@ -133,11 +134,12 @@ async def live(hr: HouseholdRequest) -> Response:
     asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
     raw = read_form(asked, form)
     census = hr.ctx.services.census
-    answered = census.answer(hr.actor, hr.actor.id, _version(form), state.record_id, raw)
+    answered = census.answer(hr.actor, hr.actor.id, _version(form), state.record_id, raw, view=hr.view)
     problems = dict(answered.problems)
     if problems:  # save the rest; keep what was typed in the fields that were not accepted
         good = {k: v for k, v in raw.items() if k not in problems}
-        answered = census.answer(hr.actor, hr.actor.id, _version(form), state.record_id, good)
+        answered = census.answer(hr.actor, hr.actor.id, _version(form), state.record_id, good,
+                                 view=answered.view)
     hr.view = answered.view
     if hr.view.handed_over:
         response = hr.ctx.render("_questions.html", redirect="/household/handed-over", fields=[], view=hr.view,
