@@ -6,21 +6,35 @@ footer) and is repeated field by field until the page is about `BARE_PAGE_BYTES`
 6,000) bytes. What the form server does beyond this (sessions, decryption, evaluation,
 saving) is what the comparison measures.
 
-Run: python bench/bare_page.py [--port 8100] [--workers 2] [--bytes 6000]
+`--nodelay` serves it with TCP_NODELAY set on every connection. With `--workers` above 1,
+uvicorn hands its workers a listening socket created without IPPROTO_TCP, so asyncio does not
+set TCP_NODELAY on the connections, and a response written in two parts (head, then body)
+waits for the client's delayed ACK: about 40 ms per request on a keep-alive connection.
+`formserver serve --workers 2` runs like that today; `--nodelay` shows what the same stack
+does without the stall.
+
+Run: python bench/bare_page.py [--port 8100] [--workers 2] [--bytes 6000] [--nodelay]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as AutoProtocol
+except ImportError:
+    from uvicorn.protocols.http.h11_impl import H11Protocol as AutoProtocol  # type: ignore[assignment]
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_BYTES = 6000
@@ -103,6 +117,17 @@ def create() -> Starlette:
     return build(int(os.environ.get("BARE_PAGE_BYTES", DEFAULT_BYTES)))
 
 
+class NoDelayProtocol(AutoProtocol):  # module level: uvicorn pickles it for its worker processes
+    """uvicorn's HTTP protocol ("auto": httptools when installed, else h11), setting
+    TCP_NODELAY on each connection before serving it."""
+
+    def connection_made(self, transport: Any) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
 def main() -> None:
     import uvicorn
 
@@ -111,11 +136,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--bytes", type=int, default=DEFAULT_BYTES, help="page size to aim for")
+    parser.add_argument("--nodelay", action="store_true", help="set TCP_NODELAY on every connection")
     args = parser.parse_args()
     os.environ["BARE_PAGE_BYTES"] = str(args.bytes)
-    # The same server settings as `formserver serve`.
+    # The same server settings as `formserver serve` (unless --nodelay).
     uvicorn.run("bare_page:create", factory=True, app_dir=str(HERE), host=args.host, port=args.port,
-                workers=args.workers, log_level="warning", access_log=False, server_header=False)
+                workers=args.workers, log_level="warning", access_log=False, server_header=False,
+                http=NoDelayProtocol if args.nodelay else "auto")
 
 
 if __name__ == "__main__":

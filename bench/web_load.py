@@ -19,7 +19,10 @@ For each store (SQLite in a temporary data folder; PostgreSQL in a scratch datab
    Real form data with the CSRF token and version parsed from each page. Bounded by time and
    by the households set up; households still answering at the deadline are not counted.
 5. The bare page (`bench/bare_page.py`: Starlette + Jinja2, uvicorn, 2 workers, no engine,
-   no store), of the median size of the question pages just served, at the same concurrency.
+   no store), of the median size of the question pages just served, at the same concurrency:
+   once with the server settings of `formserver serve`, once with TCP_NODELAY set on each
+   connection (uvicorn with --workers > 1 leaves it unset, which costs ~40 ms per keep-alive
+   response; see bare_page.py).
 
 Every client is closed-loop (the next request as soon as the last one answered; add
 `--think-ms` for a pause between requests). By Little's law a closed loop of C clients
@@ -37,7 +40,7 @@ Targets on this machine: form pages >= 60% of the bare page's requests/s, p99 < 
 64 concurrent clients, zero errors.
 
 Run: python bench/web_load.py [--stores sqlite postgres] [--concurrency 64] [--form-seconds 30]
-     [--flow-seconds 120] [--bare-seconds 30] [--households 192] [--think-ms 0]
+     [--flow-seconds 120] [--bare-seconds 30] [--households 256] [--think-ms 0]
      [--ramp-seconds 10] [--pg-url URL] [--py-spy DIR] [--json FILE]
 """
 
@@ -392,8 +395,10 @@ async def form_loop(session: Session, i: int) -> None:
 # -- the phases -------------------------------------------------------------------------------------------
 
 
-async def run_forms(port: int, accounts: list[Account], seconds: float, think: float, pid: int) -> Stats:
-    """Log `accounts` in (not timed), then loop over the question pages for `seconds`."""
+async def run_forms(port: int, accounts: list[Account], seconds: float, think: float, pid: int,
+                    spy: Path | None) -> Stats:
+    """Log `accounts` in (not timed), then loop over the question pages for `seconds` (sampled
+    by py-spy into `spy`, if given)."""
     setup = Stats()
     sessions = [Session(port, setup, float("inf"), 0.0) for _ in accounts]
     gate = asyncio.Semaphore(8)  # logins verify argon2 hashes: a few at a time
@@ -407,6 +412,8 @@ async def run_forms(port: int, accounts: list[Account], seconds: float, think: f
         await s.http.close()  # fresh connections for the timed part
     stats = Stats()
     await asyncio.sleep(0.5)
+    sampler = contextlib.ExitStack()
+    sampler.enter_context(py_spy(pid, spy, seconds))
     cpu = group_cpu(pid)
     stats.started = time.perf_counter()
     deadline = stats.started + seconds
@@ -428,6 +435,7 @@ async def run_forms(port: int, accounts: list[Account], seconds: float, think: f
     stats.server_cpu = group_cpu(pid) - cpu
     for s in sessions:
         await s.close()
+    sampler.close()  # waits for py-spy to write its file
     return stats
 
 
@@ -617,7 +625,7 @@ def server(args: Sequence[str], env: dict[str, str], port: int, ready_path: str,
         began = time.monotonic()
         while True:
             if proc.poll() is not None:
-                raise SystemExit(f"the server exited ({proc.returncode}); see {log}:\n{log.read_text()[-2000:]}")
+                raise SystemExit(f"the server exited ({proc.returncode}):\n{log.read_text(errors='replace')[-2000:]}")
             try:
                 with socket.create_connection((HOST, port), timeout=1) as s:
                     s.sendall(f"GET {ready_path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
@@ -626,7 +634,8 @@ def server(args: Sequence[str], env: dict[str, str], port: int, ready_path: str,
             except OSError:
                 pass
             if time.monotonic() - began > READY_TIMEOUT:
-                raise SystemExit(f"the server did not answer within {READY_TIMEOUT:.0f} s; see {log}")
+                raise SystemExit(f"the server did not answer within {READY_TIMEOUT:.0f} s:\n"
+                                 f"{log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.2)
         yield proc.pid
     finally:
@@ -701,6 +710,35 @@ def py_spy(pid: int, out: Path | None, seconds: float) -> Iterator[None]:
         print(f"  py-spy samples (collapsed stacks) written to {out}", file=sys.stderr)
 
 
+def hot_spots(path: Path, top: int = 18) -> list[str]:
+    """The functions of this project (engine/, web/) taking the largest share of the samples,
+    counting everything they call, and the largest self times anywhere."""
+    total = 0
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    frame = re.compile(r"^(.*) \(((?:engine|web)/[^:]+):\d+\)$")
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        own[re.sub(r":\d+\)$", ")", frames[-1])] += n
+        seen = set()
+        for f in frames:
+            m = frame.match(f)
+            if m and (key := f"{m.group(1)} ({m.group(2)})") not in seen:
+                seen.add(key)
+                inclusive[key] += n
+    if not total:
+        return ["no samples"]
+    lines = [f"{n / total:6.1%}  {name}" for name, n in inclusive.most_common(top)]
+    lines.append("self time:")
+    lines += [f"{n / total:6.1%}  {name}" for name, n in own.most_common(top // 2)]
+    return lines
+
+
 # -- one store, end to end --------------------------------------------------------------------------------
 
 
@@ -710,6 +748,7 @@ class Result:
     forms: Stats
     flows: Stats
     bare: Stats
+    bare_nodelay: Stats
     bare_bytes: int
     load: tuple[float, float, float]
 
@@ -724,8 +763,7 @@ def run_store(name: str, store: Prepared, accounts: list[Account], args: argpars
         print(f"{name}: logging in {len(form_accounts)} households, then form pages for {args.form_seconds:.0f} s",
               file=sys.stderr)
         spy = Path(args.py_spy) / f"{name}-forms.txt" if args.py_spy else None
-        with py_spy(pid, spy, args.form_seconds):
-            forms = asyncio.run(run_forms(port, form_accounts, args.form_seconds, think, pid))
+        forms = asyncio.run(run_forms(port, form_accounts, args.form_seconds, think, pid, spy))
         load = os.getloadavg()
         print(f"{name}: whole households for up to {args.flow_seconds:.0f} s", file=sys.stderr)
         cpu = group_cpu(pid)
@@ -735,13 +773,16 @@ def run_store(name: str, store: Prepared, accounts: list[Account], args: argpars
     # The baseline runs after the server stopped, at the same concurrency.
     size = int(statistics.median(forms.page_sizes)) if forms.page_sizes else 6000
     bare_port = free_port()
-    print(f"{name}: bare page of {size} bytes for {args.bare_seconds:.0f} s", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="fs_bench_") as folder:
-        cmd = [sys.executable, str(ROOT / "bench" / "bare_page.py"), "--port", str(bare_port), "--workers", "2",
-               "--bytes", str(size)]
-        with server(cmd, dict(os.environ), bare_port, "/health", Path(folder) / "bare.log") as bare_pid:
-            bare = asyncio.run(run_bare(bare_port, args.concurrency, args.bare_seconds, think, bare_pid))
-    return Result(name, forms, flows, bare, size, load)
+    print(f"{name}: bare page of {size} bytes for {args.bare_seconds:.0f} s, then with TCP_NODELAY",
+          file=sys.stderr)
+    bares = []
+    for extra in ([], ["--nodelay"]):  # as `formserver serve` runs, then without the delayed-ACK stall
+        with tempfile.TemporaryDirectory(prefix="fs_bench_") as folder:
+            cmd = [sys.executable, str(ROOT / "bench" / "bare_page.py"), "--port", str(bare_port), "--workers",
+                   "2", "--bytes", str(size), *extra]
+            with server(cmd, dict(os.environ), bare_port, "/health", Path(folder) / "bare.log") as bare_pid:
+                bares.append(asyncio.run(run_bare(bare_port, args.concurrency, args.bare_seconds, think, bare_pid)))
+    return Result(name, forms, flows, bares[0], bares[1], size, load)
 
 
 # -- the report -------------------------------------------------------------------------------------------
@@ -767,20 +808,23 @@ def report(results: list[Result], args: argparse.Namespace) -> bool:
                   f"{s.pct(['page GET'], 99):>8.0f} {s.pct(['page POST'], 50):>9.0f} {s.pct(['page POST'], 99):>9.0f} "
                   f"{s.cpu_ms:>5.1f} {s.completed:>6} {per_min:>5} {sum(s.errors.values()):>6} "
                   f"{rate / bare_rate:>7.0%} {r.bare.cpu_ms / s.cpu_ms:>6.0%}")
-        print(f"{r.store:<9} {'bare page':<11} {bare_rate:>6.0f} {r.bare.pct(['bare GET'], 50):>8.0f} "
-              f"{r.bare.pct(['bare GET'], 99):>8.0f} {'':>9} {'':>9} {r.bare.cpu_ms:>5.1f} {r.bare.completed:>6} "
-              f"{'':>5} {sum(r.bare.errors.values()):>6} {'100%':>7} {'100%':>6}")
+        for label, b in (("bare page", r.bare), ("bare+nodel", r.bare_nodelay)):
+            print(f"{r.store:<9} {label:<11} {b.rate():>6.0f} {b.pct(['bare GET'], 50):>8.0f} "
+                  f"{b.pct(['bare GET'], 99):>8.0f} {'':>9} {'':>9} {b.cpu_ms:>5.1f} {b.completed:>6} "
+                  f"{'':>5} {sum(b.errors.values()):>6} {b.rate() / bare_rate:>7.0%} {r.bare.cpu_ms / b.cpu_ms:>6.0%}")
         others = ", ".join(f"{k} {r.flows.pct([k], 50):.0f}/{r.flows.pct([k], 99):.0f}"
                            for k in ("login", "hub", "member add", "review", "submit") if r.flows.latencies[k])
         print(f"{'':<9} households p50/p99 ms: {others}")
         print(f"{'':<9} question pages {r.bare_bytes} bytes (median); load average {r.load[0]:.1f} during the run; "
               f"form pages at {cores} cores of their own: ~{cores * 1000 / r.forms.cpu_ms:.0f} req/s")
-        for s in (r.forms, r.flows, r.bare):
+        print(f"{'':<9} form pages reach {r.forms.rate(FORM_KINDS) / r.bare_nodelay.rate():.0%} of the bare page "
+              "with TCP_NODELAY ('bare+nodel': the same page without uvicorn's delayed-ACK stall)")
+        for s in (r.forms, r.flows, r.bare, r.bare_nodelay):
             for message, n in s.errors.most_common(5):
                 print(f"{'':<9} error x{n}: {message}")
         ratio = r.forms.rate(FORM_KINDS) / bare_rate
         p99 = max(r.forms.pct(["page GET"], 99), r.forms.pct(["page POST"], 99))
-        errors = sum(n for x in (r.forms, r.flows, r.bare) for n in x.errors.values())
+        errors = sum(n for x in (r.forms, r.flows, r.bare, r.bare_nodelay) for n in x.errors.values())
         ok = ratio >= TARGET_RATIO and p99 < TARGET_P99_MS and errors == 0
         met = met and ok
         print(f"{'':<9} targets (form pages >= {TARGET_RATIO:.0%} of bare, p99 < {TARGET_P99_MS:.0f} ms, "
@@ -798,6 +842,7 @@ def as_json(results: list[Result]) -> list[dict[str, Any]]:
                                for k, v in s.latencies.items()}}
 
     return [{"store": r.store, "forms": stats(r.forms), "flows": stats(r.flows), "bare": stats(r.bare),
+             "bare_nodelay": stats(r.bare_nodelay),
              "bare_bytes": r.bare_bytes, "load_average": r.load} for r in results]
 
 
@@ -809,14 +854,15 @@ def main() -> int:
     parser.add_argument("--flow-seconds", type=float, default=120.0,
                         help="whole-household phase (default 120 s)")
     parser.add_argument("--bare-seconds", type=float, default=30.0, help="bare page (default 30 s)")
-    parser.add_argument("--households", type=int, default=192,
+    parser.add_argument("--households", type=int, default=256,
                         help="households registered per store: --concurrency for the form pages, the rest "
-                             "for whole households (default 192)")
+                             "for whole households (default 256)")
     parser.add_argument("--ramp-seconds", type=float, default=10.0,
                         help="whole households: start the clients spread over this long (default 10 s)")
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause before each request (default 0)")
     parser.add_argument("--pg-url", help="PostgreSQL server (default DATABASE_URL, else 127.0.0.1:5432)")
-    parser.add_argument("--py-spy", metavar="DIR", help="sample the server with py-spy during the form pages")
+    parser.add_argument("--py-spy", metavar="DIR", help="sample the server with py-spy during the form pages "
+                        "(collapsed stacks, one file per store)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args()
     if args.households <= args.concurrency:
@@ -830,6 +876,10 @@ def main() -> int:
         stores, accounts = prepare_stores(args, stack)
         results = [run_store(name, stores[name], accounts, args) for name in args.stores]
     met = report(results, args)
+    for name in args.stores if args.py_spy else ():
+        print(f"hot spots, {name} form pages (share of py-spy samples of the server, callees included):")
+        for line in hot_spots(Path(args.py_spy) / f"{name}-forms.txt"):
+            print(f"  {line}")
     if args.json:
         Path(args.json).write_text(json.dumps(as_json(results), indent=2, ensure_ascii=False), encoding="utf-8")
     return 0 if met else 1

@@ -20,9 +20,15 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
 from engine.store.errors import StoreError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: processes queue in SQLite's busy handler
+    fcntl = None  # type: ignore[assignment]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_FILE = "formserver.sqlite3"
@@ -32,16 +38,57 @@ class NotMigrated(StoreError):
     pass
 
 
+class WriterQueue:
+    """SQLite has one writer at a time. Writers queue here rather than in SQLite's busy handler,
+    which polls with sleeps of up to 100 ms: with a few threads saving at once that turned 2 ms
+    saves into waits of hundreds of milliseconds. The threads of a process queue on a lock;
+    the processes sharing the database file (`serve --workers N`) on an exclusive flock of
+    `<database>-writer`, which the kernel hands to the next waiter as soon as it is released
+    (and releases itself if its holder dies). busy_timeout stays the fallback for a writer that
+    does not queue here. Re-entrant, so that a transaction opened inside another on the same
+    thread fails in SQLite (as before), not here."""
+
+    def __init__(self, lock_file: str | None = None) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0  # nesting of the holding thread; the file is locked at the outermost level
+        self._lock_file = lock_file if fcntl is not None else None
+        self._fd: int | None = None
+        self._pid = 0
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        try:
+            if self._depth == 0 and self._lock_file is not None:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._depth += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def _file(self) -> int:
+        # A flock belongs to the open file, which a forked child shares with its parent: a child
+        # holding the parent's lock would not exclude it. Each process opens the file itself.
+        if self._fd is None or self._pid != os.getpid():
+            if self._fd is not None:
+                os.close(self._fd)  # the parent's descriptor; closing this copy leaves its lock alone
+            self._fd = os.open(self._lock_file or "", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
 @dataclass(frozen=True)
 class Database:
     engine: Engine
     url: str
-    # SQLite has one writer at a time. Writers of this process queue here, in order, rather
-    # than in SQLite's busy handler, which polls with sleeps of up to 100 ms: with a few
-    # threads saving at once that turned 2 ms saves into waits of hundreds of milliseconds.
-    # Other processes still queue through busy_timeout. Re-entrant, so that a transaction
-    # opened inside another on the same thread fails in SQLite (as before), not here.
-    _writer: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    _writer: WriterQueue = field(default_factory=WriterQueue, repr=False, compare=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,19 +116,10 @@ class Database:
                 yield conn
             return
         with self._writer, self.engine.connect() as conn:
-            if not durable:  # the safety level cannot change inside a transaction: set it before
-                _driver(conn).execute("PRAGMA synchronous=NORMAL")
-            try:
-                conn.info["immediate"] = True
-                with conn.begin():
-                    yield conn
-            finally:
-                if not durable:
-                    try:
-                        _driver(conn).execute("PRAGMA synchronous=FULL")
-                    except Exception:
-                        conn.invalidate()  # never hand a relaxed connection back to the pool
-                        raise
+            _sqlite_durability(conn.connection, durable)
+            conn.info["immediate"] = True
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -93,13 +131,78 @@ class Database:
                 conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
+    @contextmanager
+    def driver(self, *, autocommit: bool = False) -> Iterator[Any]:
+        """The bare DB-API connection of a pooled connection, for the fixed statements of the
+        hot path (hotpath.py), which would spend more time in SQLAlchemy's per-statement work
+        than in the database. As everywhere else in the store, driver errors come out as
+        SQLAlchemy's exceptions, and a connection the server dropped discards the whole pool.
+
+        `autocommit` (PostgreSQL): every statement commits by itself, so a statement that does
+        all its work at once needs no BEGIN and COMMIT round trips. SQLite's connections are
+        always in autocommit at the driver (see `_sqlite_pragmas`)."""
+        with self._pooled() as pooled:
+            dbapi = pooled.driver_connection
+            if autocommit and self.is_postgres:
+                dbapi.autocommit = True  # type: ignore[union-attr]
+                try:
+                    yield dbapi
+                finally:
+                    if pooled.is_valid:  # back to what SQLAlchemy expects of a pooled connection
+                        dbapi.autocommit = False  # type: ignore[union-attr]
+            else:
+                yield dbapi
+
+    @contextmanager
+    def sqlite_write(self, *, durable: bool = True) -> Iterator[Any]:
+        """`transaction()` on the bare sqlite3 connection: the same writer queue, BEGIN IMMEDIATE
+        and durability; commits when the block ends, rolls back if it raises."""
+        if not self.is_sqlite:
+            raise StoreError("sqlite_write is for SQLite")
+        with self._writer, self._pooled() as pooled:
+            _sqlite_durability(pooled, durable)
+            dbapi = pooled.driver_connection
+            dbapi.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+            try:
+                yield dbapi
+            except BaseException:
+                dbapi.rollback()  # type: ignore[union-attr]
+                raise
+            dbapi.commit()  # type: ignore[union-attr]
+
+    @contextmanager
+    def _pooled(self) -> Iterator[PoolProxiedConnection]:
+        pooled = self.engine.raw_connection()
+        dialect = self.engine.dialect
+        base: type[Exception] = dialect.loaded_dbapi.Error
+        try:
+            yield pooled
+        except base as exc:
+            lost = dialect.is_disconnect(exc, pooled.driver_connection, None)  # type: ignore[arg-type]
+            if lost:  # as SQLAlchemy does: every pooled connection predates the loss, drop them all
+                pooled.invalidate(exc)
+                self.engine.dispose(close=False)
+            raise DBAPIError.instance(None, None, exc, base, hide_parameters=True, connection_invalidated=lost,
+                                      dialect=dialect) from exc
+        finally:
+            pooled.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def _driver(conn: Connection) -> Any:
-    """The DB-API connection under `conn`, for statements SQLAlchemy must not wrap in BEGIN."""
-    return conn.connection.driver_connection
+def _sqlite_durability(pooled: PoolProxiedConnection, durable: bool) -> None:
+    """SQLite's safety level for the transaction about to begin on `pooled`: FULL, or NORMAL when
+    not `durable`. It cannot change inside a transaction, so it is set before BEGIN, and only when
+    the connection is not at that level already (kept in its pool record): with several threads,
+    every statement hands the interpreter lock over, and setting it before and after each draft
+    was two hand-overs of some dozen per save. So a connection may rest in the pool at NORMAL;
+    every write transaction (`transaction`, `sqlite_write`, `upgrade`) sets what it needs here,
+    and reads do not depend on it."""
+    level = "FULL" if durable else "NORMAL"
+    if pooled.info.get("synchronous", "FULL") != level:  # _sqlite_pragmas opens connections at FULL
+        pooled.driver_connection.execute(f"PRAGMA synchronous={level}")  # type: ignore[union-attr]
+        pooled.info["synchronous"] = level
 
 
 def database_url(data_dir: Path | str | None = None, env: dict[str, str] | None = None) -> str:
@@ -119,8 +222,10 @@ def database_url(data_dir: Path | str | None = None, env: dict[str, str] | None 
 def open_database(url: str, *, pool_size: int = 10) -> Database:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
+        writer = WriterQueue()
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            writer = WriterQueue(f"{path}-writer")
         engine = create_engine(url, poolclass=NullPool if not path else None,
                                connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -128,6 +233,7 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         # ourselves. Through the dialect's do_begin rather than the "begin" connection event:
         # any connection event makes SQLAlchemy dispatch events around every statement.
         engine.dialect.do_begin = _sqlite_begin  # type: ignore[method-assign]
+        return Database(engine, url, writer)
     else:
         # No pre-ping: it costs a round trip on every checkout, two per save. A connection the
         # server dropped (a restart) fails its statement instead; SQLAlchemy then discards every
@@ -164,8 +270,11 @@ def _config(conn: Connection) -> Config:
 
 def upgrade(db: Database) -> str | None:
     """Apply every pending migration; return the revision the database is at afterwards."""
-    with db.engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            _sqlite_durability(conn.connection, durable=True)
+        with conn.begin():
+            command.upgrade(_config(conn), "head")
     return current_revision(db)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from engine.clock import Clock
 from engine.runtime.lifecycle import HouseholdState
@@ -27,7 +27,8 @@ from engine.store import audit
 from engine.store.blind_index import blind_index
 from engine.store.db import Database
 from engine.store.envelope import open_sealed, seal
-from engine.store.errors import ConflictError, StoreError
+from engine.store.errors import ConflictError, KeyringError, StoreError
+from engine.store.hotpath import Row, Save, hot_path
 from engine.store.keys import KeyService
 from engine.store.tables import Household, MemberIndex, Revision
 
@@ -38,29 +39,10 @@ HOUSEHOLD = Household.metadata.tables["household"]
 REVISION = Revision.metadata.tables["revision"]
 MEMBER_INDEX = MemberIndex.metadata.tables["member_index"]
 
-# The statements of the hot path (load, save) are built once: building a statement and its
-# cache key on every call cost more than running it, and an autosave runs them several times a
-# second per active household. Values travel as parameters, never in the SQL text.
+# Load and save run on the hot path (hotpath.py). The Core statements of a save inside a
+# caller's transaction are built once: building a statement and its cache key on every call
+# cost more than running it. Values travel as parameters, never in the SQL text.
 _H, _R = HOUSEHOLD, REVISION
-_NEWEST = REVISION.alias("newest")
-
-
-def _load_statement(kinds: bool) -> Any:
-    """The household's version and its newest revision (of the kinds in `:kinds`), if any.
-
-    One statement, so both come from the same snapshot on both databases (PostgreSQL takes a
-    new snapshot per statement at READ COMMITTED)."""
-    newest = select(_NEWEST.c.number).where(_NEWEST.c.household_id == _H.c.id)
-    if kinds:
-        newest = newest.where(_NEWEST.c.kind.in_(bindparam("kinds", expanding=True)))
-    newest_number = newest.order_by(_NEWEST.c.number.desc()).limit(1).correlate(_H).scalar_subquery()
-    joined = _H.outerjoin(_R, and_(_R.c.household_id == _H.c.id, _R.c.number == newest_number))
-    return (select(_H.c.version, _R.c.household_id, _R.c.number, _R.c.kind, _R.c.questionnaire, _R.c.sealed)
-            .select_from(joined).where(_H.c.id == bindparam("household_id")))
-
-
-_LOAD = _load_statement(kinds=False)
-_LOAD_KINDS = _load_statement(kinds=True)
 # The SET clause comes from the keys of the parameters (version, updated_at, state...); the
 # WHERE parameters have names of their own.
 _BUMP = update(_H).where(_H.c.id == bindparam("b_household_id"), _H.c.version == bindparam("b_expected"))
@@ -125,11 +107,25 @@ def _encode(doc: Mapping[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
+class _ReadOnMiss:
+    """Stands in for a connection in `KeyService.get`, which touches it only when the key is not
+    cached: the hot path then opens no connection for the key at all. A miss reads it on a
+    connection of its own."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def execute(self, statement: Any, params: Mapping[str, Any]) -> Any:
+        with self.db.read() as c:
+            return c.execute(statement, params).freeze()()
+
+
 class Households:
     def __init__(self, db: Database, keys: KeyService, clock: Clock) -> None:
         self.db = db
         self.keys = keys
         self.clock = clock
+        self._hot = hot_path(db)
 
     # -- registration and metadata -----------------------------------------------------------
     def register(self, *, code: str, area_id: str, address: str, household_type: str, questionnaire: str,
@@ -200,43 +196,75 @@ class Households:
              action: str | None = None,
              conn: Connection | None = None) -> int:
         """Append a revision; return the new version. `ConflictError` if someone saved first."""
-        now = self.clock.now()
-        number = expected_version + 1
-        values: dict[str, Any] = {"b_household_id": household_id, "b_expected": expected_version,
-                                  "version": number, "updated_at": now}
-        if state is not None:
-            values["state"] = state.value
-        if reasons is not None:
-            values["reasons"] = ",".join(sorted(set(reasons)))
-        if kind in SUBMISSIONS:
-            values.update(reference=reference, submitted_at=now)
-        plaintext = _encode(document)  # before the transaction: less time holding SQLite's write lock
         # Durability by kind. A draft is an autosave, repeated every few seconds while someone
         # types; if the machine crashes, losing the last fraction of a second of them costs a
         # retyped answer. So a draft in a transaction of its own commits without waiting for the
-        # log flush (PostgreSQL: SET LOCAL synchronous_commit = off; SQLite: synchronous=NORMAL).
-        # A crash may then lose the newest commits, but never tears one: the revision, the
-        # version and the audit event still commit together or not at all, in order. A
-        # submission always waits for the flush: its reference number is shown to the
+        # log flush (PostgreSQL: synchronous_commit off for that transaction; SQLite:
+        # synchronous=NORMAL). A crash may then lose the newest commits, but never tears one:
+        # the revision, the version and the audit event still commit together or not at all, in
+        # order. A submission always waits for the flush: its reference number is shown to the
         # respondent as proof, so it must survive a crash. Inside a caller's transaction, a
         # submission turns synchronous commit back on (PostgreSQL; SQLite transactions are
         # durable unless opened with durable=False, and the level cannot change mid-way).
-        with (nullcontext(conn) if conn is not None else self.db.transaction(durable=kind != "draft")) as c:
-            if conn is not None and kind in SUBMISSIONS and c.dialect.name == "postgresql":
-                c.exec_driver_sql("SET LOCAL synchronous_commit = on")
-            if c.execute(_BUMP, values).rowcount == 0:
-                self._conflict(c, household_id, expected_version)
-            key = self.keys.get(c, household_id)
-            sealed = seal(key, plaintext, household_id=household_id, revision=number,
+        number = expected_version + 1
+        plaintext = _encode(document)  # before the transaction: less time holding SQLite's write lock
+        sealed = b""  # inside a caller's transaction: sealed there, with the key read on its connection
+        if conn is None:
+            # The key comes from the cache (the load before this save put it there), and the seal
+            # is made before the write starts: the write is then the database's work alone.
+            sealed = seal(self._key(household_id), plaintext, household_id=household_id, revision=number,
                           questionnaire_version=questionnaire)
-            c.execute(_APPEND, {"household_id": household_id, "number": number, "kind": kind,
-                                "questionnaire": questionnaire, "sealed": sealed, "actor": actor,
-                                "content_hash": content_hash, "reference": reference, "created_at": now})
-            if blind is not None:
-                self._index(c, household_id, blind)
-            audit.record(c, at=now, actor=actor, action=action or kind, household_id=household_id,
-                         detail=f"revision={number}")
+        change = Save(
+            household_id=household_id, expected=expected_version, now=self.clock.now(), kind=kind,
+            questionnaire=questionnaire, sealed=sealed, actor=actor, action=action or kind,
+            submission=kind in SUBMISSIONS, durable=kind != "draft",
+            state=state.value if state is not None else None,
+            reasons=",".join(sorted(set(reasons))) if reasons is not None else None, reference=reference,
+            content_hash=content_hash, blind=self._blind(blind) if blind is not None else None)
+        if conn is not None:
+            self._save_in(conn, change, plaintext)
+        elif not self._hot.save(change):
+            with self.db.read() as c:
+                self._conflict(c, household_id, expected_version)
         return number
+
+    def _key(self, household_id: str) -> bytes:
+        """The household's data key: cached, else read on a connection of its own."""
+        try:
+            return self.keys.get(_ReadOnMiss(self.db), household_id)  # type: ignore[arg-type]
+        except KeyringError:
+            with self.db.read() as c:  # no key because no household: say that
+                if c.execute(_VERSION, {"household_id": household_id}).scalar() is None:
+                    raise NotFound(f"no household {household_id}") from None
+            raise
+
+    def _save_in(self, c: Connection, s: Save, plaintext: bytes) -> None:
+        """`save` inside the caller's transaction, through SQLAlchemy like the rest of it."""
+        if s.submission and c.dialect.name == "postgresql":
+            c.exec_driver_sql("SET LOCAL synchronous_commit = on")
+        values: dict[str, Any] = {"b_household_id": s.household_id, "b_expected": s.expected,
+                                  "version": s.number, "updated_at": s.now}
+        if s.state is not None:
+            values["state"] = s.state
+        if s.reasons is not None:
+            values["reasons"] = s.reasons
+        if s.submission:
+            values.update(reference=s.reference, submitted_at=s.now)
+        if c.execute(_BUMP, values).rowcount == 0:
+            self._conflict(c, s.household_id, s.expected)
+        key = self.keys.get(c, s.household_id)
+        sealed = seal(key, plaintext, household_id=s.household_id, revision=s.number,
+                      questionnaire_version=s.questionnaire)
+        c.execute(_APPEND, {"household_id": s.household_id, "number": s.number, "kind": s.kind,
+                            "questionnaire": s.questionnaire, "sealed": sealed, "actor": s.actor,
+                            "content_hash": s.content_hash, "reference": s.reference, "created_at": s.now})
+        if s.blind is not None:
+            c.execute(delete(MEMBER_INDEX).where(MEMBER_INDEX.c.household_id == s.household_id))
+            if s.blind:
+                c.execute(insert(MEMBER_INDEX), [{"household_id": s.household_id, "member_id": member,
+                                                  "blind_index": index} for member, index in s.blind])
+        audit.record(c, at=s.now, actor=s.actor, action=s.action, household_id=s.household_id,
+                     detail=f"revision={s.number}")
 
     def _conflict(self, c: Connection, household_id: str, expected: int) -> None:
         current = c.execute(_VERSION, {"household_id": household_id}).scalar()
@@ -245,30 +273,26 @@ class Households:
         raise ConflictError(f"household {household_id} is at version {current}, not {expected}: "
                             "it was changed elsewhere; reload and apply the change again")
 
-    def _index(self, c: Connection, household_id: str, blind: Sequence[tuple[str, str]]) -> None:
-        c.execute(delete(MEMBER_INDEX).where(MEMBER_INDEX.c.household_id == household_id))
-        rows = [{"household_id": household_id, "member_id": mid,
-                 "blind_index": blind_index(self.keys.keyring.index_key, rid)} for mid, rid in blind if rid]
-        if rows:
-            c.execute(insert(MEMBER_INDEX), rows)
+    def _blind(self, blind: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """(member id, blind index) for each member with a resident id."""
+        key = self.keys.keyring.index_key
+        return [(member, blind_index(key, resident)) for member, resident in blind if resident]
 
     def load(self, household_id: str, *, kinds: Sequence[str] | None = None) -> Loaded:
         """The newest revision (of the given kinds), decrypted, with the household's version."""
-        with self.db.read() as c:
-            params: dict[str, Any] = {"household_id": household_id}
-            if kinds is not None:
-                params["kinds"] = list(kinds)
-            row = c.execute(_LOAD if kinds is None else _LOAD_KINDS, params).first()
-            if row is None:
-                raise NotFound(f"no household {household_id}")
-            if row.number is None:
-                return Loaded(None, row.version, None, None)
-            key = self.keys.get(c, household_id)
-        return Loaded(self._open(key, row), row.version, row.number, row.kind)
+        row: Row | None = self._hot.load(household_id, kinds)
+        if row is None:
+            raise NotFound(f"no household {household_id}")
+        version, number, kind, questionnaire, sealed = row
+        if number is None:
+            return Loaded(None, version, None, None)
+        assert questionnaire is not None and sealed is not None  # a revision row has both
+        key = self._key(household_id)
+        return Loaded(self._open(key, household_id, number, questionnaire, sealed), version, number, kind)
 
-    def _open(self, key: bytes, row: Any) -> dict[str, Any]:
-        plain = open_sealed(key, row.sealed, household_id=row.household_id, revision=row.number,
-                            questionnaire_version=row.questionnaire)
+    def _open(self, key: bytes, household_id: str, number: int, questionnaire: str, sealed: bytes) -> dict[str, Any]:
+        plain = open_sealed(key, sealed, household_id=household_id, revision=number,
+                            questionnaire_version=questionnaire)
         doc: dict[str, Any] = json.loads(plain)
         return doc
 
@@ -279,7 +303,7 @@ class Households:
             if row is None:
                 raise NotFound(f"no revision {number} of household {household_id}")
             key = self.keys.get(c, household_id)
-        return self._open(key, row)
+        return self._open(key, household_id, number, row.questionnaire, row.sealed)
 
     def revisions(self, household_id: str) -> builtins.list[RevisionInfo]:
         with self.db.read() as c:

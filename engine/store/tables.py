@@ -183,6 +183,21 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class AuditHead(SQLModel, table=True):
+    """The newest audit event's seq and hashes, in one row (id = 1), rewritten by every append.
+
+    Appenders read the chain's end here instead of searching audit_event, and on PostgreSQL the
+    update's row lock is what serialises them (held only until the appending statement's commit).
+    The events stay the record: `audit verify` reads audit_event alone. A missing row is rebuilt
+    from the newest event by the next append."""
+
+    __tablename__ = "audit_head"
+    id: int = Field(primary_key=True)  # always 1
+    seq: int
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
 class KeyRecord(SQLModel, table=True):
     """What the database knows of each key-encryption key (the key itself is never stored here)."""
 
