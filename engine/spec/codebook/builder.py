@@ -1,0 +1,338 @@
+"""The questionnaire as a codebook document: what the codebook says, and in what order.
+
+`Codebook(q).build()` gives the blocks of the document model (`document`) that both renderers
+print: an overview, how to read the codebook, the contents, every section with its pages and
+questions, the derived values, the household checks, the routing rules and an appendix of the
+option lists that are shared or long. Every sentence is in Chinese first, then English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from engine.spec.codebook.document import Block, Group, Heading, Para, Table, Toc, TocEntry, anchor
+from engine.spec.codebook.text import all_languages, both, code, link, paren, slash, tx
+from engine.spec.codebook.types_in_words import type_in_words
+from engine.spec.codebook.words import Words, expression_in_words
+from engine.spec.expressions import CompiledExpression
+from engine.spec.model import (
+    Check,
+    OptionList,
+    Page,
+    Question,
+    Questionnaire,
+    RoutingKind,
+    RoutingReason,
+    RoutingRule,
+    Scope,
+    Section,
+    Severity,
+)
+
+PROSE_LANGUAGES = ("zh", "en")  # the codebook's own sentences; labels appear in every declared language
+SHARED_LIST_MIN_USES = 2  # option lists used this often are printed once, in the appendix
+LONG_LIST = 15  # ... and so are lists longer than this
+
+LANGUAGE_NAMES = {
+    "zh": ("中文", "Chinese"), "en": ("英文", "English"), "ug": ("维吾尔文", "Uyghur"),
+    "bo": ("藏文", "Tibetan"), "mn": ("蒙古文", "Mongolian"), "kk": ("哈萨克文", "Kazakh"),
+    "ko": ("朝鲜文", "Korean"), "ii": ("彝文", "Yi"), "za": ("壮文", "Zhuang"),
+}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+REASONS = {
+    RoutingReason.LONG_FORM_SAMPLE: ("本户被抽中填报长表", "the household was sampled for the long form"),
+    RoutingReason.OVERSEAS_MEMBER: ("本户有港澳台居民或外籍人员",
+                                    "a member is a Hong Kong, Macao or Taiwan resident or a foreigner"),
+    RoutingReason.NON_RESPONSE: ("自主填报截止时仍未提交", "not submitted when self-response closed"),
+    RoutingReason.HELP_REQUESTED: ("住户请求普查员帮助", "the household asked for help"),
+    RoutingReason.SUSPECTED_DUPLICATE: ("疑似重复登记", "the household may have been counted twice"),
+}
+KINDS = {
+    RoutingKind.HAND_OVER: ("交给普查员上门登记，住户自主填报随即结束",
+                            "handed over to an enumerator, who visits; the household's self-response ends"),
+    RoutingKind.NOTIFY: ("通知普查员跟进，住户仍可继续自主填报",
+                         "the enumerator is notified; the household may still fill in the form itself"),
+}
+
+
+def _time(dt: datetime, lang: str) -> str:
+    clock = f"{dt:%H:%M}" + (f":{dt:%S}" if dt.second else "")
+    offset = dt.utcoffset() or timedelta(0)
+    if offset == timedelta(hours=8):
+        zone = ("北京时间", "Beijing time")
+    else:
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "−"
+        zone_text = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        zone = (zone_text, zone_text)
+    if lang == "zh":
+        return f"{dt.year}年{dt.month}月{dt.day}日 {clock}（{zone[0]}）"
+    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {clock} ({zone[1]})"
+
+
+class Codebook:
+    """Builds the codebook of one questionnaire as a list of document blocks."""
+
+    def __init__(self, q: Questionnaire) -> None:
+        self.q = q
+        self.words = {lang: Words(q, lang) for lang in PROSE_LANGUAGES}
+        self.uses: dict[str, list[str]] = {}
+        for question in q.questions.values():
+            if question.options is not None and self._named(question.options):
+                self.uses.setdefault(question.options.name, []).append(question.id)
+
+    # helpers -------------------------------------------------------------------------------------
+    def _named(self, options: OptionList) -> bool:
+        return self.q.option_lists.get(options.name) is options
+
+    def in_appendix(self, options: OptionList) -> bool:
+        return self._named(options) and (len(self.uses.get(options.name, ())) >= SHARED_LIST_MIN_USES
+                                         or len(options.options) > LONG_LIST)
+
+    def said(self, expression: CompiledExpression, zh: str = "{}", en: str = "{}") -> str:
+        """The expression in Chinese and English words (each wrapped in its sentence)."""
+        return both(zh.format(expression_in_words(expression, self.q, "zh")),
+                    en.format(expression_in_words(expression, self.q, "en")))
+
+    def lang_header(self) -> tuple[str, ...]:
+        return tuple(LANGUAGE_NAMES[lang][0] if lang == "zh" else LANGUAGE_NAMES.get(lang, (lang, lang))[1]
+                     for lang in self.q.languages)
+
+    def option_table(self, options: OptionList) -> Table:
+        rows = tuple((o.code, *(tx(o.label, lang) for lang in self.q.languages)) for o in options.options)
+        return Table(("代码 Code", *self.lang_header()), rows, "options")
+
+    # the parts -------------------------------------------------------------------------------------
+    def build(self) -> list[Block]:
+        q = self.q
+        title = slash(q.title, q) or q.id
+        blocks: list[Block] = [Heading(1, f"{title}\n编码手册 Codebook", "top")]
+        blocks.append(self.about())
+        blocks.append(self.how_to_read())
+        blocks.append(Heading(2, "目录 Contents", "contents"))
+        blocks.append(self.contents())
+        for number, section in enumerate(q.sections, 1):
+            blocks.extend(self.section(number, section))
+        if q.derived:
+            blocks.extend(self.derived())
+        if q.checks:
+            blocks.extend(self.household_checks())
+        blocks.extend(self.routing())
+        appendix = [o for o in q.option_lists.values() if o.name in self.uses and self.in_appendix(o)]
+        if appendix:
+            blocks.append(Heading(2, "附录：共用选项表 Appendix: shared option lists", "appendix"))
+            blocks.append(Para(both("以下选项表被多个问题共用，或选项较多，因此只在此列出一次。",
+                                    "These option lists are shared by several questions or are long, "
+                                    "so they are printed once, here.")))
+            for options in appendix:
+                blocks.append(Heading(3, both(f"选项表“{options.name}”", f"Option list “{options.name}”"),
+                                      anchor("list", options.name)))
+                used = ", ".join(link(x, anchor("q", x)) for x in self.uses[options.name])
+                blocks.append(Para(both(f"用于：{used}", f"Used by: {used}")))
+                blocks.append(self.option_table(options))
+        return blocks
+
+    def about(self) -> Table:
+        q = self.q
+        rows: list[tuple[str, str]] = [
+            ("问卷 Questionnaire", all_languages(q.title, q) or q.id),
+            ("编号与版本 Id and version", both(f"编号 {code(q.id)}，版本 {q.version}",
+                                          f"id {code(q.id)}, version {q.version}")),
+        ]
+        zh_langs = "、".join(f"{LANGUAGE_NAMES.get(x, (x, x))[0]}（{x}）" for x in q.languages)
+        en_langs = ", ".join(f"{LANGUAGE_NAMES.get(x, (x, x))[1]} ({x})" for x in q.languages)
+        first = LANGUAGE_NAMES.get(q.languages[0], (q.languages[0],) * 2)
+        rows.append(("语言 Languages", both(f"{zh_langs}；住户默认看到{first[0]}",
+                                          f"{en_langs}; households see {first[1]} first")))
+        rows.append(("普查标准时点 Reference time", both(
+            f"{_time(q.reference_time, 'zh')}。年龄按此时点的周岁计算。",
+            f"{_time(q.reference_time, 'en')}. Ages are completed years at this moment.")))
+        if q.window is not None:
+            rows.append(("自主填报时间 Self-response", both(
+                f"住户可在{_time(q.window.opens, 'zh')}至{_time(q.window.closes, 'zh')}期间自行填报和修改。",
+                f"Households may fill in and correct the form from {_time(q.window.opens, 'en')} "
+                f"until {_time(q.window.closes, 'en')}.")))
+        else:
+            rows.append(("自主填报时间 Self-response", both("本问卷不开放住户自主填报，由普查员登记。",
+                                                      "Households do not fill in this form themselves; "
+                                                      "an enumerator does.")))
+        if q.extends:
+            base = code(q.extends)
+            rows.append(("基础问卷 Based on", both(f"在 {base} 的基础上扩展，包含其全部问题。",
+                                               f"Extends {base} and includes all of its questions.")))
+        pages = sum(len(s.pages) for s in q.sections)
+        member = len(q.questions_in(Scope.MEMBER))
+        rows.append(("规模 Size", both(
+            f"{len(q.sections)}个部分，{pages}页，{len(q.questions)}个问题（其中{member}个对每位成员询问）",
+            f"{len(q.sections)} sections, {pages} pages, {len(q.questions)} questions "
+            f"({member} asked of each member)")))
+        return Table(("项目 Item", "内容 Details"), tuple(rows), "about")
+
+    def how_to_read(self) -> Group:
+        group = Group("intro", [Heading(2, "如何阅读 How to read this codebook", "how-to-read")])
+        lines = [
+            ("除标明“可不答”的问题外，每个问题都必须回答。",
+             "Every question must be answered unless it is marked optional."),
+            ("“仅当……时询问”：条件不成立时跳过该问题，已填的回答不提交。条件所依据的问题尚未回答时，条件视为不成立。",
+             "“Asked only when …”: otherwise the question is skipped and any answer to it is not submitted. "
+             "While an answer the condition depends on is missing, the condition does not hold."),
+            ("核查分两种：错误必须改正后才能提交；警告由被访者确认后即可继续。",
+             "Checks are of two kinds: an error must be corrected before the form can be submitted; "
+             "a warning is shown and the respondent may confirm that the answer is right."),
+        ]
+        if any("{" in tx(x.label, lang) for x in self.q.questions.values() for lang in self.q.languages):
+            lines.append(("文字中的{D1}等花括号内容会替换为该问题的回答（例如成员姓名）。",
+                          "A question id in braces, such as {D1}, is replaced by that answer "
+                          "(for example the member's name)."))
+        for zh, en in lines:
+            group.blocks.append(Para(both(zh, en)))
+        return group
+
+    def contents(self) -> Toc:
+        entries: list[TocEntry] = []
+        for number, section in enumerate(self.q.sections, 1):
+            entries.append(TocEntry(1, f"{number}. {slash(section.title, self.q) or section.id}",
+                                    anchor("s", section.id)))
+            for pnum, page in enumerate(section.pages, 1):
+                links = tuple((x.id, anchor("q", x.id)) for x in page.questions)
+                if page.id == section.id:  # the implicit page of a section that holds questions directly
+                    entries[-1] = TocEntry(1, entries[-1].text, entries[-1].anchor, links)
+                    continue
+                entries.append(TocEntry(2, f"{number}.{pnum} {self.page_title(page)}", anchor("p", page.id),
+                                        links))
+        if self.q.derived:
+            entries.append(TocEntry(1, "派生变量 Derived values", "derived"))
+        if self.q.checks:
+            entries.append(TocEntry(1, "住户层面的核查 Household checks", "household-checks"))
+        entries.append(TocEntry(1, "转交普查员 Routing to an enumerator", "routing"))
+        if any(o.name in self.uses and self.in_appendix(o) for o in self.q.option_lists.values()):
+            entries.append(TocEntry(1, "附录：共用选项表 Appendix: shared option lists", "appendix"))
+        return Toc(tuple(entries))
+
+    def page_title(self, page: Page) -> str:
+        return slash(page.title, self.q) or f"页面 page {page.id}"
+
+    def section(self, number: int, section: Section) -> list[Block]:
+        q = self.q
+        blocks: list[Block] = [Heading(2, f"{number}. {slash(section.title, q) or section.id}",
+                                       anchor("s", section.id))]
+        if section.scope is Scope.MEMBER:
+            lines = [("本部分对每位住户成员各询问一次。", "Asked once per household member.")]
+            if section.member_name:
+                name = section.member_name
+                named = self.q.questions.get(name)
+                zh_label = paren(tx(named.label, "zh"), "zh") if named else ""
+                en_label = paren(tx(named.label, "en"), "en") if named else ""
+                lines.append((f"每位成员以{name}{zh_label}的回答称呼，文字中的{{{name}}}会替换为该回答。",
+                              f"Each member is called by the answer to {name}{en_label}; "
+                              f"{{{name}}} in a text is replaced by it."))
+        else:
+            lines = [("本部分每户回答一次。", "Asked once per household.")]
+        blocks.append(Para("\n".join(both(zh, en) for zh, en in lines)))
+        if section.when is not None:
+            blocks.append(Para(self.said(section.when, "整个部分仅当{}时询问。",
+                                         "This whole section is asked only when {}."), "condition"))
+        for pnum, page in enumerate(section.pages, 1):
+            implicit = page.id == section.id
+            if not implicit:
+                blocks.append(Heading(3, f"{number}.{pnum} {self.page_title(page)}", anchor("p", page.id)))
+                if page.when is not None:
+                    blocks.append(Para(self.said(page.when, "本页仅当{}时询问。",
+                                                 "This whole page is asked only when {}."), "condition"))
+            for question in page.questions:
+                blocks.append(self.question(question, section, page, 4 if not implicit else 3))
+        return blocks
+
+    def question(self, x: Question, section: Section, page: Page, level: int) -> Group:
+        q = self.q
+        group = Group("question")
+        listed = x.options is not None and self.in_appendix(x.options)  # its options, in the appendix
+        group.blocks.append(Heading(level, f"{x.id} {slash(x.label, q)}", anchor("q", x.id)))
+        rows: list[tuple[str, str]] = [
+            ("题目 Question", all_languages(x.label, q)),
+            ("回答 Answer", both(type_in_words(x, "zh", listed), type_in_words(x, "en", listed))),
+            ("必答 Required", both("可不答", "optional: may be left blank") if x.optional
+             else both("必答", "required")),
+        ]
+        if x.hint:
+            rows.append(("提示 Hint", all_languages(x.hint, q)))
+        if x.when is not None:
+            rows.append(("询问条件 Asked when", self.said(x.when, "仅当{}时询问", "Asked only when {}")
+                         + f"\n{code(x.when.source)}"))
+        elif section.when is not None or page.when is not None:
+            rows.append(("询问条件 Asked when", both("本页询问时均询问", "whenever this page is asked")))
+        else:
+            rows.append(("询问条件 Asked when", both("总是询问", "always")))
+        group.blocks.append(Table(("项目 Item", "内容 Details"), tuple(rows), "fields"))
+        if x.options is not None and not self.in_appendix(x.options):
+            group.blocks.append(self.option_table(x.options))
+        if x.checks:
+            group.blocks.append(self.check_table(x.checks))
+        return group
+
+    def check_table(self, checks: Sequence[Check]) -> Table:
+        rows = []
+        for c in checks:
+            if c.severity is Severity.WARNING:
+                kind = both("警告：被访者确认后可继续", "warning: the respondent may confirm and go on")
+            else:
+                kind = both("错误：改正后才能提交", "error: must be corrected before submitting")
+            rule = self.said(c.expression) + f"\n{code(c.expression.source)}"
+            rows.append((code(c.id), kind, rule, all_languages(c.message, self.q)))
+        return Table(("核查 Check", "类别 Kind", "必须满足 Must hold", "提示信息 Message shown otherwise"),
+                     tuple(rows), "checks")
+
+    def derived(self) -> list[Block]:
+        blocks: list[Block] = [Heading(2, "派生变量 Derived values", "derived"),
+                               Para(both("派生变量不向住户提问，由系统根据回答计算，与回答一起保存。",
+                                         "Derived values are not asked: they are computed from the "
+                                         "answers and stored with them."))]
+        rows = []
+        for d in self.q.derived:
+            scope = (both("每位成员", "per member") if d.scope is Scope.MEMBER
+                     else both("每户", "per household"))
+            rows.append((code(d.id), all_languages(d.label, self.q) or d.id, scope,
+                         self.said(d.expression) + f"\n{code(d.expression.source)}"))
+        blocks.append(Table(("编号 Id", "名称 Name", "范围 For", "计算方法 How it is computed"), tuple(rows),
+                            "derived"))
+        return blocks
+
+    def household_checks(self) -> list[Block]:
+        return [Heading(2, "住户层面的核查 Household checks", "household-checks"),
+                Para(both("以下核查针对整户，可以同时查看所有成员的回答。",
+                          "These checks apply to the whole household and may look at every "
+                          "member's answers.")),
+                self.check_table(self.q.checks)]
+
+    def routing(self) -> list[Block]:
+        blocks: list[Block] = [Heading(2, "转交普查员 Routing to an enumerator", "routing")]
+        if not self.q.routing:
+            blocks.append(Para(both("本问卷没有自定义的转交规则。",
+                                    "This questionnaire has no routing rules of its own.")))
+        for rule in self.q.routing:
+            blocks.append(self.rule(rule))
+        auto = [REASONS[r] for r in (RoutingReason.NON_RESPONSE, RoutingReason.HELP_REQUESTED,
+                                     RoutingReason.SUSPECTED_DUPLICATE)]
+        blocks.append(Para(both(
+            "此外，系统在以下情况自动转交普查员：" + "；".join(zh for zh, _ in auto) + "。",
+            "In addition, the system hands a household to an enumerator by itself when: "
+            + "; ".join(en for _, en in auto) + ".")))
+        return blocks
+
+    def rule(self, rule: RoutingRule) -> Group:
+        zh_reason, en_reason = REASONS[rule.reason]
+        zh_kind, en_kind = KINDS[rule.kind]
+        group = Group("rule", [Heading(3, both(zh_reason, en_reason[:1].upper() + en_reason[1:]),
+                                       anchor("route", rule.reason.value))])
+        rows: list[tuple[str, str]] = [
+            ("原因 Reason", both(zh_reason, en_reason) + f"\n{code(rule.reason.value)}"),
+            ("处理 What happens", both(zh_kind, en_kind)),
+        ]
+        if rule.form:
+            rows.append(("普查员使用的问卷 Form used", code(rule.form)))
+        rows.append(("条件 When", self.said(rule.when, "当{}时", "When {}") + f"\n{code(rule.when.source)}"))
+        rows.append(("向住户说明 Explanation", all_languages(rule.explanation, self.q)))
+        group.blocks.append(Table(("项目 Item", "内容 Details"), tuple(rows), "fields"))
+        return group
