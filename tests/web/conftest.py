@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the TestClient transport Starlette uses
 import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette

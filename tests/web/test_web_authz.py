@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the TestClient transport Starlette uses
 import pytest
 from sqlalchemy import select
 from starlette.routing import Route

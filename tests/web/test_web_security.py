@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the TestClient transport Starlette uses
 import pytest
 from sqlalchemy import func, select
 from starlette.routing import Route

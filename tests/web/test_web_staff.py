@@ -12,7 +12,7 @@ import io
 import re
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the TestClient transport Starlette uses
 import pytest
 import segno
 
