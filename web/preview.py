@@ -41,6 +41,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -53,13 +54,12 @@ from engine.runtime.case import Case
 from engine.runtime.document import HOUSEHOLD, Document
 from engine.runtime.errors import DocumentError, EngineError
 from engine.runtime.evaluate import Evaluation, evaluate
-from engine.runtime.pageplan import Step
 from engine.runtime.relevance import PERSON_NUMBER, RecordState
 from engine.runtime.texts import pick, render
 from engine.spec.compiler import check_file, display_name
-from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section, Severity
-from web.fields import field_views, read_form
+from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section
 from web.i18n import LANGUAGES, TEXTS, language_of
+from web.questionpage import FRAGMENT, PageUrls, QuestionPage, member_name
 from web.security import SecurityHeaders
 from web.settings import Settings
 
@@ -445,21 +445,7 @@ def _section_of(q: Questionnaire, page: Page) -> Section:
 
 
 def _member_name(ev: Evaluation, record_id: str, lang: str) -> str:
-    for progress in ev.plan.members:
-        if progress.key == record_id:
-            return pick(progress.name, lang)
-    return record_id
-
-
-def _page_title(ld: Loaded, state: RecordState, page: Page) -> str:
-    lang = ld.lang
-    title = render(page.title, state.values, lang, state.number) if page.title else ""
-    if not title:
-        title = render(_section_of(ld.q, page).title, state.values, lang, state.number)
-    if state.record_id == HOUSEHOLD:
-        return title
-    name = _member_name(ld.ev, state.record_id, lang)
-    return f"{name}：{title}" if lang == "zh" else f"{name}: {title}"
+    return member_name(ev, record_id, lang, default=record_id)
 
 
 def _shown(value: Any) -> str:
@@ -555,104 +541,62 @@ async def index(request: Request) -> Response:
                      has_members=bool(ld.q.member_sections))
 
 
-def _target(ld: Loaded) -> tuple[RecordState, Page]:
-    params = ld.request.path_params
-    try:
-        state = ld.ev.state(params["record"])
-    except KeyError:
-        raise HTTPException(404, "no such member") from None
-    for section in ld.q.sections:
-        if section.scope is state.scope:
-            for page in section.pages:
-                if page.id == params["page"]:
-                    return state, page
-    raise HTTPException(404, "no such page")
+class PreviewPage(QuestionPage):
+    """A page of the scratch household: the household's page (the same choice of errors and
+    warnings, the same flow), its answers applied to the scratch document, plus the engine panel."""
 
+    def __init__(self, ld: Loaded) -> None:
+        super().__init__(ld.request, ld.lang, PageUrls("/household/page/", "/"))
+        self.ld = ld
 
-def render_page(ld: Loaded, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
-                problems: Mapping[str, InputProblem] | None = None, show_required: bool = False,
-                fragment: bool = False) -> Response:
-    """The page as `web.routes.pages` renders it for a household (the same choice of errors
-    and warnings), plus the engine panel."""
-    ev, lang = ld.ev, ld.lang
-    asked = [q for q in page.questions if q.id in state.relevant]
-    asked_ids = {q.id for q in asked}
-    errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
-    for issue in ev.issues_for(state.record_id, asked_ids):
-        if issue.question_id in errors:
-            continue
-        if issue.severity is Severity.ERROR and (show_required or issue.code != "required"):
-            errors[issue.question_id or ""] = issue.message[lang] if lang in issue.message else issue.text(lang)
-    warnings = [i for i in ev.warnings if i.record_id == state.record_id and i.question_id in asked_ids
-                and not i.confirmed]
-    fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
-    previous = ev.plan.previous(Step(state.record_id, page.id), same_record=True)
-    back = f"/household/page/{previous.record_id}/{previous.page_id}" if previous else "/"
-    template = "_questions.html" if fragment else "preview/page.html"
-    return ld.render(template, page=page, state=state, fields=fields, title=_page_title(ld, state, page),
-                     errors=errors, warnings=warnings, back=back, plan=ev.plan, return_review=False,
-                     action=f"/household/page/{state.record_id}/{page.id}", has_errors=bool(errors),
-                     engine=engine_panel(ld, state, page.questions))
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return self.ld.q
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.ld.ev
+
+    def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
+        applied = docs.apply_answers(self.ld.q, self.ld.scratch.doc, record_id, raw)
+        if applied.ok:
+            self.ld.change(applied.document)
+        return applied.problems
+
+    def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
+        return self.ld.render(FRAGMENT if fragment else "preview/page.html", **values,
+                              engine=engine_panel(self.ld, state, page.questions))
+
+    def redirect(self, url: str) -> Response:
+        return _redirect(url)
 
 
 async def show(request: Request) -> Response:
     ld = load(request)
     if not isinstance(ld, Loaded):
         return ld
-    state, page = _target(ld)
+    preview = PreviewPage(ld)
+    state, page = preview.target()
     if page not in state.pages:
         section = _section_of(ld.q, page)
         nxt = ld.ev.plan.first_open(state.record_id) or next(
             (s.step for s in ld.ev.plan.pages_of(state.record_id)), None)
-        return ld.render("preview/skipped.html", title=_page_title(ld, state, page), page=page, state=state,
+        return ld.render("preview/skipped.html", title=preview.title(state, page), page=page, state=state,
                          section_when=_when(section.when), page_when=_when(page.when),
-                         next_url=f"/household/page/{nxt.record_id}/{nxt.page_id}" if nxt else "/",
-                         engine=engine_panel(ld, state, page.questions))
-    return render_page(ld, state, page)
-
-
-def _apply(ld: Loaded, state: RecordState, page: Page, form: Any) -> tuple[dict[str, Any], Any, set[str]]:
-    shown = {str(v) for v in form.getlist("shown")}
-    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
-    raw = read_form(asked, form)
-    return raw, docs.apply_answers(ld.q, ld.scratch.doc, state.record_id, raw), shown
+                         next_url=preview.urls.step(nxt), engine=engine_panel(ld, state, page.questions))
+    return preview.render_page(state, page)
 
 
 async def save(request: Request) -> Response:
     """No JavaScript: post the page; on success go on to the record's next asked page."""
     ld = load(request)
-    if not isinstance(ld, Loaded):
-        return ld
-    state, page = _target(ld)
-    raw, applied, shown = _apply(ld, state, page, await request.form())
-    if not applied.ok:
-        return render_page(ld, state, page, typed=raw, problems=applied.problems, show_required=True)
-    ld.change(applied.document)
-    state = ld.ev.state(state.record_id)
-    now_asked = {q.id for q in page.questions if q.id in state.relevant}
-    if now_asked - shown:  # follow-up questions appeared on this page: ask them first
-        return render_page(ld, state, page)
-    if any(i.blocking for i in ld.ev.issues_for(state.record_id, now_asked)):
-        return render_page(ld, state, page, show_required=True)
-    nxt = ld.ev.plan.next(Step(state.record_id, page.id), same_record=True)
-    return _redirect(f"/household/page/{nxt.record_id}/{nxt.page_id}" if nxt else "/")
+    return await PreviewPage(ld).save() if isinstance(ld, Loaded) else ld
 
 
 async def live(request: Request) -> Response:
     """htmx: apply what is acceptable, re-render the questions as they now stand."""
     ld = load(request)
-    if not isinstance(ld, Loaded):
-        return ld
-    state, page = _target(ld)
-    raw, applied, _ = _apply(ld, state, page, await request.form())
-    problems = dict(applied.problems)
-    if problems:  # keep the rest; show what was typed in the fields that were not accepted
-        good = {k: v for k, v in raw.items() if k not in problems}
-        applied = docs.apply_answers(ld.q, ld.scratch.doc, state.record_id, good)
-    if applied.ok:
-        ld.change(applied.document)
-    state = ld.ev.state(state.record_id)
-    return render_page(ld, state, page, typed={k: raw[k] for k in problems}, problems=problems, fragment=True)
+    return await PreviewPage(ld).live() if isinstance(ld, Loaded) else ld
 
 
 async def confirm(request: Request) -> Response:

@@ -5,8 +5,9 @@ taking over, the in-person interview on the right form, visit outcomes and compl
 Every route is guarded by `web.authz` (enumerators only; a route naming a household only for
 a household in the enumerator's areas). Every change goes through `engine.enumeration` or
 `engine.census` with the enumerator as actor, so the lifecycle decides what may happen when.
-The interview pages are the household's question pages (`web.fields`, the `field` macro)
-under /enumerator/households/{household}/page/..., saved with the enumerator as actor.
+The interview pages are the household's question pages (`web.questionpage`, the same
+`_questions.html`) under /enumerator/households/{household}/page/..., saved with the
+enumerator as actor.
 
 Passwords are never stored: the slip is the answer to the request that issued them, and its
 QR code is drawn into that page as inline SVG (a CSP allows inline SVG; it blocks scripts).
@@ -15,7 +16,7 @@ QR code is drawn into that page as inline SVG (a CSP allows inline SVG; it block
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -39,14 +40,14 @@ from engine.runtime.document import HOUSEHOLD
 from engine.runtime.errors import NotSubmittable
 from engine.runtime.lifecycle import Action, HouseholdFacts, HouseholdState, can
 from engine.runtime.pageplan import Step
-from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
-from engine.spec.model import Page, RoutingReason, Scope, Severity
+from engine.spec.model import RoutingReason, Scope
 from engine.store.accounts import IssuedCredentials
 from engine.store.masking import mask_address, mask_name
 from web.authz import StaffRequest, staff_route
-from web.fields import display, field_views, read_form
+from web.fields import display
 from web.i18n_staff import form_name
+from web.questionpage import CensusPage, PageUrls, form_version
 from web.routes import staff_auth
 
 REASONS: Final = tuple(r.value for r in RoutingReason)
@@ -324,13 +325,6 @@ async def start_interview(staff: StaffRequest) -> Response:
     return staff.ctx.redirect(page_url(staff.household_id, step.record_id, step.page_id))
 
 
-def _version(form: Any) -> int:
-    try:
-        return int(str(form.get("version", "")))
-    except ValueError as exc:
-        raise HTTPException(400, "version") from exc
-
-
 def require_ready(staff: StaffRequest) -> None:
     if not interview_ready(staff):
         raise HTTPException(403, "the interview has not started")
@@ -340,7 +334,7 @@ async def add_member(staff: StaffRequest) -> Response:
     require_ready(staff)
     form = await staff.ctx.request.form()
     census = staff.ctx.services.census
-    view, member_id = census.add_member(staff.actor, staff.household_id, _version(form))
+    view, member_id = census.add_member(staff.actor, staff.household_id, form_version(form))
     first = _first(view.evaluation.plan, member_id)
     if first is None:
         return staff.ctx.redirect(BASE + staff.household_id + "#interview")
@@ -364,7 +358,7 @@ async def confirm_warning(staff: StaffRequest) -> Response:
     known = [i for i in view.evaluation.warnings if i.record_id == record_id and i.check_id == check_id
              and i.fingerprint == fingerprint]
     if known:
-        census.confirm(staff.actor, hid, _version(form), record_id, check_id, fingerprint)
+        census.confirm(staff.actor, hid, form_version(form), record_id, check_id, fingerprint)
     return staff.ctx.redirect(target)
 
 
@@ -396,102 +390,24 @@ def page_url(household_id: str, record_id: str, page_id: str) -> str:
     return f"{BASE}{household_id}/page/{record_id}/{page_id}"
 
 
-def _target(staff: StaffRequest, view: HouseholdView) -> tuple[RecordState, Page]:
-    params = staff.ctx.request.path_params
-    record_id, page_id = params["record"], params["page"]
-    try:
-        state = view.evaluation.state(record_id)
-    except KeyError:
-        raise HTTPException(404, "no such member") from None
-    for section in view.questionnaire.sections:
-        if section.scope is state.scope:
-            for page in section.pages:
-                if page.id == page_id:
-                    return state, page
-    raise HTTPException(404, "no such page")
-
-
-def _member_name(view: HouseholdView, record_id: str, lang: str) -> str:
-    for progress in view.evaluation.plan.members:
-        if progress.key == record_id:
-            return pick(progress.name, lang)
-    return ""
-
-
-def _title(staff: StaffRequest, view: HouseholdView, state: RecordState, page: Page) -> str:
-    lang = staff.ctx.lang
-    title = render(page.title, state.values, lang, state.number) if page.title else ""
-    if not title:
-        for section in view.questionnaire.sections:
-            if section.id == page.section_id:
-                title = render(section.title, state.values, lang, state.number)
-    if state.record_id == HOUSEHOLD:
-        return title
-    name = _member_name(view, state.record_id, lang)
-    return f"{name}：{title}" if lang == "zh" else f"{name}: {title}"
-
-
-def _render_page(staff: StaffRequest, view: HouseholdView, state: RecordState, page: Page, *,
-                 typed: Mapping[str, Any] | None = None, problems: Mapping[str, Any] | None = None,
-                 show_required: bool = False, fragment: bool = False) -> Response:
-    ctx, ev = staff.ctx, view.evaluation
-    lang = ctx.lang
+def _interview(staff: StaffRequest) -> CensusPage:
+    """The household's page in the interview, answered by the enumerator."""
+    view = staff.ctx.services.census.view(staff.household_id)
     hid = view.info.id
-    asked = [q for q in page.questions if q.id in state.relevant]
-    errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
-    for issue in ev.issues_for(state.record_id, [q.id for q in asked]):
-        if issue.question_id in errors:
-            continue
-        if issue.severity is Severity.ERROR and (show_required or issue.code != "required"):
-            errors[issue.question_id or ""] = issue.message[lang] if lang in issue.message else issue.text(lang)
-    warnings = [i for i in ev.warnings if i.record_id == state.record_id and i.question_id in {q.id for q in asked}
-                and not i.confirmed]
-    fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
-    previous = ev.plan.previous(Step(state.record_id, page.id), same_record=True)
-    back = page_url(hid, previous.record_id, previous.page_id) if previous else BASE + hid + "#interview"
-    url = page_url(hid, state.record_id, page.id)
-    template = "staff/_questions.html" if fragment else "staff/page.html"
-    return ctx.render(template, view=view, page=page, state=state, fields=fields, errors=errors, warnings=warnings,
-                      title=_title(staff, view, state, page), back=back, plan=ev.plan, action=url, live=url + "/live",
-                      has_errors=bool(errors), base=BASE + hid, h=view.info)
+    return CensusPage(staff.ctx, staff.actor, hid, view, PageUrls(f"{BASE}{hid}/page/", BASE + hid + "#interview"),
+                      template="staff/page.html", extra=lambda v: {"base": BASE + v.info.id, "h": v.info})
 
 
 async def show_page(staff: StaffRequest) -> Response:
     if not interview_ready(staff):
         return staff.ctx.redirect(BASE + staff.household_id)
-    view = staff.ctx.services.census.view(staff.household_id)
-    state, page = _target(staff, view)
-    if page not in state.pages:  # not asked (any more): on to what is
-        nxt = view.evaluation.plan.first_open(state.record_id)
-        return staff.ctx.redirect(page_url(view.info.id, nxt.record_id, nxt.page_id) if nxt
-                                  else BASE + view.info.id + "#interview")
-    return _render_page(staff, view, state, page)
+    page = _interview(staff)
+    return page.show(*page.target())
 
 
 async def save_page(staff: StaffRequest) -> Response:
     require_ready(staff)
-    ctx = staff.ctx
-    census = ctx.services.census
-    view = census.view(staff.household_id)
-    state, page = _target(staff, view)
-    form = await ctx.request.form()
-    shown = set(form.getlist("shown"))
-    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
-    raw = read_form(asked, form)
-    answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, raw, view=view)
-    view = answered.view
-    state = view.evaluation.state(state.record_id)
-    if answered.problems:
-        return _render_page(staff, view, state, page, typed=raw, problems=answered.problems, show_required=True)
-    now_asked = {q.id for q in page.questions if q.id in state.relevant}
-    if now_asked - shown:  # follow-up questions appeared on this page: ask them first
-        return _render_page(staff, view, state, page)
-    blocking = [i for i in view.evaluation.issues_for(state.record_id, now_asked) if i.blocking]
-    if blocking:
-        return _render_page(staff, view, state, page, show_required=True)
-    nxt = view.evaluation.plan.next(Step(state.record_id, page.id), same_record=True)
-    return ctx.redirect(page_url(view.info.id, nxt.record_id, nxt.page_id) if nxt
-                        else BASE + view.info.id + "#interview")
+    return await _interview(staff).save()
 
 
 async def live_page(staff: StaffRequest) -> Response:
@@ -499,23 +415,7 @@ async def live_page(staff: StaffRequest) -> Response:
     ctx = staff.ctx
     if not interview_ready(staff):
         return ctx.htmx_redirect(BASE + staff.household_id) if ctx.htmx else ctx.redirect(BASE + staff.household_id)
-    census = ctx.services.census
-    view = census.view(staff.household_id)
-    state, page = _target(staff, view)
-    form = await ctx.request.form()
-    shown = set(form.getlist("shown"))
-    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
-    raw = read_form(asked, form)
-    answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, raw, view=view)
-    problems = dict(answered.problems)
-    if problems:  # save the rest; keep what was typed where it was not accepted
-        good = {k: v for k, v in raw.items() if k not in problems}
-        answered = census.answer(staff.actor, view.info.id, _version(form), state.record_id, good,
-                                 view=answered.view)
-    view = answered.view
-    state = view.evaluation.state(state.record_id)
-    return _render_page(staff, view, state, page, typed={k: raw[k] for k in problems}, problems=problems,
-                        fragment=ctx.htmx)
+    return await _interview(staff).live(fragment=ctx.htmx)
 
 
 def reason_list(reasons: Sequence[str]) -> tuple[str, ...]:

@@ -26,8 +26,10 @@ from engine.runtime.lifecycle import Actor, HouseholdState, Role
 from engine.runtime.pageplan import Step
 from engine.runtime.texts import pick
 from engine.spec.model import Scope
+from web import questionpage
 from web.context import Ctx
 from web.fields import display
+from web.questionpage import form_version
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -68,10 +70,7 @@ def household(handler: Callable[[HouseholdRequest], Awaitable[Response]], *, all
 
 
 def member_name(hr: HouseholdRequest, member_id: str) -> str:
-    for progress in hr.view.evaluation.plan.members:
-        if progress.key == member_id:
-            return pick(progress.name, hr.ctx.lang)
-    return ""
+    return questionpage.member_name(hr.view.evaluation, member_id, hr.ctx.lang)
 
 
 def window_text(hr: HouseholdRequest) -> str:
@@ -120,7 +119,7 @@ def _first(plan: Any, record_id: str) -> Step | None:
 
 async def add_member(hr: HouseholdRequest) -> Response:
     form = await hr.ctx.request.form()
-    version = _version(form)
+    version = form_version(form)
     # A stale page (another version) goes on to the census, which answers with the conflict page.
     if version == hr.view.version and not household_done(hr.view, hr.ctx.settings.clock.now()):
         return hr.ctx.redirect("/household")
@@ -129,13 +128,6 @@ async def add_member(hr: HouseholdRequest) -> Response:
     if first is None:
         return hr.ctx.redirect("/household")
     return hr.ctx.redirect(f"/household/page/{member_id}/{first.page_id}")
-
-
-def _version(form: Any) -> int:
-    try:
-        return int(str(form.get("version", "")))
-    except ValueError as exc:
-        raise HTTPException(400, "version") from exc
 
 
 async def remove_member_page(hr: HouseholdRequest) -> Response:
@@ -151,7 +143,7 @@ async def remove_member(hr: HouseholdRequest) -> Response:
     if member_id not in [m.record_id for m in hr.view.evaluation.members]:
         raise HTTPException(404)
     form = await hr.ctx.request.form()
-    hr.ctx.services.census.remove_member(hr.actor, hr.actor.id, _version(form), member_id)
+    hr.ctx.services.census.remove_member(hr.actor, hr.actor.id, form_version(form), member_id)
     return hr.ctx.redirect("/household")
 
 
@@ -163,7 +155,7 @@ async def confirm_warning(hr: HouseholdRequest) -> Response:
              and i.fingerprint == fingerprint]
     if not known:  # changed since the page was shown: show it again
         return hr.ctx.redirect(str(form.get("back", "/household")) if _local(form.get("back")) else "/household")
-    hr.ctx.services.census.confirm(hr.actor, hr.actor.id, _version(form), record_id, check_id, fingerprint)
+    hr.ctx.services.census.confirm(hr.actor, hr.actor.id, form_version(form), record_id, check_id, fingerprint)
     target = str(form.get("next", "/household"))
     return hr.ctx.redirect(target if _local(target) else "/household")
 
@@ -207,7 +199,7 @@ async def submit(hr: HouseholdRequest) -> Response:
     name = str(form.get("declarant", ""))[:100]
     promise = form.get("promise") == "yes"
     try:
-        _, reference = hr.ctx.services.census.submit(hr.actor, hr.actor.id, _version(form), name, promise)
+        _, reference = hr.ctx.services.census.submit(hr.actor, hr.actor.id, form_version(form), name, promise)
     except NotSubmittable as exc:
         if exc.code in ("has_issues", "handed_over"):
             return hr.ctx.redirect("/household/review")

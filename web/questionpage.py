@@ -1,0 +1,284 @@
+"""One question page of the spec, wherever it is shown: the household's own pages
+(`web.routes.pages`), the enumerator's in-person interview (`web.routes.enumerator`) and the
+designer's preview (`web.preview`).
+
+A page is found from the URL's record and page ids. It shows the asked questions with what
+was typed (where it was not accepted) or else the stored answer, the errors (a required
+question's only once the page was submitted: a page just opened is not a page of errors), the
+warnings not confirmed yet, and a title with the member's name. Without JavaScript the page
+posts to itself (`save`): problems, follow-up questions that appeared, or blocking issues show
+the page again; otherwise on to the record's next asked page. With htmx every change posts to
+`{page}/live` (`live`): what is acceptable is saved at once and the questions come back as they
+now stand.
+
+What differs between the callers is given by a subclass: the URLs (`PageUrls`: the prefix of
+the pages, where the first and last page of a record lead, and the review page a page may have
+been opened from), how answers are saved (`answer`: the census with the request's actor and
+view, or the preview's scratch document) and what is rendered (`render`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from engine.answers.problems import InputProblem
+from engine.runtime.document import HOUSEHOLD
+from engine.runtime.evaluate import Evaluation
+from engine.runtime.pageplan import Step
+from engine.runtime.relevance import RecordState
+from engine.runtime.texts import pick, render
+from engine.runtime.validation import Issue
+from engine.spec.model import Page, Questionnaire, Severity
+from web.fields import field_views, read_form
+
+if TYPE_CHECKING:  # the preview imports this module and needs neither the census nor sessions
+    from engine.census import HouseholdView
+    from engine.runtime.lifecycle import Actor
+    from web.context import Ctx
+
+FRAGMENT = "_questions.html"  # the questions alone: what htmx swaps in
+
+
+def form_version(form: Any) -> int:
+    """The household's version the posted page was shown at (`Census.change` refuses a stale one)."""
+    try:
+        return int(str(form.get("version", "")))
+    except ValueError as exc:
+        raise HTTPException(400, "version") from exc
+
+
+@dataclass(frozen=True)
+class PageUrls:
+    """Where a page's links and forms lead: `{prefix}{record}/{page}` is a page, `home` is
+    where a record's first page goes back to and its last page goes on to, and `returns_to`
+    (the review page a page was opened from) replaces both; `query` stays on the page's form."""
+
+    prefix: str
+    home: str
+    returns_to: str | None = None
+    query: str = ""
+
+    def page(self, record_id: str, page_id: str) -> str:
+        return f"{self.prefix}{record_id}/{page_id}"
+
+    def live(self, state: RecordState, page: Page) -> str:
+        return self.page(state.record_id, page.id) + "/live"
+
+    def step(self, step: Step | None) -> str:
+        return self.page(step.record_id, step.page_id) if step else self.home
+
+    def back(self, ev: Evaluation, state: RecordState, page: Page) -> str:
+        previous = ev.plan.previous(Step(state.record_id, page.id), same_record=True)
+        return self.returns_to or self.step(previous)
+
+    def next(self, ev: Evaluation, state: RecordState, page: Page) -> str:
+        return self.returns_to or self.step(ev.plan.next(Step(state.record_id, page.id), same_record=True))
+
+
+def find_page(q: Questionnaire, ev: Evaluation, record_id: str, page_id: str) -> tuple[RecordState, Page]:
+    """The record and one of the pages of its scope (asked or not), else 404."""
+    try:
+        state = ev.state(record_id)
+    except KeyError:
+        raise HTTPException(404, "no such member") from None
+    for section in q.sections:
+        if section.scope is state.scope:
+            for page in section.pages:
+                if page.id == page_id:
+                    return state, page
+    raise HTTPException(404, "no such page")
+
+
+def member_name(ev: Evaluation, record_id: str, lang: str, default: str = "") -> str:
+    for progress in ev.plan.members:
+        if progress.key == record_id:
+            return pick(progress.name, lang)
+    return default
+
+
+def page_title(q: Questionnaire, ev: Evaluation, state: RecordState, page: Page, lang: str) -> str:
+    """The page's title (else its section's), after the member's name on a member's page."""
+    title = render(page.title, state.values, lang, state.number) if page.title else ""
+    if not title:
+        for section in q.sections:
+            if section.id == page.section_id:
+                title = render(section.title, state.values, lang, state.number)
+    if state.record_id == HOUSEHOLD:
+        return title
+    name = member_name(ev, state.record_id, lang)
+    return f"{name}：{title}" if lang == "zh" else f"{name}: {title}"
+
+
+def shown_issues(ev: Evaluation, state: RecordState, page: Page, lang: str,
+                 problems: Mapping[str, InputProblem] | None,
+                 show_required: bool) -> tuple[dict[str, str], list[Issue]]:
+    """The errors by question (what was not accepted, then the checks' errors; `required` only
+    with `show_required`) and the unconfirmed warnings of the page's asked questions."""
+    asked = [q.id for q in page.questions if q.id in state.relevant]
+    errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
+    for issue in ev.issues_for(state.record_id, asked):
+        if issue.question_id in errors:
+            continue
+        if issue.severity is Severity.ERROR and (show_required or issue.code != "required"):
+            errors[issue.question_id or ""] = issue.message[lang] if lang in issue.message else issue.text(lang)
+    asked_ids = set(asked)
+    warnings = [i for i in ev.warnings if i.record_id == state.record_id and i.question_id in asked_ids
+                and not i.confirmed]
+    return errors, warnings
+
+
+def read_page(form: FormData, state: RecordState, page: Page) -> tuple[dict[str, Any], set[str]]:
+    """The raw answers posted for the page, and the questions the page showed. A question shown
+    and no longer asked is read too: the engine drops its answer."""
+    shown = {str(v) for v in form.getlist("shown")}
+    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
+    return read_form(asked, form), shown
+
+
+class QuestionPage(ABC):
+    """A request for a question page (`request.path_params` name the record and the page)."""
+
+    def __init__(self, request: Request, lang: str, urls: PageUrls) -> None:
+        self.request = request
+        self.lang = lang
+        self.urls = urls
+
+    @property
+    @abstractmethod
+    def questionnaire(self) -> Questionnaire: ...
+
+    @property
+    @abstractmethod
+    def evaluation(self) -> Evaluation:
+        """As it stands after the answers saved so far in this request."""
+
+    @abstractmethod
+    def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
+        """Save the answers, all or nothing: the problems when nothing was saved."""
+
+    @abstractmethod
+    def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
+        """The whole page, or (`fragment`) only the questions for htmx to swap in."""
+
+    @abstractmethod
+    def redirect(self, url: str) -> Response: ...
+
+    def left(self, state: RecordState, page: Page, *, live: bool) -> Response | None:
+        """After answering: the response when the page is no longer to be shown at all."""
+        return None
+
+    def target(self) -> tuple[RecordState, Page]:
+        params = self.request.path_params
+        return find_page(self.questionnaire, self.evaluation, params["record"], params["page"])
+
+    def title(self, state: RecordState, page: Page) -> str:
+        return page_title(self.questionnaire, self.evaluation, state, page, self.lang)
+
+    def values(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
+               problems: Mapping[str, InputProblem] | None = None, show_required: bool = False) -> dict[str, Any]:
+        ev, lang = self.evaluation, self.lang
+        errors, warnings = shown_issues(ev, state, page, lang, problems, show_required)
+        fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
+        return {"page": page, "state": state, "fields": fields, "title": self.title(state, page), "errors": errors,
+                "warnings": warnings, "back": self.urls.back(ev, state, page), "plan": ev.plan,
+                "action": self.urls.page(state.record_id, page.id) + self.urls.query,
+                "live": self.urls.live(state, page), "has_errors": bool(errors)}
+
+    def render_page(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
+                    problems: Mapping[str, InputProblem] | None = None, show_required: bool = False,
+                    fragment: bool = False) -> Response:
+        values = self.values(state, page, typed=typed, problems=problems, show_required=show_required)
+        return self.render(state, page, values, fragment=fragment)
+
+    def show(self, state: RecordState, page: Page) -> Response:
+        if page not in state.pages:  # not asked (any more): on to the record's first page still open
+            return self.redirect(self.urls.step(self.evaluation.plan.first_open(state.record_id)))
+        return self.render_page(state, page)
+
+    async def save(self) -> Response:
+        """No JavaScript: save the page; show it again while it has something to say, else go on."""
+        state, page = self.target()
+        form = await self.request.form()
+        raw, shown = read_page(form, state, page)
+        problems = self.answer(state.record_id, raw, form)
+        gone = self.left(state, page, live=False)
+        if gone is not None:
+            return gone
+        state = self.evaluation.state(state.record_id)
+        if problems:
+            return self.render_page(state, page, typed=raw, problems=problems, show_required=True)
+        now_asked = {q.id for q in page.questions if q.id in state.relevant}
+        if now_asked - shown:  # follow-up questions appeared on this page: ask them first
+            return self.render_page(state, page)
+        if any(i.blocking for i in self.evaluation.issues_for(state.record_id, now_asked)):
+            return self.render_page(state, page, show_required=True)
+        return self.redirect(self.urls.next(self.evaluation, state, page))
+
+    async def live(self, *, fragment: bool = True) -> Response:
+        """htmx: autosave what is acceptable, answer with the questions as they now stand."""
+        state, page = self.target()
+        form = await self.request.form()
+        raw, _ = read_page(form, state, page)
+        problems = dict(self.answer(state.record_id, raw, form))
+        if problems:  # save the rest; keep what was typed in the fields that were not accepted
+            self.answer(state.record_id, {k: v for k, v in raw.items() if k not in problems}, form)
+        gone = self.left(state, page, live=True)
+        if gone is not None:
+            return gone
+        state = self.evaluation.state(state.record_id)
+        return self.render_page(state, page, typed={k: raw[k] for k in problems}, problems=problems,
+                                fragment=fragment)
+
+
+class CensusPage(QuestionPage):
+    """A stored household's page, answered through the census by `actor` (the household itself,
+    or an enumerator interviewing it), starting from the request's view of the household.
+    `handed_over`: where a household handed over to an enumerator by its answers goes."""
+
+    def __init__(self, ctx: Ctx, actor: Actor, household_id: str, view: HouseholdView, urls: PageUrls, *,
+                 template: str, handed_over: str | None = None,
+                 extra: Callable[[HouseholdView], Mapping[str, Any]] | None = None) -> None:
+        super().__init__(ctx.request, ctx.lang, urls)
+        self.ctx, self.actor, self.household_id, self.view = ctx, actor, household_id, view
+        self.template, self.handed_over, self.extra = template, handed_over, extra
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return self.view.questionnaire
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.view.evaluation
+
+    def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
+        answered = self.ctx.services.census.answer(self.actor, self.household_id, form_version(form), record_id,
+                                                   raw, view=self.view)
+        self.view = answered.view
+        return answered.problems
+
+    def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
+        extra = self.extra(self.view) if self.extra else {}
+        return self.ctx.render(FRAGMENT if fragment else self.template, view=self.view, **values, **extra)
+
+    def redirect(self, url: str) -> Response:
+        return self.ctx.redirect(url)
+
+    def left(self, state: RecordState, page: Page, *, live: bool) -> Response | None:
+        if self.handed_over is None or not self.view.handed_over:
+            return None
+        if not live:
+            return self.ctx.redirect(self.handed_over)
+        # htmx loads the hand-over page (the questions are emptied meanwhile).
+        response = self.ctx.render(FRAGMENT, fields=[], view=self.view, state=state, page=page,
+                                   errors={}, warnings=[], live=self.urls.live(state, page))
+        response.headers["HX-Redirect"] = self.handed_over
+        return response
+
