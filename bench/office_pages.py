@@ -11,7 +11,8 @@ Mix: 40% submitted, 20% in progress, 5% in progress with help requested, 10% cre
 issued, 25% routed (non_response, overseas_member, long_form_sample in turn): a queue of
 about 6,000 households.
 
-Timed, each over --runs runs after one untimed cold run: queue page 1 (50 rows: SQL count,
+Timed, each over --runs runs after one untimed cold run: the two pages over HTTP (in-process
+ASGI, the whole request), then their engine parts alone: queue page 1 (50 rows: SQL count,
 per-reason counts, the page, and decrypting the 50 drafts and addresses), the same filtered by
 a reason, a deep page (offset 5,000), and the dashboard (all areas, GROUP BY). Reports p50
 and p99 per page. Target: p99 < 200 ms.
@@ -153,6 +154,31 @@ def measure(name: str, fn: Callable[[], Any], runs: int) -> tuple[str, float, fl
     return name, cold, statistics.median(samples), percentile(samples, 99)
 
 
+def pages(store: Store, forms: Forms, enumerator_id: str, office_id: str) -> tuple[Callable[[], Any], ...]:
+    """The whole pages as a browser gets them (routing, authorization, session, templates,
+    SVG charts), through the ASGI app in this process; sessions are made directly."""
+    from starlette.testclient import TestClient
+
+    from web.app import create_app
+    from web.settings import Settings
+
+    app = create_app(Settings(clock=store.clock), store, forms)
+    sessions = app.state.services.sessions
+
+    def getter(kind: str, subject: str, path: str) -> Callable[[], Any]:
+        client = TestClient(app, follow_redirects=False)
+        client.cookies.set("session", sessions.create(kind, subject, "zh").id)
+
+        def get() -> None:
+            response = client.get(path)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path}: {response.status_code}")
+
+        return get
+
+    return getter("enumerator", enumerator_id, "/enumerator"), getter("office", office_id, "/office")
+
+
 @contextmanager
 def sqlite_db() -> Iterator[dbm.Database]:
     with tempfile.TemporaryDirectory(prefix="fs_off_bench_") as folder:
@@ -198,7 +224,11 @@ def run(kind: str, households: int, runs: int, forms: Forms) -> bool:
         actor = Actor(Role.ENUMERATOR, enumerator, frozenset({AREA}))
         first = work.queue(actor, limit=50)
         print(f"  queue: {first.total} households, counts {dict(first.counts)}")
+        office_id = store.accounts.add_office_user("bench-office", secrets.token_urlsafe(12), actor="office:bench")
+        enumerator_page, dashboard_page = pages(store, forms, enumerator, office_id)
         results = [
+            measure("HTTP GET /enumerator (queue page)", enumerator_page, runs),
+            measure("HTTP GET /office (dashboard)", dashboard_page, runs),
             measure("queue page 1 (50 rows)", lambda: work.queue(actor, limit=50), runs),
             measure("queue page 1, reason filter", lambda: work.queue(actor, reasons=["non_response"], limit=50),
                     runs),
