@@ -86,11 +86,10 @@ class Census:
         return self.forms.get(info.questionnaire) or self.forms.short
 
     def view(self, household_id: str) -> HouseholdView:
-        info = self.store.households.get(household_id)
-        q = self.questionnaire_of(info)
         # The working document is the newest draft: submitted revisions hold the submitted
         # document (asked answers only), drafts keep every answer typed.
-        loaded = self.store.households.load(household_id, kinds=("draft",))
+        info, loaded = self.store.households.load_view(household_id, kinds=("draft",))
+        q = self.questionnaire_of(info)
         doc = loaded.document or docs.new_document(q)
         evaluation = evaluate(q, doc, at=self.clock.now(), case=case_of(info))
         return HouseholdView(info, q, doc, loaded.version, evaluation)

@@ -34,17 +34,22 @@ _HOUSEHOLD = Household.metadata.tables["household"]
 # The household's version and its newest revision (of some kinds), in one statement: one
 # snapshot on both databases. {kinds} is the optional kind filter. SQLite looks the newest
 # number up in the (household_id, number) index, then that one row.
-_SQLITE_LOAD = """SELECT h.version, r.number, r.kind, r.questionnaire, r.sealed
+_SQLITE_LOAD = """SELECT {household}, r.number, r.kind, r.questionnaire, r.sealed
 FROM household AS h LEFT OUTER JOIN revision AS r ON r.household_id = h.id AND r.number = (
     SELECT n.number FROM revision AS n WHERE n.household_id = h.id{kinds} ORDER BY n.number DESC LIMIT 1)
 WHERE h.id = ?"""
 # PostgreSQL planned that one as a hash join over all of the household's revisions, which grow
 # by one per save; LATERAL keeps it to one backward step of the same index.
-_POSTGRES_LOAD = """SELECT h.version, r.number, r.kind, r.questionnaire, r.sealed
+_POSTGRES_LOAD = """SELECT {household}, r.number, r.kind, r.questionnaire, r.sealed
 FROM household AS h LEFT OUTER JOIN LATERAL (
     SELECT number, kind, questionnaire, sealed FROM revision
     WHERE household_id = h.id{kinds} ORDER BY number DESC LIMIT 1) AS r ON true
 WHERE h.id = %(id)s"""
+# What a load returns of the household: its version alone, or every column a view needs (all
+# but the sealed address), so that showing a page takes one statement, not two.
+HOUSEHOLD_COLUMNS = ("id", "code", "area_id", "enumerator_id", "household_type", "questionnaire", "state", "reasons",
+                     "long_form", "help_requested", "suspected_duplicate", "visit_outcome", "version", "reference",
+                     "created_at", "updated_at", "submitted_at")
 _REVISION_COLUMNS = "household_id, number, kind, questionnaire, sealed, actor, content_hash, reference, created_at"
 
 
@@ -85,7 +90,11 @@ class Save:
         return columns
 
 
-Row = tuple[int, int | None, str | None, str | None, bytes | None]  # version, number, kind, questionnaire, sealed
+Row = tuple[Any, ...]  # the household's version (or HOUSEHOLD_COLUMNS), then number, kind, questionnaire, sealed
+
+
+def _household_sql(full: bool) -> str:
+    return ", ".join(f"h.{c}" for c in HOUSEHOLD_COLUMNS) if full else "h.version"
 
 
 def hot_path(db: Database) -> SqliteHotPath | PostgresHotPath:
@@ -109,9 +118,10 @@ class _Base:
 
 
 class SqliteHotPath(_Base):
-    def load(self, household_id: str, kinds: Sequence[str] | None) -> Row | None:
+    def load(self, household_id: str, kinds: Sequence[str] | None, full: bool = False) -> Row | None:
         count = None if kinds is None else len(kinds)
-        sql = self._text(("load", count), lambda: _SQLITE_LOAD.format(
+        sql = self._text(("load", count, full), lambda: _SQLITE_LOAD.format(
+            household=_household_sql(full),
             kinds="" if count is None else f" AND n.kind IN ({', '.join('?' * count)})"))
         # One statement is one read transaction in autocommit: no BEGIN and ROLLBACK needed. The
         # kinds come first in the text.
@@ -145,8 +155,9 @@ class SqliteHotPath(_Base):
 
 
 class PostgresHotPath(_Base):
-    def load(self, household_id: str, kinds: Sequence[str] | None) -> Row | None:
-        sql = self._text(("load", kinds is None), lambda: _POSTGRES_LOAD.format(
+    def load(self, household_id: str, kinds: Sequence[str] | None, full: bool = False) -> Row | None:
+        sql = self._text(("load", kinds is None, full), lambda: _POSTGRES_LOAD.format(
+            household=_household_sql(full),
             kinds="" if kinds is None else " AND kind = ANY(%(kinds)s::text[])"))
         with self.db.driver(autocommit=True) as dbapi:  # one statement: no transaction to begin and end
             row: Row | None = dbapi.execute(sql, {"id": household_id, "kinds": list(kinds or ())}).fetchone()

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -28,7 +29,7 @@ from engine.store.blind_index import blind_index
 from engine.store.db import Database
 from engine.store.envelope import open_sealed, seal
 from engine.store.errors import ConflictError, KeyringError, StoreError
-from engine.store.hotpath import Row, Save, hot_path
+from engine.store.hotpath import HOUSEHOLD_COLUMNS, Row, Save, hot_path
 from engine.store.keys import KeyService
 from engine.store.tables import Household, MemberIndex, Revision
 
@@ -120,12 +121,23 @@ class _ReadOnMiss:
             return c.execute(statement, params).freeze()()
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 class Households:
     def __init__(self, db: Database, keys: KeyService, clock: Clock) -> None:
         self.db = db
         self.keys = keys
         self.clock = clock
         self._hot = hot_path(db)
+        # The column types' own result conversions (UTC times, booleans stored as 0/1 on
+        # SQLite), for rows read by the hot path rather than through SQLAlchemy.
+        table, dialect = Household.metadata.tables["household"], db.engine.dialect
+        self._convert = [
+            table.c[name].type.dialect_impl(dialect).result_processor(dialect, None) or _same
+            for name in HOUSEHOLD_COLUMNS
+        ]
 
     # -- registration and metadata -----------------------------------------------------------
     def register(self, *, code: str, area_id: str, address: str, household_type: str, questionnaire: str,
@@ -289,6 +301,23 @@ class Households:
         assert questionnaire is not None and sealed is not None  # a revision row has both
         key = self._key(household_id)
         return Loaded(self._open(key, household_id, number, questionnaire, sealed), version, number, kind)
+
+    def load_view(self, household_id: str, *, kinds: Sequence[str] | None = None) -> tuple[HouseholdInfo, Loaded]:
+        """The household's row and its newest revision (of the given kinds), in one statement:
+        what every page of the household needs, at the cost of one round trip."""
+        row = self._hot.load(household_id, kinds, full=True)
+        if row is None:
+            raise NotFound(f"no household {household_id}")
+        width = len(HOUSEHOLD_COLUMNS)
+        values = dict(zip(HOUSEHOLD_COLUMNS, (convert(v) for convert, v in zip(self._convert, row[:width],
+                                                                                  strict=True)), strict=True))
+        household = info(SimpleNamespace(**values))
+        number, kind, questionnaire, sealed = row[width:]
+        if number is None:
+            return household, Loaded(None, household.version, None, None)
+        key = self._key(household_id)
+        doc = self._open(key, household_id, number, questionnaire, sealed)
+        return household, Loaded(doc, household.version, number, kind)
 
     def _open(self, key: bytes, household_id: str, number: int, questionnaire: str, sealed: bytes) -> dict[str, Any]:
         plain = open_sealed(key, sealed, household_id=household_id, revision=number,

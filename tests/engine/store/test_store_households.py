@@ -135,6 +135,23 @@ def test_save_load_revision_and_revisions(store: Store) -> None:
         save(store, "nope", first, 0)
 
 
+def test_load_view_reads_the_same_row_and_revision_as_get_and_load(store: Store) -> None:
+    hid = register(store)
+    empty_info, empty = store.households.load_view(hid)
+    assert empty_info == store.households.get(hid) and empty == store.households.load(hid)
+    save(store, hid, document(area="10"), 0)
+    store.households.set_fields(hid, actor="office:o1", action="flag", long_form=True, help_requested=True)
+    save(store, hid, document(area="20"), 1, kind="submitted", state=HouseholdState.SUBMITTED, reference="R-2",
+         content_hash="d" * 64, reasons=["long_form_sample"])
+    for kinds in (None, ("draft",), ("enumerated",)):
+        info, loaded = store.households.load_view(hid, kinds=kinds)
+        assert info == store.households.get(hid)  # times in UTC, flags as booleans, on both databases
+        assert info.long_form is True and info.submitted_at is not None and info.submitted_at.utcoffset() is not None
+        assert loaded == store.households.load(hid, kinds=kinds)
+    with pytest.raises(NotFound):
+        store.households.load_view("nope")
+
+
 def test_a_save_from_a_stale_version_conflicts_and_changes_nothing(store: Store) -> None:
     hid = register(store)
     save(store, hid, document(area="1"), 0)
