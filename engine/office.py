@@ -419,7 +419,7 @@ class Office:
         path = Path(path)
         rows = _write_private_csv(path, self.export_columns(), self.export_rows(masked))
         codebook = path.with_name(f"{path.name}.codebook.md")
-        codebook.write_text(_codebook(self.forms.values(), masked), encoding="utf-8")
+        codebook.write_text(export_codebook(self.forms.values(), masked), encoding="utf-8")
         with self.store.db.transaction() as c:
             audit.record(c, at=self.clock.now(), actor=actor_label(actor), action="export",
                          detail=f"rows={rows} masked={'yes' if masked else 'no'}")
@@ -589,7 +589,7 @@ def _write_private_csv(path: Path, columns: Sequence[str], rows: Iterable[Mappin
     return count
 
 
-def _codebook(questionnaires: Iterable[Questionnaire], masked: bool) -> str:
+def export_codebook(questionnaires: Iterable[Questionnaire], masked: bool) -> str:
     masking = ("Names, resident ID numbers, phone numbers and addresses are masked (e.g. 张*, "
                "110105********1234); the file is for reading, not for matching persons." if masked else
                "Nothing is masked: the file holds personal data in full. Keep it as the census law requires.")

@@ -28,7 +28,7 @@ from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
 from engine.store.store import Store
 from web.context import Ctx, Services
-from web.routes import household, pages, public
+from web.routes import enumerator, household, office, pages, public
 from web.security import BodyLimit, SecurityHeaders, Throttle
 from web.sessions import Sessions
 from web.settings import Settings
@@ -50,10 +50,8 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
     census = Census(store, forms, settings.clock)
     services = Services(settings, store, census, Sessions(store.db, settings), templates(),
                         Throttle(store.db, settings))
-    routes: list[BaseRoute] = [*public.routes, *household.routes, *pages.routes,
-              Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
-    for extra in extra_routes():
-        routes.extend(extra)
+    routes: list[BaseRoute] = [*public.routes, *household.routes, *pages.routes, *enumerator.routes,
+                               *office.routes, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     app = CensusApp(settings, routes=routes, exception_handlers={
         HTTPException: http_error, EngineError: engine_error, StoreError: store_error, Exception: server_error,
     })
@@ -105,18 +103,6 @@ class ContainErrors:
             if not started:  # nothing answered yet (cannot happen with Starlette's stack; be sure)
                 log.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"))
                 await PlainTextResponse("服务暂时不可用 / Service unavailable", status_code=500)(scope, receive, send)
-
-
-def extra_routes() -> list[list[BaseRoute]]:
-    """Route lists of other parts of the app (staff pages, preview), registered when present."""
-    out: list[list[BaseRoute]] = []
-    for name in ("web.routes.enumerator", "web.routes.office"):
-        try:
-            module = __import__(name, fromlist=["routes"])
-        except ModuleNotFoundError:
-            continue
-        out.append(module.routes)
-    return out
 
 
 def _page(request: Request, status: int, title: str, text: str) -> Response:

@@ -18,7 +18,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
 import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)
-from engine.office import AreaCounts, Office, OfficeError, _codebook
+from engine.office import AreaCounts, Office, OfficeError, export_codebook
 from engine.runtime.errors import PermissionDenied
 from engine.spec.model import RoutingReason
 from web.authz import StaffRequest, staff_route
@@ -166,7 +166,7 @@ async def export(staff: StaffRequest) -> Response:
 
 
 async def codebook(staff: StaffRequest) -> Response:
-    text = _codebook(staff.ctx.services.census.forms.values(), masked=True)
+    text = export_codebook(staff.ctx.services.census.forms.values(), masked=True)
     headers = {"Content-Disposition": 'attachment; filename="census-export-codebook.md"'}
     return staff.ctx.finish(Response(text, media_type="text/markdown; charset=utf-8", headers=headers))
 
