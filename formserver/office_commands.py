@@ -19,16 +19,14 @@ Every failure an operator can cause ends in one line on stderr and exit status 1
 from __future__ import annotations
 
 import argparse
-import functools
 import getpass
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from engine.answers.codes import parse_phone
 from engine.answers.problems import InputProblem
@@ -36,17 +34,14 @@ from engine.census import Census
 from engine.clock import SystemClock
 from engine.forms import Forms
 from engine.office import Office
-from engine.runtime.errors import EngineError
 from engine.runtime.lifecycle import Actor, Role
-from engine.spec.diagnostics import SpecError
 from engine.store.accounts import ENUMERATOR, OFFICE_USER
 from engine.store.credentials import DEFAULT_HASHER, new_password
 from engine.store.db import Database, NotMigrated, database_url, open_database, require_current
-from engine.store.errors import StoreError
 from engine.store.keys import DATA_KEY
 from engine.store.store import Store, open_keys
+from formserver.errors import Command, CommandError, guarded
 
-Command = Callable[[argparse.Namespace], int]
 CLI_ACTOR = Actor(Role.OFFICE, "cli")
 ACTOR_LABEL = "office:cli"
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -55,8 +50,6 @@ MIN_PASSWORD = 10
 HASHER = DEFAULT_HASHER  # staff passwords; tests swap in a cheap one
 
 
-class CommandError(Exception):
-    """A mistake in the command line that argparse cannot see (a taken username...)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -117,7 +110,7 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str,  # type
     p.add_argument("--data", type=Path, default=None, metavar="DIR",
                    help="data folder with the SQLite database and key file (default ./data); "
                         "DATABASE_URL, when set, names the database instead")
-    p.set_defaults(run=_guarded(run))
+    p.set_defaults(run=guarded(run))
     return p
 
 
@@ -138,29 +131,8 @@ def _rate(text: str) -> float:
     return value
 
 
-def _guarded(run: Command) -> Command:
-    @functools.wraps(run)
-    def guarded(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except (StoreError, OSError, SQLAlchemyError, EngineError, SpecError, CommandError) as exc:
-            print(f"formserver: error: {_message(exc)}", file=sys.stderr)
-            return 1
-
-    return guarded
 
 
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, EngineError):
-        text = exc.message["en"]
-    elif isinstance(exc, OSError) and exc.filename is not None:
-        text = f"{exc.filename}: {exc.strerror or exc}"
-    elif isinstance(exc, SQLAlchemyError):
-        orig = getattr(exc, "orig", None)  # the driver's message, without SQLAlchemy's SQL echo
-        text = f"database: {orig if orig is not None else exc}"
-    else:
-        text = str(exc) or type(exc).__name__
-    return " ".join(text.split())
 
 
 # -- opening the store -----------------------------------------------------------------------------

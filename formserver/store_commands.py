@@ -10,15 +10,12 @@ file, an unreachable server) ends in one line on stderr and exit status 1, never
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from engine.clock import SystemClock
 from engine.store import audit, backup, rotation
@@ -32,11 +29,9 @@ from engine.store.db import (
     require_current,
     upgrade,
 )
-from engine.store.errors import StoreError
 from engine.store.keyring import ENV_VAR
 from engine.store.store import key_file_path, open_keys
-
-Command = Callable[[argparse.Namespace], int]
+from formserver.errors import Command, guarded
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -70,7 +65,7 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str,  # type
     p.add_argument("--data", type=Path, default=None, metavar="DIR",
                    help="data folder with the SQLite database and key file (default ./data); "
                         "DATABASE_URL, when set, names the database instead")
-    p.set_defaults(run=_guarded(run))
+    p.set_defaults(run=guarded(run))
     return p
 
 
@@ -84,28 +79,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def _guarded(run: Command) -> Command:
-    @functools.wraps(run)
-    def guarded(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except (StoreError, OSError, SQLAlchemyError) as exc:
-            print(f"formserver: error: {_message(exc)}", file=sys.stderr)
-            return 1
-
-    return guarded
 
 
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.filename is not None:
-        text = f"{exc.filename}: {exc.strerror or exc}"
-    elif isinstance(exc, SQLAlchemyError):
-        # The driver's own message, without SQLAlchemy's SQL echo and documentation link.
-        orig = getattr(exc, "orig", None)
-        text = f"database: {orig if orig is not None else exc}"
-    else:
-        text = str(exc) or type(exc).__name__
-    return " ".join(text.split())  # one line, whatever the driver put in
 
 
 def _database(args: argparse.Namespace) -> Database:
