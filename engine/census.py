@@ -8,6 +8,7 @@ only translates requests into these calls and results into pages.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -76,11 +77,38 @@ def reasons_of(q: Questionnaire, routes: tuple[Route, ...], keep: tuple[str, ...
     return sorted({r.reason.value for r in routes} | {r for r in keep if r not in fresh})
 
 
+EVALUATIONS_KEPT = 2000  # per process: the households being filled in right now
+
+
 class Census:
     def __init__(self, store: Store, forms: Forms, clock: Clock) -> None:
         self.store = store
         self.forms = forms
         self.clock = clock
+        # Evaluations are pure functions of the draft revision, the questionnaire, the case and
+        # whether the window has closed; pages re-read a household far more often than it
+        # changes (every save is followed by the page it leads to), so they are kept.
+        self._evaluations: OrderedDict[tuple[Any, ...], Evaluation] = OrderedDict()
+
+    def _evaluation_key(self, household_id: str, draft: int | None, q: Questionnaire, case: Case) -> tuple[Any, ...]:
+        closed = q.window is not None and self.clock.now() > q.window.closes
+        return (household_id, draft, q.id, q.version, case, closed)
+
+    def _evaluate(self, household_id: str, draft: int | None, q: Questionnaire, doc: dict[str, Any],
+                  case: Case) -> Evaluation:
+        key = self._evaluation_key(household_id, draft, q, case)
+        found = self._evaluations.get(key)
+        if found is not None:
+            self._evaluations.move_to_end(key)
+            return found
+        evaluation = evaluate(q, doc, at=self.clock.now(), case=case)
+        self._remember(key, evaluation)
+        return evaluation
+
+    def _remember(self, key: tuple[Any, ...], evaluation: Evaluation) -> None:
+        self._evaluations[key] = evaluation
+        if len(self._evaluations) > EVALUATIONS_KEPT:
+            self._evaluations.popitem(last=False)
 
     def questionnaire_of(self, info: HouseholdInfo) -> Questionnaire:
         return self.forms.get(info.questionnaire) or self.forms.short
@@ -91,7 +119,7 @@ class Census:
         info, loaded = self.store.households.load_view(household_id, kinds=("draft",))
         q = self.questionnaire_of(info)
         doc = loaded.document or docs.new_document(q)
-        evaluation = evaluate(q, doc, at=self.clock.now(), case=case_of(info))
+        evaluation = self._evaluate(household_id, loaded.number, q, doc, case_of(info))
         return HouseholdView(info, q, doc, loaded.version, evaluation)
 
     def _facts(self, info: HouseholdInfo) -> HouseholdFacts:
@@ -129,6 +157,8 @@ class Census:
         # The state change of a save never touches what the evaluation's case depends on
         # (flags, and whether a submission stands), so the evaluation above stays valid.
         info = replace(view.info, state=new_state, reasons=tuple(reasons), version=version, updated_at=now)
+        if case_of(info) == case_of(view.info):  # the draft just saved is revision `version`
+            self._remember(self._evaluation_key(household_id, version, view.questionnaire, case_of(info)), evaluation)
         return HouseholdView(info, view.questionnaire, doc, version, evaluation)
 
     def answer(self, actor: Actor, household_id: str, expected_version: int, record_id: str,

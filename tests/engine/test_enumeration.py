@@ -391,3 +391,13 @@ def test_an_enumerator_of_another_area_is_denied_everything(world: World) -> Non
     assert len(world.store.households.list(limit=1000)) == households_before
     assert len(world.events()) == events_before
     assert world.hid("help_requested") not in {i.household_id for i in world.work.queue(other).items}
+
+
+def test_views_reuse_an_evaluation_until_the_household_changes(world: World) -> None:
+    hid = world.hid("in_progress")
+    first, again = world.census.view(hid), world.census.view(hid)
+    assert again.evaluation is first.evaluation  # same draft, case and window: evaluated once
+    world.store.households.set_fields(hid, actor="office:o1", action="flag", help_requested=True)
+    flagged = world.census.view(hid)
+    assert flagged.evaluation is not first.evaluation  # the case changed
+    assert "help_requested" in {r.reason.value for r in flagged.evaluation.routes}
