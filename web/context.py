@@ -45,6 +45,7 @@ class Ctx:
         self.services: Services = request.app.state.services
         self.settings: Settings = self.services.settings
         self._session: SessionInfo | bool | None = False
+        self._lang: str | None = None
         self.set_cookies: list[tuple[str, str, int | None, bool]] = []
         self.anon = request.cookies.get(self.cookie(ANON_COOKIE)) or ""
         if not self.anon:
@@ -68,12 +69,21 @@ class Ctx:
         if raw:
             self.services.sessions.delete(raw)
         self._session = None
+        self._lang = None
 
     @property
     def lang(self) -> str:
-        session = self.session
-        cookie = self.request.cookies.get(LANG_COOKIE)
-        return language_of(cookie or (session.language if session else None))
+        # Read a few dozen times per page (every text on it): worked out once per request.
+        if self._lang is None:
+            session = self.session
+            cookie = self.request.cookies.get(LANG_COOKIE)
+            self._lang = language_of(cookie or (session.language if session else None))
+        return self._lang
+
+    @property
+    def path(self) -> str:
+        """The request's path (`request.url` would build and parse a whole URL for it)."""
+        return str(self.request.scope["path"])
 
     @property
     def csrf(self) -> str:

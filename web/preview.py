@@ -338,6 +338,10 @@ class PageCtx:
     def t(self, key: str, **params: object) -> str:
         return text(key, self.lang, **params)
 
+    @property
+    def path(self) -> str:
+        return str(self.request.scope["path"])
+
 
 @dataclass(frozen=True)
 class ScratchView:

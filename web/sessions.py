@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 
 from engine.store.db import Database
+from engine.store.fixed import Fixed
 from engine.store.tables import Session, Setting
 from web.settings import Settings
 
@@ -27,6 +28,9 @@ TOUCH_EVERY = timedelta(seconds=30)
 # The tables themselves (not the SQLModel classes): their columns build typed expressions.
 SESSION = Session.metadata.tables["session"]
 SETTING = Setting.metadata.tables["setting"]
+# Every request reads its session, so that select (and the touch) are fixed statements (fixed.py).
+_LOAD = "SELECT kind, subject_id, csrf, language, last_seen, expires_at FROM session WHERE id_digest = :key"
+_TOUCH = "UPDATE session SET last_seen = :now WHERE id_digest = :key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,7 @@ class Sessions:
         self.db = db
         self.settings = settings
         self.secret = self._secret()
+        self.fixed = Fixed(db)
 
     def _secret(self) -> bytes:
         with self.db.transaction() as c:
@@ -78,24 +83,24 @@ class Sessions:
             return None
         now = self.settings.clock.now()
         key = digest(raw)
-        with self.db.read() as c:
-            row = c.execute(select(SESSION).where(SESSION.c.id_digest == key)).first()
+        row = self.fixed.one(_LOAD, {"key": key})
         if row is None:
             return None
-        absolute = _aware(row.expires_at, now)
-        idle_end = _aware(row.last_seen, now) + self.settings.session_idle
+        kind, subject_id, csrf, language, last_seen, expires_at = row
+        last_seen = _aware(self.fixed.read_time(last_seen), now)
+        absolute = _aware(self.fixed.read_time(expires_at), now)
+        idle_end = last_seen + self.settings.session_idle
         if now >= absolute or now >= idle_end:
             self.delete(raw)
             return None
-        if touch and now - _aware(row.last_seen, now) >= TOUCH_EVERY:
+        if touch and now - last_seen >= TOUCH_EVERY:
             # Requests slide the idle timeout, but writing on every one would make each page view
             # a write transaction: once every TOUCH_EVERY is enough (the timeout may end up to
-            # that much earlier). The write need not wait for a log flush: a crash may lose the
-            # newest touches, which only brings an expiry forward, and never tears a commit.
-            with self.db.transaction(durable=False) as c:
-                c.execute(update(SESSION).where(SESSION.c.id_digest == key).values(last_seen=now))
+            # that much earlier). On SQLite the write need not wait for a log flush: a crash may
+            # lose the newest touches, which only brings an expiry forward, and never tears a commit.
+            self.fixed.write(_TOUCH, {"now": self.fixed.bind_time(now), "key": key}, durable=False)
             idle_end = now + self.settings.session_idle
-        return SessionInfo(raw, row.kind, row.subject_id, row.csrf, row.language, min(absolute, idle_end), absolute)
+        return SessionInfo(raw, kind, subject_id, csrf, language, min(absolute, idle_end), absolute)
 
     def delete(self, raw: str) -> None:
         with self.db.transaction() as c:

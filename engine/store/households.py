@@ -256,6 +256,8 @@ class Households:
             c.exec_driver_sql("SET LOCAL synchronous_commit = on")
         values: dict[str, Any] = {"b_household_id": s.household_id, "b_expected": s.expected,
                                   "version": s.number, "updated_at": s.now}
+        if s.kind == "draft":
+            values["draft_number"] = s.number
         if s.state is not None:
             values["state"] = s.state
         if s.reasons is not None:
@@ -342,14 +344,19 @@ class Households:
         return [RevisionInfo(*r) for r in rows]
 
     def compact(self, household_id: str, *, actor: str) -> int:
-        """Delete draft revisions older than the newest submission; submissions are never deleted."""
+        """Delete draft revisions older than the newest submission, except the newest draft;
+        submissions are never deleted."""
         with self.db.transaction() as c:
             newest = c.execute(select(func.max(_R.c.number)).where(
                 _R.c.household_id == household_id, _R.c.kind.in_(SUBMISSIONS))).scalar()
             if newest is None:
                 return 0
+            # The newest draft stays whatever its age: it is the working copy the household's
+            # pages show and a reopened form continues from (the signed draft of a submission).
+            working = c.execute(select(HOUSEHOLD.c.draft_number).where(HOUSEHOLD.c.id == household_id)).scalar()
+            bound = newest if working is None else min(newest, working)
             result = c.execute(delete(_R).where(_R.c.household_id == household_id, _R.c.kind == "draft",
-                                                _R.c.number < newest))
+                                                _R.c.number < bound))
             if result.rowcount:
                 audit.record(c, at=self.clock.now(), actor=actor, action="compact", household_id=household_id,
                              detail=f"drafts={result.rowcount}")

@@ -97,7 +97,10 @@ class Household(SQLModel, table=True):
     help_requested: bool = False
     suspected_duplicate: bool = False
     visit_outcome: str | None = Field(default=None, max_length=24)
-    version: int = 0  # optimistic concurrency: every save increments it
+    version: int = 0  # optimistic concurrency: every save increments it (and numbers its revision)
+    # The newest draft revision, the working copy every page shows: found by key, without
+    # searching the household's revisions (which grow by one per autosave) for it.
+    draft_number: int | None = None
     address_sealed: bytes = _blob()
     reference: str | None = Field(default=None, max_length=20)  # of the standing submission
     created_at: datetime = _time()

@@ -222,6 +222,24 @@ def test_migration_0003_starts_the_head_at_the_newest_event(fresh_db: dbm.Databa
     assert audit.verify_chain(fresh_db) == (None, 4)
 
 
+def test_migration_0004_points_households_at_their_newest_draft(fresh_db: dbm.Database) -> None:
+    dbm.upgrade(fresh_db)
+    s = store_for_tests(fresh_db, Keyring.new(NOW_UTC), FixedClock(NOW_UTC),
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    drafted, fresh = register(s, "1000-0000-01"), register(s, "1000-0000-02")
+    version = 0
+    for kind in ("draft", "draft", "submitted"):
+        version = s.households.save(drafted, document(area=str(version)), expected_version=version, actor=ACTOR,
+                                    questionnaire=Q, kind=kind, reference="R1" if kind != "draft" else None)
+    with fresh_db.engine.begin() as conn:
+        command.downgrade(dbm._config(conn), "0003")
+    dbm.upgrade(fresh_db)
+    with fresh_db.read() as c:
+        rows = dict(c.exec_driver_sql("SELECT id, draft_number FROM household").all())
+    assert rows == {drafted: 2, fresh: None}
+    assert s.households.load(drafted, kinds=("draft",)).document == document(area="1")
+
+
 @pytest.mark.postgres
 def test_postgres_submissions_wait_for_the_log_flush(pg_url: str) -> None:
     """A submission's commit is flushed before the save returns: counted in pg_stat_wal, which

@@ -337,6 +337,31 @@ def test_compact_keeps_submissions_and_drafts_after_them(store: Store) -> None:
     assert [e.detail for e in events] == ["drafts=3"]
 
 
+def test_compact_keeps_the_working_draft_before_the_newest_submission(store: Store) -> None:
+    """A submission saves the signed draft, then the submitted document: compacting keeps that
+    draft, which the household's pages show and a reopened form continues from."""
+    hid = register(store)
+    for n, kind in enumerate(["draft", "draft", "draft", "submitted"]):
+        save(store, hid, document(area=str(n)), n, kind=kind, reference="R3" if kind != "draft" else None)
+    assert store.households.compact(hid, actor="system:compact") == 2  # drafts 1 and 2
+    assert [(r.number, r.kind) for r in store.households.revisions(hid)] == [(3, "draft"), (4, "submitted")]
+    working = store.households.load(hid, kinds=("draft",))
+    assert (working.number, working.document) == (3, document(area="2"))
+    assert store.households.load(hid).number == 4
+
+
+def test_the_newest_draft_is_found_past_later_submissions(store: Store) -> None:
+    hid = register(store)
+    assert store.households.load(hid, kinds=("draft",)).document is None  # nothing saved yet
+    kinds = ["draft", "draft", "submitted", "enumerated"]
+    for n, kind in enumerate(kinds):
+        save(store, hid, document(area=str(n)), n, kind=kind, reference=f"R{n}" if kind != "draft" else None)
+    _, loaded = store.households.load_view(hid, kinds=("draft",))
+    assert (loaded.number, loaded.kind, loaded.document, loaded.version) == (2, "draft", document(area="1"), 4)
+    assert store.households.load(hid, kinds=("submitted",)).number == 3
+    assert store.households.load(hid).number == 4
+
+
 def test_compact_without_a_submission_keeps_every_draft(store: Store) -> None:
     hid = register(store)
     for n in range(3):
