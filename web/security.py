@@ -11,7 +11,6 @@ import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, text, update
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.store.db import Database
@@ -25,29 +24,43 @@ FREE_FAILURES = 5  # typos happen; delays start after this many failures in a ro
 MAX_DELAY = timedelta(minutes=15)
 
 
+def _pairs(*pairs: tuple[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode(), value.encode()) for name, value in pairs]
+
+
+_ALWAYS = _pairs(("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+                 ("X-Frame-Options", "DENY"), ("Cross-Origin-Opener-Policy", "same-origin"),
+                 ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+_HSTS = _pairs(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+_NO_STORE = _pairs(("Cache-Control", "no-store"))
+_CSP = _pairs(("Content-Security-Policy", CSP))
+_SET = {name for name, _ in _ALWAYS + _HSTS}
+
+
 class SecurityHeaders:
+    """The headers above on every response. Written as raw header pairs, once per response:
+    the response's own value of each is replaced (a CSP of its own is kept), and every page
+    but the static files gets `Cache-Control: no-store`."""
+
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.extra = _ALWAYS + (_HSTS if settings.secure_cookies else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        static = scope["path"].startswith("/static/")
+        replaced = _SET if static else _SET | {b"cache-control"}
+        extra = self.extra if static else self.extra + _NO_STORE
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", CSP)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-                if self.settings.secure_cookies:
-                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-                if not scope["path"].startswith("/static/"):
-                    headers["Cache-Control"] = "no-store"
+                own = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in replaced]
+                if not any(k.lower() == b"content-security-policy" for k, _ in own):
+                    own += _CSP
+                message["headers"] = own + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

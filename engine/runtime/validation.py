@@ -9,7 +9,6 @@ them asks again. Every message names the member it is about, in the respondent's
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -21,7 +20,6 @@ from engine.runtime.document import HOUSEHOLD, confirmation_key
 from engine.runtime.relevance import RecordState
 from engine.runtime.texts import person_fallback, pick, render
 from engine.spec.expressions import Env
-from engine.spec.expressions.nodes import Node, Ref
 from engine.spec.model import Check, Question, Questionnaire, Severity, Text
 
 REQUIRED = {"zh": "请回答：{label}", "en": "Answer this question: {label}"}
@@ -78,29 +76,12 @@ def fingerprint(check: Check, state: RecordState, env: Env, member_ids: Sequence
     if typed.household_refs:
         inputs["__household__"] = {name: env.household.get(name) for name in sorted(typed.household_refs)}
     if typed.uses_members:
-        names = sorted(member_refs(typed.node))
+        names = sorted(typed.member_refs)
         pairs = zip(member_ids, env.members, strict=True)
         inputs["__members__"] = ([[mid, {n: m.get(n) for n in names}] for mid, m in pairs] if names
                                  else list(member_ids))  # as before member answers were read: same digests
     raw = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
-
-
-def member_refs(node: Node) -> set[str]:
-    """The names an expression reads of each member inside any/all/count (`m.D7`)."""
-    out: set[str] = set()
-    stack: list[Any] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Ref) and current.record not in ("self", "household"):
-            out.add(current.name)
-        for f in dataclasses.fields(current):
-            value = getattr(current, f.name)
-            if isinstance(value, Node):
-                stack.append(value)
-            elif isinstance(value, tuple):
-                stack.extend(v for v in value if isinstance(v, Node))
-    return out
 
 
 class Validator:

@@ -89,6 +89,7 @@ class Database:
     engine: Engine
     url: str
     _writer: WriterQueue = field(default_factory=WriterQueue, repr=False, compare=False)
+    _pins: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -172,7 +173,8 @@ class Database:
 
     @contextmanager
     def _pooled(self) -> Iterator[PoolProxiedConnection]:
-        pooled = self.engine.raw_connection()
+        pinned = self._pin()
+        pooled = pinned if pinned is not None else self.engine.raw_connection()
         dialect = self.engine.dialect
         base: type[Exception] = dialect.loaded_dbapi.Error
         try:
@@ -185,9 +187,40 @@ class Database:
             raise DBAPIError.instance(None, None, exc, base, hide_parameters=True, connection_invalidated=lost,
                                       dialect=dialect) from exc
         finally:
-            pooled.close()
+            if pinned is None:
+                pooled.close()
+            else:
+                self._unpin(pinned)
+
+    def _pin(self) -> PoolProxiedConnection | None:
+        """This thread's own connection to a SQLite file, kept checked out between uses: a pool
+        checkout and return (with its reset) cost more than the hot path's statements. None
+        (take one from the pool) for PostgreSQL, whose connections are a server's resource,
+        for a database in memory (a new one per connection), and while this thread's pinned
+        connection is in use already (a read inside a write, say), as it would be before."""
+        if not self.is_sqlite or isinstance(self.engine.pool, NullPool):
+            return None
+        pins = self._pins
+        if getattr(pins, "busy", False):
+            return None
+        pinned: PoolProxiedConnection | None = getattr(pins, "conn", None)
+        if pinned is None or pins.pid != os.getpid() or not pinned.is_valid:
+            pinned = pins.conn = self.engine.raw_connection()  # a forked child opens its own
+            pins.pid = os.getpid()
+        pins.busy = True
+        return pinned
+
+    def _unpin(self, pinned: PoolProxiedConnection) -> None:
+        driver = pinned.driver_connection
+        if driver is not None and driver.in_transaction:
+            driver.rollback()  # never left mid-transaction for the next use
+        self._pins.busy = False
 
     def dispose(self) -> None:
+        pinned = getattr(self._pins, "conn", None)
+        if pinned is not None and self._pins.pid == os.getpid():
+            self._pins.conn = None
+            pinned.close()
         self.engine.dispose()
 
 

@@ -7,7 +7,7 @@ closures. Each node keeps its offset in the expression text for error positions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from engine.spec.model import OptionList
@@ -145,3 +145,23 @@ class Typed:
     refs: frozenset[str] = field(default_factory=frozenset)  # same-record names
     household_refs: frozenset[str] = field(default_factory=frozenset)
     uses_members: bool = False
+    # The names read of each member inside any/all/count (`m.D7`): a warning's fingerprint
+    # digests them, and the tree is fixed, so they are found once, here.
+    member_refs: frozenset[str] = field(default_factory=frozenset)
+
+
+def member_refs(node: Node) -> frozenset[str]:
+    """The names an expression reads of each member inside any/all/count (`m.D7`)."""
+    out: set[str] = set()
+    stack: list[Any] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Ref) and current.record not in ("self", "household"):
+            out.add(current.name)
+        for f in fields(current):
+            value = getattr(current, f.name)
+            if isinstance(value, Node):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                stack.extend(v for v in value if isinstance(v, Node))
+    return frozenset(out)

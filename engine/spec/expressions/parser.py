@@ -40,6 +40,7 @@ from engine.spec.expressions.nodes import (
     Ref,
     Typed,
     VType,
+    member_refs,
 )
 from engine.spec.model import Scope
 
@@ -131,7 +132,8 @@ def parse(text: str, ctx: Context) -> tuple[Typed | None, list[Problem]]:
         )
     if state.problems:
         return None, state.problems
-    return Typed(node, vtype, frozenset(state.refs), frozenset(state.household_refs), state.uses_members), []
+    return Typed(node, vtype, frozenset(state.refs), frozenset(state.household_refs), state.uses_members,
+                 member_refs(node) if state.uses_members else frozenset()), []
 
 
 def _read(flat: str, shift: int) -> tuple[ast.Expression | None, Problem | None]:

@@ -131,3 +131,57 @@ def test_postgres_drafts_commit_asynchronously_and_submissions_synchronously(pg_
             assert c.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
     finally:
         db.dispose()
+
+
+# -- SQLite: each thread keeps its own connection for the hot path -------------------------------------------
+def _sqlite(tmp_path: Path) -> dbm.Database:
+    db = dbm.open_database(dbm.database_url(tmp_path / "data", env={}))
+    dbm.upgrade(db)
+    return db
+
+
+def test_a_thread_reuses_its_sqlite_connection_and_others_have_their_own(tmp_path: Path) -> None:
+    db = _sqlite(tmp_path)
+    try:
+        with db.driver() as first:
+            pass
+        with db.driver() as again:
+            assert again is first  # no checkout: the same connection
+            with db.driver() as nested:  # in use already: a connection from the pool, as before
+                assert nested is not first
+        with db.sqlite_write() as writing:
+            assert writing is first
+        seen: list[object] = []
+
+        def other() -> None:
+            with db.driver() as c:
+                seen.append(c)
+
+        worker = threading.Thread(target=other)
+        worker.start()
+        worker.join()
+        assert seen and seen[0] is not first
+    finally:
+        db.dispose()
+
+
+def test_a_failed_write_leaves_the_pinned_connection_outside_any_transaction(tmp_path: Path) -> None:
+    db = _sqlite(tmp_path)
+    try:
+        with pytest.raises(RuntimeError), db.sqlite_write() as c:
+            c.execute("INSERT INTO setting (key, value) VALUES ('k', 'v')")
+            raise RuntimeError("half-way")
+        with db.driver() as c:
+            assert not c.in_transaction
+            assert c.execute("SELECT count(*) FROM setting WHERE key = 'k'").fetchone()[0] == 0
+    finally:
+        db.dispose()
+
+
+def test_dispose_closes_the_pinned_connection(tmp_path: Path) -> None:
+    db = _sqlite(tmp_path)
+    with db.driver() as c:
+        pass
+    db.dispose()
+    with pytest.raises(Exception, match="closed"):
+        c.execute("SELECT 1")
