@@ -25,7 +25,7 @@ from engine.runtime.routing import Route
 from engine.runtime.submission import Submission, content_hash, declare, prepare
 from engine.spec.model import Questionnaire, RoutingKind, Scope
 from engine.store.errors import ConflictError
-from engine.store.households import HouseholdInfo
+from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
 
 SUBMITTED_STATES = (HouseholdState.SUBMITTED, HouseholdState.REOPENED, HouseholdState.ENUMERATED)
@@ -117,9 +117,14 @@ class Census:
         # The working document is the newest draft: submitted revisions hold the submitted
         # document (asked answers only), drafts keep every answer typed.
         info, loaded = self.store.households.load_view(household_id, kinds=("draft",))
+        return self.view_of(info, loaded)
+
+    def view_of(self, info: HouseholdInfo, loaded: Loaded) -> HouseholdView:
+        """The view of a household row and its newest draft, read by the caller (with its
+        session, say: `Households.load_view_by_session`)."""
         q = self.questionnaire_of(info)
         doc = loaded.document or docs.new_document(q)
-        evaluation = self._evaluate(household_id, loaded.number, q, doc, case_of(info))
+        evaluation = self._evaluate(info.id, loaded.number, q, doc, case_of(info))
         return HouseholdView(info, q, doc, loaded.version, evaluation)
 
     def _facts(self, info: HouseholdInfo) -> HouseholdFacts:

@@ -48,7 +48,7 @@ def templates() -> Environment:
 def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> Starlette:
     forms = forms or Forms.load()
     census = Census(store, forms, settings.clock)
-    services = Services(settings, store, census, Sessions(store.db, settings), templates(),
+    services = Services(settings, store, census, Sessions(store.db, settings, store.households), templates(),
                         Throttle(store.db, settings))
     routes: list[BaseRoute] = [*public.routes, *household.routes, *pages.routes, *enumerator.routes,
                                *office.routes, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]

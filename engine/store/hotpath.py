@@ -52,6 +52,13 @@ WHERE h.id = {id}"""
 _KEYED_LOAD = """SELECT {household}, r.number, r.kind, r.questionnaire, r.sealed
 FROM household AS h LEFT OUTER JOIN revision AS r ON r.household_id = h.id AND r.number = {number}
 WHERE h.id = {id}"""
+# A household's session with its household and newest draft: what every page of a signed-in
+# household needs, in one statement. No row: no such session, or not a household's.
+SESSION_COLUMNS = ("kind", "subject_id", "csrf", "language", "last_seen", "expires_at")
+_SESSION_LOAD = """SELECT {session}, {household}, r.number, r.kind, r.questionnaire, r.sealed
+FROM session AS s JOIN household AS h ON h.id = s.subject_id
+LEFT OUTER JOIN revision AS r ON r.household_id = h.id AND r.number = h.draft_number
+WHERE s.id_digest = {digest} AND s.kind = 'household'"""
 # What a load returns of the household: its version alone, or every column a view needs (all
 # but the sealed address), so that showing a page takes one statement, not two.
 HOUSEHOLD_COLUMNS = ("id", "code", "area_id", "enumerator_id", "household_type", "questionnaire", "state", "reasons",
@@ -133,6 +140,17 @@ class _Base:
         if text is None:
             text = self._sql[key] = build()
         return text
+
+    def load_by_session(self, session_digest: str) -> Row | None:
+        """SESSION_COLUMNS, HOUSEHOLD_COLUMNS, then the newest draft's number, kind,
+        questionnaire and sealed document (all None before the first save)."""
+        sql = self._text("session", lambda: _SESSION_LOAD.format(
+            session=", ".join(f"s.{c}" for c in SESSION_COLUMNS), household=_household_sql(True),
+            digest="?" if self.db.is_sqlite else "%(digest)s"))
+        params: Any = (session_digest,) if self.db.is_sqlite else {"digest": session_digest}
+        with self.db.driver(autocommit=True) as dbapi:
+            row: Row | None = dbapi.execute(sql, params).fetchone()
+        return row
 
 
 class SqliteHotPath(_Base):

@@ -29,7 +29,7 @@ from engine.store.blind_index import blind_index
 from engine.store.db import Database
 from engine.store.envelope import open_sealed, seal
 from engine.store.errors import ConflictError, KeyringError, StoreError
-from engine.store.hotpath import HOUSEHOLD_COLUMNS, Row, Save, hot_path
+from engine.store.hotpath import HOUSEHOLD_COLUMNS, SESSION_COLUMNS, Row, Save, hot_path
 from engine.store.keys import KeyService
 from engine.store.tables import Household, MemberIndex, Revision
 
@@ -310,6 +310,19 @@ class Households:
         row = self._hot.load(household_id, kinds, full=True)
         if row is None:
             raise NotFound(f"no household {household_id}")
+        return self._view(row)
+
+    def load_view_by_session(self, session_digest: str) -> tuple[tuple[Any, ...], HouseholdInfo, Loaded] | None:
+        """A household session's row (`hotpath.SESSION_COLUMNS`) with what `load_view` gives
+        for its household's newest draft, in one statement; None if the digest is of no
+        household's session. The caller decides whether the session is still alive."""
+        row = self._hot.load_by_session(session_digest)
+        if row is None:
+            return None
+        width = len(SESSION_COLUMNS)
+        return (row[:width], *self._view(row[width:]))
+
+    def _view(self, row: Row) -> tuple[HouseholdInfo, Loaded]:
         width = len(HOUSEHOLD_COLUMNS)
         values = dict(zip(HOUSEHOLD_COLUMNS, (convert(v) for convert, v in zip(self._convert, row[:width],
                                                                                   strict=True)), strict=True))
@@ -317,8 +330,7 @@ class Households:
         number, kind, questionnaire, sealed = row[width:]
         if number is None:
             return household, Loaded(None, household.version, None, None)
-        key = self._key(household_id)
-        doc = self._open(key, household_id, number, questionnaire, sealed)
+        doc = self._open(self._key(household.id), household.id, number, questionnaire, sealed)
         return household, Loaded(doc, household.version, number, kind)
 
     def _open(self, key: bytes, household_id: str, number: int, questionnaire: str, sealed: bytes) -> dict[str, Any]:

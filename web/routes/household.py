@@ -51,7 +51,7 @@ def household(handler: Callable[[HouseholdRequest], Awaitable[Response]], *, all
 
     async def wrapped(request: Request) -> Response:
         ctx = Ctx(request)
-        session = ctx.session
+        session, household_row = ctx.household_session()
         if session is None or session.kind != "household":
             if ctx.htmx:  # an autosave after the timeout: to the start page, not a silent 403
                 return ctx.htmx_redirect("/")
@@ -61,7 +61,9 @@ def household(handler: Callable[[HouseholdRequest], Awaitable[Response]], *, all
         if changes:
             await ctx.check_csrf()
         actor = Actor(Role.HOUSEHOLD, session.subject_id)
-        hr = HouseholdRequest(ctx, actor, ctx.services.census.view(session.subject_id))
+        census = ctx.services.census
+        view = census.view_of(*household_row) if household_row else census.view(session.subject_id)
+        hr = HouseholdRequest(ctx, actor, view)
         if hr.view.handed_over and not allow_handed_over:
             return ctx.redirect("/household/handed-over")
         return await handler(hr)
