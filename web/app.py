@@ -50,7 +50,8 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
     census = Census(store, forms, settings.clock)
     services = Services(settings, store, census, Sessions(store.db, settings, store.households), templates(),
                         Throttle(store.db, settings))
-    routes: list[BaseRoute] = [*public.routes, *household.routes, *pages.routes, *enumerator.routes,
+    # The question pages first: they are most of the traffic, and Starlette tries routes in order.
+    routes: list[BaseRoute] = [*pages.routes, *public.routes, *household.routes, *enumerator.routes,
                                *office.routes, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     app = CensusApp(settings, routes=routes, exception_handlers={
         HTTPException: http_error, EngineError: engine_error, StoreError: store_error, Exception: server_error,

@@ -121,10 +121,6 @@ class _ReadOnMiss:
             return c.execute(statement, params).freeze()()
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 class Households:
     def __init__(self, db: Database, keys: KeyService, clock: Clock) -> None:
         self.db = db
@@ -134,10 +130,9 @@ class Households:
         # The column types' own result conversions (UTC times, booleans stored as 0/1 on
         # SQLite), for rows read by the hot path rather than through SQLAlchemy.
         table, dialect = Household.metadata.tables["household"], db.engine.dialect
-        self._convert = [
-            table.c[name].type.dialect_impl(dialect).result_processor(dialect, None) or _same
-            for name in HOUSEHOLD_COLUMNS
-        ]
+        converters = [table.c[name].type.dialect_impl(dialect).result_processor(dialect, None)
+                      for name in HOUSEHOLD_COLUMNS]
+        self._convert = [(i, c) for i, c in enumerate(converters) if c is not None]
 
     # -- registration and metadata -----------------------------------------------------------
     def register(self, *, code: str, area_id: str, address: str, household_type: str, questionnaire: str,
@@ -324,9 +319,10 @@ class Households:
 
     def _view(self, row: Row) -> tuple[HouseholdInfo, Loaded]:
         width = len(HOUSEHOLD_COLUMNS)
-        values = dict(zip(HOUSEHOLD_COLUMNS, (convert(v) for convert, v in zip(self._convert, row[:width],
-                                                                                  strict=True)), strict=True))
-        household = info(SimpleNamespace(**values))
+        values = list(row[:width])
+        for i, convert in self._convert:
+            values[i] = convert(values[i])
+        household = info(SimpleNamespace(**dict(zip(HOUSEHOLD_COLUMNS, values, strict=True))))
         number, kind, questionnaire, sealed = row[width:]
         if number is None:
             return household, Loaded(None, household.version, None, None)
