@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from engine.census import Census
 from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
-from web.i18n import language_of, t
+from web.i18n import BY_LANGUAGE, language_of, t
 from web.sessions import SessionInfo, Sessions
 from web.settings import Settings
 
@@ -123,8 +123,8 @@ class Ctx:
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         env = self.services.templates
-        body = env.get_template(template).render(ctx=self, lang=self.lang, t=self.t, csrf=self.csrf,
-                                                 session=self.session, **values)
+        body = env.get_template(template).render(ctx=self, lang=self.lang, t=self.t, T=BY_LANGUAGE[self.lang],
+                                                 csrf=self.csrf, session=self.session, **values)
         return self.finish(HTMLResponse(body, status_code=status))
 
     def redirect(self, url: str, **query: str) -> Response:

@@ -12,7 +12,7 @@ from typing import Final
 from engine.enumeration import HOUSEHOLD_TYPES, VISIT_OUTCOMES
 from engine.runtime.lifecycle import HouseholdState
 from engine.spec.model import RoutingReason
-from web.i18n import TEXTS
+from web.i18n import TEXTS, add_texts
 
 STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     # frame
@@ -256,7 +256,7 @@ if [k for k in _MISSING if k not in STAFF_TEXTS]:
 _TWICE = sorted(k for k in STAFF_TEXTS if k in TEXTS and TEXTS[k] != STAFF_TEXTS[k])
 if _TWICE:
     raise RuntimeError(f"staff texts redefine household texts: {_TWICE}")
-TEXTS.update(STAFF_TEXTS)
+add_texts(STAFF_TEXTS)
 
 
 def form_name(questionnaire: str, lang: str) -> str:

@@ -58,7 +58,7 @@ from engine.runtime.relevance import PERSON_NUMBER, RecordState
 from engine.runtime.texts import pick, render
 from engine.spec.compiler import check_file, display_name
 from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section
-from web.i18n import LANGUAGES, TEXTS, language_of
+from web.i18n import BY_LANGUAGE, LANGUAGES, TEXTS, language_of
 from web.questionpage import FRAGMENT, PageUrls, QuestionPage, member_name
 from web.security import SecurityHeaders
 from web.settings import Settings
@@ -367,7 +367,7 @@ class Preview:
         lang = language_of(request.cookies.get(LANG_COOKIE))
         ctx = PageCtx(request, lang)
         body = self.templates.get_template(template).render(
-            ctx=ctx, lang=lang, t=ctx.t, csrf="", session=None, pick=pick, compiled=compiled,
+            ctx=ctx, lang=lang, t=ctx.t, T=BY_LANGUAGE[lang], csrf="", session=None, pick=pick, compiled=compiled,
             spec_name=display_name(self.spec), **values)
         return HTMLResponse(body, status_code=status, headers=dict(headers or {}))
 
