@@ -46,7 +46,7 @@ _POSTGRES_LOAD = """SELECT {household}, r.number, r.kind, r.questionnaire, r.sea
 FROM household AS h LEFT OUTER JOIN LATERAL (
     SELECT number, kind, questionnaire, sealed FROM revision
     WHERE household_id = h.id{kinds} ORDER BY number DESC LIMIT 1) AS r ON true
-WHERE h.id = {id}"""
+WHERE h.id = %(id)s"""
 # By key: {number} is h.version or h.draft_number. (With statistics older than the household's
 # revisions, PostgreSQL would otherwise read all of them and sort: ~3 ms after a few hundred saves.)
 _KEYED_LOAD = """SELECT {household}, r.number, r.kind, r.questionnaire, r.sealed
@@ -198,9 +198,12 @@ class SqliteHotPath(_Base):
 class PostgresHotPath(_Base):
     def load(self, household_id: str, kinds: Sequence[str] | None, full: bool = False) -> Row | None:
         keyed = _keyed(kinds)
-        sql = self._text(("load", keyed, full), lambda: _KEYED_LOAD.format(
-            household=_household_sql(full), number=keyed, id="%(id)s") if keyed is not None else _POSTGRES_LOAD.format(
-            household=_household_sql(full), kinds=" AND kind = ANY(%(kinds)s::text[])", id="%(id)s"))
+        if keyed is not None:
+            sql = self._text(("keyed", keyed, full), lambda: _KEYED_LOAD.format(
+                household=_household_sql(full), number=keyed, id="%(id)s"))
+        else:
+            sql = self._text(("load", full), lambda: _POSTGRES_LOAD.format(
+                household=_household_sql(full), kinds=" AND kind = ANY(%(kinds)s::text[])"))
         with self.db.driver(autocommit=True) as dbapi:  # one statement: no transaction to begin and end
             row: Row | None = dbapi.execute(sql, {"id": household_id, "kinds": list(kinds or ())}).fetchone()
         return row

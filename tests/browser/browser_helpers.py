@@ -4,8 +4,13 @@ for the page (a full load without JavaScript, an htmx swap with it) before looki
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -275,3 +280,52 @@ def new_page(context: BrowserContext) -> Page:
     page.on("console", console)
     page.script_errors = errors  # type: ignore[attr-defined]
     return page
+
+
+# -- servers: `formserver serve` on a data folder, as a person starts it ---------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def formserver(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "formserver.cli", *args], capture_output=True, text=True,
+                          check=False, timeout=120, **kwargs)
+
+
+def start_server(data: Path, clock: str, log: Path, port: int | None = None) -> Server:
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FORMSERVER_CLOCK_START": clock}
+    env.pop("DATABASE_URL", None)
+    env.pop("FORMSERVER_KEYS", None)
+    with log.open("wb") as handle:  # the server writes to its own copy of the descriptor
+        process = subprocess.Popen([sys.executable, "-m", "formserver.cli", "serve", "--data", str(data),
+                                    "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"formserver serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise RuntimeError(f"formserver serve did not answer within 60 s:\n{log.read_text()}")
+        time.sleep(0.2)
+    return Server(base, data, process, log)
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)

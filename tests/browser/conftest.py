@@ -13,15 +13,8 @@ it (or without Playwright) every test in this folder is skipped, saying why.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from browser_helpers import (
@@ -34,7 +27,11 @@ from browser_helpers import (
     Login,
     Server,
     checked_page,
+    formserver,
+    free_port,
     open_context,
+    start_server,
+    stop_server,
 )
 
 # Fresh households registered besides the demo's, one per journey that changes answers.
@@ -70,18 +67,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # -- the server ------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 _SESSION_PORT = free_port()  # chosen at import, so the demo's QR URLs can name it
-
-
-def formserver(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "formserver.cli", *args], capture_output=True, text=True,
-                          check=False, timeout=120, **kwargs)
 
 
 def add_fresh_households(data: Path, labels: tuple[str, ...], base_url: str) -> dict[str, Login]:
@@ -119,41 +105,6 @@ def add_fresh_households(data: Path, labels: tuple[str, ...], base_url: str) -> 
     finally:
         store.close()
     return out
-
-
-def start_server(data: Path, clock: str, log: Path, port: int | None = None) -> Server:
-    port = port or free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "FORMSERVER_CLOCK_START": clock}
-    env.pop("DATABASE_URL", None)
-    env.pop("FORMSERVER_KEYS", None)
-    with log.open("wb") as handle:  # the server writes to its own copy of the descriptor
-        process = subprocess.Popen([sys.executable, "-m", "formserver.cli", "serve", "--data", str(data),
-                                    "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"formserver serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise RuntimeError(f"formserver serve did not answer within 60 s:\n{log.read_text()}")
-        time.sleep(0.2)
-    return Server(base, data, process, log)
-
-
-def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ axe-core checks every staff page against WCAG 2.2 AA.
 
 These tests change data the other browser tests rely on (closing the window routes every
 unsubmitted household), so they run their own servers on their own demo folder, started the
-way `conftest.start_server` starts the shared ones.
+way the shared ones are started (`browser_helpers.start_server`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,12 +31,16 @@ from browser_helpers import (
     context_for,
     describe,
     fill_page,
+    formserver,
+    free_port,
     login,
     new_page,
     path_of,
     run_axe,
     save,
     settle,
+    start_server,
+    stop_server,
 )
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
@@ -84,53 +83,12 @@ class Staff:
     servers: list[Server] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(data: Path, clock: str, port: int, log: Path) -> Server:
-    """`formserver serve` on the folder with the clock starting at `clock` (as conftest does)."""
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "FORMSERVER_CLOCK_START": clock}
-    env.pop("DATABASE_URL", None)
-    env.pop("FORMSERVER_KEYS", None)
-    with log.open("wb") as handle:
-        process = subprocess.Popen([sys.executable, "-m", "formserver.cli", "serve", "--data", str(data), "--port",
-                                    str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"formserver serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/", timeout=2) as response:
-                if response.status == 200:
-                    return Server(base, data, process, log)
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise RuntimeError(f"formserver serve did not answer within 60 s:\n{log.read_text()}")
-        time.sleep(0.2)
-
-
-def stop(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def staff_site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staff]:
     data = tmp_path_factory.mktemp("staff-data")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    done = subprocess.run([sys.executable, "-m", "formserver.cli", "demo", "--json", "--data", str(data),
-                           "--base-url", base], capture_output=True, text=True, check=False, timeout=120)
+    done = formserver("demo", "--json", "--data", str(data), "--base-url", base)
     assert done.returncode == 0, done.stderr
     staff: dict[str, str] = {}
     households: dict[str, Login] = {}
@@ -142,15 +100,15 @@ def staff_site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> It
             staff[entry["username"]] = entry["password"]
     site = Staff(data, base, port, staff, households)
     logs = tmp_path_factory.mktemp("staff-logs")
-    site.servers.append(start(data, OPEN_CLOCK, port, logs / "open.log"))
+    site.servers.append(start_server(data, OPEN_CLOCK, logs / "open.log", port=port))
     yield site
     for server in site.servers:
-        stop(server)
+        stop_server(server)
 
 
 def closed_server(site: Staff) -> Server:
     """The same folder served with a clock after the self-response window closed."""
-    server = start(site.data, CLOSED_CLOCK, free_port(), site.data.parent / "closed.log")
+    server = start_server(site.data, CLOSED_CLOCK, site.data.parent / "closed.log")
     site.servers.append(server)
     return server
 
