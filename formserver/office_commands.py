@@ -3,7 +3,10 @@ closing the self-response window, duplicate persons and the export.
 
     formserver areas add ID NAME
     formserver enumerators add USERNAME --name N --phone P --area ID [--area ID] [--password P | --ask-password]
+    formserver enumerators disable|enable USERNAME
+    formserver enumerators reassign FROM TO [--area ID]
     formserver office add USERNAME [--password P | --ask-password]
+    formserver office disable|enable USERNAME
     formserver households import FILE.csv [--enumerator USERNAME]
     formserver sample --rate 0.1 --seed S [--dry-run]
     formserver window close
@@ -38,6 +41,7 @@ from engine.runtime.lifecycle import Actor, Role
 from engine.store.accounts import ENUMERATOR, OFFICE_USER
 from engine.store.credentials import DEFAULT_HASHER, new_password
 from engine.store.db import Database, NotMigrated, database_url, open_database, require_current
+from engine.store.errors import StoreError
 from engine.store.keys import DATA_KEY
 from engine.store.store import Store, open_keys
 from formserver.errors import Command, CommandError, guarded
@@ -66,11 +70,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--area", required=True, action="append", dest="areas", metavar="ID",
                    help="a district the enumerator works in (repeat for several)")
     _password_options(p)
+    _switch_commands(group, "enumerator")
+    p = _command(group, "reassign", "move the households of one enumerator to another (whose name and phone "
+                 "their hub then shows); all or nothing", run_enumerators_reassign)
+    p.add_argument("from_username", metavar="FROM")
+    p.add_argument("to_username", metavar="TO")
+    p.add_argument("--area", metavar="ID", help="only the households of this district")
 
     group = _group(sub, "office", "census office accounts")
     p = _command(group, "add", "add an office account; prints a generated password once", run_office_add)
     p.add_argument("username", metavar="USERNAME")
     _password_options(p)
+    _switch_commands(group, "office")
 
     group = _group(sub, "households", "the household register")
     p = _command(group, "import", "register the households of a CSV file (area_id,address,household_type"
@@ -112,6 +123,16 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str,  # type
                         "DATABASE_URL, when set, names the database instead")
     p.set_defaults(run=guarded(run))
     return p
+
+
+def _switch_commands(group: argparse._SubParsersAction, kind: str) -> None:  # type: ignore[type-arg]
+    p = _command(group, "disable", f"shut an {kind} account out at once: no login, its open sessions end",
+                 run_staff_disable)
+    p.add_argument("username", metavar="USERNAME")
+    p.set_defaults(kind=kind, disabled=True)
+    p = _command(group, "enable", f"let a disabled {kind} account log in again", run_staff_disable)
+    p.add_argument("username", metavar="USERNAME")
+    p.set_defaults(kind=kind, disabled=False)
 
 
 def _password_options(p: argparse.ArgumentParser) -> None:
@@ -237,6 +258,43 @@ def run_office_add(args: argparse.Namespace) -> int:
     print(f"added office account {args.username}")
     if generated:
         print(f"password: {password}  (shown once)")
+    return 0
+
+
+def run_staff_disable(args: argparse.Namespace) -> int:
+    kind, verb = args.kind, "disabled" if args.disabled else "enabled"
+    with _store(args) as store:
+        try:
+            change = store.accounts.set_staff_disabled(kind, args.username, args.disabled, actor=ACTOR_LABEL)
+        except StoreError:
+            raise CommandError(f"no {kind} account {args.username!r}") from None
+    print(f"{kind} {args.username} {verb}" if change.changed else f"{kind} {args.username} was {verb} already")
+    if args.disabled and change.assigned:
+        print(f"{change.assigned} households still show {args.username} as their enumerator: move them with "
+              f"`formserver enumerators reassign {args.username} USERNAME`")
+    return 0
+
+
+def run_enumerators_reassign(args: argparse.Namespace) -> int:
+    if args.from_username == args.to_username:
+        raise CommandError("FROM and TO are the same enumerator")
+    with _store(args) as store:
+        ids = [store.accounts.staff_id("enumerator", name) for name in (args.from_username, args.to_username)]
+        missing = [name for name, found in zip((args.from_username, args.to_username), ids, strict=True)
+                   if found is None]
+        if missing:
+            raise CommandError(f"no enumerator account {missing[0]!r}")
+        from_id, to_id = ids
+        assert from_id is not None and to_id is not None
+        if args.area is not None and args.area not in dict(store.accounts.areas()):
+            raise CommandError(f"no area {args.area}")
+        if not store.accounts.enumerator(to_id).areas or store.accounts.enumerator(to_id).disabled:
+            raise CommandError(f"{args.to_username} is disabled or works in no area")
+        done = store.accounts.reassign(from_id, to_id, actor=ACTOR_LABEL, area_id=args.area)
+    if done.outside:
+        raise CommandError(f"{args.to_username} does not work in {', '.join(done.outside)}, where some of "
+                           f"{args.from_username}'s households are: nothing moved (use --area)")
+    print(f"moved {done.moved} households from {args.from_username} to {args.to_username}")
     return 0
 
 

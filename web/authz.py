@@ -181,13 +181,21 @@ def staff_route(method: str, path: str, handler: Handler, *, touch: bool = True)
             return deny(ctx, found, role)
         # Signed out (only the sign-in page allows it): an actor that can act on no household.
         staff = StaffRequest(ctx, Actor(Role(role), session.subject_id) if session else Actor(Role.HOUSEHOLD, ""))
+        accounts = ctx.services.store.accounts
         if role == ENUMERATOR and session is not None:
             try:
-                staff.enumerator = ctx.services.store.accounts.enumerator(session.subject_id)
+                staff.enumerator = accounts.enumerator(session.subject_id)
             except StoreError:  # the account is gone: the session with it
+                staff.enumerator = None
+            if staff.enumerator is None or staff.enumerator.disabled:
                 ctx.end_session()
                 return deny(ctx, found, ANONYMOUS)
             staff.actor = Actor(Role.ENUMERATOR, session.subject_id, frozenset(staff.enumerator.areas))
+        elif role == OFFICE and session is not None and not accounts.office_user_active(session.subject_id):
+            # Disabling ends the account's sessions; this also shuts out one that began in the
+            # instant between (and any an older version of the server left behind).
+            ctx.end_session()
+            return deny(ctx, found, ANONYMOUS)
         if found.scope == OWN_AREA:
             staff.household = ctx.services.store.households.get(request.path_params["household"])  # 404 if none
             if staff.household.area_id not in staff.actor.areas:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from engine.clock import Clock
 from engine.store import audit
@@ -31,7 +31,7 @@ from engine.store.db import Database
 from engine.store.envelope import open_sealed, seal
 from engine.store.errors import StoreError
 from engine.store.keys import STAFF, KeyService
-from engine.store.tables import Area, Credential, Enumerator, EnumeratorArea, Household, OfficeUser
+from engine.store.tables import Area, Credential, Enumerator, EnumeratorArea, Household, OfficeUser, Session
 
 AREA = Area.metadata.tables["area"]
 ENUMERATOR = Enumerator.metadata.tables["enumerator"]
@@ -39,6 +39,9 @@ ENUMERATOR_AREA = EnumeratorArea.metadata.tables["enumerator_area"]
 OFFICE_USER = OfficeUser.metadata.tables["office_user"]
 HOUSEHOLD = Household.metadata.tables["household"]
 CREDENTIAL = Credential.metadata.tables["credential"]
+SESSION = Session.metadata.tables["session"]
+# Staff kinds: the session kind and audit name of each staff table.
+STAFF_KINDS = {"enumerator": ENUMERATOR, "office": OFFICE_USER}
 
 # Hashes of a random password, checked when a username does not exist, so that "no such user"
 # takes as long as "wrong password" and the two cannot be told apart by timing. One per set of
@@ -62,6 +65,26 @@ class EnumeratorInfo:
     name: str
     phone: str
     areas: tuple[str, ...]
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StaffChange:
+    """What `set_staff_disabled` did: the account's id, whether it changed (False: it was in
+    that state already), and how many households still name it as their enumerator."""
+
+    id: str
+    changed: bool
+    assigned: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reassignment:
+    """What `reassign` did, or (`moved` 0) why it did nothing: the areas of the households
+    that the new enumerator does not work in."""
+
+    moved: int
+    outside: tuple[str, ...]
 
 
 class Accounts:
@@ -110,7 +133,64 @@ class Accounts:
             key = self.keys.get(c, STAFF)
         contact = json.loads(open_sealed(key, row.contact_sealed, household_id=STAFF, revision=0,
                                          questionnaire_version=f"enumerator:{enumerator_id}"))
-        return EnumeratorInfo(row.id, row.username, contact["name"], contact["phone"], areas)
+        return EnumeratorInfo(row.id, row.username, contact["name"], contact["phone"], areas, bool(row.disabled))
+
+    def staff_id(self, kind: str, username: str) -> str | None:
+        t = STAFF_KINDS[kind]
+        with self.db.read() as c:
+            found = c.execute(select(t.c.id).where(t.c.username == username)).scalar()
+        return str(found) if found is not None else None
+
+    def office_user_active(self, user_id: str) -> bool:
+        """Whether an office account exists and is not disabled: checked on every office
+        request, so that disabling an account shuts it out at once, open pages included."""
+        with self.db.read() as c:
+            disabled = c.execute(select(OFFICE_USER.c.disabled).where(OFFICE_USER.c.id == user_id)).scalar()
+        return disabled is not None and not disabled
+
+    def set_staff_disabled(self, kind: str, username: str, disabled: bool, *, actor: str) -> StaffChange:
+        """Disable (or enable again) a staff account. Disabling ends its open sessions in the
+        same transaction: a lost phone or a departed enumerator is shut out at once, not at the
+        next idle timeout. Answers and households are untouched; `reassign` moves an
+        enumerator's households to another."""
+        t = STAFF_KINDS[kind]
+        now = self.clock.now()
+        with self.db.transaction() as c:
+            row = c.execute(select(t.c.id, t.c.disabled).where(t.c.username == username)).first()
+            if row is None:
+                raise StoreError(f"no {kind} account {username!r}")
+            changed = bool(row.disabled) != disabled
+            if changed:
+                c.execute(update(t).where(t.c.id == row.id).values(disabled=disabled))
+                audit.record(c, at=now, actor=actor, action=f"{kind}_{'disable' if disabled else 'enable'}",
+                             detail=f"{kind}={row.id}")
+            if disabled:  # also when it was disabled already: no session of it may outlive this
+                c.execute(delete(SESSION).where(SESSION.c.kind == kind, SESSION.c.subject_id == row.id))
+            assigned = 0
+            if kind == "enumerator":
+                assigned = int(c.execute(select(func.count()).select_from(HOUSEHOLD)
+                                         .where(HOUSEHOLD.c.enumerator_id == row.id)).scalar() or 0)
+        return StaffChange(str(row.id), changed, assigned)
+
+    def reassign(self, from_id: str, to_id: str, *, actor: str, area_id: str | None = None) -> Reassignment:
+        """Move the households naming `from_id` as their enumerator (those of one area, if
+        given) to `to_id`, whose name and phone their hub then shows. All or nothing: if any of
+        them lies in an area `to_id` does not work in, nothing moves and those areas are named.
+        One audit event per household moved."""
+        h, ea = HOUSEHOLD.c, ENUMERATOR_AREA.c
+        now = self.clock.now()
+        with self.db.transaction() as c:
+            where = [h.enumerator_id == from_id] + ([h.area_id == area_id] if area_id is not None else [])
+            rows = c.execute(select(h.id, h.area_id).where(*where).order_by(h.id)).all()
+            covered = set(c.execute(select(ea.area_id).where(ea.enumerator_id == to_id)).scalars())
+            outside = tuple(sorted({r.area_id for r in rows} - covered))
+            if outside or not rows:
+                return Reassignment(0, outside)
+            c.execute(update(HOUSEHOLD).where(*where).values(enumerator_id=to_id, updated_at=now))
+            for r in rows:
+                audit.record(c, at=now, actor=actor, action="reassign", household_id=r.id,
+                             detail=f"enumerator={to_id}")
+        return Reassignment(len(rows), ())
 
     def add_office_user(self, username: str, password: str, *, actor: str) -> str:
         user_id = "o" + secrets.token_hex(6)

@@ -100,6 +100,10 @@ def test_staff_accounts_log_in_with_the_printed_password(data: Path, capsys: pyt
     (("office", "add", "zhang"), "is taken"),
     (("office", "add", "boss", "--password", "short"), "at least 10"),
     (("households", "import", "missing.csv"), "missing.csv"),
+    (("enumerators", "disable", "nobody"), "no enumerator account 'nobody'"),
+    (("office", "enable", "zhang"), "no office account 'zhang'"),
+    (("enumerators", "reassign", "zhang", "zhang"), "the same enumerator"),
+    (("enumerators", "reassign", "zhang", "nobody"), "no enumerator account 'nobody'"),
 ])
 def test_mistakes_end_in_one_line(data: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],
                                   message: str) -> None:
@@ -149,6 +153,43 @@ def test_office_workflow(data: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     try:
         states = {h.state for h in store.households.list(limit=100)}
         assert states == {HouseholdState.ROUTED}
+    finally:
+        store.close()
+
+
+def test_disable_enable_and_reassign(data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = households_csv(tmp_path, [f"{AREA},北京市朝阳区建外街道{i}号,family,zhang" for i in range(3)])
+    assert cli(capsys, "households", "import", source, "--data", data)[0] == 0
+    code, out, _ = cli(capsys, "enumerators", "disable", "zhang", "--data", data)
+    assert code == 0 and out.splitlines() == [
+        "enumerator zhang disabled",
+        "3 households still show zhang as their enumerator: move them with "
+        "`formserver enumerators reassign zhang USERNAME`"]
+    assert cli(capsys, "enumerators", "disable", "zhang", "--data", data)[1].startswith("enumerator zhang was disabled")
+    code, _, err = cli(capsys, "enumerators", "reassign", "li", "zhang", "--data", data)
+    assert code == 1 and "no enumerator account 'li'" in one_line_error(err)
+    assert cli(capsys, "areas", "add", "2", "乙", "--data", data)[0] == 0
+    assert cli(capsys, "enumerators", "add", "li", "--name", "李华", "--phone", "010-12345678", "--area", "2",
+               "--data", data)[0] == 0
+    code, _, err = cli(capsys, "enumerators", "reassign", "zhang", "li", "--data", data)
+    assert code == 1 and f"li does not work in {AREA}" in one_line_error(err)
+    assert cli(capsys, "enumerators", "add", "wu", "--name", "吴敏", "--phone", "010-12345679", "--area", AREA,
+               "--data", data)[0] == 0
+    code, out, _ = cli(capsys, "enumerators", "reassign", "zhang", "wu", "--area", AREA, "--data", data)
+    assert code == 0 and out == "moved 3 households from zhang to wu\n"
+    assert cli(capsys, "enumerators", "disable", "li", "--data", data)[0] == 0
+    code, _, err = cli(capsys, "enumerators", "reassign", "wu", "li", "--data", data)
+    assert code == 1 and "li is disabled or works in no area" in one_line_error(err)
+    code, out, _ = cli(capsys, "enumerators", "enable", "zhang", "--data", data)
+    assert code == 0 and out == "enumerator zhang enabled\n"
+    code, out, _ = cli(capsys, "office", "add", "boss", "--data", data)
+    code, out, _ = cli(capsys, "office", "disable", "boss", "--data", data)
+    assert code == 0 and out == "office boss disabled\n"
+    store = open_store(data, create_keys=False, hasher=CHEAP)
+    try:
+        wu = store.accounts.staff_id("enumerator", "wu")
+        assert {h.enumerator_id for h in store.households.list(limit=10)} == {wu}
+        assert not store.accounts.office_user_active(str(store.accounts.staff_id("office", "boss")))
     finally:
         store.close()
 

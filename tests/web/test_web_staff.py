@@ -15,9 +15,11 @@ from typing import Any
 import httpx2 as httpx  # the TestClient transport Starlette uses
 import pytest
 import segno
+from sqlalchemy import update
 
 from engine.runtime.lifecycle import HouseholdState
 from engine.store import demo as demo_module
+from engine.store.accounts import ENUMERATOR as ENUMERATOR_TABLE
 from web.i18n import t
 from web.routes.enumerator import qr_svg
 from web.security import FREE_FAILURES
@@ -120,6 +122,27 @@ def test_staff_sign_out_ends_the_session(site: Any) -> None:
     response = browser.post_form("/staff/logout", {"_csrf": csrf(browser, "/enumerator")})
     assert response.status_code == 200 and t("staff_signed_out", "zh") in response.text
     assert browser.get("/enumerator").headers["location"] == "/staff/login"
+
+
+def test_a_disabled_account_is_shut_out_at_once(site: Any) -> None:
+    enumerator, office = staff_login(site, "enumerator"), staff_login(site, "office")
+    other = staff_login(site, "enumerator2")
+    accounts = site.store.accounts
+    accounts.set_staff_disabled("enumerator", "enumerator", True, actor="office:o1")
+    accounts.set_staff_disabled("office", "office", True, actor="office:o1")
+    assert enumerator.get("/enumerator").headers["location"] == "/staff/login"
+    assert office.get("/office").headers["location"] == "/staff/login"
+    assert other.get("/enumerator").status_code == 200  # another account: untouched
+    refused = attempt(site, "enumerator", site.demo.enumerator.password, "198.51.100.60")
+    assert refused.status_code == 200 and t("staff_login_failed", "zh") in refused.text
+    # A session that outlived the disabling (opened in the instant between, say) is ended too.
+    again = staff_login(site, "enumerator2")
+    with site.store.db.transaction() as c:
+        c.execute(update(ENUMERATOR_TABLE).values(disabled=True))
+    assert again.get("/enumerator").headers["location"] == "/staff/login"
+    assert again.get("/enumerator").headers["location"] == "/staff/login"  # and stays ended
+    accounts.set_staff_disabled("enumerator", "enumerator", False, actor="office:o1")
+    assert attempt(site, "enumerator", site.demo.enumerator.password, "198.51.100.61").status_code == 303
 
 
 # -- the queue ----------------------------------------------------------------------------------------

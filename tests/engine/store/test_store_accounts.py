@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from engine.store import audit
 from engine.store.credentials import token_digest
 from engine.store.errors import DecryptionError, StoreError
 from engine.store.keys import KeyService
 from engine.store.store import Store
-from engine.store.tables import Credential, Enumerator, OfficeUser
+from engine.store.tables import Credential, Enumerator, OfficeUser, Session
 
 ENUMERATOR = Enumerator.metadata.tables["enumerator"]
 OFFICE_USER = OfficeUser.metadata.tables["office_user"]
@@ -119,6 +119,81 @@ def test_staff_password_check(store: Store) -> None:
     with store.db.transaction() as c:
         c.execute(update(ENUMERATOR).where(ENUMERATOR.c.id == enumerator).values(disabled=True))
     assert check(Enumerator, "wang", "right-pw") is None
+
+
+SESSION = Session.metadata.tables["session"]
+
+
+def open_session(s: Store, kind: str, subject_id: str, digest: str) -> None:
+    now = s.clock.now()
+    with s.db.transaction() as c:
+        c.execute(insert(SESSION).values(id_digest=digest, kind=kind, subject_id=subject_id, csrf="x", language="zh",
+                                         created_at=now, last_seen=now, expires_at=now))
+
+
+def session_digests(s: Store) -> set[str]:
+    with s.db.read() as c:
+        return set(c.execute(select(SESSION.c.id_digest)).scalars())
+
+
+def test_disabling_staff_ends_their_sessions_and_logins(store: Store) -> None:
+    store.accounts.add_area(AREA, "甲", actor="office:o1")
+    wang = store.accounts.add_enumerator("wang", "right-pw", name="王", phone="1", areas=[AREA], actor="office:o1")
+    li = store.accounts.add_enumerator("li", "li-pw", name="李", phone="2", areas=[AREA], actor="office:o1")
+    boss = store.accounts.add_office_user("boss", "office-pw", actor="office:o1")
+    hid = household(store)
+    store.households.set_fields(hid, actor="office:o1", action="assign", enumerator_id=wang)
+    for kind, subject, digest in (("enumerator", wang, "a" * 64), ("enumerator", wang, "b" * 64),
+                                  ("enumerator", li, "c" * 64), ("office", boss, "d" * 64),
+                                  ("household", wang, "e" * 64)):  # a household session is another kind
+        open_session(store, kind, subject, digest)
+
+    change = store.accounts.set_staff_disabled("enumerator", "wang", True, actor="office:o1")
+    assert (change.id, change.changed, change.assigned) == (wang, True, 1)
+    assert session_digests(store) == {"c" * 64, "d" * 64, "e" * 64}
+    assert store.accounts.enumerator(wang).disabled and not store.accounts.enumerator(li).disabled
+    assert store.accounts.check_staff_password(Enumerator, "wang", "right-pw") is None
+    assert store.accounts.set_staff_disabled("enumerator", "wang", True, actor="office:o1").changed is False
+
+    assert store.accounts.office_user_active(boss)
+    assert store.accounts.set_staff_disabled("office", "boss", True, actor="office:o1").changed
+    assert not store.accounts.office_user_active(boss) and not store.accounts.office_user_active("nobody")
+    assert session_digests(store) == {"c" * 64, "e" * 64}
+
+    assert store.accounts.set_staff_disabled("enumerator", "wang", False, actor="office:o1").changed
+    assert store.accounts.check_staff_password(Enumerator, "wang", "right-pw") == wang
+    with pytest.raises(StoreError):
+        store.accounts.set_staff_disabled("office", "wang", True, actor="office:o1")  # an enumerator's name
+    actions = [(e.action, e.detail) for e in audit.events(store.db) if e.action.endswith("able")]
+    assert actions == [("enumerator_disable", f"enumerator={wang}"), ("office_disable", f"office={boss}"),
+                       ("enumerator_enable", f"enumerator={wang}")]
+    assert audit.verify_chain(store.db)[0] is None
+
+
+def test_reassign_moves_households_all_or_nothing(store: Store) -> None:
+    store.accounts.add_area(AREA, "甲", actor="office:o1")
+    store.accounts.add_area("2", "乙", actor="office:o1")
+    wang = store.accounts.add_enumerator("wang", "pw-wang-1", name="王", phone="1", areas=[AREA, "2"],
+                                         actor="office:o1")
+    li = store.accounts.add_enumerator("li", "pw-li-1", name="李", phone="2", areas=[AREA], actor="office:o1")
+    mine = [household(store, f"1000-0000-0{n}") for n in range(1, 4)]
+    elsewhere = store.households.register(code="2000-0000-01", area_id="2", address="乙一号",
+                                          household_type="family", questionnaire="census2020-short",
+                                          enumerator_id=wang, actor="office:o1")
+    for hid in mine[:2]:
+        store.households.set_fields(hid, actor="office:o1", action="assign", enumerator_id=wang)
+
+    refused = store.accounts.reassign(wang, li, actor="office:o1")
+    assert (refused.moved, refused.outside) == (0, ("2",))
+    assert {store.households.get(h).enumerator_id for h in mine[:2]} == {wang}  # nothing moved
+
+    done = store.accounts.reassign(wang, li, actor="office:o1", area_id=AREA)
+    assert (done.moved, done.outside) == (2, ())
+    assert [store.households.get(h).enumerator_id for h in mine] == [li, li, None]
+    assert store.households.get(elsewhere).enumerator_id == wang
+    moved = [(e.household_id, e.detail) for e in audit.events(store.db) if e.action == "reassign"]
+    assert sorted(moved) == sorted((h, f"enumerator={li}") for h in mine[:2])
+    assert store.accounts.reassign(wang, li, actor="office:o1", area_id=AREA).moved == 0
 
 
 def test_credentials_issue_login_reissue_and_revoke(store: Store) -> None:
