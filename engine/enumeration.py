@@ -469,6 +469,14 @@ class Enumeration:
         self.census.flag_duplicates(household_id)
         return self.census.view(household_id), reference
 
+    def record_page_view(self, actor: Actor, household_id: str, record_id: str, page_id: str) -> None:
+        """An interview page shows the household's answers on it in full: each view is audited
+        (who, which household, which record and page; never what the page showed), as the full
+        view is. `record_id` and `page_id` are those of a page found in the questionnaire."""
+        with self.store.db.transaction() as c:
+            audit.record(c, at=self.clock.now(), actor=actor_label(actor), action="interview_view",
+                         household_id=household_id, detail=f"page={record_id}/{page_id}")
+
     def reveal(self, actor: Actor, household_id: str) -> Revealed:
         """The full, unmasked answers and address, for the area's enumerator only; audited."""
         household = self.store.households.get(household_id)

@@ -357,7 +357,13 @@ def test_interview_of_the_overseas_household_to_enumerated(site: Any) -> None:
     first = browser.follow(started)
     assert first.status_code == 200
     assert 'name="P1"' in first.text or 'name="F1"' in first.text  # the overseas form's items
+    before = len(site.events("overseas"))
     assert "Emma Schmidt" in browser.get(f"/enumerator/households/{household}/page/m3/person_identity").text
+    viewed = site.events("overseas")[before:]  # each view of answers in full is audited: who, which page
+    assert [(e.action, e.detail) for e in viewed] == [("interview_view", "page=m3/person_identity")]
+    assert viewed[0].actor.startswith("enumerator:") and "Emma" not in str(viewed[0])
+    assert browser.get(f"/enumerator/households/{household}/page/m3/no_such_page").status_code == 404
+    assert len(site.events("overseas")) == before + 1  # nothing shown, nothing audited
     walked = walk_interview(browser, household, OVERSEAS_ANSWERS)
     assert "stay" in walked and "person_education_work" in walked
     overview = browser.get(f"/enumerator/households/{household}")

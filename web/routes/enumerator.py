@@ -402,7 +402,10 @@ async def show_page(staff: StaffRequest) -> Response:
     if not interview_ready(staff):
         return staff.ctx.redirect(BASE + staff.household_id)
     page = _interview(staff)
-    return page.show(*page.target())
+    state, found = page.target()  # a page of the questionnaire (else 404): its ids are safe to audit
+    if found in state.pages:  # shown, not redirected past
+        work(staff).record_page_view(staff.actor, staff.household_id, state.record_id, found.id)
+    return page.show(state, found)
 
 
 async def save_page(staff: StaffRequest) -> Response:
