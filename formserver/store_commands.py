@@ -213,4 +213,6 @@ def run_restore(args: argparse.Namespace) -> int:
         db.dispose()
     print(f"restored {info.rows} rows in {len(info.tables)} tables from {args.source} "
           f"(taken {info.created}) into {_shown(db)}")
+    if info.revision != head_revision():
+        print(f"the backup was of schema revision {info.revision}: its rows were migrated to {head_revision()}")
     return 0

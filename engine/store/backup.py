@@ -8,8 +8,9 @@ separately, and keep the two apart).
 
 `backup` reads every table in one transaction (REPEATABLE READ on PostgreSQL, a WAL read
 snapshot on SQLite), so the file is one consistent moment while the server keeps writing.
-`restore` loads into an empty database migrated to the same Alembic revision, in one
-transaction: it either restores everything or nothing.
+`restore` loads into an empty, migrated database in one transaction: it either restores
+everything or nothing. A backup of an older schema revision is loaded at that revision and
+carried forward by the migrations, in the same transaction.
 """
 
 from __future__ import annotations
@@ -28,13 +29,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, DateTime, Integer, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
 import engine.store.tables  # noqa: F401  # registers the tables on SQLModel.metadata
-from engine.store.db import Database, current_revision
+from engine.store.db import Database, current_revision, lineage, migrate_in
 from engine.store.errors import StoreError
 
 FORMAT: Final = "formserver-backup"
@@ -188,23 +202,34 @@ def _header(obj: Any) -> BackupInfo:
 
 
 def restore(db: Database, path: Path) -> BackupInfo:
-    """Load a backup into an empty database at the same revision, all in one transaction."""
+    """Load a backup into an empty, migrated database, all in one transaction.
+
+    A backup made by an older version of formserver (an earlier schema revision) is restored
+    as the migrations would have carried its data forward: in the same transaction, the empty
+    schema is taken back to the backup's revision, the rows are loaded, and the migrations
+    bring them up to the database's revision again (filling what later revisions added). A
+    backup of a revision this version does not know (a newer one's) is refused."""
     current = current_revision(db)
     if current is None:
         raise BackupError("the database is not migrated: run `formserver db upgrade` first, then restore")
     with _open_backup(path) as lines:
         info = _header(next(lines, None))
-        if current != info.revision:
-            raise BackupError(f"the backup is of schema revision {info.revision}, the database is at "
-                              f"{current}: restore into a database at the same revision")
-        known = {t.name for t in _tables()}
-        if set(info.tables) != known:
-            raise BackupError("the backup's tables do not match this database's tables")
+        if info.revision not in lineage(current):
+            raise BackupError(f"the backup is of schema revision {info.revision}, which this version of formserver "
+                              f"does not know (the database is at {current}): restore it with the version that "
+                              "made it, or a newer one")
         try:
             with db.transaction() as conn:
                 _require_empty(conn)
-                loaded = _load_rows(conn, lines)
-                _verify_counts(conn, info, loaded)
+                if info.revision != current:
+                    migrate_in(conn, info.revision)  # the empty schema as the backup's version had it
+                columns = _columns(conn)
+                if set(info.tables) != set(columns):
+                    raise BackupError("the backup's tables do not match the database's tables at its revision")
+                loaded = _load_rows(conn, lines, columns)
+                _verify_counts(conn, info, loaded, columns)
+                if info.revision != current:
+                    migrate_in(conn, current)  # the migrations carry the restored rows forward
                 if db.is_postgres:
                     _reset_sequences(conn)
         except IntegrityError as exc:
@@ -212,6 +237,13 @@ def restore(db: Database, path: Path) -> BackupInfo:
             raise BackupError(f"the backup does not fit the database (nothing was restored): {reason}"
                               ) from None
     return info
+
+
+def _columns(conn: Connection) -> dict[str, set[str]]:
+    """The tables and columns the database has now (at the backup's revision, in `restore`)."""
+    found = inspect(conn)
+    names = {t.name for t in _tables()}
+    return {name: {c["name"] for c in found.get_columns(name)} for name in found.get_table_names() if name in names}
 
 
 def _require_empty(conn: Connection) -> None:
@@ -222,19 +254,19 @@ def _require_empty(conn: Connection) -> None:
                               "into a new database, migrated with `formserver db upgrade`")
 
 
-def _load_rows(conn: Connection, lines: Iterator[Any]) -> dict[str, int]:
-    by_name = {t.name: t for t in _tables()}
+def _load_rows(conn: Connection, lines: Iterator[Any], columns: dict[str, set[str]]) -> dict[str, int]:
+    by_name = {t.name: t for t in _tables() if t.name in columns}
     loaded: dict[str, int] = {}
     table: Table | None = None
-    columns: list[Any] = []
+    order: list[Any] = []
     pending: list[dict[str, Any]] = []
     for obj in lines:
         if isinstance(obj, dict):
             _flush(conn, table, pending)
-            table, columns = _section(obj, by_name)
+            table, order = _section(obj, by_name, columns)
             loaded.setdefault(table.name, 0)
-        elif isinstance(obj, list) and table is not None and len(obj) == len(columns):
-            pending.append({c.name: _value(v, c) for v, c in zip(obj, columns, strict=True)})
+        elif isinstance(obj, list) and table is not None and len(obj) == len(order):
+            pending.append({c.name: _value(v, c) for v, c in zip(obj, order, strict=True)})
             loaded[table.name] += 1
             if len(pending) >= WRITE_BATCH:
                 _flush(conn, table, pending)
@@ -245,13 +277,18 @@ def _load_rows(conn: Connection, lines: Iterator[Any]) -> dict[str, int]:
     return loaded
 
 
-def _section(obj: dict[str, Any], by_name: dict[str, Table]) -> tuple[Table, list[Any]]:
-    table = by_name.get(str(obj.get("table")))
-    if table is None:
+def _section(obj: dict[str, Any], by_name: dict[str, Table],
+             columns: dict[str, set[str]]) -> tuple[Table, list[Any]]:
+    """The table of a section, as the backup's revision had it: only the columns that existed
+    then (this version's types), and no defaults, which would fill columns added later."""
+    known = by_name.get(str(obj.get("table")))
+    if known is None:
         raise BackupError(f"the backup holds an unknown table {obj.get('table')!r}")
     names = obj.get("columns")
-    if not isinstance(names, list) or set(names) != {c.name for c in table.columns}:
-        raise BackupError(f"the backup's columns of table {table.name} do not match this database's")
+    if not isinstance(names, list) or set(names) != columns[known.name]:
+        raise BackupError(f"the backup's columns of table {known.name} do not match the database's")
+    table = Table(known.name, MetaData(), *(Column(c.name, c.type, primary_key=c.primary_key)
+                                            for c in known.columns if c.name in columns[known.name]))
     return table, [table.columns[n] for n in names]
 
 
@@ -269,12 +306,14 @@ def _flush(conn: Connection, table: Table | None, pending: list[dict[str, Any]])
     pending.clear()
 
 
-def _verify_counts(conn: Connection, info: BackupInfo, loaded: dict[str, int]) -> None:
-    for table in _tables():
-        expected = info.tables[table.name]
-        in_file, in_db = loaded.get(table.name, 0), _count(conn, table)
+def _verify_counts(conn: Connection, info: BackupInfo, loaded: dict[str, int], columns: dict[str, set[str]]) -> None:
+    for name in sorted(columns):
+        expected = info.tables[name]
+        in_file = loaded.get(name, 0)
+        in_db = int(conn.execute(text(f"SELECT count(*) FROM {conn.dialect.identifier_preparer.quote(name)}"))
+                    .scalar_one())
         if not expected == in_file == in_db:
-            raise BackupError(f"table {table.name}: the header says {expected} rows, the file holds "
+            raise BackupError(f"table {name}: the header says {expected} rows, the file holds "
                               f"{in_file}, the database got {in_db}; nothing was restored")
 
 

@@ -19,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
@@ -309,6 +310,32 @@ def upgrade(db: Database) -> str | None:
         with conn.begin():
             command.upgrade(_config(conn), "head")
     return current_revision(db)
+
+
+def migrate_in(conn: Connection, target: str) -> None:
+    """Upgrade or downgrade to `target` on `conn`, in the caller's transaction (both stores
+    have transactional DDL, so it commits or rolls back with the caller's work)."""
+    current = MigrationContext.configure(conn).get_current_revision()
+    cfg = _config(conn)
+    if target in lineage(current):
+        command.downgrade(cfg, target)
+    else:
+        command.upgrade(cfg, target)
+
+
+def lineage(revision: str | None) -> list[str]:
+    """The revisions from the first migration up to `revision` (which it ends with); empty for
+    None or a revision this code does not know (a newer one's)."""
+    if revision is None:
+        return []
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(cfg)
+    try:
+        found = [s.revision for s in scripts.walk_revisions("base", revision)]
+    except AlembicError:  # not a revision of ours
+        return []
+    return list(reversed(found))
 
 
 def current_revision(db: Database) -> str | None:

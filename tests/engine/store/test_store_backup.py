@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 
 from engine.store import audit
 from engine.store.backup import BackupError, backup, restore
-from engine.store.db import SQLITE_FILE, Database, open_database, upgrade
+from engine.store.db import SQLITE_FILE, Database, current_revision, head_revision, open_database, upgrade
 from engine.store.keys import KeyService
 from engine.store.store import Store
 
@@ -103,6 +103,68 @@ def test_round_trip_gives_back_every_row_and_every_household(store: Store, targe
     assert copy.households.load(hid).document == {"n": 3}
 
 
+def as_written_at(path: Path, revision: str, *, tables: set[str], columns: dict[str, set[str]]) -> Path:
+    """The backup an older version of formserver would have written of the same data: its
+    schema revision, without the tables and columns that later migrations added."""
+    lines = [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
+    header, out, keep = lines[0], [], []
+    header["revision"] = revision
+    header["tables"] = {name: n for name, n in header["tables"].items() if name not in tables}
+    section: str | None = None
+    for obj in lines[1:]:
+        if isinstance(obj, dict):
+            section = obj["table"]
+            keep = [i for i, c in enumerate(obj["columns"]) if c not in columns.get(section, set())]
+            obj = {"table": section, "columns": [obj["columns"][i] for i in keep]}
+        elif section is not None:
+            obj = [obj[i] for i in keep]
+        if section not in tables:
+            out.append(obj)
+    older = path.with_name(f"at-{revision}.gz")
+    older.write_bytes(gzip.compress(json.dumps(header).encode() + b"\n"
+                                    + b"".join(json.dumps(o).encode() + b"\n" for o in out)))
+    return older
+
+
+def test_a_backup_of_an_older_schema_is_carried_forward(store: Store, target: Database, tmp_path: Path) -> None:
+    """A backup from before migrations 0003 (the audit head) and 0004 (the draft number) restores
+    into a database of today's schema: the migrations fill in what they add, in the same
+    transaction, and the households' pages find their newest drafts by that number."""
+    expected = _fill(store)
+    current = backup(store.db, tmp_path / "now.gz")
+    older = as_written_at(tmp_path / "now.gz", "0002", tables={"audit_head"},
+                          columns={"household": {"draft_number"}})
+    info = restore(target, older)
+    assert info.revision == "0002" and "audit_head" not in info.tables
+    assert _rows(target) == _rows(store.db)  # draft numbers and the audit head, rebuilt as they were
+    copy = Store(target, KeyService(store.keys.keyring), store.clock, CHEAP)
+    for hid, (_, document) in expected["households"].items():
+        assert copy.households.load(hid, kinds=("draft",)).document == document
+    assert audit.verify_chain(target) == (None, current.tables["audit_event"])
+    hid = next(iter(expected["households"]))
+    assert copy.households.save(hid, {"n": 3}, expected_version=2, actor="household:x",
+                                questionnaire=QUESTIONNAIRE) == 3
+    assert copy.households.load(hid, kinds=("draft",)).document == {"n": 3}
+    assert audit.verify_chain(target) == (None, current.tables["audit_event"] + 1)
+
+
+def test_a_failed_restore_of_an_older_backup_leaves_the_schema_as_it_was(
+        store: Store, tmp_path: Path, empty_sqlite: Callable[[Path], Database]) -> None:
+    _fill(store, households=1)
+    backup(store.db, tmp_path / "now.gz")
+    older = as_written_at(tmp_path / "now.gz", "0003", tables=set(), columns={"household": {"draft_number"}})
+    lines = gzip.decompress(older.read_bytes()).splitlines(keepends=True)
+    header = json.loads(lines[0])
+    header["tables"]["household"] += 1  # the file holds fewer rows than its header says: damaged
+    older.write_bytes(gzip.compress(json.dumps(header).encode() + b"\n" + b"".join(lines[1:])))
+    target = empty_sqlite(tmp_path)
+    with pytest.raises(BackupError, match="table household: the header says 2 rows"):
+        restore(target, older)
+    assert current_revision(target) == head_revision()
+    assert all(not rows for rows in _rows(target).values())  # the whole schema is back, and empty
+    target.dispose()
+
+
 def test_the_file_is_private_gzip_json_lines_without_keys(store: Store, tmp_path: Path) -> None:
     _fill(store, households=2)
     out = tmp_path / "b.gz"
@@ -148,7 +210,7 @@ def test_restore_refuses_an_unmigrated_database_and_another_revision(
     other = tmp_path / "other.gz"
     other.write_bytes(gzip.compress(json.dumps(header).encode() + b"\n" + b"".join(lines[1:])))
     target = empty_sqlite(tmp_path)
-    with pytest.raises(BackupError, match="schema revision 0000, the database is at"):
+    with pytest.raises(BackupError, match="schema revision 0000, which this version of formserver does not know"):
         restore(target, other)
 
 
