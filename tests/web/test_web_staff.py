@@ -128,7 +128,11 @@ def test_a_disabled_account_is_shut_out_at_once(site: Any) -> None:
     enumerator, office = staff_login(site, "enumerator"), staff_login(site, "office")
     other = staff_login(site, "enumerator2")
     accounts = site.store.accounts
+    household = site.login("fresh")
+    phone = accounts.enumerator(str(site.store.households.get(hid(site, "fresh")).enumerator_id)).phone
+    assert f'href="tel:{phone}"' in household.get("/household").text
     accounts.set_staff_disabled("enumerator", "enumerator", True, actor="office:o1")
+    assert f'href="tel:{phone}"' not in household.get("/household").text  # not a number nobody answers
     accounts.set_staff_disabled("office", "office", True, actor="office:o1")
     assert enumerator.get("/enumerator").headers["location"] == "/staff/login"
     assert office.get("/office").headers["location"] == "/staff/login"

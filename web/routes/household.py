@@ -89,7 +89,10 @@ def enumerator_contact(hr: HouseholdRequest) -> Any:
     enumerator_id = hr.view.info.enumerator_id
     if enumerator_id is None:
         return None
-    return hr.ctx.services.store.accounts.enumerator(enumerator_id)
+    enumerator = hr.ctx.services.store.accounts.enumerator(enumerator_id)
+    # A disabled account's phone may be lost or its holder gone: no number rather than a dead one
+    # (`formserver enumerators reassign` gives the household a new enumerator to call).
+    return None if enumerator.disabled else enumerator
 
 
 async def hub(hr: HouseholdRequest) -> Response:
