@@ -147,8 +147,9 @@ def test_foreign_member_hands_over_and_keeps_answers(page: Page, server: Server,
     goto(page, server, "/household")
     third = add_member(page)
     answer(page, {"D1": "Emma Schmidt"})
-    # Choosing "foreign national" is enough: the autosave hands the household over.
-    page.locator("input[name=S1][value='5']").check()
+    # Choosing "foreign national" is enough: the autosave hands the household over. A click, not
+    # check(): check() then confirms the radio is ticked, and the page may have gone by then.
+    page.locator("input[name=S1][value='5']").click()
     page.wait_for_url("**/household/handed-over")
     assert h1(page) == "普查员将上门登记"
     expect(page.locator("main")).to_contain_text("外籍人员")
