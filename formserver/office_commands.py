@@ -288,7 +288,8 @@ def run_enumerators_reassign(args: argparse.Namespace) -> int:
         assert from_id is not None and to_id is not None
         if args.area is not None and args.area not in dict(store.accounts.areas()):
             raise CommandError(f"no area {args.area}")
-        if not store.accounts.enumerator(to_id).areas or store.accounts.enumerator(to_id).disabled:
+        target = store.accounts.enumerator(to_id)
+        if not target.areas or target.disabled:
             raise CommandError(f"{args.to_username} is disabled or works in no area")
         done = store.accounts.reassign(from_id, to_id, actor=ACTOR_LABEL, area_id=args.area)
     if done.outside:
