@@ -275,17 +275,18 @@ def run_staff_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _enumerator_id(store: Store, username: str) -> str:
+    found = store.accounts.staff_id("enumerator", username)
+    if found is None:
+        raise CommandError(f"no enumerator account {username!r}")
+    return found
+
+
 def run_enumerators_reassign(args: argparse.Namespace) -> int:
     if args.from_username == args.to_username:
         raise CommandError("FROM and TO are the same enumerator")
     with _store(args) as store:
-        ids = [store.accounts.staff_id("enumerator", name) for name in (args.from_username, args.to_username)]
-        missing = [name for name, found in zip((args.from_username, args.to_username), ids, strict=True)
-                   if found is None]
-        if missing:
-            raise CommandError(f"no enumerator account {missing[0]!r}")
-        from_id, to_id = ids
-        assert from_id is not None and to_id is not None
+        from_id, to_id = (_enumerator_id(store, name) for name in (args.from_username, args.to_username))
         if args.area is not None and args.area not in dict(store.accounts.areas()):
             raise CommandError(f"no area {args.area}")
         target = store.accounts.enumerator(to_id)

@@ -213,6 +213,7 @@ def run_restore(args: argparse.Namespace) -> int:
         db.dispose()
     print(f"restored {info.rows} rows in {len(info.tables)} tables from {args.source} "
           f"(taken {info.created}) into {_shown(db)}")
-    if info.revision != head_revision():
-        print(f"the backup was of schema revision {info.revision}: its rows were migrated to {head_revision()}")
+    head = head_revision()
+    if info.revision != head:
+        print(f"the backup was of schema revision {info.revision}: its rows were migrated to {head}")
     return 0

@@ -328,11 +328,8 @@ def lineage(revision: str | None) -> list[str]:
     None or a revision this code does not know (a newer one's)."""
     if revision is None:
         return []
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    scripts = ScriptDirectory.from_config(cfg)
     try:
-        found = [s.revision for s in scripts.walk_revisions("base", revision)]
+        found = [s.revision for s in _scripts().walk_revisions("base", revision)]
     except AlembicError:  # not a revision of ours
         return []
     return list(reversed(found))
@@ -343,10 +340,14 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def head_revision() -> str | None:
+def _scripts() -> ScriptDirectory:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str | None:
+    return _scripts().get_current_head()
 
 
 def require_current(db: Database) -> None:
