@@ -12,7 +12,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -32,17 +31,10 @@ from web.routes import enumerator, household, office, pages, public
 from web.security import BodyLimit, SecurityHeaders, Throttle
 from web.sessions import Sessions
 from web.settings import Settings
+from web.templating import templates
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("formserver.web")
-
-
-def templates() -> Environment:
-    # auto_reload off: templates ship with the code, and re-checking their files on every render
-    # costs each request a stat per template.
-    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                       auto_reload=False,
-                       trim_blocks=True, lstrip_blocks=True)
 
 
 def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> Starlette:

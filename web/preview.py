@@ -2,8 +2,8 @@
 
 The spec's pages are served with no login against a scratch household: a plain document dict
 held in this app, never stored (no database, no keys, nothing written anywhere). Each page is
-rendered by the household app's own templates (`page.html`, `_questions.html`, the field
-macros of `_macros.html`) and answers go through `apply_answers` and `evaluate`, so skip
+rendered by the household app's own templates (`page.html`, `_questions.html`, and
+`web.fieldhtml` for each question) and answers go through `apply_answers` and `evaluate`, so skip
 logic, errors and warnings behave exactly as they do for households. Next to every page a
 panel shows the engine's view: which questions are asked and why, derived values, checks and
 routing reasons.
@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -62,6 +61,7 @@ from web.i18n import BY_LANGUAGE, LANGUAGES, TEXTS, language_of
 from web.questionpage import FRAGMENT, PageUrls, QuestionPage, member_name
 from web.security import SecurityHeaders
 from web.settings import Settings
+from web.templating import templates
 
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "lang"  # the household app's language cookie (web.context.LANG_COOKIE)
@@ -358,9 +358,7 @@ class Preview:
         self.watcher = SpecWatcher(spec, on_change)
         self.scratch = Scratch({})
         self.settings = Settings()
-        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
-                                     autoescape=select_autoescape(default=True), trim_blocks=True,
-                                     lstrip_blocks=True)
+        self.templates = templates()
 
     def render(self, request: Request, template: str, *, compiled: Compiled, status: int = 200,
                headers: Mapping[str, str] | None = None, **values: Any) -> HTMLResponse:
