@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from jinja2 import Environment
+from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -116,6 +117,32 @@ class Ctx:
 
     def t(self, key: str, **params: object) -> str:
         return t(key, self.lang, **params)
+
+    def session_timer(self, *, oob: bool = False) -> Markup:
+        """The session's timer at the foot of every signed-in page: when the session ends
+        (`app.js` warns before then, and its button extends it) and the note saying so. Empty
+        without a session. Built here rather than in a template: it is on every page, and its
+        arithmetic and calls took a Jinja template several times as long. `oob`: for an htmx
+        answer, which swaps it in beside the questions (the session was just extended)."""
+        session = self.session
+        if session is None:
+            return Markup()
+        settings, lang = self.settings, self.lang
+        remaining = int((session.expires_at - settings.clock.now()).total_seconds())
+        note = t("session_expires", lang, minutes=int(settings.session_idle.total_seconds() // 60))
+        swap = ' hx-swap-oob="true"' if oob else ""
+        return Markup(
+            f'<div id="session-timer" class="session" data-remaining="{remaining}" '
+            f'data-warn="{int(settings.session_warning.total_seconds())}"{swap}>\n'
+            f'<p class="session-note">{escape(note)}</p>\n'
+            '<div class="session-warning" role="alertdialog" aria-live="assertive" '
+            'aria-labelledby="session-warning-text" hidden>\n'
+            f'<p id="session-warning-text">{escape(t("session_warning", lang))}</p>\n'
+            '<form method="post" action="/session/extend" hx-post="/session/extend" hx-target="#session-timer" '
+            'hx-swap="outerHTML">\n'
+            f'<input type="hidden" name="_csrf" value="{escape(session.csrf)}">\n'
+            f'<button type="submit" class="button">{escape(t("session_extend", lang))}</button>\n'
+            '</form>\n</div>\n</div>\n')
 
     @property
     def htmx(self) -> bool:
