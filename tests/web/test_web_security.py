@@ -19,6 +19,7 @@ from starlette.routing import Route
 from engine.store import demo as demo_module
 from engine.store.credentials import new_account_code
 from engine.store.tables import Session
+from web.context import MAX_FIELDS
 from web.i18n import t
 from web.security import FREE_FAILURES
 
@@ -442,6 +443,19 @@ def test_request_bodies_over_the_limit_get_413(site: Any) -> None:
     small = browser.post_form("/household/page/household/dwelling",
                               {"_csrf": token, "version": str(site.version(label)), "shown": "H5", "H5": "1"})
     assert small.status_code in (200, 303)  # just under the limit all is well
+
+
+def test_a_form_with_more_fields_than_any_page_is_refused_with_a_page(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    token = browser.csrf()
+    before = site.snapshot(label)
+    body = "&".join([f"_csrf={token}", f"version={site.version(label)}", *(f"x{i}=1" for i in range(MAX_FIELDS))])
+    refused = browser.client.post("/household/page/household/dwelling", content=body.encode(),
+                                  headers={"content-type": "application/x-www-form-urlencoded"})
+    assert refused.status_code == 400 and "Traceback" not in refused.text
+    assert t("csrf_title", "zh") in refused.text  # the friendly page, in the household's language
+    assert site.snapshot(label) == before
 
 
 def test_malformed_requests_get_an_answer_not_a_crash(site: Any) -> None:
