@@ -7,7 +7,9 @@ refuses to run against a database that is behind, saying which command fixes it.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -194,12 +196,19 @@ class Database:
                 self._unpin(pinned)
 
     def _pin(self) -> PoolProxiedConnection | None:
-        """This thread's own connection to a SQLite file, kept checked out between uses: a pool
-        checkout and return (with its reset) cost more than the hot path's statements. None
-        (take one from the pool) for PostgreSQL, whose connections are a server's resource,
-        for a database in memory (a new one per connection), and while this thread's pinned
-        connection is in use already (a read inside a write, say), as it would be before."""
-        if not self.is_sqlite or isinstance(self.engine.pool, NullPool):
+        """This thread's own connection, kept checked out between uses: a pool checkout and
+        return (with its reset) cost more than the hot path's statements.
+
+        To a SQLite file, every thread pins its own. PostgreSQL's connections are a server's
+        resource, so there only a thread running an event loop does: a web worker's, which
+        serves every request of its process and lives as long as it does (one connection per
+        worker). Other threads take one from the pool per use: they may be many (the thread
+        pool that checks passwords, a benchmark's writers) and each pinning one could leave
+        the pool empty. None also for a database in memory (a new one per connection), and
+        while this thread's pinned connection is in use already (a read inside a write, say)."""
+        if isinstance(self.engine.pool, NullPool):
+            return None
+        if not self.is_sqlite and not _runs_event_loop():
             return None
         pins = self._pins
         if getattr(pins, "busy", False):
@@ -213,8 +222,8 @@ class Database:
 
     def _unpin(self, pinned: PoolProxiedConnection) -> None:
         driver = pinned.driver_connection
-        if driver is not None and driver.in_transaction:
-            driver.rollback()  # never left mid-transaction for the next use
+        if driver is not None and _in_transaction(driver):
+            driver.rollback()  # never left mid-transaction for the next use (the pool's reset, on return)
         self._pins.busy = False
 
     def dispose(self) -> None:
@@ -223,6 +232,22 @@ class Database:
             self._pins.conn = None
             pinned.close()
         self.engine.dispose()
+
+
+def _in_transaction(driver: Any) -> bool:
+    if isinstance(driver, sqlite3.Connection):
+        return driver.in_transaction
+    from psycopg import pq  # PostgreSQL's driver, imported only where it is used
+
+    return bool(driver.info.transaction_status != pq.TransactionStatus.IDLE)
+
+
+def _runs_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _sqlite_durability(pooled: PoolProxiedConnection, durable: bool) -> None:

@@ -11,6 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 import engine.store.tables  # noqa: F401  # registers the tables on SQLModel.metadata
@@ -185,3 +186,54 @@ def test_dispose_closes_the_pinned_connection(tmp_path: Path) -> None:
     db.dispose()
     with pytest.raises(Exception, match="closed"):
         c.execute("SELECT 1")
+
+
+# -- PostgreSQL: a connection pinned by an event loop's thread only --------------------------------
+@pytest.mark.postgres
+def test_postgres_pins_a_connection_on_an_event_loop_thread_only(pg_database: Callable[[], str]) -> None:
+    import asyncio
+
+    db = dbm.open_database(pg_database(), pool_size=2)
+    try:
+        with db.driver() as outside_a, db.driver() as outside_b:  # no loop: the pool's, as before
+            assert outside_a is not outside_b
+        assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+        async def serve() -> list[object]:
+            seen = []
+            for _ in range(3):  # a web worker's requests, one after another
+                with db.driver(autocommit=True) as c:
+                    seen.append(c)
+                    c.execute("SELECT 1")
+            with db.driver() as c, db.driver() as nested:  # in use already: one from the pool
+                assert nested is not c
+            return seen
+
+        seen = asyncio.run(serve())
+        assert seen[0] is seen[1] is seen[2]
+        assert db.engine.pool.checkedout() == 1  # type: ignore[attr-defined]  # the pinned one, kept
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_pinned_postgres_connection_is_returned_to_each_use_outside_any_transaction(
+        pg_database: Callable[[], str]) -> None:
+    import asyncio
+
+    from psycopg import pq
+
+    db = dbm.open_database(pg_database(), pool_size=2)
+
+    async def serve() -> None:
+        with pytest.raises(DBAPIError), db.driver() as c:
+            c.execute("SELECT 1")  # opens a transaction (not autocommit)
+            c.execute("SELECT no_such_column")  # and breaks it
+        with db.driver() as c:
+            assert c.info.transaction_status == pq.TransactionStatus.IDLE
+            assert c.execute("SELECT 1").fetchone() == (1,)
+
+    try:
+        asyncio.run(serve())
+    finally:
+        db.dispose()
