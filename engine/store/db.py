@@ -144,18 +144,23 @@ class Database:
 
         `autocommit` (PostgreSQL): every statement commits by itself, so a statement that does
         all its work at once needs no BEGIN and COMMIT round trips. SQLite's connections are
-        always in autocommit at the driver (see `_sqlite_pragmas`)."""
+        always in autocommit at the driver (see `_sqlite_pragmas`).
+
+        A connection going back to the pool goes back out of autocommit, as SQLAlchemy expects
+        of it; a pinned one keeps its mode until a use asks for the other (switching costs
+        psycopg a trip through its wait loop, twice per statement)."""
         with self._pooled() as pooled:
-            dbapi = pooled.driver_connection
-            if autocommit and self.is_postgres:
-                dbapi.autocommit = True  # type: ignore[union-attr]
-                try:
-                    yield dbapi
-                finally:
-                    if pooled.is_valid:  # back to what SQLAlchemy expects of a pooled connection
-                        dbapi.autocommit = False  # type: ignore[union-attr]
-            else:
+            dbapi: Any = pooled.driver_connection
+            if not self.is_postgres:
                 yield dbapi
+                return
+            if dbapi.autocommit != autocommit:
+                dbapi.autocommit = autocommit
+            try:
+                yield dbapi
+            finally:
+                if autocommit and pooled.is_valid and pooled is not getattr(self._pins, "conn", None):
+                    dbapi.autocommit = False
 
     @contextmanager
     def sqlite_write(self, *, durable: bool = True) -> Iterator[Any]:
