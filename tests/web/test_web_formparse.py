@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -16,11 +17,14 @@ from web.context import MAX_FIELDS, parse_urlencoded
 
 
 def starlette(body: bytes, max_fields: int = MAX_FIELDS) -> FormData:
-    async def stream() -> AsyncIterator[bytes]:
+    """Starlette's parser on `body`, on a loop of its own thread (this process's main thread
+    may have a loop running already: Playwright's sync API keeps one there)."""
+    async def stream() -> AsyncGenerator[bytes, None]:
         yield body
 
     headers = Headers({"content-type": "application/x-www-form-urlencoded"})
-    return asyncio.run(FormParser(headers, stream(), max_fields=max_fields).parse())
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(FormParser(headers, stream(), max_fields=max_fields).parse())).result()
 
 
 # What browsers send (names, '=', '&', %-escapes, '+') and what they should not (raw

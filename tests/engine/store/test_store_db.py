@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from alembic import command
@@ -19,6 +21,7 @@ from engine.store import db as dbm
 from engine.store.store import Store
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+T = TypeVar("T")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -189,29 +192,50 @@ def test_dispose_closes_the_pinned_connection(tmp_path: Path) -> None:
 
 
 # -- PostgreSQL: a connection pinned by an event loop's thread only --------------------------------
+def _on_a_thread(fn: Callable[[], T]) -> T:
+    """`fn` on a new thread: one that runs no event loop unless `fn` starts one (this test
+    process's main thread may have one running: Playwright's sync API keeps one there)."""
+    out: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except BaseException as exc:  # handed to the test's thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if failed:
+        raise failed[0]
+    return out[0]
+
+
 @pytest.mark.postgres
 def test_postgres_pins_a_connection_on_an_event_loop_thread_only(pg_database: Callable[[], str]) -> None:
-    import asyncio
-
     db = dbm.open_database(pg_database(), pool_size=2)
-    try:
-        with db.driver() as outside_a, db.driver() as outside_b:  # no loop: the pool's, as before
+
+    def without_loop() -> int:
+        with db.driver() as outside_a, db.driver() as outside_b:  # the pool's, as before
             assert outside_a is not outside_b
-        assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        return db.engine.pool.checkedout()  # type: ignore[attr-defined, no-any-return]
 
-        async def serve() -> list[object]:
-            seen = []
-            for _ in range(3):  # a web worker's requests, one after another
-                with db.driver(autocommit=True) as c:
-                    seen.append(c)
-                    c.execute("SELECT 1")
-            with db.driver() as c, db.driver() as nested:  # in use already: one from the pool
-                assert nested is not c
-            return seen
-
-        seen = asyncio.run(serve())
-        assert seen[0] is seen[1] is seen[2]
+    async def serve() -> list[object]:
+        seen = []
+        for _ in range(3):  # a web worker's requests, one after another
+            with db.driver(autocommit=True) as c:
+                seen.append(c)
+                c.execute("SELECT 1")
+        with db.driver() as c, db.driver() as nested:  # in use already: one from the pool
+            assert nested is not c
         assert db.engine.pool.checkedout() == 1  # type: ignore[attr-defined]  # the pinned one, kept
+        return seen
+
+    try:
+        assert _on_a_thread(without_loop) == 0  # every connection back in the pool
+        seen = _on_a_thread(lambda: asyncio.run(serve()))
+        assert seen[0] is seen[1] is seen[2]
     finally:
         db.dispose()
 
@@ -219,8 +243,6 @@ def test_postgres_pins_a_connection_on_an_event_loop_thread_only(pg_database: Ca
 @pytest.mark.postgres
 def test_a_pinned_postgres_connection_is_returned_to_each_use_outside_any_transaction(
         pg_database: Callable[[], str]) -> None:
-    import asyncio
-
     from psycopg import pq
 
     db = dbm.open_database(pg_database(), pool_size=2)
@@ -232,8 +254,12 @@ def test_a_pinned_postgres_connection_is_returned_to_each_use_outside_any_transa
         with db.driver() as c:
             assert c.info.transaction_status == pq.TransactionStatus.IDLE
             assert c.execute("SELECT 1").fetchone() == (1,)
+        with db.driver(autocommit=True) as c:  # the mode a use asks for, whatever the last one was
+            assert c.autocommit
+        with db.driver() as c:
+            assert not c.autocommit
 
     try:
-        asyncio.run(serve())
+        _on_a_thread(lambda: asyncio.run(serve()))
     finally:
         db.dispose()
