@@ -23,7 +23,6 @@ import cProfile
 import json
 import os
 import pstats
-import re
 import subprocess
 import sys
 import tempfile
@@ -36,14 +35,13 @@ from urllib.parse import urlencode, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the checkout this file is in, not whatever is installed
 sys.path.insert(0, str(ROOT / "bench"))
-from web_load import scratch_postgres  # noqa: E402  (bench/ is not a package)
+# web_load's pages and answers, so that the two benchmarks measure the same loop.
+from web_load import FIRST_PAGE as FIRST  # noqa: E402  (bench/ is not a package)
+from web_load import FORM_LOOP as PAGES  # noqa: E402
+from web_load import HIDDEN, scratch_postgres  # noqa: E402
+from web_load import HOUSEHOLD_ANSWERS as ANSWERS  # noqa: E402
 
-DEMO_START = "2020-11-03T10:00:00+08:00"  # inside the 2020 self-response window
-PAGES = ("/household/page/household/births_deaths", "/household/page/household/dwelling")
-FIRST = "/household/page/household/household_type"
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-ANSWERS = {"H1": "1", "H2.present": "3", "H2.absent": "0", "H3.male": "0", "H3.female": "0",
-           "H4.male": "0", "H4.female": "0", "H5": "1", "H6": "85.5", "H7": "3"}
+from web.settings import DEMO_START  # noqa: E402  # inside the 2020 self-response window
 
 
 class Driver:

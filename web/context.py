@@ -121,7 +121,7 @@ class Ctx:
         Every page posts `application/x-www-form-urlencoded`; that is parsed here with
         `urllib.parse.parse_qsl`, decoded exactly as Starlette's parser decodes it, and kept
         where Starlette keeps its own result. Starlette's parser (python-multipart, a callback per
-        field and per chunk) took about a tenth of a question page's POST."""
+        field and per chunk) took nearly a tenth of a question page's POST."""
         request = self.request
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if request._form is None and kind == URLENCODED:

@@ -25,11 +25,8 @@ def field_html(f: FieldView, lang: str) -> Markup:
     fid = escape(f.id)
     hint = f.hint
     error = f.error
-    if hint or error:
-        ids = " ".join(x for x in (f"hint-{fid}" if hint else "", f"error-{fid}" if error else "") if x)
-        described = f' aria-describedby="{ids}"'
-    else:
-        described = ""
+    ids = [f"hint-{fid}"] * bool(hint) + [f"error-{fid}"] * bool(error)
+    described = f' aria-describedby="{" ".join(ids)}"' if ids else ""
     label = str(escape(f.label))
     if f.optional:
         label += f'<span class="optional">{escape(t("optional", lang))}</span>'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -195,21 +196,8 @@ def test_dispose_closes_the_pinned_connection(tmp_path: Path) -> None:
 def _on_a_thread(fn: Callable[[], T]) -> T:
     """`fn` on a new thread: one that runs no event loop unless `fn` starts one (this test
     process's main thread may have one running: Playwright's sync API keeps one there)."""
-    out: list[T] = []
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            out.append(fn())
-        except BaseException as exc:  # handed to the test's thread
-            failed.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if failed:
-        raise failed[0]
-    return out[0]
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()
 
 
 @pytest.mark.postgres
