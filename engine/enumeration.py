@@ -34,7 +34,7 @@ from engine.runtime.submission import content_hash, reference_number
 from engine.spec.model import Questionnaire, RoutingReason, Scope
 from engine.store import audit
 from engine.store.accounts import AREA, CREDENTIAL, IssuedCredentials
-from engine.store.credentials import new_account_code
+from engine.store.credentials import NewSecrets, new_account_code
 from engine.store.envelope import open_sealed
 from engine.store.households import ADDRESS, HOUSEHOLD, REVISION, HouseholdInfo, info
 from engine.store.keys import KeyService
@@ -252,18 +252,22 @@ class Enumeration:
         return authorize(action, actor, facts(household), self.clock.now(), window)
 
     # -- registration and credentials ---------------------------------------------------------------
-    def register_household(self, actor: Actor, *, area_id: str, address: str,
-                           household_type: str) -> tuple[str, IssuedCredentials]:
-        """Register a household and issue its credentials (state credentials_issued)."""
+    def register_household(self, actor: Actor, *, area_id: str, address: str, household_type: str,
+                           prepared: NewSecrets | None = None) -> tuple[str, IssuedCredentials]:
+        """Register a household and issue its credentials (state credentials_issued).
+
+        `prepared`: the new password and token, hashed by the caller (a web worker hashes on a
+        thread of its own); made here otherwise. Either way before the transaction opens."""
         # Asked before anything is written: the lifecycle checks role and area on a household
         # as it would be, so a refused registration leaves no row and no data key behind.
         authorize(Action.ISSUE_CREDENTIALS, actor, HouseholdFacts("", area_id, HouseholdState.REGISTERED),
                   self.clock.now(), self.forms.short.window)
         address = self._check_registration(area_id, address, household_type)
+        fresh = prepared or self.store.accounts.new_secrets()
         for attempt in range(CODE_ATTEMPTS):
             code = new_account_code()
             try:
-                return self._register(actor, code, area_id, address, household_type)
+                return self._register(actor, code, area_id, address, household_type, fresh)
             except IntegrityError:
                 if attempt == CODE_ATTEMPTS - 1 or self.store.households.find_by_code(code) is None:
                     raise  # not a code collision: let the caller see it
@@ -277,8 +281,8 @@ class Enumeration:
                 raise EnumerationError("unknown_area", "没有这个普查区", f"no area {area_id}")
         return text
 
-    def _register(self, actor: Actor, code: str, area_id: str, address: str,
-                  household_type: str) -> tuple[str, IssuedCredentials]:
+    def _register(self, actor: Actor, code: str, area_id: str, address: str, household_type: str,
+                  fresh: NewSecrets) -> tuple[str, IssuedCredentials]:
         label = actor_label(actor)
         households = self.store.households
         with self.store.db.transaction() as c:
@@ -287,18 +291,20 @@ class Enumeration:
                 questionnaire=self.forms.self_response, actor=label, conn=c,
                 enumerator_id=actor.id if actor.role is Role.ENUMERATOR else None)
             state = self._authorize(Action.ISSUE_CREDENTIALS, actor, households.get(household_id, conn=c))
-            issued = self.store.accounts.issue(household_id, actor=label, conn=c)
+            issued = self.store.accounts.issue(household_id, actor=label, conn=c, prepared=fresh)
             households.set_fields(household_id, actor=label, action="state", detail=state.value, state=state,
                                   conn=c)
         return household_id, issued
 
-    def reissue(self, actor: Actor, household_id: str) -> IssuedCredentials:
-        """New password and QR token; the old ones and the household's sessions end at once."""
+    def reissue(self, actor: Actor, household_id: str, prepared: NewSecrets | None = None) -> IssuedCredentials:
+        """New password and QR token; the old ones and the household's sessions end at once.
+        `prepared` as for `register_household`."""
         household = self.store.households.get(household_id)
         state = self._authorize(Action.ISSUE_CREDENTIALS, actor, household)
         label = actor_label(actor)
+        fresh = prepared or self.store.accounts.new_secrets()
         with self.store.db.transaction() as c:
-            issued = self.store.accounts.issue(household_id, actor=label, conn=c)
+            issued = self.store.accounts.issue(household_id, actor=label, conn=c, prepared=fresh)
             self._end_sessions(c, household_id)
             if state is not household.state:
                 self.store.households.set_fields(household_id, actor=label, action="state", detail=state.value,

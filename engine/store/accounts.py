@@ -3,7 +3,8 @@
 Passwords are argon2id hashes; QR login tokens are kept only as SHA-256 digests; the
 enumerator's name and phone (shown to households) are sealed under the staff data key.
 Issuing credentials again replaces the old ones at once: the old password and QR code stop
-working in the same transaction.
+working in the same transaction. Passwords are hashed before any transaction opens (see
+`NewSecrets`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -21,9 +23,9 @@ from engine.clock import Clock
 from engine.store import audit
 from engine.store.credentials import (
     DEFAULT_HASHER,
+    NewSecrets,
     hash_password,
-    new_login_token,
-    new_password,
+    new_secrets,
     token_digest,
     verify_password,
 )
@@ -54,8 +56,8 @@ _DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
 class IssuedCredentials:
     household_id: str
     account: str  # the household code
-    password: str  # shown once, on the slip; only its hash is stored
-    token: str  # for the QR login URL; only its digest is stored
+    password: str = field(repr=False)  # shown once, on the slip; only its hash is stored
+    token: str = field(repr=False)  # for the QR login URL; only its digest is stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +110,12 @@ class Accounts:
                        actor: str) -> str:
         enumerator_id = "e" + secrets.token_hex(6)
         now = self.clock.now()
+        password_hash = hash_password(password, self.hasher)  # before the transaction: see NewSecrets
         with self.db.transaction() as c:
             key = self.keys.get_or_create(c, STAFF)
             contact = json.dumps({"name": name, "phone": phone}, ensure_ascii=False).encode()
             c.execute(insert(ENUMERATOR).values(
-                id=enumerator_id, username=username, password_hash=hash_password(password, self.hasher),
+                id=enumerator_id, username=username, password_hash=password_hash,
                 contact_sealed=seal(key, contact, household_id=STAFF, revision=0,
                                     questionnaire_version=f"enumerator:{enumerator_id}"),
                 created_at=now, disabled=False))
@@ -194,9 +197,9 @@ class Accounts:
 
     def add_office_user(self, username: str, password: str, *, actor: str) -> str:
         user_id = "o" + secrets.token_hex(6)
+        password_hash = hash_password(password, self.hasher)  # before the transaction: see NewSecrets
         with self.db.transaction() as c:
-            c.execute(insert(OFFICE_USER).values(id=user_id, username=username,
-                                                password_hash=hash_password(password, self.hasher),
+            c.execute(insert(OFFICE_USER).values(id=user_id, username=username, password_hash=password_hash,
                                                 created_at=self.clock.now(), disabled=False))
             audit.record(c, at=self.clock.now(), actor=actor, action="office_add", detail=f"office={user_id}")
         return user_id
@@ -214,23 +217,26 @@ class Accounts:
         return str(row.id) if verify_password(row.password_hash, password, self.hasher) else None
 
     # -- household credentials -------------------------------------------------------------------
-    def issue(self, household_id: str, *, actor: str, conn: Connection | None = None) -> IssuedCredentials:
-        """New password and QR token for a household, replacing (and so revoking) the old ones."""
-        password, token = new_password(), new_login_token()
-        now = self.clock.now()
-        from contextlib import nullcontext
+    def new_secrets(self) -> NewSecrets:
+        """A password and token for `issue`, hashed with this store's hasher. A caller that
+        issues inside a transaction of its own makes them before opening it."""
+        return new_secrets(self.hasher)
 
+    def issue(self, household_id: str, *, actor: str, conn: Connection | None = None,
+              prepared: NewSecrets | None = None) -> IssuedCredentials:
+        """New password and QR token for a household, replacing (and so revoking) the old ones."""
+        fresh = prepared or self.new_secrets()
+        now = self.clock.now()
         with (nullcontext(conn) if conn is not None else self.db.transaction()) as c:
             code = c.execute(select(HOUSEHOLD.c.code).where(HOUSEHOLD.c.id == household_id)).scalar()
             if code is None:
                 raise StoreError(f"no household {household_id}")
             c.execute(delete(CREDENTIAL).where(CREDENTIAL.c.household_id == household_id))
-            c.execute(insert(CREDENTIAL).values(household_id=household_id,
-                                                password_hash=hash_password(password, self.hasher),
-                                                token_digest=token_digest(token), issued_at=now,
+            c.execute(insert(CREDENTIAL).values(household_id=household_id, password_hash=fresh.password_hash,
+                                                token_digest=token_digest(fresh.token), issued_at=now,
                                                 issued_by=actor))
             audit.record(c, at=now, actor=actor, action="credentials_issue", household_id=household_id)
-        return IssuedCredentials(household_id, code, password, token)
+        return IssuedCredentials(household_id, code, fresh.password, fresh.token)
 
     def revoke(self, household_id: str, *, actor: str) -> None:
         now = self.clock.now()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from dataclasses import dataclass, field
 from typing import Final
 
 from argon2 import PasswordHasher
@@ -91,6 +92,25 @@ def new_password() -> str:
 
 def hash_password(password: str, hasher: PasswordHasher = DEFAULT_HASHER) -> str:
     return hasher.hash(password)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSecrets:
+    """A household's new password and QR login token, with the password's hash already made.
+
+    Hashing takes about a sixth of a second of CPU by design, so it is done before the
+    transaction that stores the hash opens: on SQLite a write transaction holds the database's
+    one write lock, and every household's save would wait behind the hashing. Left out of the
+    repr, so that a log line or a traceback cannot show them."""
+
+    password: str = field(repr=False)
+    token: str = field(repr=False)
+    password_hash: str = field(repr=False)
+
+
+def new_secrets(hasher: PasswordHasher = DEFAULT_HASHER) -> NewSecrets:
+    password = new_password()
+    return NewSecrets(password, new_login_token(), hash_password(password, hasher))
 
 
 def verify_password(stored_hash: str, password: str, hasher: PasswordHasher = DEFAULT_HASHER) -> bool:

@@ -377,13 +377,14 @@ class _Builder:
         enumerator = self.actors[area]
         actor = f"enumerator:{enumerator.id}"
         households = self.store.households
+        fresh = self.store.accounts.new_secrets()  # hashed before the transaction opens
         with self.store.db.transaction() as c:
             household_id = households.register(
                 code=new_account_code(), area_id=area, address=ADDRESSES[label], household_type=FAMILY,
                 questionnaire=self.q.id, enumerator_id=enumerator.id, actor=actor, conn=c)
             info = households.get(household_id, conn=c)
             state = authorize(Action.ISSUE_CREDENTIALS, enumerator, _facts(info), self.now, self.q.window)
-            issued = self.store.accounts.issue(household_id, actor=actor, conn=c)
+            issued = self.store.accounts.issue(household_id, actor=actor, conn=c, prepared=fresh)
             households.set_fields(household_id, actor=actor, action="state", detail=state.value, state=state,
                                   conn=c)
         return household_id, issued

@@ -90,6 +90,7 @@ def add_fresh_households(data: Path, labels: tuple[str, ...], base_url: str) -> 
         enumerator = Actor(Role.ENUMERATOR, enumerator_id, frozenset({area}))
         actor = f"enumerator:{enumerator_id}"
         for n, label in enumerate(labels, start=1):
+            fresh = store.accounts.new_secrets()
             with store.db.transaction() as c:
                 household_id = store.households.register(
                     code=new_account_code(), area_id=area, address=f"北京市朝阳区建外街道测试路{n}号",
@@ -97,7 +98,7 @@ def add_fresh_households(data: Path, labels: tuple[str, ...], base_url: str) -> 
                 info = store.households.get(household_id, conn=c)
                 state = authorize(Action.ISSUE_CREDENTIALS, enumerator,
                                   HouseholdFacts(info.id, info.area_id, info.state), DEMO_NOW, q.window)
-                issued = store.accounts.issue(household_id, actor=actor, conn=c)
+                issued = store.accounts.issue(household_id, actor=actor, conn=c, prepared=fresh)
                 store.households.set_fields(household_id, actor=actor, action="state", detail=state.value,
                                             state=state, conn=c)
             out[label] = Login(label, issued.account, issued.password, f"{base_url}/q/{issued.token}",

@@ -28,7 +28,7 @@ from engine.runtime.lifecycle import Actor, HouseholdState, Role
 from engine.store import audit
 from engine.store.accounts import ENUMERATOR
 from engine.store.audit_chain import AuditRecord
-from engine.store.db import SQLITE_FILE, open_database, upgrade
+from engine.store.db import SQLITE_FILE, Database, open_database, upgrade
 from engine.store.demo import AREA_1, AREA_2, DEMO_NOW, DemoData, create_demo
 from engine.store.keyring import Keyring
 from engine.store.store import Store, store_for_tests
@@ -179,6 +179,25 @@ def test_reissue_replaces_the_old_credentials_and_ends_sessions(world: World) ->
     assert accounts.household_by_password(issued.account, issued.password) == demo.household_id
     assert session_digests(world.store) == {"s2", "s3"}
     assert world.store.households.get(demo.household_id).state is S.IN_PROGRESS
+
+
+def test_registration_and_reissue_hash_before_their_transaction(
+        world: World, monkeypatch: pytest.MonkeyPatch, writes_while_hashing: Callable[[Database], Any]) -> None:
+    watch = writes_while_hashing(world.store.db)
+    monkeypatch.setattr(world.store.accounts, "hasher", watch)
+    hid, issued = world.work.register_household(world.e1, area_id=AREA_1[0], address="北京市朝阳区5号",
+                                                household_type="family")
+    again = world.work.reissue(world.e1, hid)
+    assert watch.held_up == [False, False]  # SQLite's write lock was free while each password was hashed
+    accounts = world.store.accounts
+    assert accounts.household_by_password(issued.account, issued.password) is None
+    assert accounts.household_by_password(again.account, again.password) == hid
+    prepared = accounts.new_secrets()  # hashed by the caller (a web worker, on a thread of its own)
+    hid2, issued2 = world.work.register_household(world.e1, area_id=AREA_1[0], address="北京市朝阳区6号",
+                                                  household_type="family", prepared=prepared)
+    assert (issued2.password, issued2.token, len(watch.held_up)) == (prepared.password, prepared.token, 3)
+    assert world.work.reissue(world.e1, hid2, prepared=accounts.new_secrets()).password != prepared.password
+    assert accounts.household_by_token(issued2.token) is None
 
 
 def test_revoke_stops_password_token_and_sessions(world: World) -> None:

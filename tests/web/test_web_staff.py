@@ -214,7 +214,7 @@ def test_polling_does_not_keep_the_session_alive(site: Any) -> None:
 # -- registration, the slip, credentials -------------------------------------------------------------
 def test_register_a_household_and_print_its_slip(site: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     token = "T" * 43
-    monkeypatch.setattr("engine.store.accounts.new_login_token", lambda: token)
+    monkeypatch.setattr("engine.store.credentials.new_login_token", lambda: token)
     browser = staff_login(site, "enumerator")
     form = browser.get("/enumerator/register")
     assert 'value="110105001001" checked' in form.text and "110105002001" not in form.text  # my area only

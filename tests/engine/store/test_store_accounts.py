@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
 
 from engine.store import audit
 from engine.store.credentials import token_digest
+from engine.store.db import Database
 from engine.store.errors import DecryptionError, StoreError
 from engine.store.keys import KeyService
 from engine.store.store import Store
@@ -194,6 +197,26 @@ def test_reassign_moves_households_all_or_nothing(store: Store) -> None:
     moved = [(e.household_id, e.detail) for e in audit.events(store.db) if e.action == "reassign"]
     assert sorted(moved) == sorted((h, f"enumerator={li}") for h in mine[:2])
     assert store.accounts.reassign(wang, li, actor="office:o1", area_id=AREA).moved == 0
+
+
+# SQLite has one write lock for the whole database; PostgreSQL's row locks hold up no one else here.
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_passwords_are_hashed_before_the_write_transaction_opens(
+        store: Store, writes_while_hashing: Callable[[Database], Any]) -> None:
+    watch = writes_while_hashing(store.db)
+    s = Store(store.db, store.keys, store.clock, watch)
+    hid = household(s)
+    issued = s.accounts.issue(hid, actor="office:o1")
+    s.accounts.add_enumerator("wang", "secret-1", name="王小明", phone="13800000001", areas=[AREA], actor="office:o1")
+    s.accounts.add_office_user("boss", "secret-2", actor="office:o1")
+    assert watch.held_up == [False, False, False]  # other saves went on while each password was hashed
+    assert s.accounts.household_by_password(issued.account, issued.password) == hid
+    prepared = s.accounts.new_secrets()  # made by a caller beforehand: issue hashes nothing itself
+    again = s.accounts.issue(hid, actor="office:o1", prepared=prepared)
+    assert (again.password, again.token, len(watch.held_up)) == (prepared.password, prepared.token, 4)
+    assert s.accounts.household_by_password(issued.account, prepared.password) == hid
+    shown = repr(prepared) + repr(again)  # what a log line or a traceback would print
+    assert all(secret not in shown for secret in (prepared.password, prepared.token, prepared.password_hash))
 
 
 def test_credentials_issue_login_reissue_and_revoke(store: Store) -> None:
