@@ -11,7 +11,7 @@ from pathlib import Path
 from engine.store.db import NotMigrated, database_url, open_database, require_current, upgrade
 from engine.store.errors import StoreError
 from engine.store.store import open_keys
-from web.settings import DEMO_START
+from web.settings import DEMO_START, Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,6 +54,11 @@ def run_serve(args: argparse.Namespace) -> int:
     base_url = (args.base_url or f"http://{args.host}:{args.port}").rstrip("/")
     if args.demo:
         os.environ["FORMSERVER_CLOCK_START"] = os.environ.get("FORMSERVER_CLOCK_START", DEMO_START)
+    try:
+        Settings.from_env()  # what every worker will read: a mistake is told here, once, not by each worker
+    except ValueError as exc:
+        print(f"formserver: {exc}", file=sys.stderr)
+        return 2
     try:
         code = prepare(args, base_url)
     except (StoreError, OSError) as exc:

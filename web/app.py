@@ -27,6 +27,7 @@ from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
 from engine.store.store import Store
 from web.context import Ctx, Services
+from web.passwords import Busy, PasswordWork
 from web.routes import enumerator, household, office, pages, public
 from web.security import BodyLimit, SecurityHeaders, Throttle
 from web.sessions import Sessions
@@ -41,12 +42,13 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
     forms = forms or Forms.load()
     census = Census(store, forms, settings.clock)
     services = Services(settings, store, census, Sessions(store.db, settings, store.households), templates(),
-                        Throttle(store.db, settings))
+                        Throttle(store.db, settings), PasswordWork(settings.password_threads, settings.password_queue))
     # The question pages first: they are most of the traffic, and Starlette tries routes in order.
     routes: list[BaseRoute] = [*pages.routes, *public.routes, *household.routes, *enumerator.routes,
                                *office.routes, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     app = CensusApp(settings, routes=routes, exception_handlers={
-        HTTPException: http_error, EngineError: engine_error, StoreError: store_error, Exception: server_error,
+        HTTPException: http_error, EngineError: engine_error, StoreError: store_error, Busy: busy,
+        Exception: server_error,
     })
     app.state.services = services
     # Inside Starlette's error handling: a body found too large while a handler reads it is
@@ -122,6 +124,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if status == 400:
         return _page(request, 400, "csrf_title", "csrf_text")
     return _page(request, status, "error_title", "error_text")
+
+
+async def busy(request: Request, exc: Exception) -> Response:
+    """Too many sign-ins waiting in this worker (web/passwords.py). Nothing was changed or
+    counted against the account; the browser may try again shortly."""
+    response = _page(request, 503, "busy_title", "busy_text")
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 async def engine_error(request: Request, exc: Exception) -> Response:

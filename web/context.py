@@ -19,6 +19,7 @@ from engine.census import Census
 from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
 from web.i18n import BY_LANGUAGE, language_of, t
+from web.passwords import PasswordWork
 from web.sessions import SessionInfo, Sessions
 from web.settings import Settings
 
@@ -38,6 +39,7 @@ class Services:
     sessions: Sessions
     templates: Environment
     throttle: Any
+    passwords: PasswordWork
 
 
 def parse_urlencoded(body: bytes, max_fields: int = MAX_FIELDS) -> FormData:

@@ -25,6 +25,15 @@ class OffsetClock:
         return self._base.now() + self._offset
 
 
+def _whole(env: dict[str, str], name: str, default: int, *, least: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -37,6 +46,8 @@ class Settings:
     clock: Clock = field(default_factory=SystemClock)
     forms_dir: Path | None = None
     trust_proxy: bool = False  # take the client address from X-Forwarded-For (behind a known proxy)
+    password_threads: int = 1  # argon2 checks at once per worker process (web/passwords.py)
+    password_queue: int = 64  # more waiting than this: a 503 "try again in a minute" page
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None, base_url: str | None = None, clock: Clock | None = None,
@@ -52,6 +63,8 @@ class Settings:
             secure_cookies=url.startswith("https://") or env.get("FORMSERVER_SECURE") == "1",
             clock=clock or SystemClock(),
             trust_proxy=env.get("FORMSERVER_TRUST_PROXY") == "1",
+            password_threads=_whole(env, "FORMSERVER_PASSWORD_THREADS", cls.password_threads, least=1),
+            password_queue=_whole(env, "FORMSERVER_PASSWORD_QUEUE", cls.password_queue, least=0),
         )
 
     @property

@@ -174,9 +174,11 @@ async def register(staff: StaffRequest) -> Response:
     if area not in staff.enumerator.areas:
         return ctx.render("staff/register.html", **register_values(
             staff, error=ctx.t("staff_pick_area"), address=address, area=area, household_type=household_type))
+    # Hashed on the worker's password threads (web/passwords.py), not on the event loop.
+    prepared = await ctx.services.passwords.run(ctx.services.store.accounts.new_secrets)
     try:
         household_id, issued = work(staff).register_household(staff.actor, area_id=area, address=address,
-                                                             household_type=household_type)
+                                                             household_type=household_type, prepared=prepared)
     except EnumerationError as exc:
         return ctx.render("staff/register.html", **register_values(
             staff, error=exc.message[ctx.lang], address=address, area=area, household_type=household_type))
@@ -204,7 +206,8 @@ def slip(staff: StaffRequest, household_id: str, issued: IssuedCredentials, *, a
 async def reissue(staff: StaffRequest) -> Response:
     household = staff.household
     assert household is not None
-    issued = work(staff).reissue(staff.actor, household.id)
+    prepared = await staff.ctx.services.passwords.run(staff.ctx.services.store.accounts.new_secrets)
+    issued = work(staff).reissue(staff.actor, household.id, prepared=prepared)
     address = mask_address(staff.ctx.services.store.households.address(household.id))
     return slip(staff, household.id, issued, address=address, area=household.area_id)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -71,10 +70,10 @@ async def login(request: Request) -> Response:
     wait = throttle.wait_seconds(*keys)
     if wait:
         return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account=raw_account)
-    # argon2 takes a quarter of a second of CPU by design: off the event loop, so one login does
-    # not stall every other request of this worker.
+    # argon2 takes a sixth of a second of CPU by design: off the event loop, on the worker's
+    # password threads (web/passwords.py), so sign-ins do not slow every other request.
     accounts = ctx.services.store.accounts
-    household_id = await run_in_threadpool(accounts.household_by_password, code, password) if code else None
+    household_id = await ctx.services.passwords.run(accounts.household_by_password, code, password) if code else None
     if household_id is None:
         throttle.failed(*keys)
         # The same words whether the account exists or not.

@@ -8,7 +8,6 @@ client address, the same growing delays) and answered with the same words and th
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)
@@ -52,7 +51,7 @@ async def login(staff: StaffRequest) -> Response:
     if wait:
         return ctx.render("staff/login.html", status=429, error=ctx.t("login_throttled", seconds=wait),
                           username=username, signed_out=False)
-    found = await run_in_threadpool(check, ctx, username, password) if username and password else None
+    found = await ctx.services.passwords.run(check, ctx, username, password) if username and password else None
     if found is None:
         throttle.failed(*keys)
         return ctx.render("staff/login.html", error=ctx.t("staff_login_failed"), username=username,

@@ -1,0 +1,158 @@
+"""Password work: few threads at a lower priority, a bounded queue, and the page when it is full."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from formserver.cli import main
+from web.passwords import Busy, PasswordWork
+from web.security import FREE_FAILURES
+from web.settings import Settings
+
+
+def own_loop(coro: Any) -> Any:
+    """Run a coroutine on a thread of its own: Playwright's sync API may keep an event loop
+    running on this test process's main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=30)
+
+
+@pytest.fixture
+def work() -> Iterator[PasswordWork]:
+    w = PasswordWork(threads=1, queue=1)
+    yield w
+    w.close()
+
+
+def thread_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+def test_password_threads_run_at_a_lower_priority(work: PasswordWork) -> None:
+    here = thread_nice()
+    assert own_loop(work.run(thread_nice)) == min(19, here + 10)
+    assert thread_nice() == here  # the caller's own thread is untouched
+
+
+def test_one_password_at_a_time_in_order_of_arrival(work: PasswordWork) -> None:
+    running, most, order = 0, 0, []
+    lock = threading.Lock()
+
+    def job(n: int) -> int:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+            order.append(n)
+        return n * 10
+
+    async def main() -> list[int]:
+        w = PasswordWork(threads=1, queue=8)
+        try:
+            return list(await asyncio.gather(*(w.run(job, n) for n in range(6))))
+        finally:
+            w.close()
+
+    assert own_loop(main()) == [0, 10, 20, 30, 40, 50]
+    assert most == 1 and order == list(range(6))
+
+
+def test_a_full_queue_says_busy_and_frees_up_when_work_ends(work: PasswordWork) -> None:
+    release = threading.Event()
+
+    async def main() -> tuple[str, ...]:
+        first = asyncio.ensure_future(work.run(release.wait))  # on the one thread
+        second = asyncio.ensure_future(work.run(lambda: "queued"))  # the one place in the queue
+        await asyncio.sleep(0.05)
+        with pytest.raises(Busy):
+            await work.run(lambda: "one too many")
+        second.cancel()  # a browser gone away: its work still holds its place until it has run
+        with pytest.raises(Busy):
+            await work.run(lambda: "still too many")
+        release.set()
+        assert await first is True
+        await asyncio.sleep(0.05)
+        return (await work.run(lambda: "next"), await work.run(lambda: "and the next"))
+
+    assert own_loop(main()) == ("next", "and the next")
+
+
+def test_errors_come_back_to_the_caller_and_free_the_place(work: PasswordWork) -> None:
+    def broken() -> None:
+        raise ValueError("bad hash")
+
+    async def main() -> str:
+        for _ in range(3):  # more than the limit of 2: the failures freed their places
+            with pytest.raises(ValueError, match="bad hash"):
+                await work.run(broken)
+        return await work.run(lambda: "fine")
+
+    assert own_loop(main()) == "fine"
+
+
+def test_settings_out_of_range_are_refused() -> None:
+    with pytest.raises(ValueError):
+        PasswordWork(threads=0)
+    with pytest.raises(ValueError):
+        PasswordWork(queue=-1)
+
+
+def test_a_busy_sign_in_gets_a_calm_page_and_costs_no_attempt(site_factory: Any) -> None:
+    site = site_factory(password_threads=1, password_queue=0)
+    h = site.household("fresh")
+    release, started = threading.Event(), threading.Event()
+
+    def occupy() -> None:
+        started.set()
+        release.wait(30)
+
+    holder = threading.Thread(target=own_loop, args=(site.app.state.services.passwords.run(occupy),))
+    holder.start()
+    try:
+        assert started.wait(10)
+        for n in range(FREE_FAILURES + 2):  # the same account and address, more than the free failures
+            lang, words = ("en", "Many people are signing in") if n % 2 else ("zh", "现在登录的人很多")
+            browser = site.client(cookies={"lang": lang})
+            busy = browser.submit(browser.get("/"), "/login", account=h.account, password="wrong")
+            assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
+            assert words in busy.text
+            assert "session" not in busy.headers.get("set-cookie", "")
+    finally:
+        release.set()
+        holder.join(10)
+    browser = site.client()  # no wait imposed: a busy answer is not a failed attempt
+    ok = browser.submit(browser.get("/"), "/login", account=h.account, password=h.password)
+    assert ok.status_code == 303 and ok.headers["location"] == "/household"
+
+
+def test_settings_from_the_environment() -> None:
+    settings = Settings.from_env(env={"FORMSERVER_PASSWORD_THREADS": "2", "FORMSERVER_PASSWORD_QUEUE": "0"})
+    assert (settings.password_threads, settings.password_queue) == (2, 0)
+    assert (Settings.from_env(env={}).password_threads, Settings.from_env(env={}).password_queue) == (1, 64)
+    for name, raw in (("FORMSERVER_PASSWORD_THREADS", "0"), ("FORMSERVER_PASSWORD_THREADS", "two"),
+                      ("FORMSERVER_PASSWORD_QUEUE", "-1"), ("FORMSERVER_PASSWORD_QUEUE", "１")):
+        with pytest.raises(ValueError, match=f"{name} must be a whole number"):
+            Settings.from_env(env={name: raw})
+
+
+def test_serve_refuses_a_bad_setting_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("FORMSERVER_PASSWORD_QUEUE", "lots")
+    assert main(["serve", "--data", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err
+    assert err == "formserver: FORMSERVER_PASSWORD_QUEUE must be a whole number of at least 0, not 'lots'\n"
+    assert not (tmp_path / "data").exists()  # refused before anything was created
