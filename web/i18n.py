@@ -131,9 +131,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "csrf_text": ("为了安全，请返回并重新提交。", "For your security, go back and submit again."),
     "home": ("返回首页", "Go to the start page"),
     "too_large": ("提交的内容过多", "Too much was sent"),
-    "busy_title": ("现在登录的人很多", "Many people are signing in right now"),
-    "busy_text": ("请等一分钟再登录。您已保存的内容不会丢失。",
-                  "Please wait a minute, then sign in again. Nothing you saved is lost."),
+    "busy_title": ("现在使用的人很多", "Many people are using the service right now"),
+    "busy_text": ("请等一分钟再试。您已保存的内容不会丢失。",
+                  "Please wait a minute, then try again. Nothing you saved is lost."),
     "window_not_open": ("自主填报尚未开始", "Self-response has not opened yet"),
 }
 

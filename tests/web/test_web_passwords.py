@@ -125,7 +125,7 @@ def test_a_busy_sign_in_gets_a_calm_page_and_costs_no_attempt(site_factory: Any)
     try:
         assert started.wait(10)
         for n in range(FREE_FAILURES + 2):  # the same account and address, more than the free failures
-            lang, words = ("en", "Many people are signing in") if n % 2 else ("zh", "现在登录的人很多")
+            lang, words = ("en", "Many people are using the service") if n % 2 else ("zh", "现在使用的人很多")
             browser = site.client(cookies={"lang": lang})
             busy = browser.submit(browser.get("/"), "/login", account=h.account, password="wrong")
             assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
