@@ -8,9 +8,9 @@ Here, in each worker process:
 
 - at most `threads` passwords are worked on at once (default 1), so memory stays bounded and
   sign-ins are served in turn instead of all finishing late together;
-- those threads run 10 nice levels below the process (argon2's lane threads inherit it:
-  on Linux a nice value belongs to a thread), so the scheduler gives the event loop the cores
-  first: pages stay quick while sign-ins wait;
+- those threads run at a nice value 10 higher than the process's, i.e. at a lower priority
+  (argon2's lane threads inherit it: on Linux a nice value belongs to a thread), so the
+  scheduler gives the event loop the cores first: pages stay quick while sign-ins wait;
 - at most `queue` more wait; the next gets `Busy`, shown as a 503 page asking the person to try
   again in a minute, rather than a wait longer than any browser's patience.
 """
