@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import threading
 import time
@@ -137,6 +138,39 @@ def test_a_busy_sign_in_gets_a_calm_page_and_costs_no_attempt(site_factory: Any)
     browser = site.client()  # no wait imposed: a busy answer is not a failed attempt
     ok = browser.submit(browser.get("/"), "/login", account=h.account, password=h.password)
     assert ok.status_code == 303 and ok.headers["location"] == "/household"
+
+
+def test_registration_hashes_on_the_password_thread_and_says_busy_when_it_is_full(site_factory: Any) -> None:
+    site = site_factory(password_threads=1, password_queue=0)
+    enumerator = site.demo.enumerators[0]
+    browser = site.client()
+    signed_in = browser.submit(browser.get("/staff/login"), "/staff/login", username=enumerator.username,
+                               password=enumerator.password)
+    assert signed_in.status_code == 303
+    form = browser.get("/enumerator/register")
+    area = re.search(r'name="area" value="([^"]+)"', form.text)
+    assert area
+    release, started = threading.Event(), threading.Event()
+
+    def occupy() -> None:
+        started.set()
+        release.wait(30)
+
+    before = len(site.events())
+    holder = threading.Thread(target=own_loop, args=(site.app.state.services.passwords.run(occupy),))
+    holder.start()
+    try:
+        assert started.wait(10)
+        busy = browser.submit(form, "/enumerator/register", address="北京市朝阳区建外街道测试北路8号",
+                              area=area.group(1), household_type="family")
+        assert busy.status_code == 503 and "现在使用的人很多" in busy.text
+        assert len(site.events()) == before  # no household registered, no slip shown
+    finally:
+        release.set()
+        holder.join(10)
+    slip = browser.submit(form, "/enumerator/register", address="北京市朝阳区建外街道测试北路8号",
+                          area=area.group(1), household_type="family")
+    assert slip.status_code == 200 and 'id="slip-password"' in slip.text
 
 
 def test_settings_from_the_environment() -> None:
