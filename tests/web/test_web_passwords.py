@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -26,6 +27,25 @@ def own_loop(coro: Any) -> Any:
     running on this test process's main thread."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result(timeout=30)
+
+
+@contextlib.contextmanager
+def occupied(site: Any) -> Iterator[None]:
+    """The site's one password thread kept busy (with no queue, the next password work is Busy)."""
+    release, started = threading.Event(), threading.Event()
+
+    def occupy() -> None:
+        started.set()
+        release.wait(30)
+
+    holder = threading.Thread(target=own_loop, args=(site.app.state.services.passwords.run(occupy),))
+    holder.start()
+    try:
+        assert started.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join(10)
 
 
 @pytest.fixture
@@ -115,16 +135,7 @@ def test_settings_out_of_range_are_refused() -> None:
 def test_a_busy_sign_in_gets_a_calm_page_and_costs_no_attempt(site_factory: Any) -> None:
     site = site_factory(password_threads=1, password_queue=0)
     h = site.household("fresh")
-    release, started = threading.Event(), threading.Event()
-
-    def occupy() -> None:
-        started.set()
-        release.wait(30)
-
-    holder = threading.Thread(target=own_loop, args=(site.app.state.services.passwords.run(occupy),))
-    holder.start()
-    try:
-        assert started.wait(10)
+    with occupied(site):
         for n in range(FREE_FAILURES + 2):  # the same account and address, more than the free failures
             lang, words = ("en", "Many people are using the service") if n % 2 else ("zh", "现在使用的人很多")
             browser = site.client(cookies={"lang": lang})
@@ -132,9 +143,6 @@ def test_a_busy_sign_in_gets_a_calm_page_and_costs_no_attempt(site_factory: Any)
             assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
             assert words in busy.text
             assert "session" not in busy.headers.get("set-cookie", "")
-    finally:
-        release.set()
-        holder.join(10)
     browser = site.client()  # no wait imposed: a busy answer is not a failed attempt
     ok = browser.submit(browser.get("/"), "/login", account=h.account, password=h.password)
     assert ok.status_code == 303 and ok.headers["location"] == "/household"
@@ -150,24 +158,12 @@ def test_registration_hashes_on_the_password_thread_and_says_busy_when_it_is_ful
     form = browser.get("/enumerator/register")
     area = re.search(r'name="area" value="([^"]+)"', form.text)
     assert area
-    release, started = threading.Event(), threading.Event()
-
-    def occupy() -> None:
-        started.set()
-        release.wait(30)
-
     before = len(site.events())
-    holder = threading.Thread(target=own_loop, args=(site.app.state.services.passwords.run(occupy),))
-    holder.start()
-    try:
-        assert started.wait(10)
+    with occupied(site):
         busy = browser.submit(form, "/enumerator/register", address="北京市朝阳区建外街道测试北路8号",
                               area=area.group(1), household_type="family")
         assert busy.status_code == 503 and "现在使用的人很多" in busy.text
         assert len(site.events()) == before  # no household registered, no slip shown
-    finally:
-        release.set()
-        holder.join(10)
     slip = browser.submit(form, "/enumerator/register", address="北京市朝阳区建外街道测试北路8号",
                           area=area.group(1), household_type="family")
     assert slip.status_code == 200 and 'id="slip-password"' in slip.text
