@@ -27,7 +27,7 @@ from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
 from engine.store.store import Store
 from web.context import Ctx, Services
-from web.passwords import Busy, PasswordWork
+from web.passwords import RETRY_AFTER, Busy, PasswordWork
 from web.routes import enumerator, household, office, pages, public
 from web.security import BodyLimit, SecurityHeaders, Throttle
 from web.sessions import Sessions
@@ -130,7 +130,7 @@ async def busy(request: Request, exc: Exception) -> Response:
     """Too many sign-ins waiting in this worker (web/passwords.py). Nothing was changed or
     counted against the account; the browser may try again shortly."""
     response = _page(request, 503, "busy_title", "busy_text")
-    response.headers["Retry-After"] = "30"
+    response.headers["Retry-After"] = RETRY_AFTER
     return response
 
 

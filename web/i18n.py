@@ -38,6 +38,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "sign_in": ("登录", "Sign in"),
     "login_failed": ("自主填报码或密码不正确，请核对登记单后重试。", "The account code or password is not right. "
                      "Check your slip and try again."),
+    "login_busy": ("现在登录的人很多，请等一分钟再登录。",
+                   "Many people are signing in right now. Please wait a minute, then sign in again."),
     "login_throttled": ("尝试次数过多，请 {seconds} 秒后再试。", "Too many attempts. Try again in {seconds} seconds."),
     "qr_failed": ("这个二维码已失效，请使用自主填报码和密码登录，或联系普查员。", "This QR code no longer works. "
                   "Sign in with your account code and password, or contact your enumerator."),

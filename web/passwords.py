@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 NICER_BY = 10  # CFS weight of nice +10 is about a tenth of nice 0's
+RETRY_AFTER = "30"  # seconds, in the Retry-After header of a busy answer
 
 
 class Busy(Exception):

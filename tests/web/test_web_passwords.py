@@ -132,20 +132,37 @@ def test_settings_out_of_range_are_refused() -> None:
         PasswordWork(queue=-1)
 
 
-def test_a_busy_sign_in_gets_a_calm_page_and_costs_no_attempt(site_factory: Any) -> None:
+def test_a_busy_sign_in_gets_the_form_again_and_costs_no_attempt(site_factory: Any) -> None:
     site = site_factory(password_threads=1, password_queue=0)
     h = site.household("fresh")
     with occupied(site):
         for n in range(FREE_FAILURES + 2):  # the same account and address, more than the free failures
-            lang, words = ("en", "Many people are using the service") if n % 2 else ("zh", "现在使用的人很多")
+            lang, words = ("en", "Many people are signing in right now") if n % 2 else ("zh", "现在登录的人很多")
             browser = site.client(cookies={"lang": lang})
-            busy = browser.submit(browser.get("/"), "/login", account=h.account, password="wrong")
+            busy = browser.submit(browser.get("/"), "/login", account=h.account, password="wrong-pw")
             assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
-            assert words in busy.text
-            assert "session" not in busy.headers.get("set-cookie", "")
+            assert words in busy.text and 'role="alert"' in busy.text
+            assert f'value="{h.account}"' in busy.text  # the account code typed is kept
+            assert "wrong-pw" not in busy.text and "session" not in busy.headers.get("set-cookie", "")
     browser = site.client()  # no wait imposed: a busy answer is not a failed attempt
     ok = browser.submit(browser.get("/"), "/login", account=h.account, password=h.password)
     assert ok.status_code == 303 and ok.headers["location"] == "/household"
+
+
+def test_a_busy_staff_sign_in_gets_the_form_again(site_factory: Any) -> None:
+    site = site_factory(password_threads=1, password_queue=0)
+    enumerator = site.demo.enumerators[0]
+    with occupied(site):
+        browser = site.client()
+        busy = browser.submit(browser.get("/staff/login"), "/staff/login", username=enumerator.username,
+                              password=enumerator.password)
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
+        assert "现在登录的人很多" in busy.text and f'value="{enumerator.username}"' in busy.text
+        assert enumerator.password not in busy.text and "session" not in busy.headers.get("set-cookie", "")
+    browser = site.client()
+    ok = browser.submit(browser.get("/staff/login"), "/staff/login", username=enumerator.username,
+                        password=enumerator.password)
+    assert ok.status_code == 303
 
 
 def test_registration_hashes_on_the_password_thread_and_says_busy_when_it_is_full(site_factory: Any) -> None:

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from engine.store.credentials import normalize_account_code
 from web.context import LANG_COOKIE, SESSION_COOKIE, Ctx
 from web.i18n import LANGUAGES
+from web.passwords import RETRY_AFTER, Busy
 
 HOMES = {"household": "/household", "enumerator": "/enumerator", "office": "/office"}
 
@@ -72,8 +73,13 @@ async def login(request: Request) -> Response:
         return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account=raw_account)
     # argon2 takes a sixth of a second of CPU by design: off the event loop, on the worker's
     # password threads (web/passwords.py), so sign-ins do not slow every other request.
-    accounts = ctx.services.store.accounts
-    household_id = await ctx.services.passwords.run(accounts.household_by_password, code, password) if code else None
+    check = ctx.services.store.accounts.household_by_password
+    try:
+        household_id = await ctx.services.passwords.run(check, code, password) if code else None
+    except Busy:  # the form again, with the account code kept; not a failed attempt
+        busy = ctx.render("start.html", status=503, error=ctx.t("login_busy"), account=raw_account)
+        busy.headers["Retry-After"] = RETRY_AFTER
+        return busy
     if household_id is None:
         throttle.failed(*keys)
         # The same words whether the account exists or not.
