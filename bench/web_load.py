@@ -527,9 +527,9 @@ def base_env(database_url: str | None) -> dict[str, str]:
 
 def register_households(data: str, env: dict[str, str], first: int, count: int) -> list[tuple[str, str, int]]:
     """Register `count` households and issue their credentials with the production hasher
-    (nothing here is timed). Registration and credentials are two transactions, so that on
-    PostgreSQL the argon2 hashing of parallel workers does not queue behind the audit chain's
-    lock (SQLite holds its write lock for the whole of `issue` anyway)."""
+    (nothing here is timed). Registration and credentials are two transactions, and `issue`
+    hashes before its own opens, so the argon2 hashing of parallel workers queues behind no
+    lock."""
     from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, Role, authorize
     from engine.store.credentials import new_account_code
     from engine.store.store import open_store

@@ -1,4 +1,4 @@
-"""Password work (argon2 checks and hashes) off the event loop, on few threads of low priority.
+"""Password work (argon2 checks and hashes) off the event loop, on few threads of its own.
 
 argon2id costs about 0.15 s of CPU per password by design, spread over two threads (its two
 lanes). Starlette's shared thread pool would run up to 40 of them at once in one worker: up to
@@ -6,45 +6,31 @@ lanes). Starlette's shared thread pool would run up to 40 of them at once in one
 once, every page of every household already answering would wait for a core behind them.
 Here, in each worker process:
 
-- at most `threads` passwords are worked on at once (default 1), so memory stays bounded and
-  sign-ins are served in turn instead of all finishing late together;
-- those threads run at a nice value 10 higher than the process's, i.e. at a lower priority
-  (argon2's lane threads inherit it: on Linux a nice value belongs to a thread), so the
-  scheduler gives the event loop the cores first: pages stay quick while sign-ins wait;
-- at most `queue` more wait; the next gets `Busy`, shown as a 503 page asking the person to try
+- at most `threads` passwords are worked on at once (default 1), so memory stays bounded, the
+  event loop keeps its share of the cores, and sign-ins are served in turn instead of all
+  finishing late together;
+- at most `queue` more wait; the next gets `Busy`, answered with 503 and a request to try
   again in a minute, rather than a wait longer than any browser's patience.
+
+The threads run at the process's own priority. A lower one (nice +10, then +5) kept pages no
+quicker in `bench/sign_ins.py` and `bench/web_load.py`, and made sign-ins wait several times
+longer whenever pages kept the cores busy.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-NICER_BY = 10  # CFS weight of nice +10 is about a tenth of nice 0's
 RETRY_AFTER = "30"  # seconds, in the Retry-After header of a busy answer
 
 
 class Busy(Exception):
     """More password work is waiting than this worker takes on; try again shortly."""
-
-
-def lower_thread_priority(by: int = NICER_BY) -> None:
-    """Make the calling thread (and threads it starts) `by` nice levels nicer, up to 19.
-
-    Only on Linux, where PRIO_PROCESS with a thread id means that one thread; elsewhere the
-    same call would slow the whole process, so nothing is done."""
-    if sys.platform != "linux":
-        return
-    tid = threading.get_native_id()
-    with contextlib.suppress(OSError):  # e.g. a sandbox that forbids it: run at normal priority
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))
 
 
 class PasswordWork:
@@ -53,8 +39,7 @@ class PasswordWork:
     def __init__(self, threads: int = 1, queue: int = 64) -> None:
         if threads < 1 or queue < 0:
             raise ValueError("password work needs at least one thread and a queue of zero or more")
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="passwords",
-                                            initializer=lower_thread_priority)
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="passwords")
         self._limit = threads + queue
         self._outstanding = 0  # submitted and not yet finished, cancelled waiters' work included
         self._lock = threading.Lock()
