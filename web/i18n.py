@@ -36,6 +36,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "account_hint": ("10 位数字，例如 4821-7730-15", "10 digits, for example 4821-7730-15"),
     "password": ("密码", "Password"),
     "sign_in": ("登录", "Sign in"),
+    "signing_in": ("正在登录…", "Signing in…"),
     "login_failed": ("自主填报码或密码不正确，请核对登记单后重试。", "The account code or password is not right. "
                      "Check your slip and try again."),
     "login_busy": ("现在登录的人很多，请等一分钟再登录。",

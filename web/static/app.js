@@ -4,6 +4,9 @@
 //    or screen reader user needs it: on the error summary if there is one, else on <main>.
 // 3. Autosave swaps in the questions as the server now sees them; whatever was typed or ticked
 //    while that request was on its way is put back, and then saved in turn.
+// 4. A form marked data-once (the sign-in forms) is sent once: checking a password takes the
+//    server a sixth of a second of CPU, and a second press would queue a second check behind
+//    the first. Its button says what is happening; coming back to the page makes it usable again.
 (function () {
   "use strict";
   var warnTimer = null;
@@ -107,6 +110,37 @@
       // htmx has taken the new questions in hand by now: save what was put back, with the
       // same request a change sends.
       event.target.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  // -- forms sent once ------------------------------------------------------------------------
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-once")) { return; }
+    if (form.hasAttribute("data-sent")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", "");
+    var button = form.querySelector("button[data-busy-text]");
+    if (button) {
+      button.setAttribute("data-idle-text", button.textContent);
+      button.textContent = button.getAttribute("data-busy-text");
+      button.setAttribute("aria-disabled", "true");
+    }
+  });
+
+  // Back to a page kept in the browser's memory: its form was sent then, not now.
+  window.addEventListener("pageshow", function () {
+    var forms = document.querySelectorAll("form[data-sent]");
+    for (var i = 0; i < forms.length; i++) {
+      forms[i].removeAttribute("data-sent");
+      var button = forms[i].querySelector("button[data-idle-text]");
+      if (button) {
+        button.textContent = button.getAttribute("data-idle-text");
+        button.removeAttribute("data-idle-text");
+        button.removeAttribute("aria-disabled");
+      }
     }
   });
 
