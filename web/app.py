@@ -27,7 +27,7 @@ from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
 from engine.store.store import Store
 from web.context import Ctx, Services
-from web.passwords import RETRY_AFTER, Busy, PasswordWork
+from web.passwords import Busy, PasswordWork, retry_later
 from web.routes import enumerator, household, office, pages, public
 from web.security import BodyLimit, SecurityHeaders, Throttle
 from web.sessions import Sessions
@@ -127,11 +127,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def busy(request: Request, exc: Exception) -> Response:
-    """Too many sign-ins waiting in this worker (web/passwords.py). Nothing was changed or
-    counted against the account; the browser may try again shortly."""
-    response = _page(request, 503, "busy_title", "busy_text")
-    response.headers["Retry-After"] = RETRY_AFTER
-    return response
+    """Too much password work waiting in this worker (web/passwords.py), e.g. a registration's.
+    Nothing was changed; the browser may try again shortly. (Sign-ins answer with their form.)"""
+    return retry_later(_page(request, 503, "busy_title", "busy_text"))
 
 
 async def engine_error(request: Request, exc: Exception) -> Response:

@@ -25,12 +25,21 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from starlette.responses import Response
+
 T = TypeVar("T")
-RETRY_AFTER = "30"  # seconds, in the Retry-After header of a busy answer
+R = TypeVar("R", bound=Response)
+RETRY_AFTER = "30"  # seconds
 
 
 class Busy(Exception):
     """More password work is waiting than this worker takes on; try again shortly."""
+
+
+def retry_later(response: R) -> R:
+    """A busy answer: tells the browser when to try again."""
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 class PasswordWork:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from engine.store.credentials import normalize_account_code
 from web.context import LANG_COOKIE, SESSION_COOKIE, Ctx
 from web.i18n import LANGUAGES
-from web.passwords import RETRY_AFTER, Busy
+from web.passwords import Busy, retry_later
 
 HOMES = {"household": "/household", "enumerator": "/enumerator", "office": "/office"}
 
@@ -77,9 +77,7 @@ async def login(request: Request) -> Response:
     try:
         household_id = await ctx.services.passwords.run(check, code, password) if code else None
     except Busy:  # the form again, with the account code kept; not a failed attempt
-        busy = ctx.render("start.html", status=503, error=ctx.t("login_busy"), account=raw_account)
-        busy.headers["Retry-After"] = RETRY_AFTER
-        return busy
+        return retry_later(ctx.render("start.html", status=503, error=ctx.t("login_busy"), account=raw_account))
     if household_id is None:
         throttle.failed(*keys)
         # The same words whether the account exists or not.

@@ -14,7 +14,7 @@ import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)
 from engine.store.tables import Enumerator, OfficeUser
 from web.authz import ENUMERATOR, OFFICE, STAFF_LOGIN, StaffRequest, staff_route
 from web.context import SESSION_COOKIE, Ctx
-from web.passwords import RETRY_AFTER, Busy
+from web.passwords import Busy, retry_later
 from web.routes.public import HOMES, client_address, login_session, throttle_address
 
 MAX_USERNAME = 64
@@ -55,10 +55,8 @@ async def login(staff: StaffRequest) -> Response:
     try:
         found = await ctx.services.passwords.run(check, ctx, username, password) if username and password else None
     except Busy:  # the form again, with the username kept; not a failed attempt
-        busy = ctx.render("staff/login.html", status=503, error=ctx.t("login_busy"), username=username,
-                          signed_out=False)
-        busy.headers["Retry-After"] = RETRY_AFTER
-        return busy
+        return retry_later(ctx.render("staff/login.html", status=503, error=ctx.t("login_busy"), username=username,
+                                      signed_out=False))
     if found is None:
         throttle.failed(*keys)
         return ctx.render("staff/login.html", error=ctx.t("staff_login_failed"), username=username,
