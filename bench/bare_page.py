@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,9 @@ def _fields(count: int) -> list[Field]:
                   "提示：请按实际情况填写 / Hint: answer as things are", str(i)) for i in range(count)]
 
 
-def build(target_bytes: int) -> Starlette:
+def renderer(target_bytes: int) -> tuple[Callable[[list[Field]], str], int]:
+    """The page's template as a function of its fields, and how many fields make it about
+    `target_bytes` long. `bench/floor_page.py` renders the very same page."""
     env = Environment(loader=DictLoader({"page.html": PAGE}), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template("page.html")
@@ -96,15 +99,22 @@ def build(target_bytes: int) -> Starlette:
               "save": "保存并继续", "footer": "用途：仅用于人口普查统计。" * 4,
               "csrf": "3f2a" * 16}
 
+    def render(fields: list[Field]) -> str:
+        return template.render(fields=fields, **values)
+
     def size(count: int) -> int:
-        return len(template.render(fields=_fields(count), **values).encode())
+        return len(render(_fields(count)).encode())
 
     empty, one = size(0), size(1)
-    count = max(0, round((target_bytes - empty) / max(1, one - empty)))
+    return render, max(0, round((target_bytes - empty) / max(1, one - empty)))
+
+
+def build(target_bytes: int) -> Starlette:
+    render, count = renderer(target_bytes)
 
     async def page(request: Request) -> HTMLResponse:
         # Rendered per request, as a question page is (values would differ per household).
-        return HTMLResponse(template.render(fields=_fields(count), **values))
+        return HTMLResponse(render(_fields(count)))
 
     async def health(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
