@@ -149,7 +149,7 @@ class Census:
             raise ConflictError(f"household {household_id} is at version {view.version}, not {expected_version}")
         doc = fn(view.document)
         now = self.clock.now()
-        evaluation = evaluate(view.questionnaire, doc, at=now, case=case_of(view.info))
+        evaluation = evaluate(view.questionnaire, doc, at=now, case=case_of(view.info), previous=view.evaluation)
         hand_over = [r for r in evaluation.routes if r.kind is RoutingKind.HAND_OVER]
         if hand_over and actor.role is Role.HOUSEHOLD:
             new_state = HouseholdState.ROUTED  # e.g. an overseas member, detected mid-flow
@@ -213,7 +213,8 @@ class Census:
             if standing.document is not None and self._same_answers(view, standing.document):
                 return view, view.info.reference
         signed = declare(view.document, name, promise, self.clock.now())
-        evaluation = evaluate(view.questionnaire, signed, at=self.clock.now(), case=case_of(view.info))
+        evaluation = evaluate(view.questionnaire, signed, at=self.clock.now(), case=case_of(view.info),
+                              previous=view.evaluation)
         submission = prepare(evaluation, signed, household_id, self.clock.now())
         self._save_submission(actor, view, signed, submission, new_state, "submitted", expected_version)
         return self.view(household_id), submission.reference

@@ -5,25 +5,50 @@ given the compiled questionnaire, a draft document, the operational facts and th
 says what to ask, what is wrong, where the household must go, and what the submitted
 document would be. It never changes the document and never raises on bad answers: a
 malformed document is reported as structured problems.
+
+A save changes one record (a page of one member's answers), yet every record is evaluated
+again: about 0.2 ms per member, 90 ms for a collective household of 500. Given the
+evaluation of the household's previous draft (`previous`), a record whose inputs are all
+unchanged keeps its resolved state and its issues, which are pure functions of those inputs:
+- its relevance: its own answers, the household's effective values that member expressions
+  read (`household.X`), its place in the roster, the case facts, the questionnaire (and with
+  it the reference date);
+- its issues: the state above, the household's values, the confirmations, and, only when
+  one of its checks reads `members`, every member's values and the roster's ids;
+- its pages' status in the plan: its state and its issues.
+The household-wide checks, routing and the plan's totals are always worked out afresh.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from engine.runtime.case import Case
 from engine.runtime.document import HOUSEHOLD, Document
 from engine.runtime.errors import DocumentError
-from engine.runtime.pageplan import Plan, plan
+from engine.runtime.pageplan import PageState, Plan, pages_by_record, plan_of
 from engine.runtime.relevance import RecordState, resolve_record
 from engine.runtime.routing import Route, routes
 from engine.runtime.validation import Issue, Validator, member_name
 from engine.runtime.wellformed import check_document
+from engine.spec.expressions import CompiledExpression
 from engine.spec.model import Questionnaire, RoutingKind, Scope, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """What an evaluation's records were worked out from, for the next one to compare with."""
+
+    facts: Mapping[str, Any]
+    confirmations: dict[str, Any]
+    member_values: Sequence[Mapping[str, Any]]
+    member_ids: Sequence[str]
+    record_issues: Mapping[str, list[Issue]]  # each record's own issues (not the household-wide checks)
+    pages: Mapping[str, list[PageState]]  # each record's pages in the plan, with their status
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +59,7 @@ class Evaluation:
     issues: tuple[Issue, ...]
     routes: tuple[Route, ...]
     plan: Plan
+    basis: Basis | None = field(default=None, compare=False, repr=False)
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -79,8 +105,12 @@ class Evaluation:
         })
 
 
-def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None = None) -> Evaluation:
-    """Evaluate a draft. Raises `DocumentError` (with every problem) only for a malformed document."""
+def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None = None,
+             previous: Evaluation | None = None) -> Evaluation:
+    """Evaluate a draft. Raises `DocumentError` (with every problem) only for a malformed document.
+
+    `previous`, the evaluation of an earlier draft of the same household, only saves work: the
+    result is the same with it or without it."""
     if at.tzinfo is None:  # a programming error, not the household's: the window is in absolute time
         raise ValueError("evaluate(at=...) needs a time with its UTC offset")
     problems = check_document(q, doc)
@@ -89,22 +119,98 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     case = case or Case()
     facts = case.facts()
     reference = q.reference_time.date()
-    household = resolve_record(q, Scope.HOUSEHOLD, HOUSEHOLD, doc.get("household", {}), household={},
-                               reference=reference, case=facts)
-    members = tuple(
-        resolve_record(q, Scope.MEMBER, m["id"], m, household=household.values, reference=reference,
-                       case=facts, number=i + 1)
-        for i, m in enumerate(doc.get("members", []))
-    )
+    before = previous.basis if previous is not None and previous.questionnaire is q else None
+    if before is not None and before.facts != facts:
+        before = None
+    reused: set[str] = set()  # records whose state is the previous evaluation's
+    answers = doc.get("household", {})
+    if before is not None and previous is not None and previous.household.answers == answers:
+        household = previous.household
+        reused.add(HOUSEHOLD)
+    else:
+        household = resolve_record(q, Scope.HOUSEHOLD, HOUSEHOLD, answers, household={}, reference=reference,
+                                   case=facts)
+    reads = _reads(q)
+    earlier: dict[str, RecordState] = {}
+    if before is not None and previous is not None and all(
+            previous.household.values.get(name) == household.values.get(name) for name in reads.household):
+        earlier = {m.record_id: m for m in previous.members}
+    states = []
+    for i, m in enumerate(doc.get("members", [])):
+        state = earlier.get(m["id"])
+        if state is not None and state.number == i + 1 and state.answers == m:
+            reused.add(state.record_id)  # same answers, place, household values and facts: same state
+        else:
+            state = resolve_record(q, Scope.MEMBER, m["id"], m, household=household.values, reference=reference,
+                                   case=facts, number=i + 1)
+        states.append(state)
+    members = tuple(states)
     member_values = [m.values for m in members]
     member_ids = [m.record_id for m in members]
-    validator = Validator(q, reference, facts, doc.get("confirmations") or {})
-    issues: list[Issue] = validator.record(household, household.values, member_values, member_ids)
-    for m in members:
-        issues.extend(validator.record(m, household.values, member_values, member_ids))
+    confirmations = doc.get("confirmations") or {}
+    validator = Validator(q, reference, facts, confirmations)
+    same_confirmations = before is not None and before.confirmations == confirmations
+    same_roster = same_confirmations and before is not None and (
+        before.member_ids == member_ids and before.member_values == member_values)
+    record_issues: dict[str, list[Issue]] = {}
+    kept_pages: dict[str, list[PageState]] = {}  # of records whose state and issues are kept
+    issues: list[Issue] = []
+    for state in (household, *members):
+        kept = None
+        if same_confirmations and before is not None and state.record_id in reused:
+            kept = before.record_issues.get(state.record_id)
+            if kept is not None and not same_roster and not reads.members.isdisjoint(state.relevant):
+                kept = None
+            if kept is not None and state.record_id in before.pages:
+                kept_pages[state.record_id] = before.pages[state.record_id]
+        found_issues = kept if kept is not None else validator.record(state, household.values, member_values,
+                                                                      member_ids)
+        record_issues[state.record_id] = found_issues
+        issues.extend(found_issues)
     issues.extend(validator.household_checks(household, member_values, member_ids))
     found = routes(q, household, members, case=case, at=at, reference=reference)
     names: Mapping[str, Any] = {m.record_id: member_name(q, m) for m in members}
-    return Evaluation(q, household, members, tuple(issues), tuple(found),
-                      plan(household, members, issues, names))
+    pages = pages_by_record(household, members, issues, kept_pages)
+    basis = Basis(facts, dict(confirmations), member_values, member_ids, record_issues, pages)
+    return Evaluation(q, household, members, tuple(issues), tuple(found), plan_of(pages, members, names), basis)
 
+
+@dataclass(frozen=True, slots=True)
+class _Reads:
+    """What a questionnaire's records read beyond their own answers."""
+
+    questionnaire: Questionnaire  # kept: the cache below is keyed by id(), and ids are reused
+    members: frozenset[str]  # questions with a check that reads `members` (any/all/count)
+    household: frozenset[str]  # household values read by member expressions (`household.X`)
+
+
+_READS: dict[int, _Reads] = {}
+
+
+def _reads(q: Questionnaire) -> _Reads:
+    found = _READS.get(id(q))
+    if found is None or found.questionnaire is not q:
+        found = _Reads(q, frozenset(qid for qid, question in q.questions.items()
+                                    if any(c.expression.typed.uses_members for c in question.checks)),
+                       frozenset(name for e in _member_expressions(q) for name in e.typed.household_refs))
+        if len(_READS) > 64:
+            _READS.clear()
+        _READS[id(q)] = found
+    return found
+
+
+def _member_expressions(q: Questionnaire) -> Iterator[CompiledExpression]:
+    """Every expression evaluated in a member's record: what decides what is asked of them, their
+    derived values and the checks on their answers (routing and household checks run apart)."""
+    for section in q.sections:
+        if section.scope is not Scope.MEMBER:
+            continue
+        for when in (section.when, *(page.when for page in section.pages)):
+            if when is not None:
+                yield when
+        for page in section.pages:
+            for question in page.questions:
+                if question.when is not None:
+                    yield question.when
+                yield from (check.expression for check in question.checks)
+    yield from (d.expression for d in q.derived_in(Scope.MEMBER))

@@ -111,12 +111,24 @@ class Plan:
 
 def plan(household: RecordState, members: Sequence[RecordState], issues: Iterable[Issue],
          names: Mapping[str, Mapping[str, str] | None]) -> Plan:
+    return plan_of(pages_by_record(household, members, issues), members, names)
+
+
+def pages_by_record(household: RecordState, members: Sequence[RecordState], issues: Iterable[Issue],
+                    kept: Mapping[str, list[PageState]] | None = None) -> dict[str, list[PageState]]:
+    """Each record's pages with their status. `kept`: pages already worked out for records whose
+    state and issues are those they were worked out from (see `evaluate`)."""
     blocking: dict[tuple[str, str], int] = {}
     for issue in issues:
         if issue.question_id is not None and issue.blocking:
             key = (issue.record_id, issue.question_id)
             blocking[key] = blocking.get(key, 0) + 1
-    per_record = {state.record_id: _pages(state, blocking) for state in (household, *members)}
+    kept = kept or {}
+    return {state.record_id: kept.get(state.record_id) or _pages(state, blocking) for state in (household, *members)}
+
+
+def plan_of(per_record: Mapping[str, list[PageState]], members: Sequence[RecordState],
+            names: Mapping[str, Mapping[str, str] | None]) -> Plan:
     steps = [step for pages in per_record.values() for step in pages]
     sections = _group(per_record[HOUSEHOLD])
     member_progress = tuple(

@@ -28,7 +28,7 @@ PERSON_NUMBER = "person_number"
 class RecordState:
     record_id: str
     scope: Scope
-    answers: Mapping[str, Any]  # as stored in the draft, relevant or not
+    answers: Mapping[str, Any]  # as stored in the draft, relevant or not (a copy)
     values: dict[str, Any]  # effective: acceptable answers of asked questions, derived values
     relevant: dict[str, Question] = field(default_factory=dict)  # asked, in order
     pages: list[Page] = field(default_factory=list)  # asked, in order
@@ -100,7 +100,9 @@ def resolve_record(
     values: dict[str, Any] = {}
     if number is not None:
         values[PERSON_NUMBER] = number
-    state = RecordState(record_id, scope, answers, values, number=number)
+    # A copy of the answers as they were read: `evaluate(previous=...)` reuses this state only
+    # while the record's answers still equal these, so a record changed in place is never missed.
+    state = RecordState(record_id, scope, dict(answers), values, number=number)
     env = Env(values, household if scope is Scope.MEMBER else values, (), reference, case)
     pending = list(q.derived_in(scope))  # ordered by the compiler after their inputs
     pending.sort(key=lambda d: d.index)

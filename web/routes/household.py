@@ -113,7 +113,7 @@ def household_done(view: HouseholdView, at: datetime) -> bool:
     household's answers (the roster is only asked once H2 says someone lives here), so the
     spec decides, by evaluating the draft with one more member."""
     doc, member_id = add_member_to(view.document)
-    evaluation = evaluate(view.questionnaire, doc, at=at, case=case_of(view.info))
+    evaluation = evaluate(view.questionnaire, doc, at=at, case=case_of(view.info), previous=view.evaluation)
     return bool(evaluation.state(member_id).pages)
 
 
