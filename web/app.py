@@ -96,7 +96,7 @@ class ContainErrors:
             await self.app(scope, receive, watch)
         except Exception as exc:
             if not started:  # nothing answered yet (cannot happen with Starlette's stack; be sure)
-                log.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"))
+                log.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"), route_of(scope))
                 await PlainTextResponse("服务暂时不可用 / Service unavailable", status_code=500)(scope, receive, send)
 
 
@@ -137,7 +137,7 @@ async def engine_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, (PermissionDenied, LifecycleError)):
         ctx = Ctx(request)
         return ctx.render("error.html", status=403, title=ctx.t("forbidden_title"), text=exc.message[ctx.lang])
-    log.warning("engine error %s on %s", exc.code, request.url.path)
+    log.warning("engine error %s on %s", exc.code, route_of(request.scope))
     return _page(request, 400, "error_title", "error_text")
 
 
@@ -146,8 +146,15 @@ async def store_error(request: Request, exc: Exception) -> Response:
         return _page(request, 409, "conflict_title", "conflict_text")
     if isinstance(exc, NotFound):
         return _page(request, 404, "not_found_title", "not_found_text")
-    log.error("store error %s on %s", type(exc).__name__, request.url.path)
+    log.error("store error %s on %s", type(exc).__name__, route_of(request.scope))
     return _page(request, 500, "error_title", "error_text")
+
+
+def route_of(scope: Scope) -> str:
+    """The route a request matched, as written (`/q/{token}`), for the log: the path itself can
+    carry a secret (the QR code's sign-in token), and the route says where just as well."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else "(no route)"
 
 
 def where(exc: BaseException) -> str:
@@ -159,5 +166,6 @@ def where(exc: BaseException) -> str:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.error("unexpected %s on %s %s at %s", type(exc).__name__, request.method, request.url.path, where(exc))
+    log.error("unexpected %s on %s %s at %s", type(exc).__name__, request.method, route_of(request.scope),
+              where(exc))
     return _page(request, 500, "error_title", "error_text")

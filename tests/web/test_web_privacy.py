@@ -219,3 +219,24 @@ def test_the_server_runs_without_an_access_log(monkeypatch: pytest.MonkeyPatch, 
     assert len(calls) == 1
     assert calls[0].get("access_log") is False
     assert calls[0].get("log_level") in ("warning", "error", "critical")
+
+
+def test_an_error_on_the_qr_address_logs_its_route_not_the_token(site: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The QR code's address holds a sign-in token: a failure there is logged by route."""
+    token = site.household("fresh").token
+
+    def broken(found: str) -> str:
+        raise RuntimeError("the accounts table is unreadable")
+
+    monkeypatch.setattr(site.store.accounts, "household_by_token", broken)
+    records: list[logging.LogRecord] = []
+    handler = Capture(records)
+    logging.getLogger().addHandler(handler)
+    try:
+        response = site.client().get(f"/q/{token}")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert response.status_code == 500 and token not in response.text
+    logged = "\n".join(r.getMessage() for r in records if not r.name.startswith(CLIENT_LOGGERS))
+    assert "RuntimeError on GET /q/{token}" in logged
+    assert token not in logged and token[:12] not in logged
