@@ -100,13 +100,33 @@ class ContainErrors:
                 await PlainTextResponse("服务暂时不可用 / Service unavailable", status_code=500)(scope, receive, send)
 
 
-def _page(request: Request, status: int, title: str, text: str) -> Response:
+def _page(request: Request, status: int, title: str, text: str, again: str | None = None) -> Response:
     try:
         ctx = Ctx(request)
-        return ctx.render("error.html", status=status, title=ctx.t(title), text=ctx.t(text))
+        return whole_page(request, ctx.render("error.html", status=status, title=ctx.t(title), text=ctx.t(text),
+                                              again=again))
     except Exception as exc:  # the error page itself failed (e.g. the database is down): plain words
         log.error("error page failed: %s at %s", type(exc).__name__, where(exc))
-        return PlainTextResponse("服务暂时不可用 / Service unavailable", status_code=status)
+        return whole_page(request, PlainTextResponse("服务暂时不可用 / Service unavailable", status_code=status))
+
+
+def whole_page(request: Request, response: Response) -> Response:
+    """An error page answering an htmx request (an autosave, a boosted form) replaces the whole
+    page, as it would without JavaScript; htmx would otherwise put it where the request's own
+    answer goes (the questions, say), and the base template tells it to swap errors at all."""
+    if request.headers.get("hx-request") == "true":
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _page_again(path: str) -> str | None:
+    """Where to see the latest answers after a conflict: the page the request was about, for the
+    question pages of a household (or of an enumerator's interview) only: their saves and autosaves
+    are posted to the page's own address, or to it with /live."""
+    if not (path.startswith("/household/page/") or (path.startswith("/enumerator/") and "/page/" in path)):
+        return None
+    return path.removesuffix("/live")
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -136,14 +156,15 @@ async def engine_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EngineError)
     if isinstance(exc, (PermissionDenied, LifecycleError)):
         ctx = Ctx(request)
-        return ctx.render("error.html", status=403, title=ctx.t("forbidden_title"), text=exc.message[ctx.lang])
+        return whole_page(request, ctx.render("error.html", status=403, title=ctx.t("forbidden_title"),
+                                              text=exc.message[ctx.lang]))
     log.warning("engine error %s on %s", exc.code, route_of(request.scope))
     return _page(request, 400, "error_title", "error_text")
 
 
 async def store_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ConflictError):
-        return _page(request, 409, "conflict_title", "conflict_text")
+        return _page(request, 409, "conflict_title", "conflict_text", again=_page_again(request.url.path))
     if isinstance(exc, NotFound):
         return _page(request, 404, "not_found_title", "not_found_text")
     log.error("store error %s on %s", type(exc).__name__, route_of(request.scope))

@@ -133,6 +133,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "csrf_title": ("页面已过期", "This page has expired"),
     "csrf_text": ("为了安全，请返回并重新提交。", "For your security, go back and submit again."),
     "home": ("返回首页", "Go to the start page"),
+    "conflict_again": ("查看最新的答案", "See the latest answers"),
     "too_large": ("提交的内容过多", "Too much was sent"),
     "busy_title": ("现在使用的人很多", "Many people are using the service right now"),
     "busy_text": ("请等一分钟再试。您已保存的内容不会丢失。",

@@ -172,3 +172,27 @@ def test_foreign_member_hands_over_and_keeps_answers(page: Page, server: Server,
     # Any household page now leads to the calm hand-over page.
     goto(page, server, "/household")
     assert path_of(page) == "/household/handed-over"
+
+
+def test_an_autosave_refused_after_a_save_elsewhere_shows_the_conflict_page(page: Page, server: Server,
+                                                                            demo: Demo) -> None:
+    login(page, server, demo.logins["conflict"])
+    household_size(page, server)
+    member = add_member(page)
+    path = f"/household/page/{member}/identity"
+    elsewhere = page.context.new_page()  # the same person on a second tab (or another device)
+    goto(elsewhere, server, path)
+    answer(elsewhere, {"D1": "钱学敏"})
+    elsewhere.close()
+    # This tab still shows the page as it was before: its next autosave is refused, and says so.
+    page.locator("#field-D1").fill("钱学森")
+    page.locator("#field-D1").blur()
+    expect(page.locator("h1")).to_have_text("内容已在别处修改")
+    expect(page).to_have_title(re.compile("^内容已在别处修改"))
+    click_and_wait(page, page.locator("main a", has_text="查看最新的答案"))
+    assert path_of(page) == path
+    expect(page.locator("#field-D1")).to_have_value("钱学敏")
+    # The browser and htmx report the refused request on the console, as they should; nothing else.
+    errors: list[str] = page.script_errors  # type: ignore[attr-defined]
+    assert any("409" in e for e in errors)
+    errors[:] = [e for e in errors if "409" not in e]

@@ -321,6 +321,33 @@ def test_live_shows_a_follow_up_question_and_autosaves(site: Any) -> None:
         assert site.version(label) == version + 1
 
 
+def test_an_autosave_after_a_save_elsewhere_answers_with_the_whole_conflict_page(site: Any) -> None:
+    """htmx puts an error page in place of the whole page (as without JavaScript), not where the
+    questions go, and the conflict page leads back to the page with the latest answers."""
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/birth_ethnicity")
+    csrf = browser.csrf_of(page.text)
+    other = site.login(label)  # another device saves first
+    elsewhere = other.get(f"/household/page/{member}/birth_ethnicity")
+    assert other.live(elsewhere, {"D6": "03"}, other.csrf_of(elsewhere.text)).status_code == 200
+    saved = site.draft(label)
+    conflict = browser.live(page, {"D6": "01"}, csrf)
+    assert conflict.status_code == 409
+    assert conflict.headers["HX-Retarget"] == "body" and conflict.headers["HX-Reswap"] == "innerHTML"
+    assert "<title>内容已在别处修改" in conflict.text
+    assert f'href="/household/page/{member}/birth_ethnicity"' in conflict.text
+    assert site.draft(label) == saved  # nothing of the stale page was saved
+    # Any error page does the same for htmx; without htmx it is a plain answer.
+    expired = browser.post_form(f"/household/page/{member}/birth_ethnicity/live", {"version": "1"},
+                                headers={"HX-Request": "true", "X-CSRF-Token": "not-the-token"})
+    assert expired.status_code == 403 and expired.headers["HX-Retarget"] == "body"
+    plain = browser.post_form("/household/members", {"_csrf": csrf, "version": "0"})
+    assert plain.status_code == 409 and "HX-Retarget" not in plain.headers
+    assert 'href="/household/members"' not in plain.text  # not a page to see answers on
+
+
 def test_live_shows_an_error_at_the_field_and_keeps_what_was_typed(site: Any) -> None:
     label = "in_progress"
     browser = site.login(label)
