@@ -21,7 +21,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 THROTTLE = LoginThrottle.metadata.tables["login_throttle"]
 FREE_FAILURES = 5  # typos happen; delays start after this many failures in a row
+# One address can be many households (a mobile carrier's NAT, a school's or a dormitory's Wi-Fi),
+# each with its own typos; the passwords are random, so what an address key guards against is
+# one machine trying many accounts, which this many free failures still stops early.
+FREE_ADDRESS_FAILURES = 20
 MAX_DELAY = timedelta(minutes=15)
+FORGET_AFTER = timedelta(hours=1)  # a key quiet this long starts again from no failures
 
 
 def _pairs(*pairs: tuple[str, str]) -> list[tuple[bytes, bytes]]:
@@ -112,7 +117,9 @@ async def _too_large(send: Send) -> None:
 class Throttle:
     """Failed logins per key (an account, a client address): free for a few, then a delay that
     doubles with each further failure. The same delay applies whether the account exists or
-    not, so throttling reveals nothing about which accounts are real."""
+    not, so throttling reveals nothing about which accounts are real. A key with no failure
+    for an hour is forgotten: otherwise a shared address, which a correct sign-in never clears
+    (the sign-in proves nothing about the others behind it), would stay blocked all census."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
@@ -136,23 +143,29 @@ class Throttle:
                 if c.dialect.name == "postgresql":
                     # Two first failures at once would both insert; serialise per key instead.
                     c.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-                row = c.execute(select(THROTTLE.c.failures).where(THROTTLE.c.key == key)).first()
-                failures = (row.failures if row else 0) + 1
-                blocked = _block_until(now, failures)
+                row = c.execute(select(THROTTLE.c.failures, THROTTLE.c.last_failure)
+                                .where(THROTTLE.c.key == key)).first()
+                recent = row is not None and row.last_failure > now - FORGET_AFTER
+                failures = (row.failures if row is not None and recent else 0) + 1
+                free = FREE_ADDRESS_FAILURES if key.startswith("ip:") else FREE_FAILURES
+                blocked = _block_until(now, failures, free)
                 if row is None:
                     c.execute(insert(THROTTLE).values(key=key, failures=failures, last_failure=now,
                                                            blocked_until=blocked))
                 else:
                     c.execute(update(THROTTLE).where(THROTTLE.c.key == key).values(
                         failures=failures, last_failure=now, blocked_until=blocked))
+            # The keys forgotten by now go, so the table holds about an hour's failures.
+            c.execute(delete(THROTTLE).where(THROTTLE.c.last_failure < now - FORGET_AFTER).where(
+                THROTTLE.c.blocked_until.is_(None) | (THROTTLE.c.blocked_until < now)))
 
     def succeeded(self, key: str) -> None:
         with self.db.transaction() as c:
             c.execute(delete(THROTTLE).where(THROTTLE.c.key == key))
 
 
-def _block_until(now: datetime, failures: int) -> datetime | None:
-    if failures <= FREE_FAILURES:
+def _block_until(now: datetime, failures: int, free: int) -> datetime | None:
+    if failures <= free:
         return None
-    delay = min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_DELAY)
+    delay = min(timedelta(seconds=2 ** min(failures - free, 20)), MAX_DELAY)
     return now + delay

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx2 as httpx  # the TestClient transport Starlette uses
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from starlette.routing import Route
 
 from engine.store import demo as demo_module
@@ -21,7 +21,7 @@ from engine.store.credentials import new_account_code
 from engine.store.tables import Session
 from web.context import MAX_FIELDS
 from web.i18n import t
-from web.security import FREE_FAILURES
+from web.security import FORGET_AFTER, FREE_ADDRESS_FAILURES, FREE_FAILURES
 
 WRONG_TOKEN = "x" * 43
 CSRF_PAGE = t("csrf_title", "zh")
@@ -367,7 +367,7 @@ def test_login_throttle_per_account_with_growing_delays(site: Any) -> None:
 
 def test_login_throttle_per_client_address(site: Any) -> None:
     address = "203.0.113.7"
-    for _ in range(FREE_FAILURES + 1):  # a different made-up account each time
+    for _ in range(FREE_ADDRESS_FAILURES + 1):  # a different made-up account each time
         assert _attempt(site, new_account_code(), "guess", address).status_code == 200
     h = site.household("fresh")
     first = _wait_of(_attempt(site, h.account, h.password, address))
@@ -380,6 +380,27 @@ def test_login_throttle_per_client_address(site: Any) -> None:
     assert _attempt(site, h.account, h.password, address).status_code == 303
 
 
+def test_login_failures_are_forgotten_after_a_quiet_hour(site: Any) -> None:
+    """A shared address (a carrier's NAT) collects everyone's typos, and nobody's correct sign-in
+    clears them: the count starts again once the address has been quiet for an hour."""
+    address = "203.0.113.9"
+    h = site.household("fresh")
+    for _ in range(FREE_ADDRESS_FAILURES):
+        assert _attempt(site, new_account_code(), "guess", address).status_code == 200
+    assert _attempt(site, h.account, h.password, address).status_code == 303  # not blocked yet
+    site.clock.advance(seconds=FORGET_AFTER.total_seconds() - 60)
+    assert _attempt(site, new_account_code(), "guess", address).status_code == 200  # still counted ...
+    assert _attempt(site, h.account, h.password, address).status_code == 429  # ... so this one is blocked
+    site.clock.advance(seconds=FORGET_AFTER.total_seconds() + 1)
+    for _ in range(FREE_ADDRESS_FAILURES):  # a quiet hour: as many free failures as at first
+        assert _attempt(site, new_account_code(), "guess", address).status_code == 200
+    assert _attempt(site, h.account, h.password, address).status_code == 303
+    # Only the keys of the last hour are kept (an account key each, and the address).
+    with site.store.db.read() as c:
+        kept = c.execute(text("SELECT count(*) FROM login_throttle")).scalar_one()
+    assert kept == FREE_ADDRESS_FAILURES + 1
+
+
 def test_login_throttle_behind_a_proxy_counts_the_address_the_proxy_saw(site_factory: Any) -> None:
     """The client writes what it likes into X-Forwarded-For; our proxy appends the address it
     saw. A new made-up address with every try must not reset the count."""
@@ -387,17 +408,17 @@ def test_login_throttle_behind_a_proxy_counts_the_address_the_proxy_saw(site_fac
     browser = site.client(client=("10.0.0.2", 50000))  # the proxy
     token = browser.csrf_of(browser.get("/").text)
     statuses = []
-    for n in range(FREE_FAILURES + 2):
+    for n in range(FREE_ADDRESS_FAILURES + 2):
         statuses.append(browser.post_form("/login", {"_csrf": token, "account": new_account_code(), "password": "x"},
                                           headers={"X-Forwarded-For": f"192.0.2.{n + 1}, 203.0.113.50"}).status_code)
-    assert statuses[:FREE_FAILURES + 1] == [200] * (FREE_FAILURES + 1) and statuses[-1] == 429
+    assert statuses[:FREE_ADDRESS_FAILURES + 1] == [200] * (FREE_ADDRESS_FAILURES + 1) and statuses[-1] == 429
     other = browser.post_form("/login", {"_csrf": token, "account": new_account_code(), "password": "x"},
                               headers={"X-Forwarded-For": "203.0.113.51"})
     assert other.status_code == 200  # another client behind the same proxy is not blocked
 
 
 def test_login_throttle_counts_an_ipv6_client_by_its_64(site: Any) -> None:
-    for n in range(FREE_FAILURES + 1):
+    for n in range(FREE_ADDRESS_FAILURES + 1):
         assert _attempt(site, new_account_code(), "guess", f"2001:db8:1:2::{n + 1:x}").status_code == 200
     assert _attempt(site, new_account_code(), "guess", "2001:db8:1:2:ffff::1").status_code == 429
     assert _attempt(site, new_account_code(), "guess", "2001:db8:1:3::1").status_code == 200

@@ -22,7 +22,7 @@ from engine.store import demo as demo_module
 from engine.store.accounts import ENUMERATOR as ENUMERATOR_TABLE
 from web.i18n import t
 from web.routes.enumerator import qr_svg
-from web.security import FREE_FAILURES
+from web.security import FREE_ADDRESS_FAILURES, FREE_FAILURES
 
 WRONG = "not-the-password"
 PAGE_LINK = re.compile(r'href="(/enumerator/households/[^/"]+/page/[^/"]+/[^/"#?]+)">[^<]*</a></span>\s*'
@@ -110,7 +110,7 @@ def test_staff_login_is_throttled_per_username_and_per_address(site: Any) -> Non
     assert blocked.status_code == 200  # the 6th failure sets the delay ...
     refused = attempt(site, "enumerator", site.demo.enumerator.password, "203.0.113.100")
     assert refused.status_code == 429 and "秒" in refused.text  # ... even the right password waits
-    for n in range(FREE_FAILURES + 1):  # one address trying many usernames
+    for n in range(FREE_ADDRESS_FAILURES + 1):  # one address trying many usernames
         attempt(site, f"guess{n}", WRONG, "192.0.2.50")
     assert attempt(site, "office", site.demo.office.password, "192.0.2.50").status_code == 429
     site.clock.advance(minutes=16)
