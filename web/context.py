@@ -110,6 +110,12 @@ class Ctx:
         return str(self.request.scope["path"])
 
     @property
+    def here(self) -> str:
+        """The request's path with its query (`?return=review`): where to come back to."""
+        query = self.request.scope.get("query_string", b"").decode("latin-1")
+        return f"{self.path}?{query}" if query else self.path
+
+    @property
     def csrf(self) -> str:
         session = self.session
         return session.csrf if session else self.services.sessions.anon_csrf(self.anon)

@@ -173,6 +173,24 @@ def test_a_warning_is_shown_and_confirmed(site: Any) -> None:
     assert key, site.draft("fresh")["confirmations"]
 
 
+def test_a_change_from_the_review_page_returns_there_through_a_warning_and_a_language_switch(site: Any) -> None:
+    browser = site.login("fresh")
+    assert browser.answer(browser.get("/household/page/household/household_type"),
+                          HOUSEHOLD_ANSWERS[0]).status_code == 303
+    path = "/household/page/household/dwelling?return=review"
+    response = browser.answer(browser.get(path), {"H5": "1", "H6": "900", "H7": "3"})
+    assert response.status_code == 200  # the warning, on the page opened from the review page
+    confirm = browser.form(response, "/household/confirm")
+    assert confirm.value("next") == confirm.value("back") == path
+    page = browser.follow(browser.submit(response, "/household/confirm"))
+    switched = browser.submit(page, "/lang")
+    assert switched.headers["location"] == path  # the language switch keeps where it came from too
+    page = browser.follow(switched)
+    assert '<html lang="en">' in page.text
+    onwards = browser.answer(page, {"H5": "1", "H6": "900", "H7": "3"})
+    assert onwards.status_code == 303 and onwards.headers["location"] == "/household/review"
+
+
 def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: Any) -> None:
     label = "in_progress"
     browser = site.login(label)
