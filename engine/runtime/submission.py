@@ -31,21 +31,34 @@ class Submission:
     reference: str  # human-readable, e.g. "R4K7-2M9Q-XD3F"
 
 
-def declare(doc: Document, name: str, promise: bool, at: datetime) -> Document:
-    """Sign the household's answers: the declarant's typed name and the solemn promise."""
+def declaration_problems(name: Any, promise: Any) -> dict[str, NotSubmittable]:
+    """Everything wrong with a declaration at once, by field: "declarant" (the typed name) and
+    "promise" (the solemn-promise tick), so a form can show each at its field."""
+    problems: dict[str, NotSubmittable] = {}
     typed = normalize_name(name) if isinstance(name, str) else ""
     if not typed:
-        raise NotSubmittable("no_declarant", "请填写申报人姓名作为签名", "Type your name as your signature")
-    if unencodable(typed):
-        raise NotSubmittable("bad_declarant", "姓名中有无法识别的字符，请重新输入",
-                             "Your name holds a character that cannot be read; please type it again")
-    if len(typed) > 50:
-        raise NotSubmittable("declarant_too_long", "姓名最多 50 个字",
-                             "Use at most 50 characters for your name")
+        problems["declarant"] = NotSubmittable("no_declarant", "请填写申报人姓名作为签名",
+                                               "Type your name as your signature")
+    elif unencodable(typed):
+        problems["declarant"] = NotSubmittable("bad_declarant", "姓名中有无法识别的字符，请重新输入",
+                                               "Your name holds a character that cannot be read; please type it again")
+    elif len(typed) > 50:
+        problems["declarant"] = NotSubmittable("declarant_too_long", "姓名最多 50 个字",
+                                               "Use at most 50 characters for your name")
     if promise is not True:
-        raise NotSubmittable("no_promise", "请勾选“本人郑重承诺”", "Tick the solemn promise to continue")
+        problems["promise"] = NotSubmittable("no_promise", "请勾选“本人郑重承诺”",
+                                             "Tick the solemn promise to continue")
+    return problems
+
+
+def declare(doc: Document, name: str, promise: bool, at: datetime) -> Document:
+    """Sign the household's answers: the declarant's typed name and the solemn promise.
+    Raises the first of `declaration_problems`."""
+    problems = declaration_problems(name, promise)
+    if problems:
+        raise next(iter(problems.values()))
     new = dict(doc)
-    new["declaration"] = {"name": typed, "promise": True, "at": at.isoformat()}
+    new["declaration"] = {"name": normalize_name(name), "promise": True, "at": at.isoformat()}
     return new
 
 

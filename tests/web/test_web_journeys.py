@@ -56,8 +56,9 @@ def test_login_by_qr_url_takes_the_token_out_of_the_address(site: Any) -> None:
 def test_a_wrong_qr_token_does_not_sign_in(site: Any) -> None:
     browser = site.client()
     response = browser.get("/q/" + "x" * 43)
-    assert response.status_code == 200
+    assert response.status_code == 200 and "<title>错误：" in response.text  # the start page, saying why
     assert browser.get("/household").status_code == 303
+    assert "<title>错误：" not in browser.get("/").text
 
 
 # -- the whole questionnaire -------------------------------------------------------------------
@@ -117,6 +118,18 @@ def test_household_fills_in_reviews_and_submits(site: Any) -> None:
     assert no_promise.status_code == 200 and "error-summary" in no_promise.text
     no_name = browser.submit(declaration, "/household/submit", declarant="", promise="yes")
     assert no_name.status_code == 200 and "error-summary" in no_name.text
+    # Both missing: both said at once, as on a question page: title, summary links, at the fields.
+    neither = browser.submit(declaration, "/household/submit", declarant=" ")
+    assert neither.status_code == 200 and "<title>错误：申报声明" in neither.text
+    shown = [m.split("</span>")[-1] for m in browser.errors_of(neither.text)]
+    assert shown == ["请填写申报人姓名作为签名", "请勾选“本人郑重承诺”"]
+    for field in ("declarant", "promise"):
+        assert f'<a href="#{field}">' in neither.text
+        assert f'id="error-{field}"' in neither.text and f'aria-describedby="error-{field}"' in neither.text
+    kept = browser.form(no_promise, "/household/submit")
+    assert kept.value("declarant") == "欧阳明远"  # what was typed stays
+    ticked = browser.form(no_name, "/household/submit")
+    assert ("promise", "yes") in ticked.fields  # and so does the tick
     assert site.version(label) == before  # nothing saved without a full declaration
     submitted = browser.submit(declaration, "/household/submit", declarant="欧阳明远", promise="yes")
     assert submitted.status_code == 303 and submitted.headers["location"] == "/household/submitted"

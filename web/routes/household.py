@@ -24,6 +24,7 @@ from engine.runtime.errors import NotSubmittable
 from engine.runtime.evaluate import evaluate
 from engine.runtime.lifecycle import Actor, HouseholdState, Role
 from engine.runtime.pageplan import Step
+from engine.runtime.submission import declaration_problems
 from engine.runtime.texts import pick
 from engine.spec.model import Scope
 from web import questionpage
@@ -196,21 +197,26 @@ async def review(hr: HouseholdRequest) -> Response:
 async def declaration(hr: HouseholdRequest) -> Response:
     if hr.view.evaluation.blocking:
         return hr.ctx.redirect("/household/review")
-    return hr.ctx.render("declaration.html", view=hr.view, error=None, name="")
+    return hr.ctx.render("declaration.html", view=hr.view, errors={}, name="", promise=False)
 
 
 async def submit(hr: HouseholdRequest) -> Response:
     form = await hr.ctx.request.form()
     name = str(form.get("declarant", ""))[:100]
     promise = form.get("promise") == "yes"
-    try:
-        _, reference = hr.ctx.services.census.submit(hr.actor, hr.actor.id, form_version(form), name, promise)
-    except NotSubmittable as exc:
-        if exc.code in ("has_issues", "handed_over"):
-            return hr.ctx.redirect("/household/review")
-        return hr.ctx.render("declaration.html", view=hr.view, error=exc.message[hr.ctx.lang], name=name)
-    del reference
-    return hr.ctx.redirect("/household/submitted")
+    problems = declaration_problems(name, promise)
+    if not problems:
+        try:
+            hr.ctx.services.census.submit(hr.actor, hr.actor.id, form_version(form), name, promise)
+            return hr.ctx.redirect("/household/submitted")
+        except NotSubmittable as exc:
+            if exc.code in ("has_issues", "handed_over"):
+                return hr.ctx.redirect("/household/review")
+            problems = {"": exc}  # about the answers as a whole (the schema, say): no field to link to
+    # Every problem at once: in the summary, each linking to its field, and at the field.
+    errors = {field: exc.message[hr.ctx.lang] for field, exc in problems.items()}
+    return hr.ctx.render("declaration.html", view=hr.view, errors=errors, name=name, promise=promise,
+                         has_errors=True)
 
 
 async def submitted(hr: HouseholdRequest) -> Response:
