@@ -105,6 +105,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "closed_title": ("自主填报已截止", "Self-response has closed"),
     "closed_text": ("您可以查看已提交的内容。如需更正，请联系您的普查员。",
                     "You can view what you submitted. To correct anything, contact your enumerator."),
+    "closed_unsubmitted_text": ("本户没有在截止前提交，普查员将上门完成登记。您已填写的内容都已保存，不会丢失，"
+                                "您可以在这里查看。",
+                                "Your household did not submit before the close, so your enumerator will visit to "
+                                "complete the form with you. Everything you typed is saved and nothing is lost; you "
+                                "can view it here."),
+    "view_answers": ("查看已填写的内容", "View what you have given"),
     "handed_title": ("普查员将上门登记", "Your enumerator will visit"),
     "handed_text": ("本户将由普查员上门完成登记。您已填写的内容都已保存，不会丢失。",
                     "Your enumerator will complete your household's form with you in person. Everything you have "

@@ -20,7 +20,11 @@ def test_household_is_read_only_after_the_window_closes(page: Page, closed_serve
     expect(main.locator("form[action='/household/reopen']")).to_have_count(0)
     expect(main.locator("form[action='/household/help']")).to_have_count(0)
     expect(main.locator("a", has_text="删除")).to_have_count(0)
-    click_and_wait(page, main.locator(".notice a", has_text="核对您的答案"))
+    # What it sent stands, or (never submitted) the enumerator will visit; either way it can look.
+    notice, link = (("您可以查看已提交的内容", "核对您的答案") if label == "submitted"
+                    else ("普查员将上门完成登记", "查看已填写的内容"))
+    expect(main.locator(".notice", has_text=notice)).to_be_visible()
+    click_and_wait(page, main.locator(".notice a", has_text=link))
     assert path_of(page) == "/household/review"
     expect(main.locator(".summary-row").first).to_be_visible()
     expect(main.locator("a", has_text="修改")).to_have_count(0)

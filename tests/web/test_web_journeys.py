@@ -149,6 +149,8 @@ def test_household_fills_in_reviews_and_submits(site: Any) -> None:
     reopened = browser.submit(hub, "/household/reopen")
     assert reopened.status_code == 303
     assert site.store.households.get(info.id).state is HouseholdState.REOPENED
+    reopened_page = browser.get("/household/submitted")  # no longer true: to the hub
+    assert reopened_page.status_code == 303 and reopened_page.headers["location"] == "/household"
     page = browser.get(f"/household/page/{HOUSEHOLD}/dwelling")
     response = browser.answer(page, {"H5": "1", "H6": "90", "H7": "3"})
     assert response.status_code == 303, browser.errors_of(response.text)
@@ -270,6 +272,15 @@ def test_after_the_window_closes_the_household_is_read_only(site: Any) -> None:
     assert review.status_code == 200
     assert "刘建国" in review.text and "?return=review" not in review.text
     assert "?return=review" in review_before.text  # before the close the same page offered changes
+    # Pages that only lead to a change no longer offer it.
+    for path in ("/household/members/m1/remove", "/household/declaration"):
+        closed = browser.get(path)
+        assert closed.status_code == 303 and closed.headers["location"] == "/household", path
+    # It never submitted: the hub says the enumerator will visit and nothing typed is lost, not
+    # "view what you submitted"; the answers are there to see.
+    closed_hub = browser.get("/household")
+    assert t("closed_unsubmitted_text", "zh") in closed_hub.text and t("closed_text", "zh") not in closed_hub.text
+    assert '<a href="/household/review">查看已填写的内容</a>' in closed_hub.text
 
 
 def test_a_submitted_household_cannot_resubmit_or_reopen_after_the_close(site: Any) -> None:
@@ -285,6 +296,7 @@ def test_a_submitted_household_cannot_resubmit_or_reopen_after_the_close(site: A
     again = browser.submit(declaration, "/household/submit", declarant="王志强", promise="yes")
     assert again.status_code == 403
     assert site.snapshot(label) == snapshot
+    assert t("closed_text", "zh") in browser.get("/household").text  # it did submit: what it sent stands
 
 
 # -- error pages ---------------------------------------------------------------------------------

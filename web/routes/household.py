@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.census import HouseholdView, case_of
+from engine.census import SUBMITTED_STATES, HouseholdView, case_of
 from engine.runtime.document import HOUSEHOLD
 from engine.runtime.document import add_member as add_member_to
 from engine.runtime.errors import NotSubmittable
@@ -103,6 +103,7 @@ async def hub(hr: HouseholdRequest) -> Response:
     return ctx.render(
         "hub.html", view=view, plan=plan, household_steps=household_steps, enumerator=enumerator_contact(hr),
         closes=window_text(hr), open=window_open(hr), submitted=view.state is HouseholdState.SUBMITTED,
+        has_submission=view.state in SUBMITTED_STATES,  # reopened: the submission stands until replaced
         help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
         member_first={m.key: (plan.first_open(m.key) or _first(plan, m.key)) for m in plan.members},
         household_done=household_done(view, ctx.settings.clock.now()), pick=pick,
@@ -136,10 +137,19 @@ async def add_member(hr: HouseholdRequest) -> Response:
     return hr.ctx.redirect(f"/household/page/{member_id}/{first.page_id}")
 
 
+def editable(hr: HouseholdRequest) -> bool:
+    """Whether the household may change its answers now (as the hub offers): the window is open
+    and no submission stands un-reopened. Pages that only lead to a change check this too, so
+    they never offer what would then be refused."""
+    return window_open(hr) and hr.view.state is not HouseholdState.SUBMITTED
+
+
 async def remove_member_page(hr: HouseholdRequest) -> Response:
     member_id = hr.ctx.request.path_params["member"]
     if member_id not in [m.record_id for m in hr.view.evaluation.members]:
         raise HTTPException(404)
+    if not editable(hr):
+        return hr.ctx.redirect("/household")
     name = member_name(hr, member_id)
     return hr.ctx.render("remove_member.html", view=hr.view, member_id=member_id, name=name)
 
@@ -195,6 +205,8 @@ async def review(hr: HouseholdRequest) -> Response:
 
 
 async def declaration(hr: HouseholdRequest) -> Response:
+    if not window_open(hr):  # (a standing submission may be sent again while open: it is idempotent)
+        return hr.ctx.redirect("/household")
     if hr.view.evaluation.blocking:
         return hr.ctx.redirect("/household/review")
     return hr.ctx.render("declaration.html", view=hr.view, errors={}, name="", promise=False)
@@ -220,7 +232,8 @@ async def submit(hr: HouseholdRequest) -> Response:
 
 
 async def submitted(hr: HouseholdRequest) -> Response:
-    if not hr.view.info.reference:  # nothing submitted yet: there is no reference to show
+    # Nothing submitted yet, or reopened since: "submitted" would not be true now.
+    if not hr.view.info.reference or hr.view.state is not HouseholdState.SUBMITTED:
         return hr.ctx.redirect("/household")
     return hr.ctx.render("submitted.html", view=hr.view, closes=window_text(hr), open=window_open(hr))
 
