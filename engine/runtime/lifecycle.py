@@ -110,20 +110,20 @@ def authorize(action: Action, actor: Actor, household: HouseholdFacts, at: datet
               window: SelfResponseWindow | None) -> HouseholdState:
     """The state after `action`, or raise `PermissionDenied` / `LifecycleError`."""
     if actor.role not in PERMITTED[action]:
-        raise PermissionDenied("role", "您没有权限执行此操作", f"a {actor.role.value} may not {action.value}",
-                               action=action.value)
+        raise PermissionDenied("role", "您没有权限执行此操作", "You are not allowed to do this",
+                               action=action.value, role=actor.role.value)
     if actor.role is Role.HOUSEHOLD and actor.id != household.id:
-        raise PermissionDenied("other_household", "您没有权限访问此住户", "not your household")
+        raise PermissionDenied("other_household", "您没有权限访问此住户", "You cannot open another household's form")
     if actor.role is Role.ENUMERATOR and household.area not in actor.areas:
         raise PermissionDenied("other_area", "该住户不在您负责的普查区",
-                               "this household is not in your areas")
+                               "This household is not in your enumeration areas")
     if actor.role is Role.HOUSEHOLD and action in SELF_RESPONSE:
         _check_self_response(household.state, at, window)
     _check_timing(action, actor.role, household.state, at, window)
     new = TRANSITIONS.get((household.state, action))
     if new is None:
-        raise LifecycleError("illegal_transition", "当前状态下不能执行此操作",
-                             f"cannot {action.value} a household that is {household.state.value}",
+        raise LifecycleError("illegal_transition", "本户当前的状态不能执行此操作",
+                             "This cannot be done at this stage of the household's form",
                              state=household.state.value, action=action.value)
     return new
 
@@ -133,11 +133,11 @@ def _check_timing(action: Action, role: Role, state: HouseholdState, at: datetim
     """Who changes the answers when: the household until the close (a submitted household
     reopens first), then the enumerator; the window is closed only once it has closed."""
     if role is Role.HOUSEHOLD and action is A.SAVE and state is S.SUBMITTED:
-        raise PermissionDenied("reopen_first", "本户已提交，如需修改请先选择“修改答卷”",
-                               "This household has submitted; reopen it to make changes")
+        raise PermissionDenied("reopen_first", "本户已提交，如需修改请先选择“修改已提交的答案”",
+                               "This household has submitted; choose “Change my submitted answers” first")
     if role is Role.ENUMERATOR and action is A.SAVE and _household_owns(state, at, window):
         raise PermissionDenied("still_self_responding", "本户仍在自主填报中，请先接手再修改",
-                               "the household is still responding itself; take it over before editing")
+                               "The household is still filling in its own form; take it over before editing")
     if action is A.CLOSE_WINDOW and window is not None and at <= window.closes:
         raise PermissionDenied("window_still_open", f"自主填报将于 {_fmt(window.closes)} 截止",
                                f"Self-response is open until {_fmt(window.closes)}")

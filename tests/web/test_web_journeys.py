@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from engine.runtime.document import HOUSEHOLD
 from engine.runtime.lifecycle import HouseholdState
 from engine.store.demo import DEMO_NOW
@@ -449,3 +451,16 @@ def test_language_switch_is_kept_across_pages(site: Any) -> None:
         assert '<html lang="en">' in page.text, path
     fresh = site.client()
     assert '<html lang="zh-CN">' in fresh.get("/").text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_submitted_household_changing_an_answer_is_told_the_button_to_press(site: Any, lang: str) -> None:
+    browser = site.login("submitted")
+    if lang == "en":
+        browser.submit(browser.get("/household"), "/lang")
+    hub = browser.get("/household")  # (its question pages lead to its answers: it cannot change them)
+    refused = browser.post_form("/household/page/household/dwelling",
+                                {"_csrf": browser.csrf_of(hub.text), "version": str(site.version("submitted")),
+                                 "shown": "H6", "H6": "77"})
+    assert refused.status_code == 403
+    assert f"“{t('reopen', lang)}”" in refused.text  # the words on the hub's button
