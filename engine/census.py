@@ -89,6 +89,10 @@ class Census:
         # whether the window has closed; pages re-read a household far more often than it
         # changes (every save is followed by the page it leads to), so they are kept.
         self._evaluations: OrderedDict[tuple[Any, ...], Evaluation] = OrderedDict()
+        # Each household's newest evaluation here, whatever its revision: a draft this process
+        # has not evaluated (saved by another worker) is evaluated from it, so only the records
+        # changed since are worked out again (`evaluate(previous=...)` gives the same result).
+        self._latest: OrderedDict[str, Evaluation] = OrderedDict()
 
     def _evaluation_key(self, household_id: str, draft: int | None, q: Questionnaire, case: Case) -> tuple[Any, ...]:
         closed = q.window is not None and self.clock.now() > q.window.closes
@@ -101,7 +105,7 @@ class Census:
         if found is not None:
             self._evaluations.move_to_end(key)
             return found
-        evaluation = evaluate(q, doc, at=self.clock.now(), case=case)
+        evaluation = evaluate(q, doc, at=self.clock.now(), case=case, previous=self._latest.get(household_id))
         self._remember(key, evaluation)
         return evaluation
 
@@ -109,6 +113,11 @@ class Census:
         self._evaluations[key] = evaluation
         if len(self._evaluations) > EVALUATIONS_KEPT:
             self._evaluations.popitem(last=False)
+        household_id = key[0]
+        self._latest[household_id] = evaluation
+        self._latest.move_to_end(household_id)
+        if len(self._latest) > EVALUATIONS_KEPT:
+            self._latest.popitem(last=False)
 
     def questionnaire_of(self, info: HouseholdInfo) -> Questionnaire:
         return self.forms.get(info.questionnaire) or self.forms.short
