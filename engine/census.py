@@ -23,7 +23,7 @@ from engine.runtime.evaluate import Evaluation, evaluate
 from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
 from engine.runtime.routing import Route
 from engine.runtime.submission import Submission, content_hash, declare, prepare
-from engine.spec.model import Questionnaire, RoutingKind, Scope
+from engine.spec.model import Questionnaire, Scope
 from engine.store.errors import ConflictError
 from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
@@ -146,8 +146,9 @@ class Census:
     # -- changes to the answers -----------------------------------------------------------------
     def change(self, actor: Actor, household_id: str, expected_version: int,
                fn: Callable[[dict[str, Any]], dict[str, Any]], action: str = "save",
-               view: HouseholdView | None = None) -> HouseholdView:
-        """Apply `fn` to the draft and save it, routing the household if the answers demand it.
+               view: HouseholdView | None = None, hand_over: bool = True) -> HouseholdView:
+        """Apply `fn` to the draft and save it, routing the household if the answers demand it
+        (unless `hand_over` is False: an autosave, see `answer`).
 
         `view` is the caller's fresh view of the household, if it has one: a request loads and
         evaluates the household once, not again here. The returned view is built from what was
@@ -159,8 +160,7 @@ class Census:
         doc = fn(view.document)
         now = self.clock.now()
         evaluation = evaluate(view.questionnaire, doc, at=now, case=case_of(view.info), previous=view.evaluation)
-        hand_over = [r for r in evaluation.routes if r.kind is RoutingKind.HAND_OVER]
-        if hand_over and actor.role is Role.HOUSEHOLD:
+        if hand_over and evaluation.hand_over and actor.role is Role.HOUSEHOLD:
             new_state = HouseholdState.ROUTED  # e.g. an overseas member, detected mid-flow
         reasons = reasons_of(view.questionnaire, evaluation.routes, view.info.reasons)
         version = self.store.households.save(
@@ -176,16 +176,31 @@ class Census:
         return HouseholdView(info, view.questionnaire, doc, version, evaluation)
 
     def answer(self, actor: Actor, household_id: str, expected_version: int, record_id: str,
-               raw: Mapping[str, Any], view: HouseholdView | None = None) -> Answered:
+               raw: Mapping[str, Any], view: HouseholdView | None = None, hand_over: bool = True) -> Answered:
+        """Save answers to one record. `hand_over=False` (an autosave) saves them without handing
+        the household over even when they demand it: a radio group's arrow keys pass through every
+        option, and one of them must not end self-response for good. The next deliberate save
+        does it (and the page says so meanwhile)."""
         view = view or self.view(household_id)
         self._authorize(Action.SAVE, actor, view.info)
         applied = docs.apply_answers(view.questionnaire, view.document, record_id, raw)
         if not applied.ok:
             return Answered(view, applied.problems)
         if not applied.changed:
+            if hand_over and actor.role is Role.HOUSEHOLD and view.evaluation.hand_over and not view.handed_over:
+                return Answered(self._hand_over(actor, view), {})  # autosaved earlier, confirmed by this save
             return Answered(view, {})
-        new_view = self.change(actor, household_id, expected_version, lambda _: applied.document, view=view)
+        new_view = self.change(actor, household_id, expected_version, lambda _: applied.document, view=view,
+                               hand_over=hand_over)
         return Answered(new_view, {}, applied.changed)
+
+    def _hand_over(self, actor: Actor, view: HouseholdView) -> HouseholdView:
+        """Hand the household over for answers already saved (by an autosave, which does not)."""
+        household_id = view.info.id
+        reasons = reasons_of(view.questionnaire, view.evaluation.routes, view.info.reasons)
+        self.store.households.set_fields(household_id, actor=actor_label(actor), action="hand_over",
+                                         state=HouseholdState.ROUTED, reasons=reasons)
+        return self.view(household_id)
 
     def add_member(self, actor: Actor, household_id: str, expected_version: int) -> tuple[HouseholdView, str]:
         added: list[str] = []

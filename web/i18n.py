@@ -21,6 +21,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "error_prefix": ("错误：", "Error: "),
     "continue": ("继续", "Continue"),
     "save_continue": ("保存并继续", "Save and continue"),
+    "hand_over_pending": ("请注意：按照这一回答，本户需由普查员上门登记，之后将不能继续自行填报。如果选错了，请修改；"
+                          "如果无误，请点击“保存并继续”。",
+                          "Please note: with this answer your enumerator will visit to complete your household's "
+                          "form, and you will not be able to carry on yourself. If it is a mistake, change it; if "
+                          "it is right, press “Save and continue”."),
     "back": ("返回", "Back"),
     "optional": ("（选填）", "(optional)"),
     "there_is_a_problem": ("有问题需要处理", "There is a problem"),

@@ -150,6 +150,7 @@ class QuestionPage(ABC):
         self.request = request
         self.lang = lang
         self.urls = urls
+        self.autosave = False  # answers saved by htmx as they are given, not by the page's button
 
     @property
     @abstractmethod
@@ -190,7 +191,10 @@ class QuestionPage(ABC):
         return {"page": page, "state": state, "fields": fields, "title": self.title(state, page), "errors": errors,
                 "warnings": warnings, "back": self.urls.back(ev, state, page), "plan": ev.plan,
                 "action": self.urls.page(state.record_id, page.id) + self.urls.query,
-                "live": self.urls.live(state, page), "has_errors": bool(errors)}
+                "live": self.urls.live(state, page), "has_errors": bool(errors),
+                # Answers that will hand the household over at the next deliberate save (an
+                # autosave does not): said on the page, so that nobody is surprised by it.
+                "hand_over": [pick(r.explanation, lang) for r in ev.hand_over]}
 
     def render_page(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
                     problems: Mapping[str, InputProblem] | None = None, show_required: bool = False,
@@ -227,6 +231,7 @@ class QuestionPage(ABC):
         state, page = self.target()
         form = await self.request.form()
         raw, _ = read_page(form, state, page)
+        self.autosave = True
         problems = dict(self.answer(state.record_id, raw, form))
         if problems:  # save the rest; keep what was typed in the fields that were not accepted
             self.answer(state.record_id, {k: v for k, v in raw.items() if k not in problems}, form)
@@ -260,7 +265,7 @@ class CensusPage(QuestionPage):
 
     def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
         answered = self.ctx.services.census.answer(self.actor, self.household_id, form_version(form), record_id,
-                                                   raw, view=self.view)
+                                                   raw, view=self.view, hand_over=not self.autosave)
         self.view = answered.view
         return answered.problems
 

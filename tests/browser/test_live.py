@@ -147,9 +147,21 @@ def test_foreign_member_hands_over_and_keeps_answers(page: Page, server: Server,
     goto(page, server, "/household")
     third = add_member(page)
     answer(page, {"D1": "Emma Schmidt"})
-    # Choosing "foreign national" is enough: the autosave hands the household over. A click, not
-    # check(): check() then confirms the radio is ticked, and the page may have gone by then.
-    page.locator("input[name=S1][value='5']").click()
+    # Choosing "foreign national" is autosaved, and the page says what it will do; only pressing
+    # "save and continue" hands the household over (arrow keys in a radio group pass through
+    # every option, each an autosave).
+    page.locator("input[name=S1][value='5']").check()
+    settle(page)
+    expect(page.locator("#questions .hand-over-notice")).to_contain_text("普查员上门登记")
+    assert path_of(page) == f"/household/page/{third}/identity"
+    page.locator("input[name=S1][value='2']").press("ArrowUp")  # through 香港居民 to ... back to 1
+    settle(page)
+    expect(page.locator("input[name=S1][value='1']")).to_be_checked()
+    expect(page.locator("#questions .hand-over-notice")).to_have_count(0)
+    assert path_of(page) == f"/household/page/{third}/identity"
+    page.locator("input[name=S1][value='5']").check()
+    settle(page)
+    page.locator("main form button[type=submit]").last.click()
     page.wait_for_url("**/household/handed-over")
     assert h1(page) == "普查员将上门登记"
     expect(page.locator("main")).to_contain_text("外籍人员")

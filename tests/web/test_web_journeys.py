@@ -234,15 +234,27 @@ def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: 
     assert site.draft(label) == after
 
 
-def test_a_foreign_member_entered_with_htmx_redirects_to_the_hand_over_page(site: Any) -> None:
+def test_an_autosave_never_hands_the_household_over_the_save_button_does(site: Any) -> None:
+    """A radio group's arrow keys pass through every option, each an autosave: choosing
+    "foreign national" on the way must not end self-response. The page says what the answer
+    will do; the next deliberate save hands the household over."""
     label = "help_requested"
     browser = site.login(label)
     page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
     response = browser.live(page, {"D1": "John Smith", "S1": "5"}, browser.csrf_of(page.text))
-    assert response.status_code == 200
-    assert response.headers.get("hx-redirect") == "/household/handed-over"
+    assert response.status_code == 200 and "hx-redirect" not in response.headers
+    assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED
+    assert site.draft(label)["members"][-1]["D1"] == "John Smith"  # saved all the same
+    assert t("hand_over_pending", "zh") in response.text and 'role="status"' in response.text
+    back = browser.live(response, {"S1": "1"}, browser.csrf_of(page.text))  # changed the mind: nothing said
+    assert t("hand_over_pending", "zh") not in back.text
+    again = browser.live(back, {"S1": "5"}, browser.csrf_of(page.text))
+    assert t("hand_over_pending", "zh") in again.text
+    member_page = browser.get(page.request.url.path)  # the page as it now stands, its button pressed
+    assert t("hand_over_pending", "zh") in member_page.text  # said without JavaScript too
+    saved = browser.answer(member_page, {"D1": "John Smith", "S1": "5"})
+    assert saved.status_code == 303 and saved.headers["location"] == "/household/handed-over"
     assert site.store.households.get(household_id(site, label)).state is HouseholdState.ROUTED
-    assert site.draft(label)["members"][-1]["D1"] == "John Smith"
 
 
 def test_after_the_window_closes_the_household_is_read_only(site: Any) -> None:
