@@ -208,6 +208,34 @@ def test_a_change_from_the_review_page_returns_there_through_a_warning_and_a_lan
     assert onwards.status_code == 303 and onwards.headers["location"] == "/household/review"
 
 
+def test_a_warning_confirmed_after_an_autosave_is_confirmed_not_a_conflict(site: Any) -> None:
+    browser = site.login("fresh")
+    assert browser.answer(browser.get("/household/page/household/household_type"),
+                          HOUSEHOLD_ANSWERS[0]).status_code == 303
+    shown = browser.answer(browser.get("/household/page/household/dwelling"), {"H5": "1", "H6": "900", "H7": "3"})
+    assert browser.form(shown, "/household/confirm").value("check") == "H6_per_person"
+    csrf = browser.csrf_of(shown.text)
+    # An autosave there and back (the warning's form outside the questions keeps the old version).
+    browser.live(browser.live(shown, {"H7": "2"}, csrf), {"H7": "3"}, csrf)
+    confirmed = browser.submit(shown, "/household/confirm")
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/household/page/household/dwelling"
+    assert any("H6_per_person" in k for k in site.draft("fresh")["confirmations"])
+
+
+def test_an_autosave_brings_the_error_summary_up_to_date(site: Any) -> None:
+    browser = site.login("fresh")
+    page = browser.get("/household/page/household/household_type")
+    saved = browser.submit(page, "/household/page/household/household_type",
+                           {"H1": "1", "H2.present": "abc", "H2.absent": "x"})
+    assert saved.status_code == 200 and 'id="error-summary"' in saved.text and "<title>错误：" in saved.text
+    csrf = browser.csrf_of(saved.text)
+    half = browser.live(saved, {"H2.present": "3"}, csrf)  # one put right, one still wrong
+    summary = re.search(r'<div id="summary" hx-swap-oob="true">(.*?)</div>\s*</div>', half.text, re.S)
+    assert summary and 'href="#field-H2"' in summary.group(1) and 'role="alert"' not in summary.group(1)
+    fixed = browser.live(half, {"H2.present": "3", "H2.absent": "0"}, csrf)
+    assert '<div id="summary" hx-swap-oob="true"></div>' in fixed.text  # nothing left to list
+
+
 def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: Any) -> None:
     label = "in_progress"
     browser = site.login(label)

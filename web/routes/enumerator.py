@@ -361,7 +361,8 @@ async def confirm_warning(staff: StaffRequest) -> Response:
     known = [i for i in view.evaluation.warnings if i.record_id == record_id and i.check_id == check_id
              and i.fingerprint == fingerprint]
     if known:
-        census.confirm(staff.actor, hid, form_version(form), record_id, check_id, fingerprint)
+        # The version now, as for a household (web/routes/household.py): the fingerprint binds it.
+        census.confirm(staff.actor, hid, view.version, record_id, check_id, fingerprint)
     return staff.ctx.redirect(target)
 
 
