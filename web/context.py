@@ -14,6 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Match
 
 from engine.census import Census
 from engine.store.households import HouseholdInfo, Loaded
@@ -111,9 +112,22 @@ class Ctx:
 
     @property
     def here(self) -> str:
-        """The request's path with its query (`?return=review`): where to come back to."""
+        """Where to come back to (after switching language, say): this page's address with its
+        query (`?return=review`). A page shown in answer to a POST (a form with errors, the
+        conflict page of an autosave) comes back to the page of the same address, or of the
+        address without /live; where there is none (the sign-in form's /login), to the home page."""
         query = self.request.scope.get("query_string", b"").decode("latin-1")
-        return f"{self.path}?{query}" if query else self.path
+        here = f"{self.path}?{query}" if query else self.path
+        if self.request.method in ("GET", "HEAD"):
+            return here
+        for candidate in (here, self.path.removesuffix("/live")):
+            if self._gettable(candidate.split("?", 1)[0]):
+                return candidate
+        return "/household" if self.session is not None and self.session.kind == "household" else "/"
+
+    def _gettable(self, path: str) -> bool:
+        scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+        return any(route.matches(scope)[0] is Match.FULL for route in self.request.app.router.routes)
 
     @property
     def csrf(self) -> str:

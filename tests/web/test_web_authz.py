@@ -155,6 +155,7 @@ def form_for(site: Any, method: str, path: str, who: Who, pair: tuple[str, str])
         "/lang": {"lang": "en", "next": "/"},
         "/household/confirm": {"record": "household"},
         "/household/submit": {"declarant": "测试", "promise": "yes"},
+        "/household/declaration": {"declarant": "测试", "promise": "yes"},
         "/household/page/{record}/{page}": {"shown": "H1", "H1": "1"},
         "/household/page/{record}/{page}/live": {"shown": "H1", "H1": "2"},
         "/staff/login": {"username": "enumerator2",

@@ -116,24 +116,25 @@ def test_household_fills_in_reviews_and_submits(site: Any) -> None:
     declaration = browser.get("/household/declaration")
     assert declaration.status_code == 200
     before = site.version(label)
-    no_promise = browser.submit(declaration, "/household/submit", declarant="欧阳明远")
+    no_promise = browser.submit(declaration, "/household/declaration", declarant="欧阳明远")
     assert no_promise.status_code == 200 and "error-summary" in no_promise.text
-    no_name = browser.submit(declaration, "/household/submit", declarant="", promise="yes")
+    no_name = browser.submit(declaration, "/household/declaration", declarant="", promise="yes")
     assert no_name.status_code == 200 and "error-summary" in no_name.text
     # Both missing: both said at once, as on a question page: title, summary links, at the fields.
-    neither = browser.submit(declaration, "/household/submit", declarant=" ")
+    neither = browser.submit(declaration, "/household/declaration", declarant=" ")
     assert neither.status_code == 200 and "<title>错误：申报声明" in neither.text
     shown = [m.split("</span>")[-1] for m in browser.errors_of(neither.text)]
     assert shown == ["请填写申报人姓名作为签名", "请勾选“本人郑重承诺”"]
     for field in ("declarant", "promise"):
         assert f'<a href="#{field}">' in neither.text
         assert f'id="error-{field}"' in neither.text and f'aria-describedby="error-{field}"' in neither.text
-    kept = browser.form(no_promise, "/household/submit")
+    assert browser.form(neither, "/lang").value("next") == "/household/declaration"  # a page to come back to
+    kept = browser.form(no_promise, "/household/declaration")
     assert kept.value("declarant") == "欧阳明远"  # what was typed stays
-    ticked = browser.form(no_name, "/household/submit")
+    ticked = browser.form(no_name, "/household/declaration")
     assert ("promise", "yes") in ticked.fields  # and so does the tick
     assert site.version(label) == before  # nothing saved without a full declaration
-    submitted = browser.submit(declaration, "/household/submit", declarant="欧阳明远", promise="yes")
+    submitted = browser.submit(declaration, "/household/declaration", declarant="欧阳明远", promise="yes")
     assert submitted.status_code == 303 and submitted.headers["location"] == "/household/submitted"
     info = site.store.households.get(household_id(site, label))
     assert info.state is HouseholdState.SUBMITTED and info.reference
@@ -141,7 +142,7 @@ def test_household_fills_in_reviews_and_submits(site: Any) -> None:
 
     # A double click: the same form again changes nothing and shows the same reference.
     revisions = site.store.households.revisions(info.id)
-    again = browser.submit(declaration, "/household/submit", declarant="欧阳明远", promise="yes")
+    again = browser.submit(declaration, "/household/declaration", declarant="欧阳明远", promise="yes")
     assert again.status_code == 303 and again.headers["location"] == "/household/submitted"
     assert site.store.households.revisions(info.id) == revisions
     assert info.reference in browser.follow(again).text
@@ -158,7 +159,7 @@ def test_household_fills_in_reviews_and_submits(site: Any) -> None:
     assert response.status_code == 303, browser.errors_of(response.text)
     declaration = browser.get("/household/declaration")
     assert declaration.status_code == 200, declaration.headers.get("location")
-    resubmitted = browser.submit(declaration, "/household/submit", declarant="欧阳明远", promise="yes")
+    resubmitted = browser.submit(declaration, "/household/declaration", declarant="欧阳明远", promise="yes")
     assert resubmitted.status_code == 303 and resubmitted.headers["location"] == "/household/submitted"
     after = site.store.households.get(info.id)
     assert after.state is HouseholdState.SUBMITTED and after.reference
@@ -335,7 +336,7 @@ def test_a_submitted_household_cannot_resubmit_or_reopen_after_the_close(site: A
     site.clock.at = closes + timedelta(seconds=1)
     snapshot = site.snapshot(label)
     assert browser.submit(hub, "/household/reopen").status_code == 403
-    again = browser.submit(declaration, "/household/submit", declarant="王志强", promise="yes")
+    again = browser.submit(declaration, "/household/declaration", declarant="王志强", promise="yes")
     assert again.status_code == 403
     assert site.snapshot(label) == snapshot
     assert t("closed_text", "zh") in browser.get("/household").text  # it did submit: what it sent stands
@@ -504,3 +505,18 @@ def test_a_submitted_household_changing_an_answer_is_told_the_button_to_press(si
                                  "shown": "H6", "H6": "77"})
     assert refused.status_code == 403
     assert f"“{t('reopen', lang)}”" in refused.text  # the words on the hub's button
+
+
+def test_the_language_switch_on_a_page_answering_a_post_leads_to_a_page_that_exists(site: Any) -> None:
+    anonymous = site.client()
+    failed = anonymous.submit(anonymous.get("/"), "/login", account="ABCD-EFGH", password="wrong")
+    assert anonymous.form(failed, "/lang").value("next") == "/"  # there is no page at /login
+    browser = site.login("in_progress")
+    member = site.draft("in_progress")["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/identity")
+    stale = browser.live(page, {"D1": "刘建"}, browser.csrf_of(page.text))
+    conflict = browser.live(page, {"D1": "刘建国"}, browser.csrf_of(page.text))  # the version shown is old now
+    assert stale.status_code == 200 and conflict.status_code == 409
+    assert browser.form(conflict, "/lang").value("next") == f"/household/page/{member}/identity"
+    switched = browser.submit(conflict, "/lang")
+    assert browser.follow(switched).status_code == 200

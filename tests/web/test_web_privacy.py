@@ -144,8 +144,8 @@ def _walk(site: Any, out: Journey) -> list[Any]:
             break
     declaration = browser.get("/household/declaration")
     if declaration.status_code == 200:
-        browser.submit(declaration, "/household/submit", declarant=DECLARANT)  # promise missing
-        browser.submit(declaration, "/household/submit", declarant=DECLARANT, promise="yes")
+        browser.submit(declaration, "/household/declaration", declarant=DECLARANT)  # promise missing
+        browser.submit(declaration, "/household/declaration", declarant=DECLARANT, promise="yes")
     assert site.store.households.get(fresh.household_id).reference, "the journey did not get to submit"
     browser.get("/household/submitted")
     browser.get("/household/review")

@@ -438,7 +438,7 @@ def submit_household(site: Any, label: str, person: dict[str, str] | None = None
     browser.add_member(person)
     declaration = browser.get("/household/declaration")
     assert declaration.status_code == 200, declaration.headers.get("location")
-    done = browser.submit(declaration, "/household/submit", declarant=person["D1"], promise="yes")
+    done = browser.submit(declaration, "/household/declaration", declarant=person["D1"], promise="yes")
     assert done.status_code == 303 and done.headers["location"] == "/household/submitted"
 
 

@@ -267,6 +267,9 @@ routes = [
     Route("/household/confirm", household(confirm_warning, changes=True), methods=["POST"]),
     Route("/household/review", household(review), methods=["GET"]),
     Route("/household/declaration", household(declaration), methods=["GET"]),
+    # The declaration form posts to its own address, so that the page it answers with (errors)
+    # can be reloaded; /household/submit is the older address of the same.
+    Route("/household/declaration", household(submit, changes=True), methods=["POST"]),
     Route("/household/submit", household(submit, changes=True), methods=["POST"]),
     Route("/household/submitted", household(submitted), methods=["GET"]),
     Route("/household/reopen", household(reopen, changes=True), methods=["POST"]),
