@@ -111,6 +111,14 @@ class Ctx:
         return str(self.request.scope["path"])
 
     @property
+    def signed_out_home(self) -> str:
+        """The start page for a request with no session: saying why when the browser still held
+        one (it timed out, or was ended elsewhere), so an autosave that could not be made is
+        explained rather than silently lost."""
+        held = self.request.cookies.get(self.cookie(SESSION_COOKIE))
+        return "/?expired=1" if held else "/"
+
+    @property
     def here(self) -> str:
         """Where to come back to (after switching language, say): this page's address with its
         query (`?return=review`). A page shown in answer to a POST (a form with errors, the

@@ -107,6 +107,16 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                    "contact your enumerator to correct anything."),
     "reopen": ("修改已提交的答案", "Change my submitted answers"),
     "submitted_state": ("本户已于 {at} 提交，编号 {reference}。", "Submitted on {at}, reference {reference}."),
+    "reopened_state": ("您正在修改已提交的答案。之前的提交（编号 {reference}）仍然有效；"
+                       "改好后请重新提交，否则截止时以之前的提交为准。",
+                       "You are changing your submitted answers. Your earlier submission (reference {reference}) "
+                       "still stands: submit again when you have finished, or the earlier one is what counts at the "
+                       "close."),
+    "signed_out_idle": ("为了安全，长时间未操作后已自动退出登录。之前保存的答案都在，请重新登录后继续；"
+                        "退出后填写的内容没有保存，请再填一次。",
+                        "For your security you were signed out after a time without activity. Everything saved "
+                        "before is kept: sign in again to carry on. Anything typed after that was not saved, so "
+                        "please give it again."),
     "closed_title": ("自主填报已截止", "Self-response has closed"),
     "closed_text": ("您可以查看已提交的内容。如需更正，请联系您的普查员。",
                     "You can view what you submitted. To correct anything, contact your enumerator."),

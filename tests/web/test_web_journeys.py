@@ -154,6 +154,8 @@ def test_household_fills_in_reviews_and_submits(site: Any) -> None:
     assert site.store.households.get(info.id).state is HouseholdState.REOPENED
     reopened_page = browser.get("/household/submitted")  # no longer true: to the hub
     assert reopened_page.status_code == 303 and reopened_page.headers["location"] == "/household"
+    # The hub says the earlier submission stands until a new one replaces it.
+    assert t("reopened_state", "zh", reference=info.reference) in browser.get("/household").text
     page = browser.get(f"/household/page/{HOUSEHOLD}/dwelling")
     response = browser.answer(page, {"H5": "1", "H6": "90", "H7": "3"})
     assert response.status_code == 303, browser.errors_of(response.text)
@@ -474,9 +476,9 @@ def test_after_the_timeout_htmx_requests_go_to_the_start_page(site: Any) -> None
     autosave = browser.live(page, {"H1": "2"}, csrf)
     extend = browser.post_form("/session/extend", {"_csrf": csrf}, headers={"HX-Request": "true"})
     for response in (autosave, extend):
-        assert response.status_code == 200 and response.headers.get("hx-redirect") == "/"
+        assert response.status_code == 200 and response.headers.get("hx-redirect") == "/?expired=1"
     assert site.snapshot(label) == before
-    assert browser.post_form("/session/extend", {"_csrf": csrf}).headers["location"] == "/"
+    assert browser.post_form("/session/extend", {"_csrf": csrf}).headers["location"] == "/?expired=1"
 
 
 def test_language_switch_is_kept_across_pages(site: Any) -> None:

@@ -121,7 +121,9 @@ def test_idle_timeout_signs_out_after_30_minutes(site: Any) -> None:
     assert signed_in(browser)  # activity slides the timeout
     site.clock.advance(minutes=31)
     response = browser.get("/household")
-    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert response.status_code == 303 and response.headers["location"] == "/?expired=1"
+    assert t("signed_out_idle", "zh") in browser.follow(response).text  # says why, and what was kept
+    assert t("signed_out_idle", "zh") not in site.client().get("/").text
     assert browser.post_form("/household/help", {"_csrf": WRONG_TOKEN}).status_code == 403
 
 
@@ -146,7 +148,8 @@ def test_sign_out_ends_the_session_on_the_server(site: Any) -> None:
     assert session_count(site, "in_progress") == 0
     replay = site.client(cookies={"session": old})
     response = replay.get("/household")
-    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert response.status_code == 303 and response.headers["location"] in ("/", "/?expired=1")
+    assert "/household" not in replay.get(response.headers["location"]).text  # the start page, signed out
 
 
 def test_the_signed_out_page_is_signed_out(site: Any) -> None:

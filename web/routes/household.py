@@ -55,10 +55,10 @@ def household(handler: Callable[[HouseholdRequest], Awaitable[Response]], *, all
         session, household_row = ctx.household_session()
         if session is None or session.kind != "household":
             if ctx.htmx:  # an autosave after the timeout: to the start page, not a silent 403
-                return ctx.htmx_redirect("/")
+                return ctx.htmx_redirect(ctx.signed_out_home)
             if request.method != "GET":
                 raise HTTPException(403, "no household session")
-            return ctx.redirect("/")
+            return ctx.redirect(ctx.signed_out_home)
         if changes:
             await ctx.check_csrf()
         actor = Actor(Role.HOUSEHOLD, session.subject_id)

@@ -46,7 +46,7 @@ async def start(request: Request) -> Response:
     ctx = Ctx(request)
     if ctx.session is not None:
         return ctx.redirect(HOMES.get(ctx.session.kind, "/"))
-    return ctx.render("start.html", error=None, account="")
+    return ctx.render("start.html", error=None, account="", expired=request.query_params.get("expired") == "1")
 
 
 def login_session(ctx: Ctx, kind: str, subject_id: str) -> Response:
@@ -134,7 +134,8 @@ async def extend(request: Request) -> Response:
     """Loading the session already slid its idle timeout; say when it now ends."""
     ctx = Ctx(request)
     if ctx.session is None:  # ended already (a laptop asleep past the timeout): nothing to extend
-        return ctx.htmx_redirect("/") if ctx.htmx else ctx.redirect("/")
+        home = ctx.signed_out_home
+        return ctx.htmx_redirect(home) if ctx.htmx else ctx.redirect(home)
     await ctx.check_csrf()
     if ctx.htmx:
         return ctx.render("_session.html")
