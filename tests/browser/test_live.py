@@ -201,6 +201,7 @@ def test_an_autosave_refused_after_a_save_elsewhere_shows_the_conflict_page(page
     page.locator("#field-D1").blur()
     expect(page.locator("h1")).to_have_text("内容已在别处修改")
     expect(page).to_have_title(re.compile("^内容已在别处修改"))
+    expect(page.locator("#main")).to_be_focused()  # a new page: reading starts at its content
     click_and_wait(page, page.locator("main a", has_text="查看最新的答案"))
     assert path_of(page) == path
     expect(page.locator("#field-D1")).to_have_value("钱学敏")

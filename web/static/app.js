@@ -10,6 +10,7 @@
 (function () {
   "use strict";
   var warnTimer = null;
+  var focusBeforeWarning = null;  // where the person was when the warning took the focus
 
   function schedule() {
     var timer = document.getElementById("session-timer");
@@ -26,8 +27,24 @@
     warnTimer = setTimeout(function () {
       warning.hidden = false;
       var button = warning.querySelector("button");
-      if (button) { button.focus(); }
+      if (button) {
+        focusBeforeWarning = document.activeElement;
+        button.focus();
+      }
     }, Math.max(delay, 0));
+  }
+
+  // "Stay signed in" replaced the timer, and with it the button that had the focus: give the
+  // focus back to where the person was before the warning (else the page's content).
+  function refocusAfterExtend() {
+    var back = focusBeforeWarning;
+    focusBeforeWarning = null;
+    if (back && back !== document.body && document.body.contains(back)) {
+      back.focus({ preventScroll: true });
+    } else {
+      var main = document.getElementById("main");
+      if (main) { main.focus({ preventScroll: true }); }
+    }
   }
 
   function focusPage(boosted) {
@@ -149,8 +166,13 @@
     focusPage(false);
   });
   document.addEventListener("htmx:afterSettle", function (event) {
+    var extended = event.target && event.target.id === "session-timer" &&
+      document.activeElement === document.body;
     schedule();
-    if (event.detail && event.detail.boosted && event.detail.target === document.body) {
+    if (extended) { refocusAfterExtend(); }
+    // A new page in place of the old one: a boosted navigation, or an error page that replaced
+    // the page an autosave was on (HX-Retarget: body).
+    if (event.detail && event.detail.target === document.body) {
       focusPage(true);
     }
   });
