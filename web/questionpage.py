@@ -239,7 +239,10 @@ class QuestionPage(ABC):
         if gone is not None:
             return gone
         state = self.evaluation.state(state.record_id)
-        return self.render_page(state, page, typed={k: raw[k] for k in problems}, problems=problems,
+        # A count pair half typed (the person is on their way to its second box) is not saved
+        # yet, but not called an error either until the page is saved.
+        said = {k: v for k, v in problems.items() if v.code != "empty"}
+        return self.render_page(state, page, typed={k: raw[k] for k in problems}, problems=said,
                                 fragment=fragment)
 
 

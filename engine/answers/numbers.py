@@ -37,13 +37,13 @@ def parse_integer(raw: str) -> int:
             return int(text)
         except ValueError:
             # Longer than Python's int-from-text limit: not a number anybody answers with.
-            raise InputProblem("not_a_number") from None
+            raise InputProblem("not_an_integer") from None
     if "," in text:
         raise InputProblem("ambiguous_separator")
     match = _DECIMAL.fullmatch(text)
     if match and (match["whole"] or match["fraction"]):
         raise InputProblem("not_a_whole_number")
-    raise InputProblem("not_a_number")
+    raise InputProblem("not_an_integer")  # its example is a whole number, unlike not_a_number's
 
 
 def parse_decimal(raw: str, places: int | None) -> Decimal:

@@ -21,6 +21,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "请输入数字，例如 85.5",
         "Enter a number, for example 85.5",
     ),
+    "not_an_integer": (
+        "请输入整数，例如 12",
+        "Enter a whole number, for example 12",
+    ),
     "not_a_whole_number": (
         "请输入整数，不要带小数点，例如 12",
         "Enter a whole number without a decimal point, for example 12",

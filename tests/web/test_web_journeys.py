@@ -522,3 +522,20 @@ def test_the_language_switch_on_a_page_answering_a_post_leads_to_a_page_that_exi
     assert browser.form(conflict, "/lang").value("next") == f"/household/page/{member}/identity"
     switched = browser.submit(conflict, "/lang")
     assert browser.follow(switched).status_code == 200
+
+
+def test_autosave_waits_for_the_second_box_of_a_count_and_whole_numbers_get_a_whole_example(site: Any) -> None:
+    browser = site.login("fresh")
+    page = browser.get("/household/page/household/household_type")
+    csrf = browser.csrf_of(page.text)
+    half = browser.live(page, {"H1": "1", "H2.present": "3", "H2.absent": ""}, csrf)
+    assert 'id="error-H2"' not in half.text and 'value="3"' in half.text  # on the way to the second box
+    assert "H2" not in site.draft("fresh")["household"]  # not saved half
+    saved = browser.submit(page, "/household/page/household/household_type",
+                           {"H1": "1", "H2.present": "3", "H2.absent": ""})
+    assert 'id="error-H2"' in saved.text  # pressing the button asks for it
+    assert browser.answer(saved, HOUSEHOLD_ANSWERS[0]).status_code == 303
+    dwelling = browser.get("/household/page/household/dwelling")
+    csrf = browser.csrf_of(dwelling.text)
+    rooms = browser.live(browser.live(dwelling, {"H5": "1"}, csrf), {"H7": "abc"}, csrf)  # H7 follows H5
+    assert "请输入整数，例如 12" in rooms.text and "85.5" not in rooms.text
