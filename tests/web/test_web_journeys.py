@@ -539,3 +539,17 @@ def test_autosave_waits_for_the_second_box_of_a_count_and_whole_numbers_get_a_wh
     csrf = browser.csrf_of(dwelling.text)
     rooms = browser.live(browser.live(dwelling, {"H5": "1"}, csrf), {"H7": "abc"}, csrf)  # H7 follows H5
     assert "请输入整数，例如 12" in rooms.text and "85.5" not in rooms.text
+
+
+def test_the_review_page_lists_what_stops_the_submission_with_links_to_put_it_right(site: Any) -> None:
+    browser = site.login("in_progress")
+    review = browser.get("/household/review")
+    summary = review.text[review.text.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    count = re.search(r"还有 (\d+) 处", summary)
+    assert count and summary.count("<li>") == int(count.group(1))  # every one of them, listed
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', summary)
+    assert links and all(href.startswith("/household/page/") and "?return=review#wrap-" in href for href, _ in links)
+    href = links[0][0]
+    page = browser.get(href.split("#")[0])  # the page that puts it right, with the field to see to
+    assert page.status_code == 200 and f'id="{href.split("#")[1]}"' in page.text

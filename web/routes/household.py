@@ -204,7 +204,21 @@ async def review(hr: HouseholdRequest) -> Response:
     blocking = hr.view.evaluation.blocking
     readonly = not window_open(hr) or hr.view.state is HouseholdState.SUBMITTED
     return hr.ctx.render("review.html", view=hr.view, records=review_rows(hr), blocking=blocking,
-                         open=window_open(hr), readonly=readonly)
+                         problems=review_problems(hr), open=window_open(hr), readonly=readonly)
+
+
+def review_problems(hr: HouseholdRequest) -> list[tuple[str, str | None]]:
+    """What stops the submission, for the summary at the top of the review page: each message
+    (naming its member) with a link to the page that puts it right, and back here after; the
+    household-wide checks have no one page, and are listed below the answers too."""
+    questions = hr.view.questionnaire.questions
+    out: list[tuple[str, str | None]] = []
+    for issue in hr.view.evaluation.blocking:
+        question = questions.get(issue.question_id) if issue.question_id else None
+        href = (f"/household/page/{issue.record_id}/{question.page_id}?return=review#wrap-{question.id}"
+                if question is not None else None)
+        out.append((issue.text(hr.ctx.lang), href))
+    return out
 
 
 async def declaration(hr: HouseholdRequest) -> Response:
