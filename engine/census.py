@@ -188,15 +188,19 @@ class Census:
             return Answered(view, applied.problems)
         if not applied.changed:
             if hand_over and actor.role is Role.HOUSEHOLD and view.evaluation.hand_over and not view.handed_over:
-                return Answered(self._hand_over(actor, view), {})  # autosaved earlier, confirmed by this save
+                return Answered(self.hand_over(actor, household_id), {})  # autosaved earlier, confirmed now
             return Answered(view, {})
         new_view = self.change(actor, household_id, expected_version, lambda _: applied.document, view=view,
                                hand_over=hand_over)
         return Answered(new_view, {}, applied.changed)
 
-    def _hand_over(self, actor: Actor, view: HouseholdView) -> HouseholdView:
-        """Hand the household over for answers already saved (by an autosave, which does not)."""
-        household_id = view.info.id
+    def hand_over(self, actor: Actor, household_id: str) -> HouseholdView:
+        """Hand the household over for answers already saved (an autosave does not), as the
+        household confirms it. Nothing happens when its answers no longer demand it."""
+        view = self.view(household_id)
+        self._authorize(Action.SAVE, actor, view.info)
+        if not view.evaluation.hand_over or actor.role is not Role.HOUSEHOLD:
+            return view
         reasons = reasons_of(view.questionnaire, view.evaluation.routes, view.info.reasons)
         self.store.households.set_fields(household_id, actor=actor_label(actor), action="hand_over",
                                          state=HouseholdState.ROUTED, reasons=reasons)

@@ -89,6 +89,7 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("GET", "/household/review"): HOUSEHOLD_SELF,
     ("GET", "/household/declaration"): HOUSEHOLD_SELF,
     ("POST", "/household/declaration"): HOUSEHOLD_SELF,
+    ("POST", "/household/hand-over"): HOUSEHOLD_SELF,
     ("POST", "/household/submit"): HOUSEHOLD_SELF,
     ("GET", "/household/submitted"): HOUSEHOLD_SELF,
     ("POST", "/household/reopen"): HOUSEHOLD_SELF,

@@ -21,6 +21,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "error_prefix": ("错误：", "Error: "),
     "continue": ("继续", "Continue"),
     "save_continue": ("保存并继续", "Save and continue"),
+    "hand_over_title": ("本户需由普查员上门登记", "Your enumerator needs to visit"),
+    "hand_over_choice": ("这是按照已填写的内容得出的。如果填错了，请修改相关答案；"
+                         "如果无误，请确认，普查员将上门完成登记，已填写的内容都会保留。",
+                         "This follows from the answers given. If one is a mistake, change it; if they are right, "
+                         "confirm, and your enumerator will visit to complete the form. Everything typed is kept."),
+    "hand_over_confirm": ("确认，由普查员上门登记", "Confirm: my enumerator will visit"),
     "hand_over_pending": ("请注意：按照这一回答，本户需由普查员上门登记，之后将不能继续自行填报。如果选错了，请修改；"
                           "如果无误，请点击“保存并继续”。",
                           "Please note: with this answer your enumerator will visit to complete your household's "

@@ -553,3 +553,33 @@ def test_the_review_page_lists_what_stops_the_submission_with_links_to_put_it_ri
     href = links[0][0]
     page = browser.get(href.split("#")[0])  # the page that puts it right, with the field to see to
     assert page.status_code == 200 and f'id="{href.split("#")[1]}"' in page.text
+
+
+def test_an_autosaved_hand_over_is_explained_on_the_hub_and_review_and_confirmed_there(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    csrf = browser.csrf_of(page.text)
+    browser.live(page, {"D1": "Anna Schmidt", "S1": "5"}, csrf)  # then the person leaves by a link
+    for path in ("/household", "/household/review"):
+        shown = browser.get(path)
+        assert t("hand_over_title", "zh") in shown.text and 'action="/household/hand-over"' in shown.text, path
+    assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED
+    confirmed = browser.submit(browser.get("/household"), "/household/hand-over")
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/household/handed-over"
+    info = site.store.households.get(household_id(site, label))
+    assert info.state is HouseholdState.ROUTED and "overseas_member" in info.reasons
+    assert any(e.action == "hand_over" for e in site.events(label))
+
+
+def test_a_hand_over_confirmed_after_the_answer_was_changed_back_does_nothing(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    csrf = browser.csrf_of(page.text)
+    browser.live(browser.live(page, {"D1": "Anna Schmidt", "S1": "5"}, csrf), {"S1": "1"}, csrf)
+    hub = browser.get("/household")
+    assert t("hand_over_title", "zh") not in hub.text
+    stale = browser.post_form("/household/hand-over", {"_csrf": csrf})  # from a page shown before
+    assert stale.status_code == 303 and stale.headers["location"] == "/household"
+    assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED

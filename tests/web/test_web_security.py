@@ -216,6 +216,7 @@ def _accepted(site: Any) -> dict[str, Callable[[], httpx.Response]]:
         "/household/declaration": lambda: with_token("in_progress", "/household/declaration", {"declarant": "刘建国"}),
         "/household/reopen": lambda: with_token("submitted", "/household/reopen", {}),
         "/household/help": lambda: with_token("fresh", "/household/help", {}),
+        "/household/hand-over": lambda: with_token("fresh", "/household/hand-over", {}),
         "/household/page/{record}/{page}": lambda: with_token(
             "in_progress", "/household/page/household/household_type", {"shown": "H1", "H1": "1"}),
         "/household/page/{record}/{page}/live": lambda: with_token(

@@ -107,7 +107,16 @@ async def hub(hr: HouseholdRequest) -> Response:
         help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
         member_first={m.key: (plan.first_open(m.key) or _first(plan, m.key)) for m in plan.members},
         household_done=household_done(view, ctx.settings.clock.now()), pick=pick,
+        hand_over=pending_hand_over(hr),
     )
+
+
+def pending_hand_over(hr: HouseholdRequest) -> list[str]:
+    """Why the answers saved so far hand the household over, when an autosave saved them and no
+    save has confirmed it yet (while the window is open: after it, the close decides)."""
+    if not window_open(hr) or hr.view.handed_over:
+        return []
+    return [pick(r.explanation, hr.ctx.lang) for r in hr.view.evaluation.hand_over]
 
 
 def household_done(view: HouseholdView, at: datetime) -> bool:
@@ -204,7 +213,8 @@ async def review(hr: HouseholdRequest) -> Response:
     blocking = hr.view.evaluation.blocking
     readonly = not window_open(hr) or hr.view.state is HouseholdState.SUBMITTED
     return hr.ctx.render("review.html", view=hr.view, records=review_rows(hr), blocking=blocking,
-                         problems=review_problems(hr), open=window_open(hr), readonly=readonly)
+                         problems=review_problems(hr), open=window_open(hr), readonly=readonly,
+                         hand_over=pending_hand_over(hr))
 
 
 def review_problems(hr: HouseholdRequest) -> list[tuple[str, str | None]]:
@@ -260,6 +270,12 @@ async def reopen(hr: HouseholdRequest) -> Response:
     return hr.ctx.redirect("/household")
 
 
+async def hand_over(hr: HouseholdRequest) -> Response:
+    """The household confirms the answers that hand it over (see the notice on the hub)."""
+    view = hr.ctx.services.census.hand_over(hr.actor, hr.actor.id)
+    return hr.ctx.redirect("/household/handed-over" if view.handed_over else "/household")
+
+
 async def ask_help(hr: HouseholdRequest) -> Response:
     hr.ctx.services.census.request_help(hr.actor, hr.actor.id)
     return hr.ctx.redirect("/household")
@@ -289,4 +305,5 @@ routes = [
     Route("/household/reopen", household(reopen, changes=True), methods=["POST"]),
     Route("/household/help", household(ask_help, changes=True), methods=["POST"]),
     Route("/household/handed-over", household(handed_over, allow_handed_over=True), methods=["GET"]),
+    Route("/household/hand-over", household(hand_over, changes=True), methods=["POST"]),
 ]
