@@ -68,6 +68,10 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         # An answer the engine refuses shows its error at the field at once, and is not saved.
         answer(page, {"D8_place": "12"})
         expect(page.locator("#wrap-D8_place .error-message")).to_be_visible()
+        expect(page).to_have_title(re.compile("^错误："))  # the title says so too, then stops saying it
+        answer(page, {"D8_place": "110105001"})
+        expect(page).not_to_have_title(re.compile("^错误："))
+        answer(page, {"D8_place": "12"})
         assert page.evaluate("window.__sameDocument === true")
         page.close()  # mid-way: no "save and continue"
 

@@ -237,6 +237,8 @@ def test_an_autosave_brings_the_error_summary_up_to_date(site: Any) -> None:
     assert summary and 'href="#field-H2"' in summary.group(1) and 'role="alert"' not in summary.group(1)
     fixed = browser.live(half, {"H2.present": "3", "H2.absent": "0"}, csrf)
     assert '<div id="summary" hx-swap-oob="true"></div>' in fixed.text  # nothing left to list
+    assert "<title>错误：" in half.text and "<title>错误：" not in fixed.text  # the title follows too
+    assert "<title>" + saved.text.split("<title>错误：")[1].split("</title>")[0] + "</title>" in fixed.text
 
 
 def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: Any) -> None:
