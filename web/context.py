@@ -203,7 +203,12 @@ class Ctx:
         env = self.services.templates
         body = env.get_template(template).render(ctx=self, lang=self.lang, t=self.t, T=BY_LANGUAGE[self.lang],
                                                  csrf=self.csrf, session=self.session, **values)
-        return self.finish(HTMLResponse(body, status_code=status))
+        response = HTMLResponse(body, status_code=status)
+        if self.request.method == "POST" and self.request.headers.get("hx-boosted") == "true":
+            # A boosted form answered with a page (the same page with its errors) would push its
+            # address again: Back would then have to be pressed twice to leave it.
+            response.headers["HX-Push-Url"] = "false"
+        return self.finish(response)
 
     def redirect(self, url: str, **query: str) -> Response:
         if query:

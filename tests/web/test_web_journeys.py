@@ -231,6 +231,12 @@ def test_an_autosave_brings_the_error_summary_up_to_date(site: Any) -> None:
     saved = browser.submit(page, "/household/page/household/household_type",
                            {"H1": "1", "H2.present": "abc", "H2.absent": "x"})
     assert saved.status_code == 200 and 'id="error-summary"' in saved.text and "<title>错误：" in saved.text
+    assert "hx-push-url" not in saved.headers  # without htmx there is no history to keep
+    boosted = browser.post_form("/household/page/household/household_type",
+                                [("_csrf", browser.csrf_of(saved.text)), ("version", str(site.version("fresh"))),
+                                 ("shown", "H1"), ("H1", "1"), ("shown", "H2"), ("H2.present", "abc"),
+                                 ("H2.absent", "x")], headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.status_code == 200 and boosted.headers["HX-Push-Url"] == "false"  # Back leaves at once
     csrf = browser.csrf_of(saved.text)
     half = browser.live(saved, {"H2.present": "3"}, csrf)  # one put right, one still wrong
     summary = re.search(r'<div id="summary" hx-swap-oob="true">(.*?)</div>\s*</div>', half.text, re.S)
