@@ -103,6 +103,7 @@ async def hub(hr: HouseholdRequest) -> Response:
     return ctx.render(
         "hub.html", view=view, plan=plan, household_steps=household_steps, enumerator=enumerator_contact(hr),
         closes=window_text(hr), open=window_open(hr), submitted=view.state is HouseholdState.SUBMITTED,
+        editable=editable(hr),  # the pages that lead to a change check the same (remove, declaration)
         has_submission=view.state in SUBMITTED_STATES,  # reopened: the submission stands until replaced
         help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
         member_first={m.key: (plan.first_open(m.key) or _first(plan, m.key)) for m in plan.members},
