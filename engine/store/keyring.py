@@ -29,6 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 from engine.store.errors import KeyringError
 
 KEY_BYTES: Final = 32
@@ -81,6 +84,17 @@ class Keyring:
         # duplicate detection would find nothing until every row was recomputed. KEK rotation
         # does not have this problem because unwrapping names the KEK it needs.
         return self._index_key
+
+    def derive(self, label: str) -> bytes:
+        """A 32-byte key for one purpose (`label`), derived from the index key with HKDF-SHA256.
+
+        Secrets the database must not hold (the audit chain's key, the web's signing key, the
+        keyring's fingerprint) come from here: like the index key they survive KEK rotation,
+        and distinct labels give independent keys, so none reveals another or the index key."""
+        if not label:
+            raise ValueError("a derived key needs a label naming its purpose")
+        return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
+                    info=f"formserver:{label}".encode()).derive(self._index_key)
 
     @property
     def keks(self) -> tuple[Kek, ...]:

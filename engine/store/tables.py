@@ -97,7 +97,10 @@ class Household(SQLModel, table=True):
     help_requested: bool = False
     suspected_duplicate: bool = False
     visit_outcome: str | None = Field(default=None, max_length=24)
-    version: int = 0  # optimistic concurrency: every save increments it (and numbers its revision)
+    version: int = 0  # the answers' version: every save increments it (and numbers its revision)
+    # Every write to the row increments it (saves, state, reasons, flags): each write is a
+    # compare-and-set on the row it read, so none undoes a change made after that read.
+    row_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The newest draft revision, the working copy every page shows: found by key, without
     # searching the household's revisions (which grow by one per autosave) for it.
     draft_number: int | None = None

@@ -133,7 +133,7 @@ def test_a_backup_of_an_older_schema_is_carried_forward(store: Store, target: Da
     expected = _fill(store)
     current = backup(store.db, tmp_path / "now.gz")
     older = as_written_at(tmp_path / "now.gz", "0002", tables={"audit_head"},
-                          columns={"household": {"draft_number"}})
+                          columns={"household": {"draft_number", "row_version"}})
     info = restore(target, older)
     assert info.revision == "0002" and "audit_head" not in info.tables
     assert _rows(target) == _rows(store.db)  # draft numbers and the audit head, rebuilt as they were
@@ -152,7 +152,7 @@ def test_a_failed_restore_of_an_older_backup_leaves_the_schema_as_it_was(
         store: Store, tmp_path: Path, empty_sqlite: Callable[[Path], Database]) -> None:
     _fill(store, households=1)
     backup(store.db, tmp_path / "now.gz")
-    older = as_written_at(tmp_path / "now.gz", "0003", tables=set(), columns={"household": {"draft_number"}})
+    older = as_written_at(tmp_path / "now.gz", "0003", tables=set(), columns={"household": {"draft_number", "row_version"}})
     lines = gzip.decompress(older.read_bytes()).splitlines(keepends=True)
     header = json.loads(lines[0])
     header["tables"]["household"] += 1  # the file holds fewer rows than its header says: damaged

@@ -175,3 +175,16 @@ def test_concurrent_creation_keeps_the_first_file(tmp_path: Path, monkeypatch: p
     assert not created
     assert second.keks == first.keks and second.index_key == first.index_key
     assert [p.name for p in tmp_path.iterdir()] == ["keys.json"]
+
+
+def test_derived_keys_are_per_purpose_and_survive_rotation() -> None:
+    keyring = Keyring.new(NOW)
+    audit, web = keyring.derive("audit"), keyring.derive("web")
+    assert len(audit) == 32 and audit != web and keyring.index_key not in (audit, web)
+    assert keyring.derive("audit") == audit  # the same purpose, the same key
+    keyring.add_new(NOW)
+    keyring.retire(keyring.keks[0].id)
+    assert Keyring.from_json(keyring.to_json()).derive("audit") == audit  # KEK rotation keeps it
+    assert Keyring.new(NOW).derive("audit") != audit  # another keyring, another key
+    with pytest.raises(ValueError):
+        keyring.derive("")
