@@ -152,7 +152,8 @@ def test_a_failed_restore_of_an_older_backup_leaves_the_schema_as_it_was(
         store: Store, tmp_path: Path, empty_sqlite: Callable[[Path], Database]) -> None:
     _fill(store, households=1)
     backup(store.db, tmp_path / "now.gz")
-    older = as_written_at(tmp_path / "now.gz", "0003", tables=set(), columns={"household": {"draft_number", "row_version"}})
+    older = as_written_at(tmp_path / "now.gz", "0003", tables=set(),
+                          columns={"household": {"draft_number", "row_version"}})
     lines = gzip.decompress(older.read_bytes()).splitlines(keepends=True)
     header = json.loads(lines[0])
     header["tables"]["household"] += 1  # the file holds fewer rows than its header says: damaged
