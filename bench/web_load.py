@@ -549,8 +549,8 @@ def register_households(data: str, env: dict[str, str], first: int, count: int) 
             info = store.households.get(household_id)
             state = authorize(Action.ISSUE_CREDENTIALS, office, HouseholdFacts(info.id, info.area_id, info.state),
                               clock.now(), None)
-            store.households.set_fields(household_id, actor="office:bench", action="state", detail=state.value,
-                                        state=state)
+            store.households.modify(household_id, lambda _, state=state: {"state": state}, actor="office:bench",
+                                    action="state", detail=state.value)
             out.append((issued.account, issued.password, i))
     finally:
         store.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.answers.problems import InputProblem
 from engine.clock import Clock
@@ -23,8 +23,8 @@ from engine.runtime.evaluate import Evaluation, evaluate
 from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
 from engine.runtime.routing import Route
 from engine.runtime.submission import Submission, content_hash, declare, prepare
-from engine.spec.model import Questionnaire, Scope
-from engine.store.errors import ConflictError
+from engine.spec.model import Questionnaire, RoutingReason, Scope
+from engine.store.errors import ConflictError, StaleRow
 from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
 
@@ -71,6 +71,13 @@ def derivable(q: Questionnaire) -> frozenset[str]:
     return frozenset({r.reason.value for r in q.routing} | ({"non_response"} if q.window else set()))
 
 
+def flag_duplicate(info: HouseholdInfo) -> Mapping[str, Any] | None:
+    """The change that marks a household as holding a person registered elsewhere too."""
+    if info.suspected_duplicate and DUPLICATE in info.reasons:
+        return None
+    return {"suspected_duplicate": True, "reasons": sorted({*info.reasons, DUPLICATE})}
+
+
 def reasons_of(q: Questionnaire, routes: tuple[Route, ...], keep: tuple[str, ...]) -> list[str]:
     """The stored reasons: those re-derived from the answers now, plus the outside facts kept."""
     fresh = derivable(q)
@@ -78,6 +85,10 @@ def reasons_of(q: Questionnaire, routes: tuple[Route, ...], keep: tuple[str, ...
 
 
 EVALUATIONS_KEPT = 2000  # per process: the households being filled in right now
+ATTEMPTS = 20  # a write decided again on a fresh row this often before the caller is told to retry
+HELP = RoutingReason.HELP_REQUESTED.value
+DUPLICATE = RoutingReason.SUSPECTED_DUPLICATE.value
+T = TypeVar("T")
 
 
 class Census:
@@ -143,6 +154,28 @@ class Census:
         q = self.questionnaire_of(info)
         return authorize(action, actor, self._facts(info), self.clock.now(), q.window)
 
+    def retrying(self, household_id: str, attempt: Callable[[HouseholdView], T],
+                  view: HouseholdView | None = None) -> T:
+        """`attempt` on the view, and on a fresh one each time its write finds that the row
+        moved on since (`StaleRow`: state, reasons or flags changed, not the answers), so that
+        what it writes is always decided from the row it replaces."""
+        for _ in range(ATTEMPTS):
+            try:
+                return attempt(view or self.view(household_id))
+            except StaleRow:
+                view = None
+        raise ConflictError(f"household {household_id} kept changing while it was being saved; try again")
+
+    def _write_row(self, view: HouseholdView, actor: Actor, action: str, fields: Mapping[str, Any]) -> None:
+        """Set fields decided from `view` (its answers and its row); `StaleRow` if the row has
+        moved on since the view was read."""
+        def decide(now: HouseholdInfo) -> Mapping[str, Any]:
+            if now.row_version != view.info.row_version:
+                raise StaleRow(f"household {now.id} changed since it was read")
+            return fields
+
+        self.store.households.modify(view.info.id, decide, actor=actor_label(actor), action=action)
+
     # -- changes to the answers -----------------------------------------------------------------
     def change(self, actor: Actor, household_id: str, expected_version: int,
                fn: Callable[[dict[str, Any]], dict[str, Any]], action: str = "save",
@@ -152,8 +185,15 @@ class Census:
 
         `view` is the caller's fresh view of the household, if it has one: a request loads and
         evaluates the household once, not again here. The returned view is built from what was
-        just saved and evaluated, for the same reason."""
-        view = view or self.view(household_id)
+        just saved and evaluated, for the same reason. A take-over, a help request... that
+        lands between the view's read and the save does not make the save a conflict: it is
+        decided again on the row as it is then (and refused if the household may no longer save)."""
+        return self.retrying(household_id, lambda v: self._change(actor, v, expected_version, fn, action, hand_over),
+                              view)
+
+    def _change(self, actor: Actor, view: HouseholdView, expected_version: int,
+                fn: Callable[[dict[str, Any]], dict[str, Any]], action: str, hand_over: bool) -> HouseholdView:
+        household_id = view.info.id
         new_state = self._authorize(Action.SAVE, actor, view.info)
         if view.version != expected_version:
             raise ConflictError(f"household {household_id} is at version {view.version}, not {expected_version}")
@@ -166,11 +206,12 @@ class Census:
         version = self.store.households.save(
             household_id, doc, expected_version=expected_version, actor=actor_label(actor),
             questionnaire=f"{view.questionnaire.id}@{view.questionnaire.version}", state=new_state,
-            reasons=reasons, action=action,
+            reasons=reasons, action=action, row_version=view.info.row_version,
         )
         # The state change of a save never touches what the evaluation's case depends on
         # (flags, and whether a submission stands), so the evaluation above stays valid.
-        info = replace(view.info, state=new_state, reasons=tuple(reasons), version=version, updated_at=now)
+        info = replace(view.info, state=new_state, reasons=tuple(reasons), version=version,
+                       row_version=view.info.row_version + 1, updated_at=now)
         if case_of(info) == case_of(view.info):  # the draft just saved is revision `version`
             self._remember(self._evaluation_key(household_id, version, view.questionnaire, case_of(info)), evaluation)
         return HouseholdView(info, view.questionnaire, doc, version, evaluation)
@@ -190,6 +231,7 @@ class Census:
             if hand_over and actor.role is Role.HOUSEHOLD and view.evaluation.hand_over and not view.handed_over:
                 return Answered(self.hand_over(actor, household_id), {})  # autosaved earlier, confirmed now
             return Answered(view, {})
+        # A retry reads the same draft (the answers' version is checked), so `applied` still holds.
         new_view = self.change(actor, household_id, expected_version, lambda _: applied.document, view=view,
                                hand_over=hand_over)
         return Answered(new_view, {}, applied.changed)
@@ -197,14 +239,15 @@ class Census:
     def hand_over(self, actor: Actor, household_id: str) -> HouseholdView:
         """Hand the household over for answers already saved (an autosave does not), as the
         household confirms it. Nothing happens when its answers no longer demand it."""
-        view = self.view(household_id)
-        self._authorize(Action.SAVE, actor, view.info)
-        if not view.evaluation.hand_over or actor.role is not Role.HOUSEHOLD:
-            return view
-        reasons = reasons_of(view.questionnaire, view.evaluation.routes, view.info.reasons)
-        self.store.households.set_fields(household_id, actor=actor_label(actor), action="hand_over",
-                                         state=HouseholdState.ROUTED, reasons=reasons)
-        return self.view(household_id)
+        def attempt(view: HouseholdView) -> HouseholdView:
+            self._authorize(Action.SAVE, actor, view.info)
+            if not view.evaluation.hand_over or actor.role is not Role.HOUSEHOLD:
+                return view
+            reasons = reasons_of(view.questionnaire, view.evaluation.routes, view.info.reasons)
+            self._write_row(view, actor, "hand_over", {"state": HouseholdState.ROUTED, "reasons": reasons})
+            return self.view(household_id)
+
+        return self.retrying(household_id, attempt)
 
     def add_member(self, actor: Actor, household_id: str, expected_version: int) -> tuple[HouseholdView, str]:
         added: list[str] = []
@@ -234,7 +277,11 @@ class Census:
         answers submitted again (a double click, a retry) return the standing reference.
         Authorised first, even when nothing would be saved: after the close, or for another
         household, a submission is refused rather than answered with the reference."""
-        view = self.view(household_id)
+        return self.retrying(household_id, lambda v: self._submit(actor, v, expected_version, name, promise))
+
+    def _submit(self, actor: Actor, view: HouseholdView, expected_version: int, name: str,
+                promise: bool) -> tuple[HouseholdView, str]:
+        household_id = view.info.id
         new_state = self._authorize(Action.SUBMIT, actor, view.info)
         if view.info.state is HouseholdState.SUBMITTED and view.info.reference:
             standing = self.store.households.load(household_id, kinds=("submitted",))
@@ -254,49 +301,44 @@ class Census:
     def _save_submission(self, actor: Actor, view: HouseholdView, signed: dict[str, Any], submission: Submission,
                          state: HouseholdState, kind: str, expected_version: int) -> None:
         """Two revisions in one transaction: the signed draft (every answer typed, for later
-        corrections) and the submitted document (what was asked, for the census)."""
+        corrections) and the submitted document (what was asked, for the census). Both on the
+        row the view read (`StaleRow` otherwise): the state is decided from it."""
         q = view.questionnaire
         label, qv = actor_label(actor), f"{q.id}@{q.version}"
         id_questions = [qq.id for qq in q.questions_in(Scope.MEMBER) if qq.type == "resident_id"]
         blind = [(m["id"], str(m[qid])) for m in submission.document["members"] for qid in id_questions if m.get(qid)]
         households = self.store.households
-        with self.store.db.transaction() as conn:
+        row = view.info.row_version
+        with households.writing(view.info.id) as conn:
             version = households.save(view.info.id, signed, expected_version=expected_version, actor=label,
-                                      questionnaire=qv, action="declare", conn=conn)
+                                      questionnaire=qv, action="declare", row_version=row, conn=conn)
             households.save(
                 view.info.id, submission.document, expected_version=version, actor=label, questionnaire=qv,
                 kind=kind, state=state,
                 reasons=reasons_of(view.questionnaire, view.evaluation.routes, view.info.reasons),
                 reference=submission.reference, content_hash=submission.content_hash, blind=blind, action=kind,
-                conn=conn,
+                row_version=row + 1, conn=conn,
             )
         self.flag_duplicates(view.info.id)
 
     def flag_duplicates(self, household_id: str) -> None:
-        """Mark households sharing a member's ID number with this one (notify, not hand-over)."""
-        for _, pairs in self.store.households.duplicates():
-            households = {h for h, _ in pairs}
-            if household_id not in households:
-                continue
-            for other in households:
-                info = self.store.households.get(other)
-                if not info.suspected_duplicate:
-                    self.store.households.set_fields(
-                        other, actor="system:duplicates", action="suspected_duplicate", suspected_duplicate=True,
-                        reasons=sorted({*info.reasons, "suspected_duplicate"}))
+        """Mark the households sharing a member's ID number with this one, and this one (notify,
+        not hand-over). Looks up this household's members only, however many are indexed."""
+        group = self.store.households.duplicates_of(household_id)
+        self.store.households.update_many(sorted(group), flag_duplicate, actor="system:duplicates",
+                                          action="suspected_duplicate")
 
     def reopen(self, actor: Actor, household_id: str) -> HouseholdView:
-        view = self.view(household_id)
-        state = self._authorize(Action.REOPEN, actor, view.info)
-        self.store.households.set_fields(household_id, actor=actor_label(actor), action="reopen", state=state)
+        self.store.households.modify(household_id, lambda info: {"state": self._authorize(Action.REOPEN, actor, info)},
+                                     actor=actor_label(actor), action="reopen")
         return self.view(household_id)
 
     def request_help(self, actor: Actor, household_id: str) -> HouseholdView:
-        view = self.view(household_id)
-        self._authorize(Action.REQUEST_HELP, actor, view.info)
-        self.store.households.set_fields(household_id, actor=actor_label(actor), action="help_request",
-                                         help_requested=True,
-                                         reasons=sorted({*view.info.reasons, "help_requested"}))
+        def decide(info: HouseholdInfo) -> Mapping[str, Any]:
+            self._authorize(Action.REQUEST_HELP, actor, info)
+            return {"help_requested": True, "reasons": sorted({*info.reasons, HELP})}
+
+        self.store.households.modify(household_id, decide, actor=actor_label(actor), action="help_request")
         return self.view(household_id)
 
     def check_submittable(self, view: HouseholdView) -> None:
@@ -306,4 +348,4 @@ class Census:
         prepare(view.evaluation, prepare_doc, view.info.id, self.clock.now())
 
 
-__all__ = ["Answered", "Census", "HouseholdView", "NotSubmittable", "actor_label", "case_of"]
+__all__ = ["Answered", "Census", "HouseholdView", "NotSubmittable", "actor_label", "case_of", "flag_duplicate"]

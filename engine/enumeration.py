@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -290,25 +290,31 @@ class Enumeration:
                 code=code, area_id=area_id, address=address, household_type=household_type,
                 questionnaire=self.forms.self_response, actor=label, conn=c,
                 enumerator_id=actor.id if actor.role is Role.ENUMERATOR else None)
-            state = self._authorize(Action.ISSUE_CREDENTIALS, actor, households.get(household_id, conn=c))
             issued = self.store.accounts.issue(household_id, actor=label, conn=c, prepared=fresh)
-            households.set_fields(household_id, actor=label, action="state", detail=state.value, state=state,
-                                  conn=c)
+            households.modify(household_id, self._issue_state(actor), actor=label, action="state",
+                              detail=lambda fields: str(fields["state"]), conn=c)
         return household_id, issued
+
+    def _issue_state(self, actor: Actor) -> Callable[[HouseholdInfo], Mapping[str, Any] | None]:
+        """The state change that issuing credentials makes, decided from the row as it is."""
+        def decide(household: HouseholdInfo) -> Mapping[str, Any] | None:
+            state = self._authorize(Action.ISSUE_CREDENTIALS, actor, household)
+            return None if state is household.state else {"state": state}
+
+        return decide
 
     def reissue(self, actor: Actor, household_id: str, prepared: NewSecrets | None = None) -> IssuedCredentials:
         """New password and QR token; the old ones and the household's sessions end at once.
         `prepared` as for `register_household`."""
-        household = self.store.households.get(household_id)
-        state = self._authorize(Action.ISSUE_CREDENTIALS, actor, household)
+        households = self.store.households
+        self._authorize(Action.ISSUE_CREDENTIALS, actor, households.get(household_id))  # before any hashing
         label = actor_label(actor)
         fresh = prepared or self.store.accounts.new_secrets()
-        with self.store.db.transaction() as c:
+        with households.writing(household_id) as c:
             issued = self.store.accounts.issue(household_id, actor=label, conn=c, prepared=fresh)
             self._end_sessions(c, household_id)
-            if state is not household.state:
-                self.store.households.set_fields(household_id, actor=label, action="state", detail=state.value,
-                                                 state=state, conn=c)
+            households.modify(household_id, self._issue_state(actor), actor=label, action="state",
+                              detail=lambda fields: str(fields["state"]), conn=c)
         return issued
 
     def revoke(self, actor: Actor, household_id: str) -> None:
@@ -385,13 +391,14 @@ class Enumeration:
     # -- taking over and interviewing ---------------------------------------------------------------
     def take_over(self, actor: Actor, household_id: str) -> HouseholdView:
         """Hand a household that asked for help (or has another reason) to the enumerator."""
-        household = self.store.households.get(household_id)
-        state = self._authorize(Action.ROUTE, actor, household)
-        if not (household.help_requested or household.reasons or household.state is HouseholdState.ROUTED):
-            raise EnumerationError("nothing_to_take_over", "本户没有需要上门的原因",
-                                   "this household has not asked for help and has no other reason for a visit")
-        self.store.households.set_fields(household_id, actor=actor_label(actor), action="take_over",
-                                         state=state)
+        def decide(household: HouseholdInfo) -> Mapping[str, Any]:
+            state = self._authorize(Action.ROUTE, actor, household)
+            if not (household.help_requested or household.reasons or household.state is HouseholdState.ROUTED):
+                raise EnumerationError("nothing_to_take_over", "本户没有需要上门的原因",
+                                       "this household has not asked for help and has no other reason for a visit")
+            return {"state": state}
+
+        self.store.households.modify(household_id, decide, actor=actor_label(actor), action="take_over")
         return self.census.view(household_id)
 
     def _forms_by_reason(self) -> dict[str, str]:
@@ -414,12 +421,18 @@ class Enumeration:
 
     def start_interview(self, actor: Actor, household_id: str) -> str:
         """Ready the household for the in-person interview; return the form id to use."""
-        view = self.census.view(household_id)
+        return self.census.retrying(household_id, lambda view: self._start_interview(actor, view))
+
+    def _start_interview(self, actor: Actor, view: HouseholdView) -> str:
         state = self._authorize(Action.SAVE, actor, view.info)
         form = self.interview_form(view.info)
         if form == view.info.questionnaire:
-            self.store.households.set_fields(household_id, actor=actor_label(actor), action="interview_start",
-                                             detail=f"form={form}")
+            def decide(household: HouseholdInfo) -> Mapping[str, Any]:
+                self._authorize(Action.SAVE, actor, household)
+                return {}  # the event alone: who started when
+
+            self.store.households.modify(view.info.id, decide, actor=actor_label(actor), action="interview_start",
+                                         detail=f"form={form}")
             return form
         target = self.forms[form]
         if form == self._forms_by_reason().get(RoutingReason.OVERSEAS_MEMBER.value):
@@ -435,29 +448,35 @@ class Enumeration:
         transaction. The short-form drafts stay in the history as they were."""
         label = actor_label(actor)
         households = self.store.households
-        with self.store.db.transaction() as c:
+        with households.writing(view.info.id) as c:
             households.save(view.info.id, doc, expected_version=view.version, actor=label,
                             questionnaire=f"{target.id}@{target.version}", state=state,
-                            reasons=view.info.reasons, action="interview_start", conn=c)
-            households.set_fields(view.info.id, actor=label, action="questionnaire", detail=f"form={target.id}",
-                                  questionnaire=target.id, conn=c)
+                            reasons=view.info.reasons, action="interview_start", row_version=view.info.row_version,
+                            conn=c)
+            households.modify(view.info.id, lambda _: {"questionnaire": target.id}, actor=label,
+                              action="questionnaire", detail=f"form={target.id}", conn=c)
 
     def record_visit(self, actor: Actor, household_id: str, outcome: str) -> HouseholdInfo:
         if outcome not in VISIT_OUTCOMES:
             raise EnumerationError("bad_outcome", "走访结果不正确",
                                    f"outcome must be one of {', '.join(VISIT_OUTCOMES)}")
-        household = self.store.households.get(household_id)
-        require_area(actor, household.area_id, office=False)
-        if household.state is HouseholdState.CLOSED:
-            raise EnumerationError("closed", "本户已结案", "this household is closed")
-        self.store.households.set_fields(household_id, actor=actor_label(actor), action="visit",
-                                         detail=f"outcome={outcome}", visit_outcome=outcome)
+        def decide(household: HouseholdInfo) -> Mapping[str, Any]:
+            require_area(actor, household.area_id, office=False)
+            if household.state is HouseholdState.CLOSED:
+                raise EnumerationError("closed", "本户已结案", "this household is closed")
+            return {"visit_outcome": outcome}
+
+        self.store.households.modify(household_id, decide, actor=actor_label(actor), action="visit",
+                                     detail=f"outcome={outcome}")
         return self.store.households.get(household_id)
 
     def complete(self, actor: Actor, household_id: str) -> tuple[HouseholdView, str]:
         """Complete the interview (ENUMERATE): validated like a submission, stored as an
         `enumerated` revision; returns the view and the reference number."""
-        view = self.census.view(household_id)
+        return self.census.retrying(household_id, lambda view: self._complete(actor, view))
+
+    def _complete(self, actor: Actor, view: HouseholdView) -> tuple[HouseholdView, str]:
+        household_id = view.info.id
         state = self._authorize(Action.ENUMERATE, actor, view.info)
         now, label = self.clock.now(), actor_label(actor)
         # Evaluated as answered: once enumerated, non-response no longer applies.
@@ -471,7 +490,7 @@ class Enumeration:
             household_id, document, expected_version=view.version, actor=label,
             questionnaire=f"{q.id}@{q.version}", kind="enumerated", state=state,
             reasons=reasons_of(view.questionnaire, evaluation.routes, view.info.reasons), reference=reference,
-            content_hash=digest, blind=blind, action="enumerated")
+            content_hash=digest, blind=blind, action="enumerated", row_version=view.info.row_version)
         self.census.flag_duplicates(household_id)
         return self.census.view(household_id), reference
 

@@ -36,7 +36,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, func, insert, select
 
-from engine.census import Census, actor_label
+from engine.census import Census, actor_label, flag_duplicate
 from engine.enumeration import (
     EnumerationError,
     check_household_type,
@@ -53,7 +53,7 @@ from engine.spec.model import Questionnaire, RoutingReason, Scope
 from engine.store import audit
 from engine.store.accounts import ENUMERATOR, ENUMERATOR_AREA
 from engine.store.credentials import new_account_code
-from engine.store.households import HOUSEHOLD, SUBMISSIONS
+from engine.store.households import HOUSEHOLD, SUBMISSIONS, HouseholdInfo
 from engine.store.masking import mask_address, mask_name, mask_phone, mask_resident_id
 from engine.store.tables import Setting
 
@@ -256,15 +256,19 @@ class Office:
         require_office(actor)
         report = self.plan_long_form_sample(rate, seed)
         label, now, window = actor_label(actor), self.clock.now(), self.forms.short.window
+
+        def draw(household: HouseholdInfo) -> Mapping[str, Any] | None:
+            """Routed for the long form, decided on the row as it is when written."""
+            if household.long_form:
+                return None
+            state = authorize(Action.ROUTE, actor, HouseholdFacts(household.id, household.area_id, household.state),
+                              now, window)
+            return {"long_form": True, "state": state, "reasons": sorted({*household.reasons, LONG_FORM})}
+
         households = self.store.households
-        with self.store.db.transaction() as c:  # all drawn or none
-            for hid in report.drawn:
-                household = households.get(hid, conn=c)
-                state = authorize(Action.ROUTE, actor, HouseholdFacts(hid, household.area_id, household.state),
-                                  now, window)
-                households.set_fields(hid, actor=label, action="long_form_sample", detail=f"rate={report.rate}",
-                                      long_form=True, state=state, reasons=sorted({*household.reasons, LONG_FORM}),
-                                      conn=c)
+        with households.writing(*report.drawn) as c:  # all drawn or none
+            households.update_many(report.drawn, draw, actor=label, action="long_form_sample",
+                                   detail=f"rate={report.rate}", conn=c)
             audit.record(c, at=now, actor=label, action="long_form_sample",
                          detail=f"rate={report.rate} frame={report.frame} drawn={len(report.drawn)}")
         return report
@@ -278,26 +282,29 @@ class Office:
         # Role and timing are the lifecycle's: asked once up front (for a household that closing
         # leaves as it is) so that "too early" is refused even with no household to close.
         authorize(Action.CLOSE_WINDOW, actor, HouseholdFacts("", "", S.CLOSED), now, window)
-        routed = resubmitted = 0
+        def close(household: HouseholdInfo) -> Mapping[str, Any] | None:
+            state = authorize(Action.CLOSE_WINDOW, actor, HouseholdFacts(household.id, household.area_id,
+                                                                         household.state), now, window)
+            if state is household.state:
+                return None  # submitted, routed... meanwhile: nothing left to close
+            reasons = {*household.reasons, NON_RESPONSE} if state is S.ROUTED else set(household.reasons)
+            return {"state": state, "reasons": sorted(reasons)}
+
         open_states = [s.value for s in (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS, S.REOPENED)]
         h = HOUSEHOLD.c
-        while True:
-            with self.store.db.transaction() as c:
-                rows = c.execute(select(h.id, h.area_id, h.state, h.reasons).where(h.state.in_(open_states))
-                                 .order_by(h.id).limit(CLOSE_BATCH).with_for_update()).all()
-                for row in rows:
-                    state = authorize(Action.CLOSE_WINDOW, actor, HouseholdFacts(row.id, row.area_id,
-                                                                                 S(row.state)), now, window)
-                    reasons = {r for r in row.reasons.split(",") if r}
-                    if state is S.ROUTED:
-                        reasons.add(NON_RESPONSE)
-                        routed += 1
-                    else:
-                        resubmitted += 1
-                    self.store.households.set_fields(row.id, actor=label, action="close_window", state=state,
-                                                     reasons=sorted(reasons), conn=c)
-            if not rows:
+        routed = resubmitted = 0
+        after = ""
+        while True:  # in batches by id, each household decided on its row as it is when written
+            with self.store.db.read() as c:
+                ids = list(c.execute(select(h.id).where(h.state.in_(open_states), h.id > after)
+                                     .order_by(h.id).limit(CLOSE_BATCH)).scalars())
+            if not ids:
                 break
+            changed = self.store.households.update_many(ids, close, actor=label, action="close_window",
+                                                        detail=lambda fields: f"state={fields['state']}")
+            routed += sum(1 for fields in changed.values() if fields["state"] == S.ROUTED.value)
+            resubmitted += sum(1 for fields in changed.values() if fields["state"] == S.SUBMITTED.value)
+            after = ids[-1]
         return self._record_close(label, now, routed, resubmitted)
 
     def _record_close(self, label: str, now: datetime, routed: int, resubmitted: int) -> CloseReport:
@@ -322,16 +329,11 @@ class Office:
         require_office(actor, system=True)
         groups = self.store.households.duplicates()
         ids = sorted({hid for _, pairs in groups for hid, _ in pairs})
-        label, flagged = actor_label(actor), 0
+        label = actor_label(actor)
         households = self.store.households
-        with self.store.db.transaction() as c:
-            for hid in ids:
-                household = households.get(hid, conn=c)
-                if household.suspected_duplicate and DUPLICATE in household.reasons:
-                    continue
-                households.set_fields(hid, actor=label, action="suspected_duplicate", suspected_duplicate=True,
-                                      reasons=sorted({*household.reasons, DUPLICATE}), conn=c)
-                flagged += 1
+        with households.writing(*ids) as c:
+            flagged = len(households.update_many(ids, flag_duplicate, actor=label, action="suspected_duplicate",
+                                                 conn=c))
             audit.record(c, at=self.clock.now(), actor=label, action="route_duplicates",
                          detail=f"groups={len(groups)} flagged={flagged}")
         return DuplicatesRouted(len(groups), len(ids), flagged)

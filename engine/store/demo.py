@@ -328,9 +328,8 @@ class _Builder:
         info = self.store.households.get(household_id)
         evaluation = evaluate(self.q, self._document(household_id), at=self.now, case=Case(long_form=True))
         state = authorize(Action.ROUTE, self.office, _facts(info), self.now, self.q.window)
-        self.store.households.set_fields(household_id, actor=f"office:{self.office.id}", action="route",
-                                         detail="long_form_sample", long_form=True, state=state,
-                                         reasons=_reasons(evaluation))
+        self._set(household_id, f"office:{self.office.id}", "route", "long_form_sample",
+                  long_form=True, state=state, reasons=_reasons(evaluation))
         return self._result(label, household_id, issued)
 
     def _overseas(self, label: str, area: str) -> DemoHousehold:
@@ -353,8 +352,7 @@ class _Builder:
         info = self.store.households.get(household_id)
         evaluation = evaluate(self.q, self._document(household_id), at=after_close, case=_case(info))
         state = authorize(Action.CLOSE_WINDOW, self.system, _facts(info), after_close, window)
-        self.store.households.set_fields(household_id, actor="system:window", action="close_window",
-                                         state=state, reasons=_reasons(evaluation))
+        self._set(household_id, "system:window", "close_window", state=state, reasons=_reasons(evaluation))
         return self._result(label, household_id, issued)
 
     def _help_requested(self, label: str, area: str) -> DemoHousehold:
@@ -366,9 +364,8 @@ class _Builder:
         case = Case(long_form=info.long_form, help_requested=True,
                     suspected_duplicate=info.suspected_duplicate)
         evaluation = evaluate(self.q, self._document(household_id), at=self.now, case=case)
-        self.store.households.set_fields(household_id, actor=f"household:{household_id}",
-                                         action="help_request", help_requested=True, state=state,
-                                         reasons=_reasons(evaluation))
+        self._set(household_id, f"household:{household_id}", "help_request", help_requested=True, state=state,
+                  reasons=_reasons(evaluation))
         return self._result(label, household_id, issued)
 
     # -- the steps ---------------------------------------------------------------------------------
@@ -385,9 +382,14 @@ class _Builder:
             info = households.get(household_id, conn=c)
             state = authorize(Action.ISSUE_CREDENTIALS, enumerator, _facts(info), self.now, self.q.window)
             issued = self.store.accounts.issue(household_id, actor=actor, conn=c, prepared=fresh)
-            households.set_fields(household_id, actor=actor, action="state", detail=state.value, state=state,
-                                  conn=c)
+            households.modify(household_id, lambda _: {"state": state}, actor=actor, action="state",
+                              detail=state.value, conn=c)
         return household_id, issued
+
+    def _set(self, household_id: str, actor: str, action: str, detail: str = "", **fields: Any) -> None:
+        """Operational fields, as the office, the window or the household sets them (the demo is
+        built by one thread: nothing changes the row between its read and this write)."""
+        self.store.households.modify(household_id, lambda _: fields, actor=actor, action=action, detail=detail)
 
     def _answer_and_save(self, household_id: str, household: Mapping[str, Any],
                          people: Sequence[Mapping[str, Any]]) -> Document:
@@ -425,7 +427,7 @@ class _Builder:
             state = authorize(Action.ROUTE, self.system, saved, self.now, self.q.window)
         households.save(household_id, doc, expected_version=info.version, actor=f"household:{household_id}",
                         questionnaire=self.revision_form, state=state, reasons=_reasons(evaluation),
-                        action="save")
+                        action="save", row_version=info.row_version)
 
     def _submit(self, household_id: str, doc: Document, *, declarant: str) -> None:
         households = self.store.households
@@ -446,7 +448,7 @@ class _Builder:
                             questionnaire=self.revision_form, kind="submitted", state=state,
                             reasons=_reasons(evaluation), reference=submission.reference,
                             content_hash=submission.content_hash, blind=_blind(submission.document),
-                            action="submitted", conn=c)
+                            action="submitted", row_version=info.row_version + 1, conn=c)
 
     def _result(self, label: str, household_id: str, issued: IssuedCredentials) -> DemoHousehold:
         info = self.store.households.get(household_id)

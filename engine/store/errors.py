@@ -34,4 +34,11 @@ class KeyringError(StoreError):
 
 
 class ConflictError(StoreError):
-    """Reserved for optimistic concurrency: a row changed since it was read."""
+    """Optimistic concurrency: what a write was computed from changed before it landed."""
+
+
+class StaleRow(ConflictError):
+    """The household's row (state, reasons, flags) changed since it was read, its answers did not.
+
+    Not a conflict for the person typing: the service reads the row again and repeats the write
+    on it (`Census.change`). A caller that does not is still refused, as for any conflict."""

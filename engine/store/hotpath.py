@@ -62,15 +62,17 @@ WHERE s.id_digest = {digest} AND s.kind = 'household'"""
 # What a load returns of the household: its version alone, or every column a view needs (all
 # but the sealed address), so that showing a page takes one statement, not two.
 HOUSEHOLD_COLUMNS = ("id", "code", "area_id", "enumerator_id", "household_type", "questionnaire", "state", "reasons",
-                     "long_form", "help_requested", "suspected_duplicate", "visit_outcome", "version", "reference",
-                     "created_at", "updated_at", "submitted_at")
+                     "long_form", "help_requested", "suspected_duplicate", "visit_outcome", "version", "row_version",
+                     "reference", "created_at", "updated_at", "submitted_at")
 _REVISION_COLUMNS = "household_id, number, kind, questionnaire, sealed, actor, content_hash, reference, created_at"
 
 
 @dataclass(frozen=True, slots=True)
 class Save:
     """Everything one save writes. `None` state or reasons leave those columns alone; a
-    submission also sets the household's reference and submitted_at."""
+    submission also sets the household's reference and submitted_at. The answers' version must
+    be `expected`; the row's, if `row_version` is given, must be that (state and reasons were
+    decided from it). Either way the row version goes up by one."""
 
     household_id: str
     expected: int
@@ -87,6 +89,7 @@ class Save:
     reference: str | None = None
     content_hash: str | None = None
     blind: Sequence[tuple[str, str]] | None = None  # (member id, blind index); None leaves the index alone
+    row_version: int | None = None
 
     @property
     def number(self) -> int:
@@ -173,15 +176,18 @@ class SqliteHotPath(_Base):
     def save(self, s: Save) -> bool:
         """Append the revision; False (and nothing written) if the version was not `s.expected`."""
         columns = s.sets()
-        bump = self._text(("bump", *columns), lambda: (
-            f"UPDATE household SET {', '.join(f'{c} = :{c}' for c in columns)} "
-            "WHERE id = :household_id AND version = :expected"))
+        checked = s.row_version is not None
+        row = " AND row_version = :row_version" if checked else ""
+        bump = self._text(("bump", checked, *columns), lambda: (
+            f"UPDATE household SET {', '.join(f'{c} = :{c}' for c in columns)}, row_version = row_version + 1 "
+            f"WHERE id = :household_id AND version = :expected{row}"))
         stamp = self.time(s.now)
         values = {"version": s.number, "draft_number": s.number, "updated_at": stamp, "state": s.state,
                   "reasons": s.reasons, "reference": s.reference, "submitted_at": stamp, "household_id": s.household_id,
-                  "expected": s.expected}
+                  "expected": s.expected, "row_version": s.row_version}
+        wanted = (*columns, "household_id", "expected", *(("row_version",) if checked else ()))
         with self.db.sqlite_write(durable=s.durable) as dbapi:
-            if dbapi.execute(bump, {c: values[c] for c in (*columns, "household_id", "expected")}).rowcount == 0:
+            if dbapi.execute(bump, {c: values[c] for c in wanted}).rowcount == 0:
                 return False
             dbapi.execute(f"INSERT INTO revision ({_REVISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           (s.household_id, s.number, s.kind, s.questionnaire, s.sealed, s.actor, s.content_hash,
@@ -211,12 +217,13 @@ class PostgresHotPath(_Base):
     def save(self, s: Save) -> bool:
         """Append the revision; False (and nothing written) if the version was not `s.expected`."""
         columns = s.sets()
-        sql = self._text(("save", *columns, s.blind is not None, s.durable), lambda: _pg_save(s, columns))
+        sql = self._text(("save", *columns, s.blind is not None, s.durable, s.row_version is not None),
+                         lambda: _pg_save(s, columns))
         stamp = self.time(s.now)
         params = {"household_id": s.household_id, "expected": s.expected, "version": s.number,
                   "draft_number": s.number,
                   "updated_at": stamp, "state": s.state, "reasons": s.reasons, "reference": s.reference,
-                  "submitted_at": stamp, "kind": s.kind, "questionnaire": s.questionnaire,
+                  "submitted_at": stamp, "row_version": s.row_version, "kind": s.kind, "questionnaire": s.questionnaire,
                   "sealed": s.sealed, "actor": s.actor, "content_hash": s.content_hash,
                   "members": [m for m, _ in s.blind or ()], "indexes": [i for _, i in s.blind or ()],
                   **audit.postgres_params(at=s.now.isoformat(), actor=s.actor, action=s.action,
@@ -246,8 +253,10 @@ def _pg_save(s: Save, columns: list[str]) -> str:
     # A draft commits without waiting for the log flush (see Households.save); set_config(...,
     # true) is SET LOCAL for the statement's own transaction, and the commit reads it.
     relaxed = ", set_config('synchronous_commit', 'off', true)" if not s.durable else ""
+    row = " AND row_version = %(row_version)s::int" if s.row_version is not None else ""
     return f"""WITH bump AS (
-    UPDATE household SET {sets} WHERE id = %(household_id)s AND version = %(expected)s::int RETURNING id
+    UPDATE household SET {sets}, row_version = row_version + 1
+    WHERE id = %(household_id)s AND version = %(expected)s::int{row} RETURNING id
 ), revision_new AS (
     INSERT INTO revision ({_REVISION_COLUMNS})
     SELECT id, %(version)s::int, %(kind)s::text, %(questionnaire)s::text, %(sealed)s::bytea, %(actor)s::text,

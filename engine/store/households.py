@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import json
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,8 +28,9 @@ from engine.store import audit
 from engine.store.blind_index import blind_index
 from engine.store.db import Database
 from engine.store.envelope import open_sealed, seal
-from engine.store.errors import ConflictError, KeyringError, StoreError
+from engine.store.errors import ConflictError, KeyringError, StaleRow, StoreError
 from engine.store.hotpath import HOUSEHOLD_COLUMNS, SESSION_COLUMNS, Row, Save, hot_path
+from engine.store.household_rows import ATTEMPTS, Decide, Detail, HouseholdInfo, decide_and_write, info, read_rows
 from engine.store.keys import KeyService
 from engine.store.tables import Household, MemberIndex, Revision
 
@@ -46,34 +47,15 @@ MEMBER_INDEX = MemberIndex.metadata.tables["member_index"]
 _H, _R = HOUSEHOLD, REVISION
 # The SET clause comes from the keys of the parameters (version, updated_at, state...); the
 # WHERE parameters have names of their own.
-_BUMP = update(_H).where(_H.c.id == bindparam("b_household_id"), _H.c.version == bindparam("b_expected"))
+_BUMP = (update(_H).where(_H.c.id == bindparam("b_household_id"), _H.c.version == bindparam("b_expected"))
+         .values(row_version=_H.c.row_version + 1))
+_BUMP_ROW = _BUMP.where(_H.c.row_version == bindparam("b_row_version"))  # state and reasons decided from that row
 _APPEND = insert(_R)
-_VERSION = select(_H.c.version).where(_H.c.id == bindparam("household_id"))
+_VERSION = select(_H.c.version, _H.c.row_version).where(_H.c.id == bindparam("household_id"))
 
 
 class NotFound(StoreError):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class HouseholdInfo:
-    id: str
-    code: str
-    area_id: str
-    enumerator_id: str | None
-    household_type: str
-    questionnaire: str
-    state: HouseholdState
-    reasons: tuple[str, ...]
-    long_form: bool
-    help_requested: bool
-    suspected_duplicate: bool
-    visit_outcome: str | None
-    version: int
-    reference: str | None
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +75,6 @@ class RevisionInfo:
     created_at: datetime
     reference: str | None
     content_hash: str | None
-
-
-def info(row: Any) -> HouseholdInfo:
-    return HouseholdInfo(
-        row.id, row.code, row.area_id, row.enumerator_id, row.household_type, row.questionnaire,
-        HouseholdState(row.state), tuple(r for r in row.reasons.split(",") if r), row.long_form,
-        row.help_requested, row.suspected_duplicate, row.visit_outcome, row.version, row.reference,
-        row.created_at, row.updated_at, row.submitted_at,
-    )
 
 
 def _encode(doc: Mapping[str, Any]) -> bytes:
@@ -126,6 +99,10 @@ class Households:
         self.db = db
         self.keys = keys
         self.clock = clock
+        # A testing knob, None in service: called with the households' ids before each write
+        # transaction opens (after what the write was decided from was read), so that a test can
+        # run another writer exactly there (tests/engine/test_interleavings.py).
+        self.gate: Callable[[tuple[str, ...]], None] | None = None
         self._hot = hot_path(db)
         # The column types' own result conversions (UTC times, booleans stored as 0/1 on
         # SQLite), for rows read by the hot path rather than through SQLAlchemy.
@@ -179,30 +156,74 @@ class Households:
         return open_sealed(key, sealed, household_id=household_id, revision=0,
                            questionnaire_version=ADDRESS).decode()
 
-    def set_fields(self, household_id: str, *, actor: str, action: str, detail: str = "",
-                   conn: Connection | None = None, **fields: Any) -> None:
-        """Change operational fields (state, flags, enumerator...) with an audit event. The
-        version counter is untouched: these never race with the household's own answers."""
-        if "state" in fields and isinstance(fields["state"], HouseholdState):
-            fields["state"] = fields["state"].value
-        if "reasons" in fields and not isinstance(fields["reasons"], str):
-            fields["reasons"] = ",".join(sorted(set(fields["reasons"])))
-        now = self.clock.now()
-        with self._tx(conn) as c:
-            result = c.execute(update(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id).values(updated_at=now,
-                                                                                                **fields))
-            if result.rowcount == 0:
-                raise NotFound(f"no household {household_id}")
-            audit.record(c, at=now, actor=actor, action=action, household_id=household_id, detail=detail)
+    # -- the row: state, reasons, flags (household_rows.py) ------------------------------------
+    def writing(self, *household_ids: str) -> Any:
+        """A write transaction for changes to these households (a service's several writes in one)."""
+        self._gate(household_ids)
+        return self.db.transaction()
+
+    def _gate(self, household_ids: Sequence[str]) -> None:
+        if self.gate is not None:
+            self.gate(tuple(household_ids))
+
+    def update_many(self, household_ids: Sequence[str], decide: Decide, *, actor: str, action: str,
+                    detail: Detail = "", conn: Connection | None = None) -> dict[str, dict[str, Any]]:
+        """Decide a change from each household's row as it is, and write it if the row has not
+        moved on meanwhile; a row that has is read and decided again. All in one transaction (the
+        caller's, or one of its own opened after the first read). Returns the fields written (as
+        stored) by household id.
+        `decide` may raise (a refused transition, say): nothing is written then."""
+        ids = list(dict.fromkeys(household_ids))
+        if conn is not None:
+            return self._decide(conn, read_rows(conn, ids), decide, actor, action, detail)
+        with self.db.read() as c:
+            rows = read_rows(c, ids)
+        if all(decide(row) is None for row in rows):  # nothing to do: no write lock taken for it
+            return {}
+        with self.writing(*ids) as c:
+            return self._decide(c, rows, decide, actor, action, detail)
+
+    def modify(self, household_id: str, decide: Decide, *, actor: str, action: str, detail: Detail = "",
+               conn: Connection | None = None) -> bool:
+        """`update_many` for one household; NotFound if there is none. True if it changed."""
+        changed = self.update_many([household_id], decide, actor=actor, action=action, detail=detail, conn=conn)
+        if not changed and self._row_version(household_id, conn) is None:
+            raise NotFound(f"no household {household_id}")
+        return bool(changed)
+
+    def _decide(self, c: Connection, rows: builtins.list[HouseholdInfo], decide: Decide, actor: str, action: str,
+                detail: Detail) -> dict[str, dict[str, Any]]:
+        changed: dict[str, dict[str, Any]] = {}
+        for _ in range(ATTEMPTS):
+            done, lost = decide_and_write(c, rows, decide, now=self.clock.now(), actor=actor, action=action,
+                                          detail=detail)
+            changed.update(done)
+            if not lost:
+                return changed
+            rows = read_rows(c, lost)  # as they are now (PostgreSQL: each statement's own snapshot)
+        raise ConflictError(f"{len(rows)} households kept changing while {action} was being written; try again")
+
+    def _row_version(self, household_id: str, conn: Connection | None) -> int | None:
+        query = select(HOUSEHOLD.c.row_version).where(HOUSEHOLD.c.id == household_id)
+        if conn is not None:
+            return conn.execute(query).scalar()
+        with self.db.read() as c:
+            return c.execute(query).scalar()
 
     # -- revisions ----------------------------------------------------------------------------
     def save(self, household_id: str, document: Mapping[str, Any], *, expected_version: int, actor: str,
              questionnaire: str, kind: str = "draft", state: HouseholdState | None = None,
              reasons: Iterable[str] | None = None, reference: str | None = None,
              content_hash: str | None = None, blind: Sequence[tuple[str, str]] | None = None,
-             action: str | None = None,
+             action: str | None = None, row_version: int | None = None,
              conn: Connection | None = None) -> int:
-        """Append a revision; return the new version. `ConflictError` if someone saved first."""
+        """Append a revision; return the new version. `ConflictError` if someone saved first.
+
+        `row_version`: the row version that `state` and `reasons` were decided from; if the row
+        has moved on since (a take-over, a help request...), `StaleRow` and nothing is written.
+        State and reasons are only written with it: without, they could undo a newer change."""
+        if (state is not None or reasons is not None) and row_version is None:
+            raise ValueError("a save that sets state or reasons names the row version they were decided from")
         # Durability by kind. A draft is an autosave, repeated every few seconds while someone
         # types; if the machine crashes, losing the last fraction of a second of them costs a
         # retyped answer. So a draft in a transaction of its own commits without waiting for the
@@ -227,12 +248,15 @@ class Households:
             submission=kind in SUBMISSIONS, durable=kind != "draft",
             state=state.value if state is not None else None,
             reasons=",".join(sorted(set(reasons))) if reasons is not None else None, reference=reference,
-            content_hash=content_hash, blind=self._blind(blind) if blind is not None else None)
+            content_hash=content_hash, blind=self._blind(blind) if blind is not None else None,
+            row_version=row_version)
         if conn is not None:
             self._save_in(conn, change, plaintext)
-        elif not self._hot.save(change):
+            return number
+        self._gate((household_id,))
+        if not self._hot.save(change):
             with self.db.read() as c:
-                self._conflict(c, household_id, expected_version)
+                self._conflict(c, household_id, expected_version, row_version)
         return number
 
     def _key(self, household_id: str) -> bytes:
@@ -259,8 +283,10 @@ class Households:
             values["reasons"] = s.reasons
         if s.submission:
             values.update(reference=s.reference, submitted_at=s.now)
-        if c.execute(_BUMP, values).rowcount == 0:
-            self._conflict(c, s.household_id, s.expected)
+        if s.row_version is not None:
+            values["b_row_version"] = s.row_version
+        if c.execute(_BUMP if s.row_version is None else _BUMP_ROW, values).rowcount == 0:
+            self._conflict(c, s.household_id, s.expected, s.row_version)
         key = self.keys.get(c, s.household_id)
         sealed = seal(key, plaintext, household_id=s.household_id, revision=s.number,
                       questionnaire_version=s.questionnaire)
@@ -275,12 +301,15 @@ class Households:
         audit.record(c, at=s.now, actor=s.actor, action=s.action, household_id=s.household_id,
                      detail=f"revision={s.number}")
 
-    def _conflict(self, c: Connection, household_id: str, expected: int) -> None:
-        current = c.execute(_VERSION, {"household_id": household_id}).scalar()
+    def _conflict(self, c: Connection, household_id: str, expected: int, row_version: int | None) -> None:
+        current = c.execute(_VERSION, {"household_id": household_id}).first()
         if current is None:
             raise NotFound(f"no household {household_id}")
-        raise ConflictError(f"household {household_id} is at version {current}, not {expected}: "
-                            "it was changed elsewhere; reload and apply the change again")
+        if current.version != expected:
+            raise ConflictError(f"household {household_id} is at version {current.version}, not {expected}: "
+                                "it was changed elsewhere; reload and apply the change again")
+        raise StaleRow(f"household {household_id}'s row is at {current.row_version}, not {row_version}: its state "
+                       "or reasons changed since they were read; decide them again")
 
     def _blind(self, blind: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """(member id, blind index) for each member with a resident id."""
@@ -384,6 +413,18 @@ class Households:
         with self.db.read() as c:
             return [info(r) for r in c.execute(query).all()]
 
+    def duplicates_of(self, household_id: str) -> set[str]:
+        """The households holding one of this household's indexed ID numbers, this one included;
+        empty when none is held elsewhere. By the blind-index index: the work is this household's
+        members, not the whole index."""
+        mine, other = MEMBER_INDEX.alias("mine"), MEMBER_INDEX.alias("other")
+        query = (select(other.c.household_id).distinct()
+                 .join_from(mine, other, other.c.blind_index == mine.c.blind_index)
+                 .where(mine.c.household_id == household_id, other.c.household_id != household_id))
+        with self.db.read() as c:
+            found = set(c.execute(query).scalars())
+        return found | {household_id} if found else set()
+
     def duplicates(self) -> builtins.list[tuple[str, builtins.list[tuple[str, str]]]]:
         """Blind-index values found in two or more households, with (household id, member id) pairs."""
         with self.db.read() as c:
@@ -396,3 +437,7 @@ class Households:
         for r in rows:
             out.setdefault(r.blind_index, []).append((r.household_id, r.member_id))
         return list(out.items())
+
+
+__all__ = ["ADDRESS", "HOUSEHOLD", "MEMBER_INDEX", "REVISION", "SUBMISSIONS", "HouseholdInfo", "Households", "Loaded",
+           "NotFound", "RevisionInfo", "info"]

@@ -99,8 +99,8 @@ def add_fresh_households(data: Path, labels: tuple[str, ...], base_url: str) -> 
                 state = authorize(Action.ISSUE_CREDENTIALS, enumerator,
                                   HouseholdFacts(info.id, info.area_id, info.state), DEMO_NOW, q.window)
                 issued = store.accounts.issue(household_id, actor=actor, conn=c, prepared=fresh)
-                store.households.set_fields(household_id, actor=actor, action="state", detail=state.value,
-                                            state=state, conn=c)
+                store.households.modify(household_id, lambda _, state=state: {"state": state}, actor=actor,
+                                        action="state", detail=state.value, conn=c)
             out[label] = Login(label, issued.account, issued.password, f"{base_url}/q/{issued.token}",
                                household_id)
     finally:

@@ -416,7 +416,7 @@ def test_views_reuse_an_evaluation_until_the_household_changes(world: World) -> 
     hid = world.hid("in_progress")
     first, again = world.census.view(hid), world.census.view(hid)
     assert again.evaluation is first.evaluation  # same draft, case and window: evaluated once
-    world.store.households.set_fields(hid, actor="office:o1", action="flag", help_requested=True)
+    world.store.households.modify(hid, lambda _: {"help_requested": True}, actor="office:o1", action="flag")
     flagged = world.census.view(hid)
     assert flagged.evaluation is not first.evaluation  # the case changed
     assert "help_requested" in {r.reason.value for r in flagged.evaluation.routes}

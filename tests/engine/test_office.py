@@ -215,8 +215,8 @@ def test_duplicates_are_found_across_households_and_reported_masked(world: World
     copy = submitted_household(world, dict(ZHAO_ALONE[0]))  # the same person as area2_submitted
     original = world.hid("area2_submitted")
     for hid in (copy, original):  # as if indexed before the office looked: clear the submit-time flags
-        world.store.households.set_fields(hid, actor="test", action="reset", suspected_duplicate=False,
-                                          reasons=[])
+        world.store.households.modify(hid, lambda _: {"suspected_duplicate": False, "reasons": []}, actor="test",
+                                      action="reset")
     routed = world.office.route_duplicates(world.boss)
     assert (routed.groups, routed.households, routed.flagged) == (1, 2, 2)
     for hid in (copy, original):

@@ -145,7 +145,7 @@ def test_disabling_staff_ends_their_sessions_and_logins(store: Store) -> None:
     li = store.accounts.add_enumerator("li", "li-pw", name="李", phone="2", areas=[AREA], actor="office:o1")
     boss = store.accounts.add_office_user("boss", "office-pw", actor="office:o1")
     hid = household(store)
-    store.households.set_fields(hid, actor="office:o1", action="assign", enumerator_id=wang)
+    store.households.modify(hid, lambda _: {"enumerator_id": wang}, actor="office:o1", action="assign")
     for kind, subject, digest in (("enumerator", wang, "a" * 64), ("enumerator", wang, "b" * 64),
                                   ("enumerator", li, "c" * 64), ("office", boss, "d" * 64),
                                   ("household", wang, "e" * 64)):  # a household session is another kind
@@ -184,7 +184,7 @@ def test_reassign_moves_households_all_or_nothing(store: Store) -> None:
                                           household_type="family", questionnaire="census2020-short",
                                           enumerator_id=wang, actor="office:o1")
     for hid in mine[:2]:
-        store.households.set_fields(hid, actor="office:o1", action="assign", enumerator_id=wang)
+        store.households.modify(hid, lambda _: {"enumerator_id": wang}, actor="office:o1", action="assign")
 
     refused = store.accounts.reassign(wang, li, actor="office:o1")
     assert (refused.moved, refused.outside) == (0, ("2",))

@@ -71,9 +71,11 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
     db.dispose()
 
 
-def _rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+def _rows(db: Database, but: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (without the columns named in `but`)."""
     with db.read() as c:
-        return {t.name: [tuple(r) for r in c.execute(select(t).order_by(*t.primary_key.columns)).all()]
+        return {t.name: [tuple(r) for r in c.execute(select(*[col for col in t.columns if col.name not in but])
+                                                     .order_by(*t.primary_key.columns)).all()]
                 for t in SQLModel.metadata.sorted_tables}
 
 
@@ -136,7 +138,8 @@ def test_a_backup_of_an_older_schema_is_carried_forward(store: Store, target: Da
                           columns={"household": {"draft_number", "row_version"}})
     info = restore(target, older)
     assert info.revision == "0002" and "audit_head" not in info.tables
-    assert _rows(target) == _rows(store.db)  # draft numbers and the audit head, rebuilt as they were
+    # Draft numbers and the audit head rebuilt as they were; row versions start again from 0.
+    assert _rows(target, but=("row_version",)) == _rows(store.db, but=("row_version",))
     copy = Store(target, KeyService(store.keys.keyring), store.clock, CHEAP)
     for hid, (_, document) in expected["households"].items():
         assert copy.households.load(hid, kinds=("draft",)).document == document

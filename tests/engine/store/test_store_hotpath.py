@@ -26,6 +26,7 @@ from engine.runtime.lifecycle import HouseholdState
 from engine.store import audit
 from engine.store import db as dbm
 from engine.store.audit_chain import AuditRecord, append
+from engine.store.errors import StaleRow
 from engine.store.keyring import Keyring, keyring_from_env
 from engine.store.store import Store, store_for_tests
 from engine.store.tables import AuditHead
@@ -57,6 +58,8 @@ def record(db: dbm.Database, **kw: Any) -> AuditRecord:
 def _save_both_ways(s: Store, hot: str, core: str, version: int, **kw: Any) -> int:
     """The same save to `hot` through the hot path and to `core` through SQLAlchemy."""
     doc = document(area=str(version))
+    if "state" in kw or "reasons" in kw:  # decided from the row as it is; both rows are at the same version
+        kw["row_version"] = s.households.get(hot).row_version
     assert s.households.save(hot, doc, expected_version=version, actor=ACTOR, questionnaire=Q, **kw) == version + 1
     with s.db.transaction(durable=kw.get("kind", "draft") != "draft") as c:
         s.households.save(core, doc, expected_version=version, actor=ACTOR, questionnaire=Q, conn=c, **kw)
@@ -69,7 +72,8 @@ def _stored(s: Store, household_id: str) -> dict[str, Any]:
         def rows(sql: str) -> list[tuple[Any, ...]]:
             return [tuple(r) for r in c.exec_driver_sql(sql.replace("?", "'" + household_id + "'")).all()]
         return {
-            "household": rows("SELECT version, state, reasons, reference, created_at, updated_at, submitted_at "
+            "household": rows("SELECT version, row_version, state, reasons, reference, created_at, updated_at, "
+                              "submitted_at "
                               "FROM household WHERE id = ?"),
             "revision": rows("SELECT number, kind, questionnaire, actor, content_hash, reference, created_at "
                              "FROM revision WHERE household_id = ? ORDER BY number"),
@@ -102,6 +106,38 @@ def test_the_hot_path_stores_and_reads_back_what_sqlalchemy_does(store: Store) -
     # m1 left both indexes when m3 replaced it; m3 is in both.
     assert [sorted(p) for _, p in store.households.duplicates()] == [sorted([(hot, "m3"), (core, "m3")])]
     assert audit.verify_chain(store.db)[0] is None
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["hot path", "in a transaction"])
+def test_a_save_decided_from_a_row_that_moved_on_writes_nothing(store: Store, in_transaction: bool) -> None:
+    """State and reasons are written only onto the row they were decided from: a take-over or a
+    help request in between makes the save `StaleRow` (its answers' version is still right)."""
+    hid = register(store)
+    row = store.households.get(hid).row_version
+    assert store.households.modify(hid, lambda _: {"help_requested": True, "reasons": ["help_requested"]},
+                                   actor=ACTOR, action="help_request")
+    events = audit.verify_chain(store.db)
+
+    def stale_save() -> int:
+        kw: dict[str, Any] = {"state": HouseholdState.IN_PROGRESS, "reasons": [], "row_version": row}
+        if not in_transaction:
+            return store.households.save(hid, document(), expected_version=0, actor=ACTOR, questionnaire=Q, **kw)
+        with store.db.transaction() as c:
+            return store.households.save(hid, document(), expected_version=0, actor=ACTOR, questionnaire=Q,
+                                         conn=c, **kw)
+
+    with pytest.raises(StaleRow):
+        stale_save()
+    after = store.households.get(hid)
+    assert (after.version, after.reasons, after.help_requested) == (0, ("help_requested",), True)
+    assert audit.verify_chain(store.db) == events  # nothing written
+    with pytest.raises(ValueError, match="row version"):  # state without the row it was decided from
+        store.households.save(hid, document(), expected_version=0, actor=ACTOR, questionnaire=Q,
+                              state=HouseholdState.IN_PROGRESS)
+    assert store.households.save(hid, document(), expected_version=0, actor=ACTOR, questionnaire=Q,
+                                 state=HouseholdState.IN_PROGRESS, reasons=after.reasons,
+                                 row_version=after.row_version) == 1
+    assert store.households.get(hid).row_version == after.row_version + 1
 
 
 def test_a_save_that_fails_in_the_database_writes_nothing(store: Store) -> None:
