@@ -293,10 +293,12 @@ class Office:
         open_states = [s.value for s in (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS, S.REOPENED)]
         h = HOUSEHOLD.c
         routed = resubmitted = 0
-        after = ""
-        while True:  # in batches by id, each household decided on its row as it is when written
+        # In batches, until none is open: each household is decided on its row as it is when
+        # written, and one reopened (or registered) by a request that began before the close is
+        # found by the next select, wherever it sorts.
+        while True:
             with self.store.db.read() as c:
-                ids = list(c.execute(select(h.id).where(h.state.in_(open_states), h.id > after)
+                ids = list(c.execute(select(h.id).where(h.state.in_(open_states))
                                      .order_by(h.id).limit(CLOSE_BATCH)).scalars())
             if not ids:
                 break
@@ -304,7 +306,6 @@ class Office:
                                                         detail=lambda fields: f"state={fields['state']}")
             routed += sum(1 for fields in changed.values() if fields["state"] == S.ROUTED.value)
             resubmitted += sum(1 for fields in changed.values() if fields["state"] == S.SUBMITTED.value)
-            after = ids[-1]
         return self._record_close(label, now, routed, resubmitted)
 
     def _record_close(self, label: str, now: datetime, routed: int, resubmitted: int) -> CloseReport:

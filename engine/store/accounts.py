@@ -189,7 +189,8 @@ class Accounts:
             outside = tuple(sorted({r.area_id for r in rows} - covered))
             if outside or not rows:
                 return Reassignment(0, outside)
-            c.execute(update(HOUSEHOLD).where(*where).values(enumerator_id=to_id, updated_at=now))
+            c.execute(update(HOUSEHOLD).where(*where).values(enumerator_id=to_id, updated_at=now,
+                                                             row_version=HOUSEHOLD.c.row_version + 1))
             for r in rows:
                 audit.record(c, at=now, actor=actor, action="reassign", household_id=r.id,
                              detail=f"enumerator={to_id}")
