@@ -134,7 +134,7 @@ def run_keys_status(args: argparse.Namespace) -> int:
     db = _database(args)
     try:
         require_current(db)
-        keys, _ = open_keys(args.data, create=False)
+        keys, _ = open_keys(db, args.data, create=False)
         rows = rotation.status(db, keys)
     finally:
         db.dispose()
@@ -156,7 +156,7 @@ def run_keys_rotate(args: argparse.Namespace) -> int:
     db = _database(args)
     try:
         require_current(db)
-        keys, _ = open_keys(args.data, create=False)
+        keys, _ = open_keys(db, args.data, create=False)
         path = key_file_path(args.data)
 
         def progress(pass_no: int, moved: int) -> None:

@@ -161,7 +161,9 @@ def test_keys_commands_without_a_key_file(data: Path, capsys: pytest.CaptureFixt
     (data / "keys.json").unlink()
     for action in ("status", "rotate"):
         code, _, err = cli(capsys, "keys", action, "--data", data)
-        assert code == 1 and "keys.json does not exist" in one_line_error(err)
+        line = one_line_error(err)
+        assert code == 1 and "keys.json, and the database is not new" in line and "FORMSERVER_KEY_FILE" in line
+    assert not (data / "keys.json").exists()
 
 
 def test_rotate_batch_must_be_positive(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
