@@ -212,8 +212,9 @@ def test_backup_and_restore_into_a_new_data_folder(data: Path, tmp_path: Path,
 
     other = tmp_path / "other"
     assert cli(capsys, "db", "upgrade", "--data", other)[0] == 0
-    code, out, _ = cli(capsys, "restore", out_file, "--data", other)
+    code, out, err = cli(capsys, "restore", out_file, "--data", other)
     assert code == 0 and out.startswith("restored ")
+    assert "opens only with the keys it was sealed under (keyring " in err and "FORMSERVER_KEY_FILE" in err
     verdict = cli(capsys, "audit", "verify", "--data", data)[1]
     assert cli(capsys, "audit", "verify", "--data", other)[1] == verdict
     shutil.copy2(data / "keys.json", other / "keys.json")  # the keys travel separately
