@@ -32,8 +32,8 @@ SETTING = Setting.metadata.tables["setting"]
 DATA_KEY = DataKey.metadata.tables["data_key"]
 HOUSEHOLD = Household.metadata.tables["household"]
 
-WAY_FORWARD: Final = (f"start with the database's own keys: its key file (in --data, or named by FORMSERVER_KEY_FILE) "
-                      f"or its keyring in {ENV_VAR}; a new key file is made only for a new, empty database")
+WAY_FORWARD: Final = (f"start it with its own keys, its key file (in --data, or named by FORMSERVER_KEY_FILE) or its "
+                      f"keyring in {ENV_VAR}; a new key file is made only for a new, empty database")
 
 
 class KeyMismatch(KeyringError):

@@ -20,7 +20,7 @@ from engine.store.credentials import DEFAULT_HASHER
 from engine.store.db import Database, database_url, open_database, require_current
 from engine.store.errors import KeyringError
 from engine.store.households import Households
-from engine.store.key_binding import WAY_FORWARD, KeyMismatch, bind, is_new
+from engine.store.key_binding import WAY_FORWARD, KeyMismatch, bind, is_new, recorded
 from engine.store.keyring import ENV_VAR, Keyring, keyring_from_env, load_keyring
 from engine.store.keys import KeyService
 from engine.store.private_files import private_folder
@@ -69,7 +69,9 @@ def open_keys(db: Database, data_dir: Path | str | None, *, create: bool, env: d
         if new:
             raise KeyringError(f"no key file at {path}: `formserver serve` makes one on its first start; "
                                f"for keys kept elsewhere set FORMSERVER_KEY_FILE or {ENV_VAR}")
-        raise KeyMismatch(f"no key file at {path}, and the database is not new: {WAY_FORWARD}")
+        owner = recorded(db)
+        held = f"it belongs to keyring {owner}" if owner else "it holds sealed data"
+        raise KeyMismatch(f"no key file at {path}, and the database is not new ({held}): {WAY_FORWARD}")
     keyring, created = load_keyring(path, create=create and new)
     bind(db, keyring, f"key file {path}")
     return KeyService(keyring, path), path if created else None
