@@ -130,6 +130,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# -- files ---------------------------------------------------------------------------------------
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The common default umask, which leaves new files readable by everyone (0644)."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
 # -- the store ---------------------------------------------------------------------------------
 def empty_tables(db: dbm.Database) -> None:
     with db.transaction() as conn:

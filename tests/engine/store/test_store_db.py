@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import stat
 import threading
@@ -89,16 +88,6 @@ def test_sqlite_connections_are_wal_with_foreign_keys_and_durable_by_default(tmp
                 assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2
     finally:
         db.dispose()
-
-
-@pytest.fixture
-def loose_umask() -> Iterator[None]:
-    """The common default umask, which leaves new files readable by everyone (0644)."""
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def _mode(path: Path) -> int:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from engine.store.private_files import private_file, private_folder, tighten
 
-
-@pytest.fixture(autouse=True)
-def loose_umask() -> Iterator[None]:
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
+pytestmark = pytest.mark.usefixtures("loose_umask")
 
 
 def _mode(path: Path) -> int:
