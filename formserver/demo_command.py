@@ -74,7 +74,7 @@ def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, quiet_if_e
                 _say_exists(existing, notes)
             return 0
         # Only now the key file: a database with data must never get a freshly made key.
-        keys, created = open_keys(data_dir, create=True)
+        keys, created = open_keys(db, data_dir, create=True)
         if created is not None:
             print(f"已创建密钥文件 / created the key file: {created}"
                   "（请妥善保管，丢失后数据无法解密 / keep it safe: without it the data cannot be read）",

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.answers.codes import parse_phone
 from engine.answers.problems import InputProblem
@@ -42,7 +42,6 @@ from engine.store.accounts import ENUMERATOR, OFFICE_USER
 from engine.store.credentials import DEFAULT_HASHER, new_password
 from engine.store.db import Database, NotMigrated, database_url, open_database, require_current
 from engine.store.errors import StoreError
-from engine.store.keys import DATA_KEY
 from engine.store.store import Store, open_keys
 from formserver.errors import Command, CommandError, guarded
 
@@ -170,14 +169,11 @@ def _database(args: argparse.Namespace) -> Database:
 @contextmanager
 def _store(args: argparse.Namespace) -> Iterator[Store]:
     """The operator's store. The key file is created (as the server does on its first start)
-    only while the database holds no data key: a missing key file in front of encrypted data
-    is an operator's mistake, never something to paper over."""
+    only for a new, empty database, and keys that are not the database's are refused (`open_keys`)."""
     db = _database(args)
     try:
         require_current(db)
-        with db.read() as c:
-            fresh = not c.execute(select(func.count()).select_from(DATA_KEY)).scalar()
-        keys, created = open_keys(args.data, create=fresh)
+        keys, created = open_keys(db, args.data, create=True)
         if created is not None:
             print(f"created the key file {created}: back it up, stored apart from the database", file=sys.stderr)
         yield Store(db, keys, SystemClock(), HASHER)

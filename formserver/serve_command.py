@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from engine.store.db import NotMigrated, database_url, open_database, require_current, upgrade
-from engine.store.errors import StoreError
+from engine.store.errors import KeyringError, StoreError
 from engine.store.store import open_keys
 from web.settings import DEMO_START, Settings
 
@@ -27,18 +27,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def prepare(args: argparse.Namespace, base_url: str) -> int:
-    """Migrate (embedded default and demo only), create the key file, and the demo data."""
+    """Migrate (embedded default and demo only), check that the keys are the database's own
+    (making the key file for a new database), and create the demo data: all before listening."""
     db = open_database(database_url(args.data))
     try:
         if args.demo or not os.environ.get("DATABASE_URL"):
             upgrade(db)  # the embedded default needs no separate step
         require_current(db)
-    except NotMigrated as exc:
+        _, created = open_keys(db, args.data, create=True)
+    except (NotMigrated, KeyringError) as exc:
         print(f"formserver: {exc}", file=sys.stderr)
         return 1
     finally:
         db.dispose()
-    _, created = open_keys(args.data, create=True)
     if created:
         print(f"created a new key file at {created} (mode 0600): back it up; without it the answers cannot be read")
     if args.demo:

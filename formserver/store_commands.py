@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from engine.clock import SystemClock
-from engine.store import audit, backup, rotation
+from engine.store import audit, backup, key_binding, rotation
 from engine.store.db import (
     Database,
     NotMigrated,
@@ -134,7 +134,7 @@ def run_keys_status(args: argparse.Namespace) -> int:
     db = _database(args)
     try:
         require_current(db)
-        keys, _ = open_keys(args.data, create=False)
+        keys, _ = open_keys(db, args.data, create=False)
         rows = rotation.status(db, keys)
     finally:
         db.dispose()
@@ -156,7 +156,7 @@ def run_keys_rotate(args: argparse.Namespace) -> int:
     db = _database(args)
     try:
         require_current(db)
-        keys, _ = open_keys(args.data, create=False)
+        keys, _ = open_keys(db, args.data, create=False)
         path = key_file_path(args.data)
 
         def progress(pass_no: int, moved: int) -> None:
@@ -209,6 +209,7 @@ def run_restore(args: argparse.Namespace) -> int:
     db = _database(args)
     try:
         info = backup.restore(db, args.source)
+        keyring = key_binding.recorded(db)
     finally:
         db.dispose()
     print(f"restored {info.rows} rows in {len(info.tables)} tables from {args.source} "
@@ -216,4 +217,7 @@ def run_restore(args: argparse.Namespace) -> int:
     head = head_revision()
     if info.revision != head:
         print(f"the backup was of schema revision {info.revision}: its rows were migrated to {head}")
+    owner = f"keyring {keyring}" if keyring else "the keyring that opens its data keys"
+    print(f"it opens only with the keys it was sealed under ({owner}): start it with the key file of the "
+          "database backed up (FORMSERVER_KEY_FILE, or FORMSERVER_KEYS)", file=sys.stderr)
     return 0

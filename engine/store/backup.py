@@ -4,7 +4,8 @@ The file is gzip'd JSON lines: a header object, then for each table an object na
 table and its columns followed by one JSON array per row. Binary columns are base64, times
 ISO 8601 in UTC. Everything sealed stays sealed: the file holds ciphertext and wrapped data
 keys, never a key-encryption key, so it is useless without the key file (back that up
-separately, and keep the two apart).
+separately, and keep the two apart). It does carry the database's keyring fingerprint
+(`key_binding`), so the restored database opens only with the keys it was sealed under.
 
 `backup` reads every table in one transaction (REPEATABLE READ on PostgreSQL, a WAL read
 snapshot on SQLite), so the file is one consistent moment while the server keeps writing.
@@ -37,6 +38,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Table,
+    delete,
     func,
     insert,
     inspect,
@@ -50,6 +52,7 @@ from sqlmodel import SQLModel
 import engine.store.tables  # noqa: F401  # registers the tables on SQLModel.metadata
 from engine.store.db import Database, current_revision, lineage, migrate_in
 from engine.store.errors import StoreError
+from engine.store.key_binding import FINGERPRINT, SETTING
 
 FORMAT: Final = "formserver-backup"
 VERSION: Final = 1
@@ -247,11 +250,18 @@ def _columns(conn: Connection) -> dict[str, set[str]]:
 
 
 def _require_empty(conn: Connection) -> None:
+    """Refuse a database with anything in it but its binding to the keyring it was first started
+    with, which holds nothing sealed yet: that binding is dropped, and the backup's (if it has
+    one) binds the restored data to the keyring it was sealed under."""
     for table in _tables():
-        n = _count(conn, table)
+        query = select(func.count()).select_from(table)
+        if table.name == SETTING.name:
+            query = query.where(SETTING.c.key != FINGERPRINT)
+        n = int(conn.execute(query).scalar_one())
         if n:
             raise BackupError(f"the database is not empty (table {table.name} has {n} rows): restore only "
                               "into a new database, migrated with `formserver db upgrade`")
+    conn.execute(delete(SETTING).where(SETTING.c.key == FINGERPRINT))
 
 
 def _load_rows(conn: Connection, lines: Iterator[Any], columns: dict[str, set[str]]) -> dict[str, int]:

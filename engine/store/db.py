@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
 from engine.store.errors import StoreError
+from engine.store.private_files import private_file, private_folder, tighten
 
 try:
     import fcntl
@@ -288,7 +289,7 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         path = url.split("///", 1)[1] if "///" in url else ""
         writer = WriterQueue()
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_files(Path(path))
             writer = WriterQueue(f"{path}-writer")
         engine = create_engine(url, poolclass=NullPool if not path else None,
                                connect_args={"check_same_thread": False, "timeout": 30})
@@ -305,6 +306,16 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         # after 30 minutes keeps them from outliving idle timeouts of proxies in between.
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
     return Database(engine, url)
+
+
+def _private_sqlite_files(path: Path) -> None:
+    """The data folder 0700 if we make it; the database file 0600 before SQLite opens it (SQLite
+    gives the -wal and -shm it creates the database's mode); companions left by an older version
+    made 0600."""
+    private_folder(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-writer"):
+        tighten(path.with_name(path.name + suffix))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

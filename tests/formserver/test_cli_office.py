@@ -8,6 +8,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -17,6 +18,7 @@ from sqlalchemy import make_url
 
 from engine.runtime.lifecycle import HouseholdState
 from engine.store.db import database_url
+from engine.store.keyring import Keyring, save_keyring
 from engine.store.store import open_store
 from engine.store.tables import Enumerator, OfficeUser
 from formserver import office_commands
@@ -116,6 +118,18 @@ def test_commands_need_a_migrated_database(tmp_path: Path, capsys: pytest.Captur
     for argv in (("areas", "add", AREA, "x"), ("window", "close"), ("export", "--out", tmp_path / "x.csv")):
         code, _, err = cli(capsys, *argv, "--data", tmp_path / "nothing")
         assert code == 1 and "formserver db upgrade --data" in one_line_error(err)
+
+
+def test_commands_refuse_keys_that_are_not_the_databases(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_area = ("areas", "add", "110105001002", "朝阳区建外街道第二普查区", "--data", data)
+    (data / "keys.json").rename(data / "elsewhere.json")
+    code, _, err = cli(capsys, *add_area)
+    line = one_line_error(err)
+    assert code == 1 and "the database is not new" in line and "FORMSERVER_KEY_FILE" in line
+    assert not (data / "keys.json").exists()  # none made in front of sealed contact details
+    save_keyring(data / "keys.json", Keyring.new(datetime.now(UTC)))
+    code, _, err = cli(capsys, *add_area)
+    assert code == 1 and "not this database's" in one_line_error(err)
 
 
 def test_import_reports_every_bad_row_and_imports_nothing(data: Path, capsys: pytest.CaptureFixture[str]) -> None:

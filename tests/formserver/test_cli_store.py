@@ -5,19 +5,15 @@ DATABASE_URL (a scratch database for this module)."""
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import make_url
 
 from engine.store import rotation
 from engine.store.db import SQLITE_FILE, database_url, head_revision, open_database
@@ -161,7 +157,9 @@ def test_keys_commands_without_a_key_file(data: Path, capsys: pytest.CaptureFixt
     (data / "keys.json").unlink()
     for action in ("status", "rotate"):
         code, _, err = cli(capsys, "keys", action, "--data", data)
-        assert code == 1 and "keys.json does not exist" in one_line_error(err)
+        line = one_line_error(err)
+        assert code == 1 and "keys.json, and the database is not new" in line and "FORMSERVER_KEY_FILE" in line
+    assert not (data / "keys.json").exists()
 
 
 def test_rotate_batch_must_be_positive(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -214,8 +212,9 @@ def test_backup_and_restore_into_a_new_data_folder(data: Path, tmp_path: Path,
 
     other = tmp_path / "other"
     assert cli(capsys, "db", "upgrade", "--data", other)[0] == 0
-    code, out, _ = cli(capsys, "restore", out_file, "--data", other)
+    code, out, err = cli(capsys, "restore", out_file, "--data", other)
     assert code == 0 and out.startswith("restored ")
+    assert "opens only with the keys it was sealed under (keyring " in err and "FORMSERVER_KEY_FILE" in err
     verdict = cli(capsys, "audit", "verify", "--data", data)[1]
     assert cli(capsys, "audit", "verify", "--data", other)[1] == verdict
     shutil.copy2(data / "keys.json", other / "keys.json")  # the keys travel separately
@@ -242,28 +241,6 @@ def test_backup_and_restore_errors_are_one_line(data: Path, tmp_path: Path,
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def scratch_pg() -> Iterator[str]:
-    """A new, empty PostgreSQL database for this module, dropped afterwards."""
-    raw = os.environ.get("DATABASE_URL", "").strip()
-    server = make_url(database_url(env={"DATABASE_URL": raw}) if raw else
-                      "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"fs_ops_cli_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    except psycopg.Error as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        where = f"{server.host or '127.0.0.1'}:{server.port or 5432}"
-        pytest.skip(f"PostgreSQL not reachable on {where}: {reason}")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-
-
 @pytest.mark.postgres
 def test_postgres_through_database_url(scratch_pg: str, data: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str],

@@ -8,6 +8,7 @@ that test modules bringing fixtures of their own do not collide with these.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,17 @@ NOW = dt.datetime(2020, 10, 20, 10, 0, tzinfo=CST)
 # argon2id at its cheapest: tests check logic, not the cost of guessing.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+# -- files ---------------------------------------------------------------------------------------
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The common default umask, which leaves new files readable by everyone (0644)."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
 
 
 # -- the store ---------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from sqlmodel import SQLModel
 from engine.store import audit
 from engine.store.backup import BackupError, backup, restore
 from engine.store.db import SQLITE_FILE, Database, current_revision, head_revision, open_database, upgrade
+from engine.store.key_binding import KeyMismatch, bind, fingerprint, recorded
+from engine.store.keyring import Keyring
 from engine.store.keys import KeyService
 from engine.store.store import Store
 
@@ -103,6 +105,37 @@ def test_round_trip_gives_back_every_row_and_every_household(store: Store, targe
     assert copy.households.save(hid, {"n": 3}, expected_version=2, actor="household:x",
                                 questionnaire=QUESTIONNAIRE) == 3
     assert copy.households.load(hid).document == {"n": 3}
+
+
+def test_a_restored_database_opens_only_with_the_keys_it_was_sealed_under(store: Store, target: Database,
+                                                                          tmp_path: Path) -> None:
+    """The target was started once with keys of its own (bound, nothing sealed): the restore
+    takes the source's binding in place of that one."""
+    bind(store.db, store.keys.keyring, "source keys")
+    _fill(store, households=1)
+    out = tmp_path / "census.backup.gz"
+    backup(store.db, out)
+    stranger = Keyring.new(store.clock.now())
+    bind(target, stranger, "the keys it was first started with")
+    restore(target, out)
+    assert recorded(target) == fingerprint(store.keys.keyring)
+    with pytest.raises(KeyMismatch, match="not this database's"):
+        bind(target, stranger, "the keys it was first started with")
+    bind(target, store.keys.keyring, "source keys")
+
+
+def test_a_restored_backup_without_a_binding_is_bound_to_keys_that_open_it(store: Store, target: Database,
+                                                                            tmp_path: Path) -> None:
+    """A backup made before fingerprints: the first keys that unwrap its data keys bind it."""
+    _fill(store, households=1)
+    out = tmp_path / "census.backup.gz"
+    backup(store.db, out)
+    restore(target, out)
+    assert recorded(target) is None
+    with pytest.raises(KeyMismatch, match="do not open"):
+        bind(target, Keyring.new(store.clock.now()), "other keys")
+    bind(target, store.keys.keyring, "source keys")
+    assert recorded(target) == fingerprint(store.keys.keyring)
 
 
 def as_written_at(path: Path, revision: str, *, tables: set[str], columns: dict[str, set[str]]) -> Path:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -84,6 +86,44 @@ def test_sqlite_connections_are_wal_with_foreign_keys_and_durable_by_default(tmp
         for _ in range(3):  # whichever pooled connection comes next is durable again
             with db.transaction() as c:
                 assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    finally:
+        db.dispose()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.usefixtures("loose_umask")
+def test_a_new_sqlite_database_its_companions_and_its_folder_are_private(tmp_path: Path) -> None:
+    folder = tmp_path / "new" / "data"
+    db = dbm.open_database(dbm.database_url(folder, env={}))
+    try:
+        dbm.upgrade(db)
+        with db.transaction() as c:  # a write through the writer queue, which makes -writer
+            c.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('k', 'v')")
+        files = {p.name.removeprefix(dbm.SQLITE_FILE): _mode(p) for p in folder.iterdir()}
+        assert files == {"": 0o600, "-wal": 0o600, "-shm": 0o600, "-writer": 0o600}
+        assert _mode(folder) == 0o700
+    finally:
+        db.dispose()
+
+
+@pytest.mark.usefixtures("loose_umask")
+def test_an_older_sqlite_database_left_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / dbm.SQLITE_FILE
+    with sqlite3.connect(path) as conn:  # as SQLite makes it by itself: 0644 under this umask
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (n INTEGER)")
+    companions = [path.with_name(path.name + "-writer")]
+    companions[0].touch(mode=0o644)
+    assert _mode(path) == 0o644
+    db = dbm.open_database(dbm.database_url(tmp_path, env={}))
+    try:
+        with db.transaction() as c:
+            c.exec_driver_sql("INSERT INTO t VALUES (1)")
+        assert {p.name: _mode(p) for p in tmp_path.iterdir()} == {
+            name: 0o600 for name in (path.name, path.name + "-wal", path.name + "-shm", path.name + "-writer")}
     finally:
         db.dispose()
 

@@ -17,10 +17,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert, select
 
 from engine.store import audit
-from engine.store.keyring import load_keyring, save_keyring
+from engine.store.key_binding import KeyMismatch, fingerprint, recorded
+from engine.store.keyring import Keyring, load_keyring, save_keyring
 from engine.store.keys import STAFF, KeyService
 from engine.store.rotation import RotationError, _rotation_lock, rotate, status
-from engine.store.store import Store
+from engine.store.store import Store, open_keys
 from engine.store.tables import DataKey, KeyRecord
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -199,6 +200,21 @@ def test_status_counts_data_keys_per_kek_and_records_keys(filed: tuple[Store, Pa
     events = [e for e in audit.events(s.db) if e.action.startswith("keys_")]
     assert [e.action for e in events] == ["keys_add", "keys_rotate"]
     assert events[-1].detail == f"new={report.new_kek} retired={old.id}"
+
+
+def test_the_database_keeps_its_keyring_through_a_rotation(filed: tuple[Store, Path]) -> None:
+    s, path = filed
+    _register(s, "F00001")
+    env = {"FORMSERVER_KEY_FILE": str(path)}
+    keys, _ = open_keys(s.db, None, create=False, env=env)  # binds the database to the key file
+    bound = recorded(s.db)
+    report = rotate(s.db, keys, path, s.clock, settle=0)
+    after, _ = open_keys(s.db, None, create=False, env=env)
+    assert after.keyring.active.id == report.new_kek and recorded(s.db) == bound == fingerprint(after.keyring)
+    # Keys from elsewhere are still refused after it.
+    save_keyring(path, Keyring.new(s.clock.now()))
+    with pytest.raises(KeyMismatch):
+        open_keys(s.db, None, create=False, env=env)
 
 
 def test_a_data_key_under_an_unknown_kek_stops_the_rotation(filed: tuple[Store, Path]) -> None:

@@ -1,0 +1,88 @@
+"""`formserver serve` refuses, before it listens, to start on a database with keys not its own.
+
+The case from issue 14: a database restored from a backup and started without its key file. The
+server is never run here: uvicorn's entry point is replaced by a stand-in that records the call.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+
+from engine.store.keyring import Keyring, save_keyring
+from engine.store.store import open_store
+from formserver.cli import main
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+ENV = ("DATABASE_URL", "FORMSERVER_KEYS", "FORMSERVER_KEY_FILE", "FORMSERVER_CLOCK_START")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ENV:
+        monkeypatch.delenv(var, raising=False)
+    for var in ("FORMSERVER_DATA", "FORMSERVER_BASE_URL"):  # set by serve; put back afterwards
+        monkeypatch.setenv(var, "")
+
+
+@pytest.fixture
+def listened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **kw: calls.append(kw))
+    return calls
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str]:
+    code = main([str(a) for a in argv])
+    return code, capsys.readouterr().err
+
+
+def _census_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    """A data folder with households, and a backup of it; returns (its key file, the backup)."""
+    source = tmp_path / "source"
+    assert _cli(capsys, "db", "upgrade", "--data", source)[0] == 0
+    store = open_store(source, hasher=CHEAP)  # makes the key file, as the first start does
+    try:
+        store.accounts.add_area("110105", "朝阳区", actor="office:test")
+        store.households.register(code="2000-0001-00", area_id="110105", address="北京市1号",
+                                  household_type="family", questionnaire="census2020-short",
+                                  enumerator_id=None, actor="office:test")
+    finally:
+        store.close()
+    assert _cli(capsys, "backup", tmp_path / "census.gz", "--data", source)[0] == 0
+    return source / "keys.json", tmp_path / "census.gz"
+
+
+def _refused(code: int, err: str, listened: list[dict[str, Any]]) -> str:
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and "Traceback" not in err and listened == []
+    assert "FORMSERVER_KEY_FILE" in lines[0] and "FORMSERVER_KEYS" in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_restored_database_without_its_key_file_is_refused_before_listening(
+        backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        listened: list[dict[str, Any]], request: pytest.FixtureRequest) -> None:
+    own_keys, census = _census_backup(tmp_path, capsys)
+    restored = tmp_path / "restored"
+    if backend == "postgres":
+        monkeypatch.setenv("DATABASE_URL", request.getfixturevalue("scratch_pg"))
+    assert _cli(capsys, "db", "upgrade", "--data", restored)[0] == 0
+    assert _cli(capsys, "restore", census, "--data", restored)[0] == 0
+
+    line = _refused(*_cli(capsys, "serve", "--data", restored), listened)
+    assert "no key file at" in line and "not new" in line
+    assert not (restored / "keys.json").exists()  # no new key file in front of sealed data
+
+    save_keyring(restored / "keys.json", Keyring.new(datetime.now(UTC)))  # another census's keys
+    assert "not this database's" in _refused(*_cli(capsys, "serve", "--data", restored), listened)
+
+    monkeypatch.setenv("FORMSERVER_KEY_FILE", str(own_keys))
+    code, err = _cli(capsys, "serve", "--data", restored)
+    assert code == 0 and len(listened) == 1, err
