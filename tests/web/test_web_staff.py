@@ -159,7 +159,7 @@ def test_queue_lists_my_areas_with_counts_and_masked_data_only(site: Any) -> Non
     for reason in ("long_form_sample", "overseas_member", "non_response", "help_requested"):
         assert re.search(rf'reason={reason}"><span class="count-number">1</span>', page.text), reason
     assert re.search(r'reason=suspected_duplicate"><span class="count-number">0</span>', page.text)
-    assert "陈**" in page.text and "买**·**" in page.text  # masked heads
+    assert "陈**" in page.text and "买**" in page.text  # masked heads
     assert "北京市朝阳区建外街道****" in page.text  # masked addresses
     fragment = browser.get("/enumerator/queue", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
@@ -297,7 +297,7 @@ def test_detail_is_masked_and_the_full_view_is_audited(site: Any) -> None:
     household = hid(site, "overseas")
     detail = browser.get(f"/enumerator/households/{household}")
     assert detail.status_code == 200
-    assert "陈**" in detail.text and "E*** S******" in detail.text
+    assert "陈**" in detail.text and "E**" in detail.text
     for secret in ("陈立新", "周敏", "Emma Schmidt", demo_module.ADDRESSES["overseas"]):
         assert secret not in detail.text
     before = len(site.events("overseas"))
