@@ -386,6 +386,16 @@ def test_reveal_shows_everything_and_is_audited(world: World) -> None:
         world.work.reveal(world.boss, hid)  # the office works with masked data
 
 
+def test_views_of_answers_in_full_are_audited_by_kind_never_by_content(world: World) -> None:
+    hid = world.hid("overseas")
+    world.work.record_page_view(world.e1, hid, "m3", "person_identity")
+    world.work.record_issues_view(world.e1, hid, 7)
+    events = world.events(hid)[-2:]
+    assert [(e.actor, e.action, e.detail) for e in events] == [
+        (f"enumerator:{world.e1.id}", "interview_view", "page=m3/person_identity"),
+        (f"enumerator:{world.e1.id}", "issues_view", "issues=7")]
+
+
 def test_an_enumerator_of_another_area_is_denied_everything(world: World) -> None:
     other = world.e2
     hid = world.hid("help_requested")
