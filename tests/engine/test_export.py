@@ -12,36 +12,20 @@ import pytest
 
 from engine.export import IN_FULL, ExportMasks, person_rows
 from engine.spec.model import Questionnaire
-from tests.engine.spec.spec_helpers import compile_text
+from tests.engine.spec.spec_helpers import BASE, compile_text, replace_once
 
-SPEC = """\
-questionnaire: masks
-version: "1"
-title: {zh: 脱敏, en: Masks}
-languages: [zh, en]
-reference_time: 2020-11-01T00:00:00+08:00
-derived:
-  - id: age
+# The compiler tests' small spec, with a derived value read from the ID number (and one read from
+# that), and an item of each other personal type.
+SPEC = replace_once(replace_once(BASE, "    value: age(D5)\n", """\
     value: age(D5)
   - id: id_month
     value: id_birth_month(D3)
   - id: id_month_again
     value: id_month
-sections:
-  - id: person
-    title: {zh: 个人, en: People}
-    repeat: members
-    member_name: D1
-    questions:
-      - id: D1
-        type: name
-        label: {zh: 姓名, en: Name}
+"""), "      - id: D11\n", """\
       - id: D3
         type: resident_id
         label: {zh: 身份号码, en: ID number}
-      - id: D5
-        type: year_month
-        label: {zh: 出生年月, en: Born}
       - id: B
         type: date
         label: {zh: 出生日期, en: Birth date}
@@ -55,7 +39,8 @@ sections:
         type: integer
         label: {zh: 数, en: Number}
         min: -10
-"""
+      - id: D11
+""")
 MEMBER = {"id": "m1", "D1": "欧阳娜娜", "D3": "110105197803153751", "D5": "1978-03", "B": "1978-03-15",
           "T": "13800138000", "W": "北京某某科技有限公司", "N": -5, "age": 42, "id_month": "1978-03",
           "id_month_again": "1978-03"}
