@@ -9,6 +9,10 @@ The interview pages are the household's question pages (`web.questionpage`, the 
 `_questions.html`) under /enumerator/households/{household}/page/..., saved with the
 enumerator as actor.
 
+Personal data is shown masked (`engine.store.masking`), except where the work needs it in
+full: the full view, the interview pages and the issues that stop completing, each audited
+every time it is drawn.
+
 Passwords are never stored: the slip is the answer to the request that issued them, and its
 QR code is drawn into that page as inline SVG (a CSP allows inline SVG; it blocks scripts).
 """
