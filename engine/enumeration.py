@@ -498,18 +498,24 @@ class Enumeration:
         """An interview page shows the household's answers on it in full: each view is audited
         (who, which household, which record and page; never what the page showed), as the full
         view is. `record_id` and `page_id` are those of a page found in the questionnaire."""
+        self._record_view(actor, household_id, "interview_view", f"page={record_id}/{page_id}")
+
+    def record_issues_view(self, actor: Actor, household_id: str, shown: int) -> None:
+        """The household's page lists the issues that stop the interview completing; their
+        messages name members in full, so each such view is audited (how many, never which)."""
+        self._record_view(actor, household_id, "issues_view", f"issues={shown}")
+
+    def _record_view(self, actor: Actor, household_id: str, action: str, detail: str) -> None:
         with self.store.db.transaction() as c:
-            audit.record(c, at=self.clock.now(), actor=actor_label(actor), action="interview_view",
-                         household_id=household_id, detail=f"page={record_id}/{page_id}")
+            audit.record(c, at=self.clock.now(), actor=actor_label(actor), action=action,
+                         household_id=household_id, detail=detail)
 
     def reveal(self, actor: Actor, household_id: str) -> Revealed:
         """The full, unmasked answers and address, for the area's enumerator only; audited."""
         household = self.store.households.get(household_id)
         require_area(actor, household.area_id, office=False)
         view = self.census.view(household_id)
-        with self.store.db.transaction() as c:
-            audit.record(c, at=self.clock.now(), actor=actor_label(actor), action="reveal",
-                         household_id=household_id)
+        self._record_view(actor, household_id, "reveal", "")
         address = self.store.households.address(household_id)
         return Revealed(household_id, address, view.questionnaire.id, view.document)
 

@@ -26,7 +26,6 @@ import csv
 import hashlib
 import hmac
 import math
-import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,15 +45,15 @@ from engine.enumeration import (
     open_address,
     open_revision,
 )
+from engine.export import ExportMasks, export_codebook, export_columns, person_rows, write_private_csv
 from engine.runtime.errors import EngineError, PermissionDenied
 from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
-from engine.spec.codebook import codebook_markdown
-from engine.spec.model import Questionnaire, RoutingReason, Scope
+from engine.spec.model import RoutingReason
 from engine.store import audit
 from engine.store.accounts import ENUMERATOR, ENUMERATOR_AREA
 from engine.store.credentials import new_account_code
 from engine.store.households import HOUSEHOLD, SUBMISSIONS, HouseholdInfo
-from engine.store.masking import mask_address, mask_name, mask_phone, mask_resident_id
+from engine.store.masking import mask_name
 from engine.store.tables import Setting
 
 S = HouseholdState
@@ -66,13 +65,6 @@ NON_RESPONSE: Final = RoutingReason.NON_RESPONSE.value
 DUPLICATE: Final = RoutingReason.SUSPECTED_DUPLICATE.value
 IMPORT_COLUMNS: Final = ("area_id", "address", "household_type")
 IMPORT_OPTIONAL: Final = ("enumerator",)
-# Columns of the export before the questionnaire items (see `export_columns`).
-EXPORT_FIXED: Final = ("household_id", "area_id", "household_type", "questionnaire", "revision_kind",
-                       "reference", "submitted_at", "address", "person_number", "member_id")
-MASKS: Final = {"name": mask_name, "resident_id": mask_resident_id, "phone": mask_phone}
-# A cell starting with one of these is a formula to Excel; answers typed by the public must
-# never run as one, so such text gets a leading apostrophe (Excel shows it as text).
-FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 class OfficeError(EngineError):
@@ -201,10 +193,6 @@ def require_office(actor: Actor, *, system: bool = False) -> None:
     if actor.role is Role.OFFICE or (system and actor.role is Role.SYSTEM):
         return
     raise PermissionDenied("role", "只有普查办公室可以执行此操作", "only the census office may do this")
-
-
-def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 class Office:
@@ -385,22 +373,12 @@ class Office:
 
     # -- the export -------------------------------------------------------------------------------
     def export_columns(self) -> list[str]:
-        """The fixed columns, then every item of every loaded form (household items first, then
-        person items), count pairs as ITEM.part, derived values after the questions."""
-        columns = list(EXPORT_FIXED)
-        for scope in (Scope.HOUSEHOLD, Scope.MEMBER):
-            for q in self.forms.values():
-                for question in sorted(q.questions_in(scope), key=lambda x: x.index):
-                    names = [f"{question.id}.{p.name}" for p in question.parts] or [question.id]
-                    columns.extend(n for n in names if n not in columns)
-                columns.extend(d.id for d in q.derived_in(scope) if d.id not in columns)
-        return columns
+        return export_columns(self.forms.values())
 
     def export_rows(self, masked: bool) -> Iterator[dict[str, str]]:
         """One row per person of every household with a standing submission (submitted or
-        enumerated), the household's items repeated on each; a household with nobody to register
-        (all died) gets one row without person items, so its deaths are not lost."""
-        types = {qid: question.type for q in self.forms.values() for qid, question in q.questions.items()}
+        enumerated), masked or in full (see engine/export.py)."""
+        masks = ExportMasks.of(self.forms.values()) if masked else None
         h = HOUSEHOLD.c
         with self.store.db.read() as c:
             ids = list(c.execute(select(h.id).where(h.reference.is_not(None)).order_by(h.area_id, h.id)).scalars())
@@ -413,14 +391,14 @@ class Office:
                            open_address(self.store.keys, c, hid, meta[hid].address_sealed))
                           for hid in chunk if hid in revisions]
             for household, revision, doc, address in opened:
-                yield from _person_rows(household, revision, doc, address, types, masked)
+                yield from person_rows(household, revision.kind, doc, address, masks)
 
     def export_csv(self, path: Path, masked: bool, actor: Actor) -> ExportReport:
         """Write the export (UTF-8 with BOM, readable by Excel; mode 0600) and its codebook
         beside it (`<path>.codebook.md`, e.g. people.csv.codebook.md); audited with the row count."""
         require_office(actor)
         path = Path(path)
-        rows = _write_private_csv(path, self.export_columns(), self.export_rows(masked))
+        rows = write_private_csv(path, self.export_columns(), self.export_rows(masked))
         codebook = path.with_name(f"{path.name}.codebook.md")
         codebook.write_text(export_codebook(self.forms.values(), masked), encoding="utf-8")
         with self.store.db.transaction() as c:
@@ -528,85 +506,6 @@ def _area_counts(area_id: str, name: str, counts: Mapping[str, Any]) -> AreaCoun
     by_reason = dict(sorted(counts.get("routed_by_reason", {}).items()))
     plain = {k: v for k, v in counts.items() if k != "routed_by_reason"}
     return AreaCounts(area_id, name, routed_by_reason=by_reason, **plain)
-
-
-def _cell(value: Any, kind: str | None, masked: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    if not isinstance(value, str):
-        return str(value)
-    if masked and kind in MASKS:
-        value = MASKS[kind](value)
-    return neutralise(value)
-
-
-def _items(record: Mapping[str, Any], types: Mapping[str, str], masked: bool) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in record.items():
-        if key == "id":
-            continue
-        if isinstance(value, dict):  # a count pair: one column per part
-            out.update({f"{key}.{part}": _cell(v, None, masked) for part, v in value.items()})
-        else:
-            out[key] = _cell(value, types.get(key), masked)
-    return out
-
-
-def _person_rows(household: Any, revision: Any, doc: Mapping[str, Any], address: str,
-                 types: Mapping[str, str], masked: bool) -> Iterator[dict[str, str]]:
-    fixed = {"household_id": household.id, "area_id": household.area_id,
-             "household_type": household.household_type, "questionnaire": str(doc.get("questionnaire", "")),
-             "revision_kind": revision.kind, "reference": household.reference or "",
-             "submitted_at": household.submitted_at.isoformat() if household.submitted_at else "",
-             "address": neutralise(mask_address(address) if masked else address)}
-    items = _items(doc.get("household") or {}, types, masked)
-    members = doc.get("members") or []
-    if not members:
-        yield {**fixed, "person_number": "", "member_id": "", **items}
-    for number, member in enumerate(members, start=1):
-        yield {**fixed, "person_number": str(number), "member_id": member["id"], **items,
-               **_items(member, types, masked)}
-
-
-def _write_private_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> int:
-    """Write to a temporary file created 0600 beside `path`, then rename it over `path`: readers
-    never see half a file, and the data is never readable by others, not even briefly."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    count = 0
-    try:
-        with open(fd, "w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(columns), restval="")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return count
-
-
-def export_codebook(questionnaires: Iterable[Questionnaire], masked: bool) -> str:
-    masking = ("Names, resident ID numbers, phone numbers and addresses are masked (e.g. 张*, "
-               "110105********1234); the file is for reading, not for matching persons." if masked else
-               "Nothing is masked: the file holds personal data in full. Keep it as the census law requires.")
-    intro = "\n".join([
-        "# Export codebook", "",
-        "One row per person of every household with a standing submission (`revision_kind` submitted, "
-        "by the household, or enumerated, in person); the household's items repeat on each of its rows. "
-        "A household with nobody to register has one row without person items.", "",
-        "Fixed columns: " + ", ".join(f"`{c}`" for c in EXPORT_FIXED) + ". The other columns are the items "
-        "below, by id; count pairs have one column per part (`H2.present`); yes/no answers are "
-        "`true`/`false`; text starting with = + - @ is prefixed with ' so spreadsheets do not run it.", "",
-        masking, "",
-    ])
-    return intro + "\n".join(codebook_markdown(q) for q in questionnaires)
 
 
 def _header_problem(header: Sequence[str]) -> str:

@@ -62,9 +62,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "privacy_why": ("用途：仅用于人口普查统计，依照《全国人口普查条例》严格保密，不作为任何行政处罚的依据。",
                     "Why: for census statistics only, kept confidential under the National Population Census "
                     "Regulations, never used for any administrative penalty."),
-    "privacy_how": ("保护：传输和存储全程加密；列表中的信息脱敏显示；每次查看和修改都有审计记录。",
-                    "How: encrypted in transit and at rest; masked wherever it is listed; every view and change "
-                    "is audited."),
+    "privacy_how": ("保护：传输和存储全程加密；工作人员看到的信息均已脱敏；工作人员每次查看完整信息、"
+                    "每次修改答案，都记入审计日志。",
+                    "How: encrypted in transit and at rest; staff see it masked; every time staff see it in full, "
+                    "and every change to your answers, is recorded in an audit log."),
     # hub
     "hub_title": ("本户普查表", "Your household's census form"),
     "household_info": ("住户信息", "Household information"),

@@ -20,9 +20,10 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "staff_service_short": ("人口普查工作平台", "Census staff"),
     "staff_account_nav": ("账户", "Account"),
     "staff_main_nav": ("工作菜单", "Main menu"),
-    "staff_privacy": ("普查对象的个人信息依法保密。列表中的信息均已脱敏；查看完整信息会被记录。",
-                      "Respondents' personal data is confidential by law. Lists show it masked; every full "
-                      "view is recorded."),
+    "staff_privacy": ("普查对象的个人信息依法保密，均脱敏显示；完整信息页、入户登记的问卷页面和不脱敏导出除外，"
+                      "这些每次查看都会被记录。",
+                      "Respondents' personal data is confidential by law and shown masked, except on the full "
+                      "view, the interview pages and the unmasked export, each view of which is recorded."),
     "nav_queue": ("工作清单", "Work queue"),
     "nav_register": ("登记住户", "Register a household"),
     "nav_dashboard": ("进度", "Progress"),
@@ -212,8 +213,8 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
                      "Download the data of submitted and enumerated households (CSV, one row per person), with a "
                      "codebook. Every export is recorded."),
     "export_masking": ("个人信息", "Personal data"),
-    "export_masked": ("脱敏（默认）：姓名、身份号码、电话、住址部分隐藏", "Masked (default): names, identity "
-                      "numbers, phones and addresses partly hidden"),
+    "export_masked": ("脱敏（默认）：姓名、身份号码、电话、住址部分隐藏，文字答案不导出", "Masked (default): names, "
+                      "identity numbers, phones and addresses partly hidden, free-text answers left out"),
     "export_unmasked": ("不脱敏：包含完整个人信息", "Unmasked: personal data in full"),
     "export_confirm": ("我确认需要不脱敏的数据，并将依法保管", "I confirm I need the unmasked data and will keep it "
                        "as the law requires"),

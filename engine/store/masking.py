@@ -1,4 +1,11 @@
-"""Masked forms of personal data, for lists and confirmations that must not show it in full.
+"""Masked forms of personal data, for every view and export that must not show it in full.
+
+The policy (README, "Masking policy"): a masked resident ID number shows its region code only,
+so that with the birth month (D5) and sex (D4) beside it at least 28 days x 500 sequence numbers
+= 14,000 numbers remain possible; a name shows its first character and always two stars, so
+neither the given name nor its length shows; a phone number shows its network prefix or area
+code and its last 2 digits, hiding at least 5 (100,000 numbers); an address shows its
+administrative area. Free text is withheld whole and a full date keeps its year and month.
 
 Every function takes `str | None` and returns "" for empty or None input, so templates can
 call them on optional fields without checks. Input is NFC/NFKC-normalised first so that one
@@ -10,63 +17,63 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from engine.store.blind_index import normalize_resident_id
 
-# Separators inside transliterated minority and foreign names (买买提·艾力): the ASCII-era
-# middle dot, the katakana middle dot, bullet and hyphenation point all appear in practice.
-_NAME_DOTS: Final = "·・•‧"
+# A masked name always ends so, whatever its length: "王**" for 王五 and for 王志强 alike.
+NAME_STARS: Final = "**"
+# What stands for an answer that a masked view leaves out whole (free text, a value computed
+# from masked answers).
+WITHHELD: Final = "****"
+# Fewest digits a masked phone number hides (10**5 numbers), and how many of its last it keeps.
+PHONE_HIDDEN: Final = 5
+PHONE_TAIL: Final = 2
+# Fewest characters a masked document number other than a resident ID hides.
+DOCUMENT_HIDDEN: Final = 5
 
 
 def mask_name(name: str | None) -> str:
-    """Keep the first character, one * for each other character.
+    """The first character, then always "**": "张三" -> "张**", "欧阳娜娜" -> "欧**",
+    "买买提·艾力" -> "买**", "John Smith" -> "J**".
 
-    - "张三" -> "张*", "欧阳娜娜" -> "欧***".
-    - Words separated by spaces (Latin script) each keep their initial: "John Smith" ->
-      "J*** S****", as initials are how such names are usually abbreviated.
-    - Middle dots in "买买提·艾力" are kept but what follows is masked: "买**·**". The dot is
-      not personal and shows the reader the name has parts (so it does not look cut off); the
-      part after it is usually the father's name, whose initial would add identifying detail.
+    The first character is the surname in Chinese order (or part of a compound one); the given
+    name is the part that, with the area and birth month beside it, would single a person out,
+    and the number of stars would give away its length.
     """
-    if not name:
-        return ""
-    words = unicodedata.normalize("NFC", name).split()
-    return " ".join(_mask_word(w) for w in words)
-
-
-def _mask_word(word: str) -> str:
-    return word[0] + "".join(ch if ch in _NAME_DOTS else "*" for ch in word[1:])
-
-
-def _mask_middle(text: str, head: int, tail: int) -> str:
-    return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail :]
+    text = unicodedata.normalize("NFC", name or "").strip()
+    return text[0] + NAME_STARS if text else ""
 
 
 def mask_resident_id(resident_id: str | None) -> str:
-    """Keep the region code and the last 4: "110105199003071234" -> "110105********1234".
+    """18- and 15-character resident IDs keep their 6-digit region code only:
+    "110105199003071234" -> "110105************".
 
-    That split is for the 18- and 15-character resident ids, where the masked middle holds the
-    birth date. Shorter ids (passports, other documents) keep only the first and last
-    character, since 6 + 4 would show most or all of them.
+    The rest is the birth date, a 3-digit sequence whose last digit's parity is the sex, and
+    (18) a check character. A row that shows the birth month and the sex leaves the day and
+    the 500 sequences of that parity open: at least 28 x 500 = 14,000 numbers, each with its one
+    check character. Showing any more (a sequence digit, the check character) would divide
+    that by 5 to 11. Other documents (passports) keep their first character when at least
+    `DOCUMENT_HIDDEN` others are hidden, and are masked whole otherwise.
     """
     if not resident_id:
         return ""
     text = normalize_resident_id(resident_id)
     if len(text) >= 15:
-        return _mask_middle(text, 6, 4)
-    if len(text) >= 3:
-        return _mask_middle(text, 1, 1)
+        return text[:6] + "*" * (len(text) - 6)
+    if len(text) > DOCUMENT_HIDDEN:
+        return text[0] + "*" * (len(text) - 1)
     return "*" * len(text)
 
 
 def mask_phone(phone: str | None) -> str:
-    """Mobiles keep the first 3 and last 4 digits, landlines the area code and last 4.
+    """Mobiles keep the 3-digit network prefix and the last 2 digits, landlines the area code
+    and the last 2: "13800138000" -> "138******00", "+8613800138000" -> "+86 138******00",
+    "010-12345678" -> "010-******78" (the part before the first hyphen is the area code).
 
-    "13800138000" -> "138****8000", "+8613800138000" -> "+86 138****8000",
-    "010-12345678" -> "010-****5678" (the part before the first hyphen is the area code).
-    Other numbers keep their last 4 characters when at least 3 others are masked (a 7-digit
-    local number still leaves 1000 candidates), and are masked whole when shorter.
+    At least `PHONE_HIDDEN` digits are always hidden (100,000 numbers): other numbers keep
+    their last 2 only when that holds, and are masked whole when shorter.
     """
     if not phone:
         return ""
@@ -81,12 +88,26 @@ def mask_phone(phone: str | None) -> str:
         area, _, number = text.partition("-")
         return f"{area}-{_mask_tail(number.replace('-', ''))}"
     if len(text) == 11:
-        return _mask_middle(text, 3, 4)
+        return text[:3] + _mask_tail(text[3:])
     return _mask_tail(text)
 
 
 def _mask_tail(text: str) -> str:
-    return _mask_middle(text, 0, 4) if len(text) >= 7 else "*" * len(text)
+    if len(text) >= PHONE_HIDDEN + PHONE_TAIL:
+        return "*" * (len(text) - PHONE_TAIL) + text[-PHONE_TAIL:]
+    return "*" * len(text)
+
+
+def mask_text(text: str | None) -> str:
+    """Free text (an employer's name, say) can name anyone and anything: withheld whole."""
+    return WITHHELD if text and text.strip() else ""
+
+
+def mask_date(date: str | None) -> str:
+    """A full date keeps its year and month: "1978-03-15" -> "1978-03-**". A birth date's day
+    would undo what `mask_resident_id` hides."""
+    text = (date or "").strip()
+    return f"{text[:7]}-**" if len(text) > 7 else text
 
 
 # Administrative division markers, province down to township level. An address is written
@@ -124,4 +145,11 @@ def mask_address(address: str | None) -> str:
             keep = m.end()
     if keep == 0:
         keep = min(6, len(text) // 3, area_end)
-    return text[:keep] + "****"
+    return text[:keep] + WITHHELD
+
+
+# The mask of each answer type that holds personal data; answers of other types (choices,
+# numbers, year-months, place codes) are shown as they are.
+MASK_BY_TYPE: Final[Mapping[str, Callable[[str | None], str]]] = {
+    "name": mask_name, "resident_id": mask_resident_id, "phone": mask_phone, "text": mask_text, "date": mask_date,
+}

@@ -4,7 +4,9 @@ the export and the household import."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
+import itertools
 import shutil
 import stat
 from collections.abc import Iterator
@@ -20,19 +22,26 @@ from sqlmodel import col
 from engine.census import Census
 from engine.clock import FixedClock
 from engine.enumeration import Enumeration
+from engine.export import ExportMasks, person_rows
 from engine.forms import Forms
 from engine.office import Office, OfficeError, overseas_only, round_half_up
 from engine.runtime.document import HOUSEHOLD
 from engine.runtime.errors import PermissionDenied
 from engine.runtime.lifecycle import Actor, HouseholdState, Role
+from engine.runtime.submission import content_hash, reference_number
 from engine.store import audit
 from engine.store.accounts import ENUMERATOR
 from engine.store.audit_chain import AuditRecord
 from engine.store.db import SQLITE_FILE, open_database, upgrade
 from engine.store.demo import AREA_1, AREA_2, DEMO_NOW, WANG_FAMILY, ZHAO_ALONE, DemoData, create_demo
+from engine.store.households import SUBMISSIONS
 from engine.store.keyring import Keyring
 from engine.store.store import Store, store_for_tests
 from engine.store.tables import Setting
+
+# The masked export runs on both backends (pg_url comes from tests/engine/conftest.py).
+from tests.engine.store.conftest import BACKENDS, empty_tables
+from tests.engine.store.test_store_masking import MIN_ID_CANDIDATES, id_numbers
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 S = HouseholdState
@@ -86,12 +95,16 @@ def template(tmp_path_factory: pytest.TempPathFactory, forms: Forms) -> Template
     return Template(folder, keyring, data, office_id)
 
 
+def copy_of(template: Template, folder: Path, clock: FixedClock) -> Store:
+    for f in template.folder.iterdir():
+        shutil.copy(f, folder / f.name)
+    return store_for_tests(open_database(f"sqlite:///{folder / SQLITE_FILE}"), template.keyring, clock, CHEAP)
+
+
 @pytest.fixture
 def world(tmp_path: Path, forms: Forms, template: Template) -> Iterator[World]:
-    for f in template.folder.iterdir():
-        shutil.copy(f, tmp_path / f.name)
     clock = FixedClock(DEMO_NOW)
-    store = store_for_tests(open_database(f"sqlite:///{tmp_path / SQLITE_FILE}"), template.keyring, clock, CHEAP)
+    store = copy_of(template, tmp_path, clock)
     census = Census(store, forms, clock)
     with store.db.read() as c:
         e1 = c.execute(select(ENUMERATOR.c.id).where(ENUMERATOR.c.username == "enumerator")).scalar_one()
@@ -271,7 +284,9 @@ def test_export_unmasked_and_masked(world: World, tmp_path: Path) -> None:
     for secret in world.data.sensitive:
         assert secret not in text
     _, masked_rows = read_export(masked.path)
-    assert {r["D1"] for r in masked_rows} == {"王**", "李*", "赵**"}
+    assert {r["D1"] for r in masked_rows} == {"王**", "李**", "赵**"}
+    assert {r["D3"] for r in masked_rows} == {"110105************", "130102************"}
+    assert {r["reference"] for r in masked_rows} == {"****"}  # a hash of the answers in full
     assert masked_rows[0]["address"].endswith("****")
     assert full.codebook == tmp_path / "people.csv.codebook.md" and "H2" in full.codebook.read_text(encoding="utf-8")
     exports = events(world, "export")
@@ -287,6 +302,56 @@ def test_export_neutralises_formulas_and_is_office_only(world: World, tmp_path: 
     with pytest.raises(PermissionDenied):
         world.office.export_csv(tmp_path / "y.csv", False, world.e1)
     assert not (tmp_path / "y.csv").exists()
+
+
+# -- the masked export, brute-forced ----------------------------------------------------------------------
+@pytest.fixture(params=BACKENDS)
+def demo_store(request: pytest.FixtureRequest, tmp_path: Path, forms: Forms, template: Template) -> Iterator[Store]:
+    """The demo's households on SQLite and on PostgreSQL."""
+    clock = FixedClock(DEMO_NOW)
+    if request.param == "sqlite":
+        store = copy_of(template, tmp_path, clock)
+    else:
+        db = open_database(request.getfixturevalue("pg_url"))
+        empty_tables(db)
+        store = store_for_tests(db, Keyring.new(DEMO_NOW), clock, CHEAP)
+        create_demo(store, forms.short, base_url="http://demo.test")
+    yield store
+    store.close()
+
+
+def id_candidates(store: Store, masks: ExportMasks, row: dict[str, str]) -> tuple[str, list[str]]:
+    """(the real ID number of the row's person, every number the masked row cannot tell from it).
+
+    Tried: every valid number of the real region (taken as known) that agrees with the row's
+    birth month (D5) and sex (D4). A number is a candidate when the household's submission with
+    that number in its place exports exactly this masked row, every column compared, the
+    reference number recomputed from the changed answers as submitting them would."""
+    household = store.households.get(row["household_id"])
+    doc = store.households.load(household.id, kinds=SUBMISSIONS).document
+    assert doc is not None and reference_number(household.id, content_hash(doc)) == household.reference
+    address, index = store.households.address(household.id), int(row["person_number"]) - 1
+    real = str(doc["members"][index]["D3"])
+
+    def exported(number: str) -> dict[str, str]:
+        members = [{**m, "D3": number} if i == index else m for i, m in enumerate(doc["members"])]
+        changed = {**doc, "members": members}
+        info = dataclasses.replace(household, reference=reference_number(household.id, content_hash(changed)))
+        return next(itertools.islice(person_rows(info, row["revision_kind"], changed, address, masks), index, None))
+
+    year, month = (int(part) for part in row["D5"].split("-"))
+    return real, [n for n in id_numbers(real[:6], year, month, row["D4"]) if exported(n) == row]
+
+
+def test_a_masked_export_row_leaves_at_least_10000_id_numbers(demo_store: Store, forms: Forms) -> None:
+    office = Office(Census(demo_store, forms, FixedClock(DEMO_NOW)))
+    rows = [r for r in office.export_rows(masked=True) if r["D3"]]
+    assert len(rows) == 4  # the Wang family of 3 and Zhao alone
+    masks = ExportMasks.of(forms.values())
+    for row in rows:
+        real, candidates = id_candidates(demo_store, masks, row)
+        assert real in candidates
+        assert len(candidates) >= MIN_ID_CANDIDATES, (row["member_id"], len(candidates))
 
 
 # -- the import -------------------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ The interview pages are the household's question pages (`web.questionpage`, the 
 `_questions.html`) under /enumerator/households/{household}/page/..., saved with the
 enumerator as actor.
 
+Personal data is shown masked (`engine.store.masking`), except where the work needs it in
+full: the full view, the interview pages and the issues that stop completing, each audited
+every time it is drawn.
+
 Passwords are never stored: the slip is the answer to the request that issued them, and its
 QR code is drawn into that page as inline SVG (a CSP allows inline SVG; it blocks scripts).
 """
@@ -40,8 +44,9 @@ from engine.runtime.document import HOUSEHOLD
 from engine.runtime.errors import NotSubmittable
 from engine.runtime.lifecycle import Action, HouseholdFacts, HouseholdState, can
 from engine.runtime.pageplan import Step
+from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
-from engine.spec.model import RoutingReason, Scope
+from engine.spec.model import Page, RoutingReason, Scope
 from engine.store.accounts import IssuedCredentials
 from engine.store.masking import mask_address, mask_name
 from web.authz import StaffRequest, staff_route
@@ -53,6 +58,7 @@ from web.routes import staff_auth
 REASONS: Final = tuple(r.value for r in RoutingReason)
 STATES: Final = tuple(s.value for s in HouseholdState)
 PAGE_SIZE: Final = 25
+SHOWN_ISSUES: Final = 20  # issues listed when completing is refused
 POLL_SECONDS: Final = 10
 BASE: Final = "/enumerator/households/"
 
@@ -262,11 +268,13 @@ def detail_values(staff: StaffRequest, **values: Any) -> dict[str, Any]:
     ready = interview_ready(staff)
     plan = view.evaluation.plan
     head = mask_name(head_name(view.document, view.questionnaire.member_name_question))
+    members = masked_members(view)
     take_over = (h.state is not HouseholdState.ROUTED and bool(h.reasons or h.help_requested)
                  and may(staff, Action.ROUTE))
     return {
         "h": h, "view": view, "plan": plan, "head": head, "address": mask_address(store.households.address(h.id)),
-        "members": masked_members(view), "area_name": area_names(staff).get(h.area_id, h.area_id),
+        "members": members, "member_names": {m["id"]: m["name"] for m in members},
+        "area_name": area_names(staff).get(h.area_id, h.area_id),
         "issued_at": local_time(staff, store.accounts.issued_at(h.id)), "updated": local_time(staff, h.updated_at),
         "ready": ready, "can_start": not ready and h.state is not HouseholdState.CLOSED and may(staff, Action.SAVE),
         "can_take_over": take_over, "can_reissue": may(staff, Action.ISSUE_CREDENTIALS),
@@ -383,8 +391,11 @@ async def complete(staff: StaffRequest) -> Response:
         work(staff).complete(staff.actor, staff.household_id)
     except NotSubmittable as exc:
         staff.household = ctx.services.store.households.get(staff.household_id)
-        return ctx.render("staff/household.html", **detail_values(
-            staff, error=exc.message[ctx.lang], blocking=list(exc.issues) if exc.code == "has_issues" else []))
+        blocking = list(exc.issues)[:SHOWN_ISSUES] if exc.code == "has_issues" else []
+        if blocking:  # the messages name members in full
+            work(staff).record_issues_view(staff.actor, staff.household_id, len(blocking))
+        return ctx.render("staff/household.html", **detail_values(staff, error=exc.message[ctx.lang],
+                                                                  blocking=blocking))
     work(staff).record_visit(staff.actor, staff.household_id, "completed")
     return ctx.redirect(BASE + staff.household_id, done="completed")
 
@@ -394,27 +405,34 @@ def page_url(household_id: str, record_id: str, page_id: str) -> str:
     return f"{BASE}{household_id}/page/{record_id}/{page_id}"
 
 
-def _interview(staff: StaffRequest) -> CensusPage:
-    """The household's page in the interview, answered by the enumerator."""
-    view = staff.ctx.services.census.view(staff.household_id)
-    hid = view.info.id
-    return CensusPage(staff.ctx, staff.actor, hid, view, PageUrls(f"{BASE}{hid}/page/", BASE + hid + "#interview"),
-                      template="staff/page.html", extra=lambda v: {"base": BASE + v.info.id, "h": v.info})
+class InterviewPage(CensusPage):
+    """The household's page in the interview, answered by the enumerator. It shows the answers
+    on it in full, so every time it is drawn (shown, shown again after a save, or swapped in by
+    htmx) the view is audited first (`Enumeration.record_page_view`)."""
+
+    def __init__(self, staff: StaffRequest) -> None:
+        view = staff.ctx.services.census.view(staff.household_id)
+        hid = view.info.id
+        super().__init__(staff.ctx, staff.actor, hid, view, PageUrls(f"{BASE}{hid}/page/", BASE + hid + "#interview"),
+                         template="staff/page.html", extra=lambda v: {"base": BASE + v.info.id, "h": v.info})
+        self.staff = staff
+
+    def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
+        # `state` and `page` are the questionnaire's own (found, else 404): their ids are safe to audit.
+        work(self.staff).record_page_view(self.actor, self.household_id, state.record_id, page.id)
+        return super().render(state, page, values, fragment=fragment)
 
 
 async def show_page(staff: StaffRequest) -> Response:
     if not interview_ready(staff):
         return staff.ctx.redirect(BASE + staff.household_id)
-    page = _interview(staff)
-    state, found = page.target()  # a page of the questionnaire (else 404): its ids are safe to audit
-    if found in state.pages:  # shown, not redirected past
-        work(staff).record_page_view(staff.actor, staff.household_id, state.record_id, found.id)
-    return page.show(state, found)
+    page = InterviewPage(staff)
+    return page.show(*page.target())
 
 
 async def save_page(staff: StaffRequest) -> Response:
     require_ready(staff)
-    return await _interview(staff).save()
+    return await InterviewPage(staff).save()
 
 
 async def live_page(staff: StaffRequest) -> Response:
@@ -422,7 +440,7 @@ async def live_page(staff: StaffRequest) -> Response:
     ctx = staff.ctx
     if not interview_ready(staff):
         return ctx.htmx_redirect(BASE + staff.household_id) if ctx.htmx else ctx.redirect(BASE + staff.household_id)
-    return await _interview(staff).live(fragment=ctx.htmx)
+    return await InterviewPage(staff).live(fragment=ctx.htmx)
 
 
 def reason_list(reasons: Sequence[str]) -> tuple[str, ...]:

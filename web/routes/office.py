@@ -18,7 +18,8 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
 import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)
-from engine.office import AreaCounts, Office, OfficeError, export_codebook
+from engine.export import export_codebook
+from engine.office import AreaCounts, Office, OfficeError
 from engine.runtime.errors import PermissionDenied
 from engine.spec.model import RoutingReason
 from web.authz import StaffRequest, staff_route
