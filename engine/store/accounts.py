@@ -245,12 +245,17 @@ class Accounts:
                       .values(revoked_at=now))
             audit.record(c, at=now, actor=actor, action="credentials_revoke", household_id=household_id)
 
-    def household_by_password(self, code: str, password: str) -> str | None:
-        with self.db.read() as c:
-            cr = CREDENTIAL.c
-            row = c.execute(select(cr.household_id, cr.password_hash, cr.revoked_at)
-                            .join(HOUSEHOLD, HOUSEHOLD.c.id == cr.household_id)
-                            .where(HOUSEHOLD.c.code == code)).first()
+    def household_by_password(self, code: str | None, password: str) -> str | None:
+        """The household whose code and password these are, else None, in equal time: no
+        code (one that failed its check digit), an unknown or revoked one cost the same
+        password check as a wrong password, so the time taken tells no one which codes exist."""
+        row = None
+        if code is not None:
+            with self.db.read() as c:
+                cr = CREDENTIAL.c
+                row = c.execute(select(cr.household_id, cr.password_hash, cr.revoked_at)
+                                .join(HOUSEHOLD, HOUSEHOLD.c.id == cr.household_id)
+                                .where(HOUSEHOLD.c.code == code)).first()
         if row is None or row.revoked_at is not None:
             verify_password(_dummy_hash(self.hasher), password, self.hasher)
             return None

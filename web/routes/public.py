@@ -72,10 +72,11 @@ async def login(request: Request) -> Response:
     if wait:
         return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account=raw_account)
     # argon2 takes a sixth of a second of CPU by design: off the event loop, on the worker's
-    # password threads (web/passwords.py), so sign-ins do not slow every other request.
+    # password threads (web/passwords.py), so sign-ins do not slow every other request. A code
+    # failing its check digit is checked too: answered at once, it would stand out by its time.
     check = ctx.services.store.accounts.household_by_password
     try:
-        household_id = await ctx.services.passwords.run(check, code, password) if code else None
+        household_id = await ctx.services.passwords.run(check, code, password)
     except Busy:  # the form again, with the account code kept; not a failed attempt
         return retry_later(ctx.render("start.html", status=503, error=ctx.t("login_busy"), account=raw_account))
     if household_id is None:
