@@ -41,7 +41,8 @@ log = logging.getLogger("formserver.web")
 def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> Starlette:
     forms = forms or Forms.load()
     census = Census(store, forms, settings.clock)
-    services = Services(settings, store, census, Sessions(store.db, settings, store.households), templates(),
+    sessions = Sessions(store.db, settings, store.households, keyring=store.keys.keyring)
+    services = Services(settings, store, census, sessions, templates(),
                         Throttle(store.db, settings), PasswordWork(settings.password_threads, settings.password_queue))
     # The question pages first: they are most of the traffic, and Starlette tries routes in order.
     routes: list[BaseRoute] = [*pages.routes, *public.routes, *household.routes, *enumerator.routes,

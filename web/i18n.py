@@ -53,6 +53,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "login_busy": ("现在登录的人很多，请等一分钟再登录。",
                    "Many people are signing in right now. Please wait a minute, then sign in again."),
     "login_throttled": ("尝试次数过多，请 {seconds} 秒后再试。", "Too many attempts. Try again in {seconds} seconds."),
+    "login_throttled_new_device": ("此自主填报码的登录尝试过多。请 {seconds} 秒后再试，"
+                                   "或扫描登记单上的二维码立即登录。",
+                                   "Too many sign-in attempts for this account code. Try again in {seconds} seconds, "
+                                   "or scan the QR code on your slip to sign in now."),
     "qr_failed": ("这个二维码已失效，请使用自主填报码和密码登录，或联系普查员。", "This QR code no longer works. "
                   "Sign in with your account code and password, or contact your enumerator."),
     "privacy_title": ("隐私说明", "How we protect your information"),

@@ -40,6 +40,10 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
                           "were given."),
     "staff_username": ("用户名", "Username"),
     "staff_login_failed": ("用户名或密码不正确。", "The username or password is not right."),
+    "staff_login_throttled_new_device": ("此用户名的登录尝试过多。请 {seconds} 秒后再试，"
+                                         "或在您以前登录过的设备上立即登录。",
+                                         "Too many sign-in attempts for this username. Try again in {seconds} "
+                                         "seconds, or sign in now on a device you have signed in on before."),
     "staff_signed_out": ("您已退出。", "You have signed out."),
     "staff_link": ("普查员和普查机构工作人员登录", "Sign-in for enumerators and census office staff"),
     "staff_household_login": ("住户请从这里登录自主填报", "Households: sign in to fill in the census here"),

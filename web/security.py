@@ -115,7 +115,8 @@ async def _too_large(send: Send) -> None:
 
 
 class Throttle:
-    """Failed logins per key (an account, a client address): free for a few, then a delay that
+    """Failed logins per key (a device cookie, an account, a client address: which an attempt
+    counts against is `web.signin`'s choice): free for a few, then a delay that
     doubles with each further failure. The same delay applies whether the account exists or
     not, so throttling reveals nothing about which accounts are real. A key with no failure
     for an hour is forgotten: otherwise a shared address, which a correct sign-in never clears

@@ -5,7 +5,9 @@ The cookie holds a 256-bit random id; the table holds only its SHA-256, so a cop
 database cannot be used to hijack sessions. Ids are new at every login (no fixation), expire
 after 30 idle minutes and 12 hours in all, and are deleted at sign-out. Each session has its
 own CSRF token. Before login, a random `anon` cookie keys an HMAC-derived CSRF token, so the
-login form is protected without storing anything.
+login form is protected without storing anything. The HMAC's key is derived from the keyring
+(`Keyring.derive`), never kept in the database: a copy of the database cannot forge tokens,
+and every worker on the keyring computes the same ones.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 
 from engine.store.db import Database
 from engine.store.fixed import Fixed
 from engine.store.hotpath import SESSION_COLUMNS
 from engine.store.households import HouseholdInfo, Households, Loaded
+from engine.store.keyring import Keyring
 from engine.store.tables import Session, Setting
 from web.settings import Settings
 
-SECRET_KEY = "web_secret"
+CSRF_KEY_LABEL = "web:anon-csrf"  # the keyring's derived key for the tokens before sign-in
+OLD_SECRET = "web_secret"  # the `setting` row where earlier versions kept a key in clear
 TOUCH_EVERY = timedelta(seconds=30)
 # The tables themselves (not the SQLModel classes): their columns build typed expressions.
 SESSION = Session.metadata.tables["session"]
@@ -52,20 +56,15 @@ def digest(session_id: str) -> str:
 
 
 class Sessions:
-    def __init__(self, db: Database, settings: Settings, households: Households | None = None) -> None:
+    def __init__(self, db: Database, settings: Settings, households: Households | None = None, *,
+                 keyring: Keyring) -> None:
         self.db = db
         self.settings = settings
         self.households = households
-        self.secret = self._secret()
+        self.secret = keyring.derive(CSRF_KEY_LABEL)
         self.fixed = Fixed(db)
-
-    def _secret(self) -> bytes:
-        with self.db.transaction() as c:
-            value = c.execute(select(SETTING.c.value).where(SETTING.c.key == SECRET_KEY)).scalar()
-            if value is None:
-                value = secrets.token_hex(32)
-                c.execute(insert(SETTING).values(key=SECRET_KEY, value=value))
-        return bytes.fromhex(value)
+        with db.transaction() as c:  # gone for good at the first start of this version
+            c.execute(delete(SETTING).where(SETTING.c.key == OLD_SECRET))
 
     def anon_csrf(self, anon: str) -> str:
         return hmac.new(self.secret, b"anon-csrf:" + anon.encode(), hashlib.sha256).hexdigest()

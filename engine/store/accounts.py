@@ -4,7 +4,8 @@ Passwords are argon2id hashes; QR login tokens are kept only as SHA-256 digests;
 enumerator's name and phone (shown to households) are sealed under the staff data key.
 Issuing credentials again replaces the old ones at once: the old password and QR code stop
 working in the same transaction. Passwords are hashed before any transaction opens (see
-`NewSecrets`).
+`NewSecrets`); a hash made with other argon2 parameters than the store's is replaced by one
+with them at the account's next successful sign-in.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from argon2 import PasswordHasher
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
 
 from engine.clock import Clock
 from engine.store import audit
@@ -25,6 +26,7 @@ from engine.store.credentials import (
     DEFAULT_HASHER,
     NewSecrets,
     hash_password,
+    needs_rehash,
     new_secrets,
     token_digest,
     verify_password,
@@ -215,7 +217,21 @@ class Accounts:
         if row is None or row.disabled:
             verify_password(_dummy_hash(self.hasher), password, self.hasher)
             return None
-        return str(row.id) if verify_password(row.password_hash, password, self.hasher) else None
+        if not verify_password(row.password_hash, password, self.hasher):
+            return None
+        self._rehash(t, t.c.id == row.id, row.password_hash, password)
+        return str(row.id)
+
+    def _rehash(self, table: Table, account: ColumnElement[bool], old_hash: str, password: str) -> None:
+        """After a successful check: store the password hashed with this store's parameters if
+        `old_hash` was made with others (the cost was changed since). Hashed with no transaction
+        open (see `NewSecrets`), and stored only over `old_hash`, so that credentials reissued
+        meanwhile are never overwritten with the old password."""
+        if not needs_rehash(old_hash, self.hasher):
+            return
+        new_hash = hash_password(password, self.hasher)
+        with self.db.transaction() as c:
+            c.execute(update(table).where(account, table.c.password_hash == old_hash).values(password_hash=new_hash))
 
     # -- household credentials -------------------------------------------------------------------
     def new_secrets(self) -> NewSecrets:
@@ -246,16 +262,26 @@ class Accounts:
                       .values(revoked_at=now))
             audit.record(c, at=now, actor=actor, action="credentials_revoke", household_id=household_id)
 
-    def household_by_password(self, code: str, password: str) -> str | None:
-        with self.db.read() as c:
-            cr = CREDENTIAL.c
-            row = c.execute(select(cr.household_id, cr.password_hash, cr.revoked_at)
-                            .join(HOUSEHOLD, HOUSEHOLD.c.id == cr.household_id)
-                            .where(HOUSEHOLD.c.code == code)).first()
+    def household_by_password(self, code: str | None, password: str) -> str | None:
+        """The household whose code and password these are, else None, in equal time: no
+        code (one that failed its check digit), an unknown or revoked one cost the same
+        password check as a wrong password, so the time taken tells no one which codes exist."""
+        row = None
+        if code is not None:
+            with self.db.read() as c:
+                cr = CREDENTIAL.c
+                row = c.execute(select(cr.household_id, cr.password_hash, cr.revoked_at)
+                                .join(HOUSEHOLD, HOUSEHOLD.c.id == cr.household_id)
+                                .where(HOUSEHOLD.c.code == code)).first()
         if row is None or row.revoked_at is not None:
             verify_password(_dummy_hash(self.hasher), password, self.hasher)
             return None
-        return str(row.household_id) if verify_password(row.password_hash, password, self.hasher) else None
+        if not verify_password(row.password_hash, password, self.hasher):
+            return None
+        cr = CREDENTIAL.c
+        self._rehash(CREDENTIAL, (cr.household_id == row.household_id) & cr.revoked_at.is_(None), row.password_hash,
+                     password)
+        return str(row.household_id)
 
     def household_by_token(self, token: str) -> str | None:
         if not token or len(token) > 200:

@@ -115,11 +115,14 @@ class Site:
         return document
 
 
-def make_site(folder: Path, template: Template, forms: Forms, **settings: Any) -> Site:
+def make_site(folder: Path, template: Template, forms: Forms, hasher: PasswordHasher = CHEAP_HASHER,
+              **settings: Any) -> Site:
+    """A site on a copy of the template. The demo's hashes stay cheap whatever `hasher` is; the
+    store hashes and checks new passwords (and its unknown-account dummy) with it."""
     path = folder / DB_FILE
     shutil.copyfile(template.path, path)
     clock = FixedClock(DEMO_NOW)
-    store = store_for_tests(open_database(f"sqlite:///{path}"), template.keyring, clock, CHEAP_HASHER)
+    store = store_for_tests(open_database(f"sqlite:///{path}"), template.keyring, clock, hasher)
     site_settings = Settings(data_dir=folder, base_url=BASE_URL, clock=clock, **settings)
     return Site(store, clock, create_app(site_settings, store, forms), template.demo, forms, site_settings)
 
@@ -133,13 +136,13 @@ def site(tmp_path: Path, template: Template, forms: Forms) -> Iterator[Site]:
 
 @pytest.fixture
 def site_factory(tmp_path: Path, template: Template, forms: Forms) -> Iterator[Any]:
-    """Sites with other settings (secure cookies, a small body limit...)."""
+    """Sites with other settings (secure cookies, a small body limit...) or another hasher."""
     made: list[Site] = []
 
-    def make(**settings: Any) -> Site:
+    def make(hasher: PasswordHasher = CHEAP_HASHER, **settings: Any) -> Site:
         folder = tmp_path / f"site{len(made)}"
         folder.mkdir()
-        made.append(make_site(folder, template, forms, **settings))
+        made.append(make_site(folder, template, forms, hasher, **settings))
         return made[-1]
 
     yield make

@@ -3,7 +3,7 @@ password or by QR URL, sign-out, language switch and session extension."""
 
 from __future__ import annotations
 
-import ipaddress
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,34 +12,10 @@ from starlette.routing import Route
 from engine.store.credentials import normalize_account_code
 from web.context import LANG_COOKIE, SESSION_COOKIE, Ctx
 from web.i18n import LANGUAGES
-from web.passwords import Busy, retry_later
+from web.passwords import retry_later
+from web.signin import Refused, SignIn, client_address, remember_device, throttle_address
 
 HOMES = {"household": "/household", "enumerator": "/enumerator", "office": "/office"}
-
-
-def client_address(ctx: Ctx) -> str:
-    """Who is asking, as far as we can tell. Behind our proxy, the address it appended last to
-    X-Forwarded-For: the entries before it are whatever the client chose to send, and taking
-    the first would let one client throttle-evade by sending a new one with every try."""
-    if ctx.settings.trust_proxy:
-        forwarded = [part.strip() for part in ctx.request.headers.get("x-forwarded-for", "").split(",")]
-        if forwarded[-1]:
-            return forwarded[-1]
-    return ctx.request.client.host if ctx.request.client else "unknown"
-
-
-def throttle_address(address: str) -> str:
-    """The unit login failures count against: the address, or its /64 for IPv6, since one
-    subscriber (one attacker) gets a whole /64 and can pick a new address for every try."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.7 is that IPv4 client
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 async def start(request: Request) -> Response:
@@ -66,24 +42,24 @@ async def login(request: Request) -> Response:
     raw_account = str(form.get("account", ""))[:40]
     password = str(form.get("password", ""))[:100]
     code = normalize_account_code(raw_account)
-    throttle = ctx.services.throttle
-    keys = (throttle.key("account", code or raw_account), throttle.key("ip", throttle_address(client_address(ctx))))
-    wait = throttle.wait_seconds(*keys)
-    if wait:
-        return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account=raw_account)
-    # argon2 takes a sixth of a second of CPU by design: off the event loop, on the worker's
-    # password threads (web/passwords.py), so sign-ins do not slow every other request.
-    check = ctx.services.store.accounts.household_by_password
-    try:
-        household_id = await ctx.services.passwords.run(check, code, password) if code else None
-    except Busy:  # the form again, with the account code kept; not a failed attempt
-        return retry_later(ctx.render("start.html", status=503, error=ctx.t("login_busy"), account=raw_account))
-    if household_id is None:
-        throttle.failed(*keys)
-        # The same words whether the account exists or not.
-        return ctx.render("start.html", status=200, error=ctx.t("login_failed"), account=raw_account)
-    throttle.succeeded(keys[0])
-    return login_session(ctx, "household", household_id)
+    # A code failing its check digit is checked too (`household_by_password` with None): answered
+    # at once, it would stand out by its time from the codes that are checked.
+    check = partial(ctx.services.store.accounts.household_by_password, code, password)
+    found = await SignIn(ctx, f"household:{code or raw_account}").run(check)
+    if isinstance(found, Refused):
+        return refused(ctx, found, raw_account)
+    return login_session(ctx, "household", found)
+
+
+def refused(ctx: Ctx, why: Refused, account: str) -> Response:
+    """The start page again, with the account code typed kept and why it did not sign in: the
+    same words whether the account exists or not."""
+    if why.busy:  # not a failed attempt
+        return retry_later(ctx.render("start.html", status=503, error=ctx.t("login_busy"), account=account))
+    if why.wait:
+        text = "login_throttled_new_device" if why.new_device else "login_throttled"
+        return ctx.render("start.html", status=429, error=ctx.t(text, seconds=why.wait), account=account)
+    return ctx.render("start.html", status=200, error=ctx.t("login_failed"), account=account)
 
 
 async def qr_login(request: Request) -> Response:
@@ -99,7 +75,9 @@ async def qr_login(request: Request) -> Response:
         throttle.failed(ip_key)
         return ctx.render("start.html", status=200, error=ctx.t("qr_failed"), account="")
     # A GET that logs in is what a QR code needs; it changes no answers, and the redirect
-    # takes the token out of the address bar at once.
+    # takes the token out of the address bar at once. The browser is known to the account from
+    # now on: the way in for a household whose code is under attack (web/signin.py).
+    remember_device(ctx, "household:" + ctx.services.store.households.get(household_id).code)
     return login_session(ctx, "household", household_id)
 
 

@@ -1,12 +1,15 @@
 """Sign-in and sign-out for enumerators and the census office, at /staff/login.
 
 One form for both kinds of account: the username is looked up among the enumerators, then
-the office accounts. Failures are throttled like the household sign-in (per username and per
-client address, the same growing delays) and answered with the same words and the same work
-(two password checks) whether the username exists or not. A new session id at every sign-in.
+the office accounts. Attempts are throttled like the household sign-in (`web.signin`: per
+device cookie, or per username and client address) and answered with the same words and the
+same work (two password checks) whether the username exists or not. A new session id at
+every sign-in.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from starlette.responses import Response
 
@@ -14,8 +17,9 @@ import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)
 from engine.store.tables import Enumerator, OfficeUser
 from web.authz import ENUMERATOR, OFFICE, STAFF_LOGIN, StaffRequest, staff_route
 from web.context import SESSION_COOKIE, Ctx
-from web.passwords import Busy, retry_later
-from web.routes.public import HOMES, client_address, login_session, throttle_address
+from web.passwords import retry_later
+from web.routes.public import HOMES, login_session
+from web.signin import Refused, SignIn
 
 MAX_USERNAME = 64
 MAX_PASSWORD = 200
@@ -30,7 +34,10 @@ async def login_page(staff: StaffRequest) -> Response:
 
 def check(ctx: Ctx, username: str, password: str) -> tuple[str, str] | None:
     """(kind, id) of the staff account, or None. Both tables are always asked, so an unknown
-    username costs the same two password checks as a wrong password."""
+    username costs the same two password checks as a wrong password. (A blank field costs
+    none, whoever's the username: it says nothing about which exist.)"""
+    if not username or not password:
+        return None
     accounts = ctx.services.store.accounts
     enumerator = accounts.check_staff_password(Enumerator, username, password)
     office = accounts.check_staff_password(OfficeUser, username, password)
@@ -46,24 +53,23 @@ async def login(staff: StaffRequest) -> Response:
     form = await ctx.request.form()
     username = str(form.get("username", "")).strip()[:MAX_USERNAME]
     password = str(form.get("password", ""))[:MAX_PASSWORD]
-    throttle = ctx.services.throttle
-    keys = (throttle.key("staff", username.casefold()), throttle.key("ip", throttle_address(client_address(ctx))))
-    wait = throttle.wait_seconds(*keys)
-    if wait:
-        return ctx.render("staff/login.html", status=429, error=ctx.t("login_throttled", seconds=wait),
-                          username=username, signed_out=False)
-    try:
-        found = await ctx.services.passwords.run(check, ctx, username, password) if username and password else None
-    except Busy:  # the form again, with the username kept; not a failed attempt
-        return retry_later(ctx.render("staff/login.html", status=503, error=ctx.t("login_busy"), username=username,
-                                      signed_out=False))
-    if found is None:
-        throttle.failed(*keys)
-        return ctx.render("staff/login.html", error=ctx.t("staff_login_failed"), username=username,
-                          signed_out=False)
-    throttle.succeeded(keys[0])
+    found = await SignIn(ctx, f"staff:{username.casefold()}").run(partial(check, ctx, username, password))
+    if isinstance(found, Refused):
+        return refused(ctx, found, username)
     kind, subject = found
     return login_session(ctx, kind, subject)
+
+
+def refused(ctx: Ctx, why: Refused, username: str) -> Response:
+    """The form again, with the username kept and why it did not sign in."""
+    if why.busy:  # not a failed attempt
+        return retry_later(ctx.render("staff/login.html", status=503, error=ctx.t("login_busy"), username=username,
+                                      signed_out=False))
+    if why.wait:
+        text = "staff_login_throttled_new_device" if why.new_device else "login_throttled"
+        return ctx.render("staff/login.html", status=429, error=ctx.t(text, seconds=why.wait), username=username,
+                          signed_out=False)
+    return ctx.render("staff/login.html", error=ctx.t("staff_login_failed"), username=username, signed_out=False)
 
 
 async def logout(staff: StaffRequest) -> Response:

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import insert, select, update
 
 from engine.store import audit
-from engine.store.credentials import token_digest
+from engine.store.credentials import needs_rehash, token_digest
 from engine.store.db import Database
 from engine.store.errors import DecryptionError, StoreError
 from engine.store.keys import KeyService
@@ -254,3 +255,71 @@ def test_credentials_issue_login_reissue_and_revoke(store: Store) -> None:
         accounts.issue("nope", actor="office:o1")
     actions = [e.action for e in audit.events(store.db, hid)]
     assert actions == ["register", "credentials_issue", "credentials_issue", "credentials_revoke"]
+
+
+# -- re-hashing at sign-in -------------------------------------------------------------------------
+# Stronger than the suite's cheap hasher, as after an operator raised the cost; still quick.
+RAISED = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+
+
+def stored_hashes(s: Store) -> dict[str, str]:
+    """Each account's password hash: households by id, staff by username."""
+    with s.db.read() as c:
+        rows = [*c.execute(select(CREDENTIAL.c.household_id, CREDENTIAL.c.password_hash)),
+                *(row for t in (ENUMERATOR, OFFICE_USER) for row in c.execute(select(t.c.username, t.c.password_hash)))]
+    return {str(key): str(value) for key, value in rows}
+
+
+def test_hashes_with_old_parameters_are_rehashed_at_sign_in(store: Store) -> None:
+    hid = household(store)
+    issued = store.accounts.issue(hid, actor="office:o1")
+    store.accounts.add_enumerator("wang", "enum-pw", name="王", phone="1", areas=[], actor="office:o1")
+    store.accounts.add_office_user("boss", "office-pw", actor="office:o1")
+    old = stored_hashes(store)
+    raised = Store(store.db, store.keys, store.clock, RAISED).accounts  # the server after the change
+    assert raised.household_by_password(issued.account, "wrong") is None
+    assert raised.check_staff_password(Enumerator, "wang", "wrong") is None
+    assert stored_hashes(store) == old  # a failed check changes nothing
+    assert raised.household_by_password(issued.account, issued.password) == hid
+    assert raised.check_staff_password(Enumerator, "wang", "enum-pw") is not None
+    assert raised.check_staff_password(OfficeUser, "boss", "office-pw") is not None
+    new = stored_hashes(store)
+    assert set(new) == set(old) and all(new[k] != old[k] and not needs_rehash(new[k], RAISED) for k in new)
+    assert raised.household_by_password(issued.account, issued.password) == hid  # the new hash is of the same password
+    assert raised.check_staff_password(Enumerator, "wang", "enum-pw") is not None
+    assert stored_hashes(store) == new  # current parameters: nothing more to do
+
+
+class PausingHasher(PasswordHasher):
+    """RAISED's parameters; each hash waits, between `hashing` and `go_on`, for another thread."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=RAISED.time_cost, memory_cost=RAISED.memory_cost, parallelism=1)
+        self.hashing, self.go_on = threading.Event(), threading.Event()
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        self.hashing.set()
+        self.go_on.wait(10)
+        return super().hash(password, salt=salt)
+
+
+def test_a_rehash_never_overwrites_credentials_reissued_meanwhile(store: Store) -> None:
+    """The sign-in re-hashes with no transaction open (an office reissue gets through at once,
+    on SQLite too) and stores the new hash only over the old one: the reissued password stays."""
+    hid = household(store)
+    first = store.accounts.issue(hid, actor="office:o1")
+    pausing = PausingHasher()
+    signing_in = Store(store.db, store.keys, store.clock, pausing).accounts
+    found: list[str | None] = []
+    thread = threading.Thread(target=lambda: found.append(signing_in.household_by_password(first.account,
+                                                                                          first.password)))
+    thread.start()
+    try:
+        assert pausing.hashing.wait(10)  # checked, and now re-hashing the old password
+        second = store.accounts.issue(hid, actor="office:o1")  # the slip was lost: reissued meanwhile
+    finally:
+        pausing.go_on.set()
+        thread.join(10)
+    assert found == [hid]  # right when it was checked
+    assert store.accounts.household_by_password(first.account, first.password) is None
+    assert store.accounts.household_by_password(first.account, second.password) == hid
