@@ -23,7 +23,6 @@ so a record printed to a log cannot pose as two).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from typing import Final
@@ -40,13 +39,16 @@ _BLOCK: Final = 64  # SHA-256's block size, which HMAC pads the key to
 class ChainKey:
     """The chain's HMAC key. Its repr never shows the key, so a stray log line cannot leak it."""
 
-    __slots__ = ("_mac", "_secret")
+    __slots__ = ("_inner", "_outer", "_pads")
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) != KEY_BYTES:
             raise ValueError(f"the audit chain key must be {KEY_BYTES} bytes")
-        self._secret = secret
-        self._mac = hmac.new(secret, digestmod=hashlib.sha256)  # copied per use: the key schedule once
+        padded = secret.ljust(_BLOCK, b"\0")
+        self._pads = bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
+        # HMAC by its definition on two SHA-256 states that have absorbed the pads: copying them per
+        # digest costs about what one plain SHA-256 does, half of `hmac.HMAC.copy` (tested equal to hmac).
+        self._inner, self._outer = hashlib.sha256(self._pads[0]), hashlib.sha256(self._pads[1])
 
     @classmethod
     def from_keyring(cls, keyring: Keyring) -> ChainKey:
@@ -54,15 +56,16 @@ class ChainKey:
         return cls(keyring.derive(KEY_LABEL))
 
     def digest(self, message: bytes) -> str:
-        mac = self._mac.copy()
-        mac.update(message)
-        return mac.hexdigest()
+        """HMAC-SHA256 hex of `message`."""
+        inner, outer = self._inner.copy(), self._outer.copy()
+        inner.update(message)
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def pads(self) -> tuple[bytes, bytes]:
         """(key XOR ipad, key XOR opad): HMAC(K, m) = SHA256(opad || SHA256(ipad || m)), so that a
         server with only SHA-256 (PostgreSQL's builtin `sha256`) computes the same digest."""
-        padded = self._secret.ljust(_BLOCK, b"\0")
-        return bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
+        return self._pads
 
     def __repr__(self) -> str:
         return "ChainKey(...)"
