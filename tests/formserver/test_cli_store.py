@@ -158,11 +158,13 @@ def test_rotate_refuses_keys_from_the_environment_and_status_reads_them(
     assert code == 0 and out.splitlines()[1].split()[-1] == "active"
 
 
-def test_keys_commands_without_a_key_file(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_commands_that_need_the_keys_without_a_key_file(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (data / "keys.json").unlink()
-    for action in ("status", "rotate"):
-        code, _, err = cli(capsys, "keys", action, "--data", data)
+    for command in (["keys", "status"], ["keys", "rotate"], ["audit", "verify"], ["audit", "head"]):
+        code, _, err = cli(capsys, *command, "--data", data)
         assert code == 1 and "keys.json does not exist" in one_line_error(err)
+        if command[0] == "audit":
+            assert "the audit trail is keyed, so this needs its keys" in err
 
 
 def test_rotate_batch_must_be_positive(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -249,13 +251,6 @@ def test_audit_head_refuses_a_head_that_is_not_a_keyed_event(data: Path, capsys:
     run_sql(data, "UPDATE audit_event SET detail = 'x' WHERE seq = 7")
     code, out, err = cli(capsys, "audit", "head", "--data", data)
     assert code == 1 and out == "" and "run `formserver audit verify`" in one_line_error(err)
-
-
-def test_audit_commands_need_the_keys(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (data / "keys.json").unlink()
-    for action in ("verify", "head"):
-        code, _, err = cli(capsys, "audit", action, "--data", data)
-        assert code == 1 and "the audit trail is keyed, so this needs its keys" in one_line_error(err)
 
 
 def test_a_kept_head_that_is_not_one(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
