@@ -202,6 +202,7 @@ class _Open:
     seq: int
     count: int = 0  # events inserted, missing, or hashed without the key
     last: int = 0
+    resumed: bool = False  # the chain verified and linked again after `last`
 
 
 class _Walk:
@@ -234,6 +235,7 @@ class _Walk:
             self.expected_prev = r.prev_hash  # nothing left to check its link against
         if self.open is not None:
             if self._fits(kind) and r.prev_hash in self.recent:
+                self.open.resumed = True
                 self._close()
                 self._accept(r, kind)
             else:
@@ -280,6 +282,9 @@ class _Walk:
     def _diagnose(self, r: AuditRecord) -> None:
         """Name the break at `r`, which does not verify at its seq, the chain being intact before it."""
         seq, prev = r.seq, self.expected_prev
+        if len(self.result.findings) >= MAX_FINDINGS:  # not listed: not worth the look around either
+            self.open = _Open(Problem.EDITED, seq, last=seq)
+            return
         # The event that really followed the last good one, further on: what stands before it was put in.
         successor = self.ahead.find(lambda x: x.prev_hash == prev and self._fits(self._kind(x, seq)))
         if successor is not None:
@@ -321,6 +326,8 @@ class _Walk:
 
 def _describe(o: _Open) -> str:
     after = f"; the events after it were renumbered (through seq {o.last})"
+    tail = (f" (the chain resumes after seq {o.last})" if o.resumed else
+            f" (and no event after it verifies, through seq {o.last})")
     if o.problem is Problem.INSERTED:
         renumbered = after if o.last >= o.seq + o.count else ""
         return (f"{_events(o.seq, o.seq + o.count - 1)} inserted, not written by the server (no valid keyed "
@@ -330,8 +337,8 @@ def _describe(o: _Open) -> str:
     if o.problem is Problem.REORDERED:
         return f"order broken at seq {o.seq}: {_events(o.seq, o.last)} not in the order they were written"
     if o.problem is Problem.UNKEYED:
-        through = f" (the chain resumes after seq {o.last})" if o.last > o.seq + o.count - 1 else ""
+        through = tail if o.last > o.seq + o.count - 1 else ""
         return (f"{o.count} event(s) from seq {o.seq} hashed without the key after keyed events{through}: "
                 "rewritten by someone who does not hold the key")
-    extra = f" (and events up to {o.last} do not link)" if o.last > o.seq else ""
+    extra = tail if o.last > o.seq else ""
     return f"event {o.seq} does not match its keyed hash: edited, or forged without the key{extra}"

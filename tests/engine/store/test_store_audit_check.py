@@ -117,6 +117,8 @@ TAMPERINGS: dict[str, tuple[Callable[[Trail], Trail], bool, list[tuple[Problem, 
     "all deleted": (lambda t: [], False, [(Problem.ALL_DELETED, 1)]),
     "reordered": (_swapped, True, [(Problem.REORDERED, 4)]),
     "recomputed without the key from an edit": (_edited_and_rehashed, True, [(Problem.UNKEYED, 4)]),
+    "recomputed under another key from an edit": (lambda t: rewritten_from(_edited(t), 3, OTHER), True,
+                                                  [(Problem.EDITED, 4)]),
     "recomputed without the key, all of it": (lambda t: rewritten_from(t, 0), True, [(Problem.NOT_KEYED, 1)]),
     "recomputed under another key, all of it": (lambda t: rewritten_from(t, 0, OTHER), True,
                                                 [(Problem.WRONG_KEY, 1)]),
@@ -150,6 +152,9 @@ def test_the_findings_say_what_happened_in_the_trails_numbers() -> None:
                                                                    "events after it were renumbered (through seq 9)")
     assert message("reordered") == "order broken at seq 4: events 4..5 not in the order they were written"
     assert message("recomputed without the key from an edit").startswith("7 event(s) from seq 4 hashed without the key")
+    assert message("recomputed under another key from an edit").endswith("(and no event after it verifies, through "
+                                                                          "seq 10)")
+    assert message("edited, rehashed under a guessed key").endswith("(the chain resumes after seq 5)")
 
 
 def test_the_stored_head_rewritten_or_deleted() -> None:
