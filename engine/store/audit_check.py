@@ -125,9 +125,10 @@ def report(result: ChainResult, *, before: Head | None, after: Head | None, kept
                             "rewritten with another key")]
     elif result.events and result.keyed_from is None:
         findings.append(Finding(Problem.NOT_KEYED, FIRST_SEQ, f"none of the {result.events} events is keyed: the "
-                                "trail was recomputed by someone without the key, or it comes from a version "
-                                "before keyed hashes and was never keyed (`formserver db upgrade` with its key "
-                                "file keys it)"))
+                                "trail comes from a version before keyed hashes and was never keyed (`formserver "
+                                "db upgrade` with its key file keys it), or it was recomputed by someone without "
+                                "the key (if this database ever ran a version with keyed hashes, that is what "
+                                "happened: do not key it, compare it with a backup and the kept heads)"))
     findings += _against_heads(result, before, after, kept)
     return Report(result.events, result.keyed_from, result.last, tuple(findings), result.unlisted)
 
