@@ -153,9 +153,9 @@ def _against_heads(result: ChainResult, before: Head | None, after: Head | None,
                              f"(seq {after.seq}): added outside the server"))
     if kept is not None:
         if end < kept.seq:
+            rewound = " (and the head rewound)" if before is None or before.seq < kept.seq else ""
             found.append(Finding(Problem.KEPT_BEYOND, end + 1, f"the trail ends at {end}, before the kept head "
-                                 f"at seq {kept.seq}: {_events(end + 1, kept.seq)} deleted (and the head "
-                                 "rewound)"))
+                                 f"at seq {kept.seq}: {_events(end + 1, kept.seq)} deleted{rewound}"))
         elif result.hashes.get(kept.seq) != kept.hash:
             found.append(Finding(Problem.KEPT_DIFFERS, kept.seq, f"event {kept.seq} no longer has the kept head's "
                                  f"hash: the trail was rewritten at or before seq {kept.seq}"))

@@ -177,7 +177,10 @@ def test_a_cut_tail_with_a_rewound_head_shows_only_against_a_kept_head() -> None
     assert check(cut, end(cut)).intact  # nothing inside the database tells
     found = check(cut, end(cut), kept)
     assert named(found) == [(Problem.KEPT_BEYOND, 6)]
-    assert "the trail ends at 5, before the kept head at seq 10: events 6..10 deleted" in found.findings[0].message
+    assert found.findings[0].message == ("the trail ends at 5, before the kept head at seq 10: events 6..10 deleted "
+                                         "(and the head rewound)")
+    assert named(check(cut, end(records), kept)) == [(Problem.TAIL_CUT, 6), (Problem.KEPT_BEYOND, 6)]
+    assert check(cut, end(records), kept).findings[1].message.endswith("events 6..10 deleted")
     assert check(records, end(records), kept).intact
     assert check(records, end(records), Head(7, records[6].hash)).intact  # an older kept head: still reached
 
