@@ -1,5 +1,5 @@
-"""Operator commands for the store: db upgrade/status, keys status/rotate, audit verify, backup,
-restore.
+"""Operator commands for the store: db upgrade/status, keys status/rotate, audit verify/head,
+backup, restore.
 
 Each finds the database as the server does (DATABASE_URL, else SQLite under --data) and the
 keys likewise (FORMSERVER_KEYS, else the key file under --data or FORMSERVER_KEY_FILE). Every
@@ -19,6 +19,8 @@ from sqlalchemy import make_url
 
 from engine.clock import SystemClock
 from engine.store import audit, backup, key_binding, rotation
+from engine.store.audit_chain import ChainKey
+from engine.store.audit_check import Head, Report
 from engine.store.db import (
     Database,
     NotMigrated,
@@ -29,7 +31,9 @@ from engine.store.db import (
     require_current,
     upgrade,
 )
+from engine.store.errors import AuditError, KeyringError
 from engine.store.keyring import ENV_VAR
+from engine.store.keys import KeyService
 from engine.store.store import key_file_path, open_keys
 from formserver.errors import Command, guarded
 
@@ -48,9 +52,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                  "(servers keep running)", run_keys_rotate)
     p.add_argument("--batch", type=_positive, default=500, help="data keys per transaction (default 500)")
 
-    trail = sub.add_parser("audit", help="the hash-chained audit trail")
+    trail = sub.add_parser("audit", help="the keyed, hash-chained audit trail")
     actions = trail.add_subparsers(dest="action", required=True, metavar="ACTION")
-    _command(actions, "verify", "check the chain; exit 1 and name the first broken link", run_audit_verify)
+    p = _command(actions, "verify", "check every event and the trail's end against its head; exit 1 naming "
+                 "each break", run_audit_verify)
+    p.add_argument("--head", type=_kept_head, metavar="VALUE",
+                   help="a head printed by `formserver audit head` and kept outside the system: the trail must "
+                        "still reach it, unchanged")
+    _command(actions, "head", "print the trail's head (seq:hash:time), to keep outside the system", run_audit_head)
 
     p = _command(sub, "backup", "write a consistent snapshot of the database (still encrypted, without keys)",
                  run_backup)
@@ -79,8 +88,11 @@ def _positive(text: str) -> int:
     return value
 
 
-
-
+def _kept_head(text: str) -> Head:
+    try:
+        return Head.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _database(args: argparse.Namespace) -> Database:
@@ -91,6 +103,18 @@ def _database(args: argparse.Namespace) -> Database:
         if not path.exists():
             raise NotMigrated(f"no database at {path}: run `formserver db upgrade{_data_flag(args)}` first")
     return open_database(url, pool_size=2)
+
+
+def _keyed(db: Database, keys: KeyService) -> Database:
+    return db.with_audit_key(ChainKey.from_keyring(keys.keyring))
+
+
+def _audit_keys(args: argparse.Namespace, db: Database) -> KeyService:
+    try:
+        return open_keys(db, args.data, create=False)[0]
+    except KeyringError as exc:
+        raise AuditError(f"{exc}: the audit trail is keyed, so this needs its keys (the key file under --data, "
+                         f"FORMSERVER_KEY_FILE, or {ENV_VAR})") from None
 
 
 def _data_flag(args: argparse.Namespace) -> str:
@@ -107,11 +131,29 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     try:
         before = current_revision(db)
         after = upgrade(db)
+        change = "already at" if before == after else f"upgraded from {before or 'empty'} to"
+        print(f"{_shown(db)}: {change} revision {after}")
+        _key_legacy_trail(args, db, "system:upgrade")
     finally:
         db.dispose()
-    change = "already at" if before == after else f"upgraded from {before or 'empty'} to"
-    print(f"{_shown(db)}: {change} revision {after}")
     return 0
+
+
+def _key_legacy_trail(args: argparse.Namespace, db: Database, actor: str) -> None:
+    """Key an audit trail written before keyed hashes (a database upgraded in place, or restored
+    from an older backup) at once, so that `audit verify` need not report it as not keyed."""
+    end = audit.legacy_end(db)
+    if end is None:
+        return
+    try:
+        keys = _audit_keys(args, db)
+    except AuditError as exc:
+        print(f"the audit trail's {end.seq} events predate keyed hashes and are not keyed yet ({exc}); the "
+              "server keys them with the first change it records, or run this again with the keys", file=sys.stderr)
+        return
+    sealed = audit.seal_legacy(_keyed(db, keys), at=SystemClock().now(), actor=actor)
+    if sealed is not None:
+        print(f"audit trail keyed: event {sealed.seq} anchors the {end.seq} events written before keyed hashes")
 
 
 def run_db_status(args: argparse.Namespace) -> int:
@@ -162,7 +204,7 @@ def run_keys_rotate(args: argparse.Namespace) -> int:
         def progress(pass_no: int, moved: int) -> None:
             print(f"pass {pass_no}: {moved} data keys re-wrapped", file=sys.stderr)
 
-        report = rotation.rotate(db, keys, path, SystemClock(), batch=args.batch, progress=progress,
+        report = rotation.rotate(_keyed(db, keys), keys, path, SystemClock(), batch=args.batch, progress=progress,
                                  settle=rotation.SETTLE_SECONDS)  # read here, so tests can shorten it
     finally:
         db.dispose()
@@ -178,14 +220,47 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     db = _database(args)
     try:
         require_current(db)
-        broken, count = audit.verify_chain(db)
-        seq, digest = audit.head(db)
+        found = audit.check(_keyed(db, _audit_keys(args, db)), args.head)
     finally:
         db.dispose()
-    if broken is not None:
-        print(f"audit chain broken: first broken link at seq {broken} ({count} events read)")
+    if not found.intact:
+        for finding in found.findings:
+            print(f"seq {finding.seq}: {finding.message}")
+        if found.unlisted:
+            print(f"... and {found.unlisted} more breaks further on")
+        print(f"audit trail NOT intact ({found.events} events read). Keep this database as it is, as evidence; "
+              "compare it with the latest backup (restored into a new database) and the kept heads to see what "
+              "was changed.")
         return 1
-    print(f"{count} events, chain intact, head {seq}/{digest}")
+    print(_intact(found, args.head))
+    if found.events:
+        print(f"head {found.last.line()}")
+    return 0
+
+
+def _intact(found: Report, kept: Head | None) -> str:
+    if not found.events:
+        return "0 events: the audit trail is empty"
+    text = f"{found.events} events, chain intact, keyed, ends at the stored head"
+    if found.keyed_from is not None and found.keyed_from > 1:
+        text += (f"; events 1..{found.keyed_from - 1} predate keyed hashes and are anchored by keyed event "
+                 f"{found.keyed_from}")
+    if kept is not None:
+        text += f"; reaches the kept head at seq {kept.seq} unchanged"
+    return text
+
+
+def run_audit_head(args: argparse.Namespace) -> int:
+    db = _database(args)
+    try:
+        require_current(db)
+        kept = audit.anchor(_keyed(db, _audit_keys(args, db)))
+    finally:
+        db.dispose()
+    print(kept.line())
+    print("keep this line outside the system (printed, or with the office's records); check the trail against "
+          f"it later with `formserver audit verify --head {kept.line()}`. Only the newest event was checked now: "
+          "`formserver audit verify` checks them all.", file=sys.stderr)
     return 0
 
 
@@ -210,13 +285,14 @@ def run_restore(args: argparse.Namespace) -> int:
     try:
         info = backup.restore(db, args.source)
         keyring = key_binding.recorded(db)
+        print(f"restored {info.rows} rows in {len(info.tables)} tables from {args.source} "
+              f"(taken {info.created}) into {_shown(db)}")
+        head = head_revision()
+        if info.revision != head:
+            print(f"the backup was of schema revision {info.revision}: its rows were migrated to {head}")
+        _key_legacy_trail(args, db, "system:restore")
     finally:
         db.dispose()
-    print(f"restored {info.rows} rows in {len(info.tables)} tables from {args.source} "
-          f"(taken {info.created}) into {_shown(db)}")
-    head = head_revision()
-    if info.revision != head:
-        print(f"the backup was of schema revision {info.revision}: its rows were migrated to {head}")
     owner = f"keyring {keyring}" if keyring else "the keyring that opens its data keys"
     print(f"it opens only with the keys it was sealed under ({owner}): start it with the key file of the "
           "database backed up (FORMSERVER_KEY_FILE, or FORMSERVER_KEYS)", file=sys.stderr)

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
+from engine.store.audit_chain import ChainKey
 from engine.store.errors import StoreError
 from engine.store.private_files import private_file, private_folder, tighten
 
@@ -36,6 +37,7 @@ except ImportError:  # pragma: no cover - Windows: processes queue in SQLite's b
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_FILE = "formserver.sqlite3"
+_AUDIT_KEY = "formserver_audit_key"  # the execution option carrying the audit chain's key
 
 
 class NotMigrated(StoreError):
@@ -98,6 +100,17 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    def with_audit_key(self, key: ChainKey) -> Database:
+        """This database with the audit chain's key bound, done once by the Store, which holds the
+        keyring. Every connection it opens carries the key (an execution option of its engine,
+        which shares the pool, the writer queue and the pins), so each append finds it without
+        a parameter at every call site."""
+        return replace(self, engine=self.engine.execution_options(**{_AUDIT_KEY: key}))
+
+    @property
+    def audit_key(self) -> ChainKey:
+        return bound_audit_key(self.engine)
 
     @property
     def is_postgres(self) -> bool:
@@ -238,6 +251,15 @@ class Database:
             self._pins.conn = None
             pinned.close()
         self.engine.dispose()
+
+
+def bound_audit_key(bound: Engine | Connection) -> ChainKey:
+    """The audit chain's key bound to this engine or connection (`Database.with_audit_key`)."""
+    key = bound.get_execution_options().get(_AUDIT_KEY)
+    if not isinstance(key, ChainKey):
+        raise StoreError("no audit chain key is bound to this database: open it through the store "
+                         "(engine.store.store), which holds the keyring")
+    return key
 
 
 def _in_transaction(driver: Any) -> bool:

@@ -33,6 +33,10 @@ class KeyringError(StoreError):
     """The key file is missing, unreadable or too widely readable, or a key id is unknown."""
 
 
+class AuditError(StoreError):
+    """The audit trail cannot give what was asked (no head to keep, a head that does not match)."""
+
+
 class ConflictError(StoreError):
     """Optimistic concurrency: what a write was computed from changed before it landed."""
 

@@ -196,8 +196,8 @@ class SqliteHotPath(_Base):
                 dbapi.execute("DELETE FROM member_index WHERE household_id = ?", (s.household_id,))
                 dbapi.executemany("INSERT INTO member_index (household_id, member_id, blind_index) VALUES (?, ?, ?)",
                                   [(s.household_id, member, index) for member, index in s.blind])
-            audit.append_sqlite(dbapi.execute, at=s.now.isoformat(), actor=s.actor, action=s.action,
-                                household_id=s.household_id, detail=f"revision={s.number}")
+            audit.append_sqlite(dbapi.execute, self.db.audit_key, at=s.now.isoformat(), actor=s.actor,
+                                action=s.action, household_id=s.household_id, detail=f"revision={s.number}")
         return True
 
 
@@ -226,8 +226,8 @@ class PostgresHotPath(_Base):
                   "submitted_at": stamp, "row_version": s.row_version, "kind": s.kind, "questionnaire": s.questionnaire,
                   "sealed": s.sealed, "actor": s.actor, "content_hash": s.content_hash,
                   "members": [m for m, _ in s.blind or ()], "indexes": [i for _, i in s.blind or ()],
-                  **audit.postgres_params(at=s.now.isoformat(), actor=s.actor, action=s.action,
-                                          household_id=s.household_id, detail=f"revision={s.number}")}
+                  **audit.postgres_params(self.db.audit_key, at=s.now.isoformat(), actor=s.actor,
+                                          action=s.action, household_id=s.household_id, detail=f"revision={s.number}")}
         # Autocommit: the statement is its own transaction, whole or not at all.
         with self.db.driver(autocommit=True) as dbapi:
             bumped = dbapi.execute(sql, params).fetchone()[0]

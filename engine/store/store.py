@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 
 from engine.clock import Clock, SystemClock
 from engine.store.accounts import Accounts
+from engine.store.audit_chain import ChainKey
 from engine.store.credentials import DEFAULT_HASHER
 from engine.store.db import Database, database_url, open_database, require_current
 from engine.store.errors import KeyringError
@@ -30,7 +31,7 @@ KEY_FILE = "keys.json"
 
 @dataclass
 class Store:
-    db: Database
+    db: Database  # bound here to the audit chain's key (Database.with_audit_key)
     keys: KeyService
     clock: Clock
     hasher: PasswordHasher = DEFAULT_HASHER
@@ -39,6 +40,7 @@ class Store:
     created_key_file: Path | None = None  # set when this start created the key file
 
     def __post_init__(self) -> None:
+        self.db = self.db.with_audit_key(ChainKey.from_keyring(self.keys.keyring))
         self.households = Households(self.db, self.keys, self.clock)
         self.accounts = Accounts(self.db, self.keys, self.clock, self.hasher)
 

@@ -16,6 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from engine.store import rotation
+from engine.store.audit_chain import GENESIS_HASH, legacy_hash
 from engine.store.db import SQLITE_FILE, database_url, head_revision, open_database
 from engine.store.store import open_store
 from formserver.cli import main
@@ -84,7 +85,7 @@ def test_db_upgrade_creates_the_folder_and_reports_the_revision(tmp_path: Path,
     assert code == 0 and "up to date" in out and f"revision: {HEAD}" in out
 
 
-COMMANDS = [["db", "status"], ["keys", "status"], ["keys", "rotate"], ["audit", "verify"],
+COMMANDS = [["db", "status"], ["keys", "status"], ["keys", "rotate"], ["audit", "verify"], ["audit", "head"],
             ["backup", "OUT"], ["restore", "IN"]]
 
 
@@ -153,12 +154,14 @@ def test_rotate_refuses_keys_from_the_environment_and_status_reads_them(
     assert code == 0 and out.splitlines()[1].split()[-1] == "active"
 
 
-def test_keys_commands_without_a_key_file(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_commands_that_need_the_keys_without_a_key_file(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (data / "keys.json").unlink()
-    for action in ("status", "rotate"):
-        code, _, err = cli(capsys, "keys", action, "--data", data)
+    for command in (["keys", "status"], ["keys", "rotate"], ["audit", "verify"], ["audit", "head"]):
+        code, _, err = cli(capsys, *command, "--data", data)
         line = one_line_error(err)
         assert code == 1 and "keys.json, and the database is not new" in line and "FORMSERVER_KEY_FILE" in line
+        if command[0] == "audit":
+            assert "the audit trail is keyed, so this needs its keys" in err
     assert not (data / "keys.json").exists()
 
 
@@ -169,34 +172,140 @@ def test_rotate_batch_must_be_positive(data: Path, capsys: pytest.CaptureFixture
 
 
 # -- audit ---------------------------------------------------------------------------------------
+def run_sql(folder: Path, *statements: str) -> None:
+    conn = sqlite3.connect(folder / SQLITE_FILE)
+    with conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+
+
 EDITS = {
-    "altered": (["UPDATE audit_event SET detail = 'revision=9' WHERE seq = 3"], 3),
-    "removed": (["DELETE FROM audit_event WHERE seq = 3"], 4),
+    "altered": (["UPDATE audit_event SET detail = 'revision=9' WHERE seq = 3"],
+                "seq 3: event 3 does not match its keyed hash"),
+    "removed": (["DELETE FROM audit_event WHERE seq = 3"], "seq 3: event 3 missing: deleted"),
     "reordered": (["UPDATE audit_event SET seq = -1 WHERE seq = 3",
                    "UPDATE audit_event SET seq = 3 WHERE seq = 4",
-                   "UPDATE audit_event SET seq = 4 WHERE seq = -1"], 3),
+                   "UPDATE audit_event SET seq = 4 WHERE seq = -1"], "seq 3: order broken at seq 3"),
+    "tail cut": (["DELETE FROM audit_event WHERE seq > 4"], "seq 5: tail cut: the head says 7 events, the trail "
+                 "ends at 4 (events 5..7 deleted)"),
+    "all deleted": (["DELETE FROM audit_event"], "seq 1: all events deleted: the head says 7 events"),
 }
+
+
+def _newest(folder: Path) -> tuple[int, str, str]:
+    with sqlite3.connect(folder / SQLITE_FILE) as conn:
+        row: tuple[int, str, str] = conn.execute(
+            "SELECT seq, hash, at FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+    return row
+
+
+def one_more_event(folder: Path, area: str) -> None:
+    s = open_store(folder, hasher=CHEAP, create_keys=False)  # a server recording a change
+    try:
+        s.accounts.add_area(area, "海淀区", actor="office:test")
+    finally:
+        s.close()
 
 
 def test_audit_verify_intact(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(capsys, "audit", "verify", "--data", data)
-    with sqlite3.connect(data / SQLITE_FILE) as conn:
-        head = conn.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
-    assert code == 0 and out.strip() == f"7 events, chain intact, head {head[0]}/{head[1]}"
+    seq, digest, at = _newest(data)
+    assert code == 0 and out.splitlines() == ["7 events, chain intact, keyed, ends at the stored head",
+                                              f"head {seq}:{digest}:{at}"]
 
 
 @pytest.mark.parametrize("edit", EDITS)
-def test_audit_verify_names_the_first_broken_link(edit: str, data: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    statements, broken = EDITS[edit]
-    conn = sqlite3.connect(data / SQLITE_FILE)
-    with conn:
-        for sql in statements:
-            conn.execute(sql)
-    conn.close()
+def test_audit_verify_names_each_break(edit: str, data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    statements, named = EDITS[edit]
+    run_sql(data, *statements)
     code, out, err = cli(capsys, "audit", "verify", "--data", data)
-    assert code == 1 and "Traceback" not in err
-    assert f"first broken link at seq {broken}" in out
+    assert code == 1 and err == ""
+    assert out.splitlines()[0].startswith(named)
+    assert out.splitlines()[-1].startswith("audit trail NOT intact (") and "compare it with the latest backup" in out
+
+
+def test_the_kept_head_catches_a_cut_tail_with_a_rewound_head(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "audit", "head", "--data", data)
+    seq, digest, at = _newest(data)
+    kept = out.strip()
+    assert code == 0 and kept == f"{seq}:{digest}:{at}"
+    assert "keep this line outside the system" in err and f"audit verify --head {kept}" in err
+    code, out, _ = cli(capsys, "audit", "verify", "--data", data, "--head", kept)
+    assert code == 0 and "reaches the kept head at seq 7 unchanged" in out
+
+    one_more_event(data, "110108")  # the trail grows: an older kept head is still reached
+    assert cli(capsys, "audit", "verify", "--data", data, "--head", kept)[0] == 0
+    newest = cli(capsys, "audit", "head", "--data", data)[1].strip()
+    run_sql(data, "DELETE FROM audit_event WHERE seq > 7",
+            "UPDATE audit_head SET seq = 7, hash = (SELECT hash FROM audit_event WHERE seq = 7)")
+    assert cli(capsys, "audit", "verify", "--data", data)[0] == 0  # nothing in the database tells...
+    code, out, _ = cli(capsys, "audit", "verify", "--data", data, "--head", newest)
+    assert code == 1  # ...the kept head does
+    assert out.startswith(f"seq 8: the trail ends at 7, before the kept head at seq {newest.split(':')[0]}")
+
+
+def test_audit_head_refuses_a_head_that_is_not_a_keyed_event(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_sql(data, "UPDATE audit_event SET detail = 'x' WHERE seq = 7")
+    code, out, err = cli(capsys, "audit", "head", "--data", data)
+    assert code == 1 and out == "" and "run `formserver audit verify`" in one_line_error(err)
+
+
+def test_a_kept_head_that_is_not_one(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["audit", "verify", "--data", str(data), "--head", "7:abc"])
+    assert exited.value.code == 2 and "SEQ:HASH[:TIME]" in capsys.readouterr().err
+
+
+def _legacy_trail(folder: Path, count: int) -> None:
+    """The trail as a version before keyed hashes wrote it: plain SHA-256 hashes."""
+    prev, statements = GENESIS_HASH, ["DELETE FROM audit_event", "DELETE FROM audit_head"]
+    for seq in range(1, count + 1):
+        digest = legacy_hash(seq, "2020-11-01T08:00:00+08:00", "office:test", "note", None, "", prev)
+        statements.append("INSERT INTO audit_event (seq, at, actor, action, household_id, detail, prev_hash, hash) "
+                          f"VALUES ({seq}, '2020-11-01T08:00:00+08:00', 'office:test', 'note', NULL, '', '{prev}', "
+                          f"'{digest}')")
+        prev = digest
+    statements.append(f"INSERT INTO audit_head (id, seq, prev_hash, hash) VALUES (1, {count}, '', '{prev}')")
+    run_sql(folder, *statements)
+
+
+def test_db_upgrade_keys_a_trail_from_before_keyed_hashes(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _legacy_trail(data, 5)
+    code, out, _ = cli(capsys, "audit", "verify", "--data", data)
+    assert code == 1 and out.startswith("seq 1: none of the 5 events is keyed") and "formserver db upgrade" in out
+    code, out, _ = cli(capsys, "db", "upgrade", "--data", data)
+    assert code == 0 and "audit trail keyed: event 6 anchors the 5 events written before keyed hashes" in out
+    code, out, _ = cli(capsys, "audit", "verify", "--data", data)
+    assert code == 0 and out.startswith("6 events, chain intact, keyed, ends at the stored head; events 1..5 "
+                                        "predate keyed hashes and are anchored by keyed event 6")
+    assert "audit trail keyed" not in cli(capsys, "db", "upgrade", "--data", data)[1]  # once
+
+
+def test_db_upgrade_without_the_keys_leaves_the_trail_to_the_server(
+        data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _legacy_trail(data, 2)
+    (data / "keys.json").rename(data.parent / "keys.json")
+    code, out, err = cli(capsys, "db", "upgrade", "--data", data)
+    assert code == 0 and "audit trail keyed" not in out
+    assert "2 events predate keyed hashes and are not keyed yet" in err
+    monkeypatch.setenv("FORMSERVER_KEY_FILE", str(data.parent / "keys.json"))  # where the server finds them
+    one_more_event(data, "110108")  # the server's first change keys the trail
+    code, out, _ = cli(capsys, "audit", "verify", "--data", data)
+    assert code == 0 and "events 1..2 predate keyed hashes and are anchored by keyed event 3" in out
+
+
+def test_restore_keys_a_trail_from_before_keyed_hashes(data: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    _legacy_trail(data, 3)
+    old_backup = tmp_path / "old.gz"
+    assert cli(capsys, "backup", old_backup, "--data", data)[0] == 0
+    other = tmp_path / "other"
+    assert cli(capsys, "db", "upgrade", "--data", other)[0] == 0
+    shutil.copy2(data / "keys.json", other / "keys.json")
+    code, out, _ = cli(capsys, "restore", old_backup, "--data", other)
+    assert code == 0 and "audit trail keyed: event 4 anchors the 3 events written before keyed hashes" in out
+    assert cli(capsys, "audit", "verify", "--data", other)[0] == 0
 
 
 # -- backup and restore ----------------------------------------------------------------------------
@@ -215,9 +324,9 @@ def test_backup_and_restore_into_a_new_data_folder(data: Path, tmp_path: Path,
     code, out, err = cli(capsys, "restore", out_file, "--data", other)
     assert code == 0 and out.startswith("restored ")
     assert "opens only with the keys it was sealed under (keyring " in err and "FORMSERVER_KEY_FILE" in err
+    shutil.copy2(data / "keys.json", other / "keys.json")  # the keys travel separately
     verdict = cli(capsys, "audit", "verify", "--data", data)[1]
     assert cli(capsys, "audit", "verify", "--data", other)[1] == verdict
-    shutil.copy2(data / "keys.json", other / "keys.json")  # the keys travel separately
     s = open_store(other, hasher=CHEAP, create_keys=False)
     try:
         assert sorted(s.households.address(h.id) for h in s.households.list()) == ["北京市0号", "北京市1号",
@@ -257,7 +366,7 @@ def test_postgres_through_database_url(scratch_pg: str, data: Path, tmp_path: Pa
     assert cli(capsys, "db", "status")[0] == 0
     code, out, _ = cli(capsys, "restore", backup_file)
     assert code == 0 and out.startswith("restored ")
-    assert cli(capsys, "audit", "verify") == (0, sqlite_verdict, "")
+    assert cli(capsys, "audit", "verify", "--data", data) == (0, sqlite_verdict, "")  # the keys: under --data
     # The database comes from the URL, the keys from the data folder.
     code, out, _ = cli(capsys, "keys", "status", "--data", data)
     assert code == 0 and out.splitlines()[1].split()[-2:] == ["3", "active"]
@@ -270,4 +379,5 @@ def test_postgres_through_database_url(scratch_pg: str, data: Path, tmp_path: Pa
     other = tmp_path / "back"
     assert cli(capsys, "db", "upgrade", "--data", other)[0] == 0
     assert cli(capsys, "restore", back, "--data", other)[0] == 0
+    shutil.copy2(data / "keys.json", other / "keys.json")
     assert cli(capsys, "audit", "verify", "--data", other)[1] == sqlite_verdict

@@ -25,7 +25,7 @@ from engine.clock import FixedClock
 from engine.runtime.lifecycle import HouseholdState
 from engine.store import audit
 from engine.store import db as dbm
-from engine.store.audit_chain import AuditRecord, append
+from engine.store.audit_chain import GENESIS_HASH, AuditRecord, legacy_hash
 from engine.store.errors import StaleRow
 from engine.store.keyring import Keyring, keyring_from_env
 from engine.store.store import Store, store_for_tests
@@ -240,22 +240,22 @@ def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 def test_migration_0003_starts_the_head_at_the_newest_event(fresh_db: dbm.Database) -> None:
     with fresh_db.engine.begin() as conn:
         command.upgrade(dbm._config(conn), "0002")
-    prev = None
-    with fresh_db.transaction() as c:
+    prev_hash, digest = GENESIS_HASH, ""
+    with fresh_db.transaction() as c:  # as the version of 0002 wrote them: plain SHA-256, before keyed hashes
         for n in range(3):
-            prev = append(prev, at=f"2020-11-01T08:00:0{n}+08:00", actor="office:o1", action="note",
-                          household_id=None, detail=f"n={n}")
+            prev_hash, at = digest or GENESIS_HASH, f"2020-11-01T08:00:0{n}+08:00"
+            digest = legacy_hash(n + 1, at, "office:o1", "note", None, f"n={n}", prev_hash)
             c.exec_driver_sql(
                 "INSERT INTO audit_event (seq, at, actor, action, household_id, detail, prev_hash, hash) "
-                f"VALUES ({prev.seq}, '{prev.at}', '{prev.actor}', '{prev.action}', NULL, '{prev.detail}', "
-                f"'{prev.prev_hash}', '{prev.hash}')")
+                f"VALUES ({n + 1}, '{at}', 'office:o1', 'note', NULL, 'n={n}', '{prev_hash}', '{digest}')")
     dbm.upgrade(fresh_db)
-    assert prev is not None
     with fresh_db.read() as c:
         assert tuple(c.exec_driver_sql("SELECT id, seq, prev_hash, hash FROM audit_head").one()) == (
-            1, 3, prev.prev_hash, prev.hash)
-    record(fresh_db, at=NOW_UTC, actor="office:o1", action="note")
-    assert audit.verify_chain(fresh_db) == (None, 4)
+            1, 3, prev_hash, digest)
+    s = store_for_tests(fresh_db, Keyring.new(NOW_UTC), FixedClock(NOW_UTC),
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    record(s.db, at=NOW_UTC, actor="office:o1", action="note")
+    assert audit.verify_chain(s.db) == (None, 4)
 
 
 def test_migration_0004_points_households_at_their_newest_draft(fresh_db: dbm.Database) -> None:
