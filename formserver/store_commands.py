@@ -1,5 +1,5 @@
 """Operator commands for the store: db upgrade/status, keys status/rotate, audit verify, backup,
-restore.
+restore, maintain.
 
 Each finds the database as the server does (DATABASE_URL, else SQLite under --data) and the
 keys likewise (FORMSERVER_KEYS, else the key file under --data or FORMSERVER_KEY_FILE). Every
@@ -30,8 +30,10 @@ from engine.store.db import (
     upgrade,
 )
 from engine.store.keyring import ENV_VAR
+from engine.store.maintenance import Maintenance, Report
 from engine.store.store import key_file_path, open_keys
-from formserver.errors import Command, guarded
+from formserver.errors import Command, CommandError, guarded
+from web.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,6 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("out", type=Path, metavar="OUT", help="the backup file to write (gzip'd JSON lines)")
     p = _command(sub, "restore", "load a backup into a new, migrated, empty database", run_restore)
     p.add_argument("source", type=Path, metavar="IN", help="a file written by `formserver backup`")
+
+    p = _command(sub, "maintain", "compact autosaved drafts and delete ended sessions, as the server does "
+                 "every few minutes, until nothing is left (safe while servers run)", run_maintain)
+    p.add_argument("--from-start", action="store_true",
+                   help="look at every household again, not only those saved since the last pass")
 
 
 def _command(sub: argparse._SubParsersAction, name: str, help_text: str,  # type: ignore[type-arg]
@@ -216,4 +223,29 @@ def run_restore(args: argparse.Namespace) -> int:
     head = head_revision()
     if info.revision != head:
         print(f"the backup was of schema revision {info.revision}: its rows were migrated to {head}")
+    return 0
+
+
+# -- maintain --------------------------------------------------------------------------------------
+def run_maintain(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()  # the server's clock and session timeout
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    db = _database(args)
+    try:
+        require_current(db)
+        maintenance = Maintenance(db, settings.clock, settings.session_idle)
+        if args.from_start:
+            maintenance.from_start()
+        total, passes = Report(more=True), 0
+        while total.more:  # each pass is bounded; its transactions are short
+            report = maintenance.run()
+            passes += 1
+            total.add(report)
+            if report.more:
+                print(f"pass {passes}: {report.summary()}", file=sys.stderr)
+    finally:
+        db.dispose()
+    print(f"{total.summary()} ({passes} pass{'' if passes == 1 else 'es'})")
     return 0
