@@ -40,6 +40,15 @@ def later(store: Store, delta: timedelta = LATER) -> None:
     clock.advance(seconds=delta.total_seconds())
 
 
+def old_drafts(store: Store, households: int, each: int) -> list[str]:
+    """Households with `each` drafts, saved longer ago than the lag."""
+    ids = [register(store, f"1000-0000-0{i}") for i in range(households)]
+    for hid in ids:
+        drafts(store, hid, each)
+    later(store)
+    return ids
+
+
 def setting(store: Store, key: str) -> str | None:
     with store.db.read() as c:
         value: str | None = c.execute(select(SETTING.c.value).where(SETTING.c.key == key)).scalar()
@@ -65,10 +74,7 @@ def test_a_pass_compacts_the_households_saved_since_the_last_one(store: Store) -
 
 
 def test_a_pass_is_bounded_and_the_next_one_carries_on(store: Store) -> None:
-    ids = [register(store, f"1000-0000-0{i}") for i in range(5)]
-    for hid in ids:
-        drafts(store, hid, 3)
-    later(store)
+    old_drafts(store, 5, 3)
     m = maintenance(store, households=2, batches=2)
     assert m.run() == Report(households=4, drafts=8, more=True)
     assert m.run() == Report(households=1, drafts=2)
@@ -147,9 +153,7 @@ EVERY = timedelta(minutes=5)
 
 
 def test_two_workers_asking_at_once_run_one_pass(store: Store) -> None:
-    hid = register(store)
-    drafts(store, hid, 3)
-    later(store)
+    old_drafts(store, 1, 3)
     start = threading.Barrier(2)
     reports: list[Report | None] = []
 
@@ -168,10 +172,7 @@ def test_two_workers_asking_at_once_run_one_pass(store: Store) -> None:
 
 
 def test_the_next_pass_is_due_later_and_sooner_when_work_is_left(store: Store) -> None:
-    ids = [register(store, f"1000-0000-0{i}") for i in range(3)]
-    for hid in ids:
-        drafts(store, hid, 2)
-    later(store)
+    old_drafts(store, 3, 2)
     m = maintenance(store, households=1, batches=1)
     assert m.run_if_due(EVERY) == Report(households=1, drafts=1, more=True)
     assert m.run_if_due(EVERY) is None  # not due yet
