@@ -64,8 +64,9 @@ TARGET = 1000.0
 NAMES = ["王伟", "李娜", "张敏", "刘洋", "陈静"]
 
 
-def build_document(q: Questionnaire, size: int) -> Document:
-    """A complete short-form household of `size` people, built through the engine."""
+def build_document(q: Questionnaire, size: int, variant: int = 0) -> Document:
+    """A complete short-form household of `size` people, built through the engine. Households
+    of different `variant`s (below 840) have different ID numbers."""
     raw_household = {"H1": "1", "H2": {"present": str(size), "absent": "0"},
                      "H3": {"male": "0", "female": "0"}, "H4": {"male": "0", "female": "0"},
                      "H5": "1", "H6": "85.5", "H7": "3"}
@@ -73,7 +74,7 @@ def build_document(q: Questionnaire, size: int) -> Document:
     for n in range(1, size + 1):
         doc, member_id = add_member(doc)
         sex = "1" if n % 2 else "2"
-        born = datetime(1960 + n, n, 15).date()
+        born = datetime(1960 + n + variant % 30, n, 1 + (14 + variant // 30) % 28).date()
         doc = _apply(q, doc, member_id, {
             "D1": NAMES[n % len(NAMES)], "S1": "1", "D2": "0" if n == 1 else "8",
             "D3": make_resident_id("110105", born, n, sex), "D4": sex, "D5": f"{born:%Y-%m}", "D6": "01",

@@ -1,5 +1,5 @@
 """Operator commands for the store: db upgrade/status, keys status/rotate, audit verify/head,
-backup, restore.
+backup, restore, maintain.
 
 Each finds the database as the server does (DATABASE_URL, else SQLite under --data) and the
 keys likewise (FORMSERVER_KEYS, else the key file under --data or FORMSERVER_KEY_FILE). Every
@@ -34,8 +34,11 @@ from engine.store.db import (
 from engine.store.errors import AuditError, KeyringError
 from engine.store.keyring import ENV_VAR
 from engine.store.keys import KeyService
+from engine.store.maintenance import Maintenance
+from engine.store.maintenance import Report as Housekept
 from engine.store.store import key_file_path, open_keys
-from formserver.errors import Command, guarded
+from formserver.errors import Command, CommandError, guarded
+from web.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -66,6 +69,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("out", type=Path, metavar="OUT", help="the backup file to write (gzip'd JSON lines)")
     p = _command(sub, "restore", "load a backup into a new, migrated, empty database", run_restore)
     p.add_argument("source", type=Path, metavar="IN", help="a file written by `formserver backup`")
+
+    p = _command(sub, "maintain", "compact autosaved drafts and delete ended sessions, as the server does "
+                 "every few minutes, until nothing is left (safe while servers run)", run_maintain)
+    p.add_argument("--from-start", action="store_true",
+                   help="look at every household again, not only those saved since the last pass")
 
 
 def _command(sub: argparse._SubParsersAction, name: str, help_text: str,  # type: ignore[type-arg]
@@ -296,4 +304,32 @@ def run_restore(args: argparse.Namespace) -> int:
     owner = f"keyring {keyring}" if keyring else "the keyring that opens its data keys"
     print(f"it opens only with the keys it was sealed under ({owner}): start it with the key file of the "
           "database backed up (FORMSERVER_KEY_FILE, or FORMSERVER_KEYS)", file=sys.stderr)
+    return 0
+
+
+# -- maintain --------------------------------------------------------------------------------------
+def run_maintain(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()  # the server's clock and session timeout
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    db = _database(args)
+    try:
+        require_current(db)
+        # Keys only for the audit trail (a compaction is recorded there) and to refuse keys that
+        # are not this database's: nothing is decrypted.
+        keyed = _keyed(db, _audit_keys(args, db))
+        maintenance = Maintenance(keyed, settings.clock, settings.session_idle)
+        if args.from_start:
+            maintenance.from_start()
+        total, passes = Housekept(more=True), 0
+        while total.more:  # each pass is bounded; its transactions are short
+            report = maintenance.run()
+            passes += 1
+            total.add(report)
+            if report.more:
+                print(f"pass {passes}: {report.summary()}", file=sys.stderr)
+    finally:
+        db.dispose()
+    print(f"{total.summary()} ({passes} pass{'' if passes == 1 else 'es'})")
     return 0

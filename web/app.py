@@ -7,8 +7,12 @@ shown as the 500 page.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import traceback
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ from engine.forms import Forms
 from engine.runtime.errors import EngineError, LifecycleError, PermissionDenied
 from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
+from engine.store.maintenance import Maintenance, keep_running
 from engine.store.store import Store
 from web.context import Ctx, Services
 from web.passwords import Busy, PasswordWork, retry_later
@@ -47,15 +52,40 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
     # The question pages first: they are most of the traffic, and Starlette tries routes in order.
     routes: list[BaseRoute] = [*pages.routes, *public.routes, *household.routes, *enumerator.routes,
                                *office.routes, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
-    app = CensusApp(settings, routes=routes, exception_handlers={
+    maintenance = Maintenance(store.db, settings.clock, settings.session_idle)
+    app = CensusApp(settings, routes=routes, lifespan=housekeeping(maintenance, settings), exception_handlers={
         HTTPException: http_error, EngineError: engine_error, StoreError: store_error, Busy: busy,
         Exception: server_error,
     })
     app.state.services = services
+    app.state.maintenance = maintenance
     # Inside Starlette's error handling: a body found too large while a handler reads it is
     # answered with 413 here, before anything else sees the exception.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
+
+
+def housekeeping(maintenance: Maintenance, settings: Settings
+                 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: while the worker serves, its maintenance task runs (every worker
+    asks; one at a time runs a pass). At shutdown a running pass stops after its batch."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if settings.maintenance_every is None:
+            yield
+            return
+        stopping = threading.Event()
+        task = asyncio.create_task(keep_running(maintenance, settings.maintenance_every, stopping))
+        try:
+            yield
+        finally:
+            stopping.set()
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
 
 
 class CensusApp(Starlette):

@@ -3,11 +3,12 @@ request and signing out anywhere signs out everywhere.
 
 The cookie holds a 256-bit random id; the table holds only its SHA-256, so a copy of the
 database cannot be used to hijack sessions. Ids are new at every login (no fixation), expire
-after 30 idle minutes and 12 hours in all, and are deleted at sign-out. Each session has its
-own CSRF token. Before login, a random `anon` cookie keys an HMAC-derived CSRF token, so the
-login form is protected without storing anything. The HMAC's key is derived from the keyring
-(`Keyring.derive`), never kept in the database: a copy of the database cannot forge tokens,
-and every worker on the keyring computes the same ones.
+after 30 idle minutes and 12 hours in all, and are deleted at sign-out (ended ones by the
+housekeeping in engine/store/maintenance.py). Each session has its own CSRF token. Before
+login, a random `anon` cookie keys an HMAC-derived CSRF token, so the login form is protected
+without storing anything. The HMAC's key is derived from the keyring (`Keyring.derive`), never
+kept in the database: a copy of the database cannot forge tokens, and every worker on the
+keyring computes the same ones.
 """
 
 from __future__ import annotations
@@ -137,12 +138,6 @@ class Sessions:
     def set_language(self, raw: str, language: str) -> None:
         with self.db.transaction() as c:
             c.execute(update(SESSION).where(SESSION.c.id_digest == digest(raw)).values(language=language))
-
-    def purge_expired(self) -> int:
-        now = self.settings.clock.now()
-        with self.db.transaction() as c:
-            result = c.execute(delete(SESSION).where(SESSION.c.expires_at < now))
-        return int(result.rowcount)
 
 
 def _aware(moment: datetime, like: datetime) -> datetime:

@@ -34,6 +34,10 @@ def _whole(env: dict[str, str], name: str, default: int, *, least: int) -> int:
     return int(raw)
 
 
+def _minutes(count: int) -> timedelta | None:
+    return timedelta(minutes=count) if count else None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -48,6 +52,9 @@ class Settings:
     trust_proxy: bool = False  # take the client address from X-Forwarded-For (behind a known proxy)
     password_threads: int = 1  # argon2 checks at once per worker process (web/passwords.py)
     password_queue: int = 64  # more waiting than this: a 503 "try again in a minute" page
+    # How often the workers run housekeeping (engine/store/maintenance.py); None: never (an
+    # operator runs `formserver maintain` instead).
+    maintenance_every: timedelta | None = timedelta(minutes=5)
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None, base_url: str | None = None, clock: Clock | None = None,
@@ -65,6 +72,7 @@ class Settings:
             trust_proxy=env.get("FORMSERVER_TRUST_PROXY") == "1",
             password_threads=_whole(env, "FORMSERVER_PASSWORD_THREADS", cls.password_threads, least=1),
             password_queue=_whole(env, "FORMSERVER_PASSWORD_QUEUE", cls.password_queue, least=0),
+            maintenance_every=_minutes(_whole(env, "FORMSERVER_MAINTENANCE_MINUTES", 5, least=0)),
         )
 
     @property

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from engine.clock import Clock
 from engine.runtime.lifecycle import HouseholdState
-from engine.store import audit
+from engine.store import audit, compaction
 from engine.store.blind_index import blind_index
 from engine.store.db import Database
 from engine.store.envelope import open_sealed, seal
@@ -381,23 +381,9 @@ class Households:
         return [RevisionInfo(*r) for r in rows]
 
     def compact(self, household_id: str, *, actor: str) -> int:
-        """Delete draft revisions older than the newest submission, except the newest draft;
-        submissions are never deleted."""
-        with self.db.transaction() as c:
-            newest = c.execute(select(func.max(_R.c.number)).where(
-                _R.c.household_id == household_id, _R.c.kind.in_(SUBMISSIONS))).scalar()
-            if newest is None:
-                return 0
-            # The newest draft stays whatever its age: it is the working copy the household's
-            # pages show and a reopened form continues from (the signed draft of a submission).
-            working = c.execute(select(HOUSEHOLD.c.draft_number).where(HOUSEHOLD.c.id == household_id)).scalar()
-            bound = newest if working is None else min(newest, working)
-            result = c.execute(delete(_R).where(_R.c.household_id == household_id, _R.c.kind == "draft",
-                                                _R.c.number < bound))
-            if result.rowcount:
-                audit.record(c, at=self.clock.now(), actor=actor, action="compact", household_id=household_id,
-                             detail=f"drafts={result.rowcount}")
-            return int(result.rowcount)
+        """Delete the drafts the retention policy lets go (compaction.py); returns how many.
+        Submissions, the drafts they were made from and the newest draft stay."""
+        return compaction.compact(self.db, self.clock, [household_id], actor=actor).get(household_id, 0)
 
     # -- lists for queues and dashboards ------------------------------------------------------
     def list(self, *, area_ids: Iterable[str] | None = None, states: Iterable[HouseholdState] | None = None,

@@ -10,20 +10,24 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import insert
 
 from engine.store import rotation
 from engine.store.audit_chain import GENESIS_HASH, legacy_hash
 from engine.store.db import SQLITE_FILE, database_url, head_revision, open_database
+from engine.store.maintenance import SESSION
 from engine.store.store import open_store
 from formserver.cli import main
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 HEAD = head_revision()
-ENV = ("DATABASE_URL", "FORMSERVER_KEYS", "FORMSERVER_KEY_FILE")
+ENV = ("DATABASE_URL", "FORMSERVER_KEYS", "FORMSERVER_KEY_FILE", "FORMSERVER_CLOCK_START",
+       "FORMSERVER_MAINTENANCE_MINUTES")
 
 
 @pytest.fixture(autouse=True)
@@ -347,6 +351,43 @@ def test_backup_and_restore_errors_are_one_line(data: Path, tmp_path: Path,
     assert cli(capsys, "db", "upgrade", "--data", other)[0] == 0
     code, _, err = cli(capsys, "restore", garbage, "--data", other)
     assert code == 1 and "not a formserver backup" in one_line_error(err)
+
+
+# -- maintain --------------------------------------------------------------------------------------
+def test_maintain_compacts_drafts_and_deletes_ended_sessions(data: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    s = open_store(data, hasher=CHEAP)
+    try:
+        for h in s.households.list():
+            for version in range(1, 5):  # four more autosaves each
+                s.households.save(h.id, {"n": version}, expected_version=version, actor=f"household:{h.id}",
+                                  questionnaire="census2020-short@1.0")
+        now = s.clock.now()
+        with s.db.transaction() as c:
+            c.execute(insert(SESSION).values(id_digest="ended", kind="office", subject_id="o1", csrf="x",
+                                             language="zh", created_at=now, last_seen=now, expires_at=now))
+    finally:
+        s.close()
+    # The command keeps the server's clock: one an hour ahead sees the saves as old enough.
+    monkeypatch.setenv("FORMSERVER_CLOCK_START", (datetime.now(UTC) + timedelta(hours=1)).isoformat())
+    code, out, err = cli(capsys, "maintain", "--data", data)
+    assert (code, err) == (0, "")
+    assert out == ("compacted 3 households (12 draft revisions deleted), deleted 1 ended sessions; "
+                   "nothing left to do (1 pass)\n")
+    code, out, _ = cli(capsys, "maintain", "--data", data, "--from-start")
+    assert code == 0 and out.startswith("compacted 0 households (0 draft revisions deleted), deleted 0 ")
+    with sqlite3.connect(data / SQLITE_FILE) as conn:
+        assert conn.execute("SELECT count(*) FROM revision").fetchone() == (3,)
+    assert cli(capsys, "audit", "verify", "--data", data)[0] == 0
+
+
+def test_maintain_errors_are_one_line(data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = cli(capsys, "maintain", "--data", tmp_path / "empty")
+    assert code == 1 and "formserver db upgrade" in one_line_error(err)
+    monkeypatch.setenv("FORMSERVER_MAINTENANCE_MINUTES", "often")
+    code, _, err = cli(capsys, "maintain", "--data", data)
+    assert code == 1 and "FORMSERVER_MAINTENANCE_MINUTES" in one_line_error(err)
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
