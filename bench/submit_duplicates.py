@@ -46,7 +46,7 @@ from engine.store.store import Store, store_for_tests  # noqa: E402
 from web.settings import OffsetClock  # noqa: E402
 
 AREA = "110105001"
-MEMBERS_PER_FAKE = 1000  # member rows per fake household
+MEMBERS_PER_FAKE = 3  # member rows per fake household, as in real ones: the statistics stay true
 FLAT = 1.5
 
 
@@ -97,7 +97,8 @@ def prepare(store: Store, census: Census, count: int, first: int) -> list[tuple[
                                         household_type="family", questionnaire=q.id, enumerator_id=None,
                                         actor="office:bench")
         version = store.households.save(hid, doc, expected_version=0, actor="office:bench",
-                                        questionnaire=f"{q.id}@{q.version}", state=HouseholdState.IN_PROGRESS)
+                                        questionnaire=f"{q.id}@{q.version}", state=HouseholdState.IN_PROGRESS,
+                                        row_version=0)  # as registered just now
         made.append((hid, version, str(doc["members"][0]["D1"])))
     return made
 
