@@ -19,12 +19,15 @@ from pathlib import Path
 import psycopg
 import pytest
 from argon2 import PasswordHasher
+from scenarios import Worlds
 from sqlalchemy.engine import URL, make_url
 
+from engine.forms import Forms
 from engine.store import db as dbm
 from engine.store.db import Database
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 SCRATCH_PREFIX = "fs_t_"
 
 
@@ -154,3 +157,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dbm.upgrade(db)
     db.dispose()  # the last connection to close checkpoints the WAL into the main file
     return path
+
+
+@pytest.fixture(params=BACKENDS)
+def worlds(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Worlds]:
+    """New worlds of households and staff (tests/engine/scenarios.py), on SQLite and PostgreSQL."""
+    forms: Forms = request.getfixturevalue("census_forms")
+    if request.param == "sqlite":
+        made = Worlds("sqlite", forms, tmp_path, request.getfixturevalue("sqlite_template"), None)
+    else:
+        made = Worlds("postgres", forms, tmp_path, None, request.getfixturevalue("pg_url"))
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture(scope="session")
+def census_forms() -> Forms:
+    return Forms.load()

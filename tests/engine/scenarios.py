@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -329,12 +329,3 @@ ACTORS: tuple[Actor, ...] = (
 def scenario_for(x: Actor, y: Actor) -> str | None:
     """The first scenario in which both can happen to the target household, if any."""
     return next((s for s in SCENARIOS if s in x.applies and s in y.applies), None)
-
-
-def worlds_of(backend: str, forms: Forms, folder: Path, template: Path | None, pg_url: str | None
-              ) -> Iterator[Worlds]:
-    worlds = Worlds(backend, forms, folder, template, pg_url)
-    try:
-        yield worlds
-    finally:
-        worlds.close()

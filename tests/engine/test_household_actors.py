@@ -11,11 +11,9 @@ after every step the store must agree with it:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -23,7 +21,6 @@ from scenarios import DUPLICATE, HEAD, SHARED_ID, SPOUSE, Worker, Worlds, fill, 
 
 from engine.census import HouseholdView
 from engine.enumeration import CLOSING_OUTCOMES
-from engine.forms import Forms
 from engine.runtime.document import HOUSEHOLD
 from engine.runtime.errors import EngineError
 from engine.runtime.lifecycle import HouseholdState
@@ -229,21 +226,7 @@ class HouseholdActors(RuleBasedStateMachine):
         self.states.append(state)
 
 
-BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 EXAMPLES = {"sqlite": 200, "postgres": 25}
-
-
-@pytest.fixture(params=BACKENDS)
-def worlds(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Worlds]:
-    forms = Forms.load()
-    if request.param == "sqlite":
-        made = Worlds("sqlite", forms, tmp_path, request.getfixturevalue("sqlite_template"), None)
-    else:
-        made = Worlds("postgres", forms, tmp_path, None, request.getfixturevalue("pg_url"))
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def test_every_actor_on_one_household_in_any_order(worlds: Worlds) -> None:

@@ -12,37 +12,17 @@ reads the write was decided from; X waits there on a barrier while Y runs. No sl
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from scenarios import ACTORS, SCENARIOS, Actor, World, Worlds, scenario_for
 
-from engine.forms import Forms
 from engine.runtime.errors import EngineError
 from engine.store.errors import StoreError
 
 PAIRS = [(x, y) for x in ACTORS for y in ACTORS]
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 PATIENCE = 60.0  # seconds: only a deadlock would wait this long
-
-
-@pytest.fixture(scope="module")
-def forms() -> Forms:
-    return Forms.load()
-
-
-@pytest.fixture(params=BACKENDS)
-def worlds(request: pytest.FixtureRequest, forms: Forms, tmp_path: Path) -> Iterator[Worlds]:
-    if request.param == "sqlite":
-        made = Worlds("sqlite", forms, tmp_path, request.getfixturevalue("sqlite_template"), None)
-    else:
-        made = Worlds("postgres", forms, tmp_path, None, request.getfixturevalue("pg_url"))
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def outcome(fn: Callable[[], object]) -> str:
