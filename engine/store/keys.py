@@ -9,6 +9,7 @@ saving every few seconds should not pay for it each time.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -24,6 +25,7 @@ from engine.store.errors import KeyringError
 from engine.store.keyring import Keyring, load_keyring
 from engine.store.tables import DataKey
 
+log = logging.getLogger("formserver.keys")
 CACHE_SIZE = 20_000
 STAFF = "staff"  # the owner of the data key sealing enumerators' contact details
 DATA_KEY = DataKey.metadata.tables["data_key"]
@@ -54,6 +56,10 @@ class KeyService:
         except OSError:
             return None
 
+    def refresh(self) -> None:
+        """Read the key file now, not at the next once-a-second check."""
+        self._maybe_reload(force=True)
+
     def _maybe_reload(self, force: bool = False) -> None:
         if self._path is None:
             return
@@ -63,8 +69,16 @@ class KeyService:
         self._checked = now
         mtime = self._stat()
         if force or mtime != self._mtime:
-            self._keyring, _ = load_keyring(self._path, create=False)
             self._mtime = mtime
+            found, _ = load_keyring(self._path, create=False)
+            if found.index_key != self._keyring.index_key:
+                # Another keyring, not a rotation of this one (rotation keeps the index key): its
+                # keys would seal new households under keys foreign to the database. The keyring
+                # this process started with stays in use; the operator is told.
+                log.error("the key file %s now holds another keyring; it is ignored and the keys loaded at start "
+                          "stay in use: restore the database's own key file", self._path)
+                return
+            self._keyring = found
 
     def create(self, conn: Connection, owner: str) -> bytes:
         """A new data key for `owner`, stored wrapped in the caller's transaction.
