@@ -7,6 +7,9 @@ reports into one `Diagnostics`, so a designer sees all mistakes at once.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +42,27 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Compiling builds millions of objects that all live until it ends; the cycle collector's
+    full passes over them find nothing to free. 5,000 questions: 1.6 s of CPU with it, 0.6 s
+    without (bench/check_speed.py). Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check_file(path: Path) -> CheckResult:
     """Compile one spec, collecting every mistake instead of raising."""
+    with _no_cycle_collection():
+        return _check_file(path)
+
+
+def _check_file(path: Path) -> CheckResult:
     diags = Diagnostics()
     shown = display_name(path)
     tree = compose(path, diags, shown)

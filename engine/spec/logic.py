@@ -176,7 +176,7 @@ class Logic:
         value = node.get(key)
         if label is None or not isinstance(value, YMap):
             return label
-        names = set(self.b.symbols.names(scope))
+        names = self.b.symbols.names(scope)  # a view of the symbol table: no copy per text
         for lang, text in label.items():
             for match in PLACEHOLDER.finditer(text):
                 name = match.group(1)
