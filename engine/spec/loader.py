@@ -102,6 +102,15 @@ class YMap(dict[str, Any]):
         base = self.where(key)
         return Position(base.file, base.line, base.column + offset)
 
+    def as_written(self, key: str) -> str:
+        """The value of `key` as text exactly as the file has it: `version: 2020.10` is
+        "2020.10", not the "2020.1" the number would print as (numbers and other plain scalars)."""
+        value = self[key]
+        src = self.val_src.get(key)
+        if src is not None and not isinstance(value, str) and "\n" not in src.raw:
+            return src.raw.strip()
+        return str(value)
+
     def put(self, key: str, value: Any, source: YMap) -> None:
         """Set `key` to `value`, keeping the places it had in `source` (used when merging specs)."""
         self[key] = value

@@ -61,7 +61,7 @@ class Reader:
     def text(self, node: YMap, key: str, path: SpecPath) -> str | None:
         value = node.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
+            return node.as_written(key)  # a version or a code typed as a number: kept as typed
         text: str | None = self.kind(node, key, str, path)
         return text
 
@@ -105,7 +105,7 @@ class Reader:
                 self.diags.add("WRONG_KIND", f'the {lang} text of "{key}" must be non-empty text',
                                value.where(lang), (*path, key, lang))
             else:
-                out[lang] = str(text)
+                out[lang] = value.as_written(lang)
         missing = [lang for lang in self.languages if lang not in value]
         if missing:
             self.diags.add("LABEL_MISSING_LANGUAGE", f'"{key}" has no {" or ".join(missing)} text', where,
