@@ -452,7 +452,7 @@ class Builder:
         name = f"{q.id}_options"
         while name in self.option_lists or name in self.broken_lists:  # a declared list has the name
             name = f"{name}_"
-        return OptionList(name, parsed)
+        return OptionList(name, parsed, owner=q.id)
 
     def _parts(self, q: DraftQuestion) -> tuple[CountPart, ...]:
         if q.node.get("parts") is None:

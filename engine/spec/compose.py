@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.spec.diagnostics import Diagnostics, Position
-from engine.spec.loader import YList, YMap, load_file
+from engine.spec.loader import YList, YMap, files_beside, load_file
 
 MERGED_LISTS = ("derived", "checks")
 
@@ -32,15 +32,18 @@ def compose(path: Path, diags: Diagnostics, shown_as: str | None = None, _chain:
         diags.add("WRONG_KIND", "extends must be the file name of another spec", where,
                   ("extends",), 'e.g. extends: short.yaml')
         return tree
+    # Without its parent a spec is a fragment: nothing more is reported of it (every key the
+    # parent would have given would be "missing"), only why the parent is not there.
     parent_path = _resolve(base_dir / parent_name)
     if parent_path is not None and (parent_path in _chain or parent_path == _resolve(path)):
         diags.add("EXTENDS_CYCLE", f'"{parent_name}" extends this spec again, in a circle',
                   where, ("extends",), "make one spec the base and extend it from the others")
-        return tree
+        return None
     if parent_path is None or not _is_file(parent_path):
-        diags.add("FILE_NOT_FOUND", f'the spec to extend, "{parent_name}", does not exist next to this file',
-                  where, ("extends",), "give the path relative to this spec's folder")
-        return tree
+        diags.add("FILE_NOT_FOUND", f'the spec to extend, "{parent_name}", does not exist next to this file'
+                  + files_beside(base_dir / parent_name), where, ("extends",),
+                  "give the path relative to this spec's folder")
+        return None
     own = _resolve(path)
     reported = len(diags)
     parent = compose(parent_path, diags, _display(parent_path), (*_chain, *([own] if own else [])))
@@ -48,7 +51,7 @@ def compose(path: Path, diags: Diagnostics, shown_as: str | None = None, _chain:
         if len(diags) == reported:  # empty, or a list: nothing said yet about what is wrong
             diags.add("WRONG_KIND", f'"{parent_name}" is not a spec (a mapping of questionnaire:, sections: ...)',
                       where, ("extends",), "extend a questionnaire spec")
-        return tree
+        return None
     return _merge_spec(parent, tree, diags)
 
 
@@ -103,8 +106,8 @@ def _library(name: Any, base_dir: Path, where: Position, i: int, diags: Diagnost
         return None
     lib_path = base_dir / name
     if not _is_file(lib_path):
-        diags.add("FILE_NOT_FOUND", f'the option library "{name}" does not exist next to this spec', where,
-                  ("imports", i), "give the path relative to this spec's folder")
+        diags.add("FILE_NOT_FOUND", f'the option library "{name}" does not exist next to this spec'
+                  + files_beside(lib_path), where, ("imports", i), "give the path relative to this spec's folder")
         return None
     reported = len(diags)
     lib = load_file(lib_path, diags, _display(lib_path))

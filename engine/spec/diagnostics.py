@@ -20,6 +20,7 @@ CODES: Final[dict[str, str]] = {
     "YAML_SYNTAX": "the file is not valid YAML",
     "YAML_DUPLICATE_KEY": "a mapping has the same key twice",
     "FILE_NOT_FOUND": "a spec, extended spec or imported file does not exist",
+    "FILE_NOT_UTF8": "a file is not UTF-8 text (saved in another encoding)",
     "UNKNOWN_KEY": "a key that the questionnaire language does not define",
     "MISSING_KEY": "a required key is absent",
     "WRONG_KIND": "a value of the wrong kind (mapping, list, text, number, boolean)",

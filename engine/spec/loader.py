@@ -166,15 +166,41 @@ def load_text(text: str, filename: str, diags: Diagnostics) -> Any:
 def load_file(path: Path, diags: Diagnostics, shown_as: str | None = None) -> Any:
     name = shown_as or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        diags.add("FILE_NOT_FOUND", f"no such file: {path}", Position(name, 1, 1))
+        diags.add("FILE_NOT_FOUND", f"no such file: {path}" + files_beside(path), Position(name, 1, 1),
+                  fix="check the file name and folder")
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        diags.add("FILE_NOT_FOUND", f"cannot read {path}: {exc}", Position(name, 1, 1),
-                  fix="save the file as UTF-8 text")
+    except OSError as exc:
+        diags.add("FILE_NOT_FOUND", f"cannot read {path}: {exc.strerror}", Position(name, 1, 1))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = _byte_position(data, exc.start, name)
+        diags.add("FILE_NOT_UTF8", f"byte 0x{data[exc.start]:02x} is not UTF-8 text", where,
+                  fix="save the file as UTF-8 (your editor's encoding setting; not GBK or Latin-1)")
         return None
     return load_text(text, name, diags)
+
+
+def _byte_position(data: bytes, index: int, name: str) -> Position:
+    """Line and column (in characters, as editors count) of the byte at `index`."""
+    line_start = data.rfind(b"\n", 0, index) + 1
+    column = len(data[line_start:index].decode("utf-8", errors="replace")) + 1
+    return Position(name, data.count(b"\n", 0, index) + 1, column)
+
+
+def files_beside(path: Path) -> str:
+    """"Did you mean" among the YAML files in the folder a missing file was looked for in."""
+    try:
+        beside = sorted(p.name for p in path.parent.iterdir() if p.suffix in (".yaml", ".yml"))
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, beside, n=1, cutoff=0.6)
+    if close:
+        return f'; did you mean "{close[0]}"?'
+    return f" (beside it: {', '.join(beside[:8])})" if beside else ""
 
 
 def _pos(node: yaml.Node, filename: str) -> Position:

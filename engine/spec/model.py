@@ -58,6 +58,11 @@ class Option:
 class OptionList:
     name: str
     options: tuple[Option, ...]
+    owner: str | None = None  # the question whose inline options these are (their name is made up)
+
+    def describe(self) -> str:
+        """How messages name it: as the designer wrote it, never by a made-up name."""
+        return f"the options of {self.owner}" if self.owner else f'option list "{self.name}"'
 
     @property
     def codes(self) -> tuple[str, ...]:

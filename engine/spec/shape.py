@@ -97,7 +97,14 @@ class Reader:
             return None
         out: dict[str, str] = {}
         for lang, text in value.items():
-            if lang not in self.languages:
+            written = value.val_src.get(lang)
+            if lang not in self.languages and text is None and (written is None or not written.raw.strip()):
+                # `{zh: ..., en: For babies, enter 0}`: in a flow mapping a comma ends the text,
+                # and what follows reads as a key without a value.
+                self.diags.add("LABEL_UNKNOWN_LANGUAGE", f'"{lang}" reads as a language of its own: a comma in '
+                               "{...} ends the text before it", value.where_key(lang), (*path, key, lang),
+                               'put the text that has the comma in quotes: en: "For babies, enter 0"')
+            elif lang not in self.languages:
                 self.diags.add("LABEL_UNKNOWN_LANGUAGE", f'"{lang}" is not among the declared languages '
                                f'({", ".join(self.languages)}).' + did_you_mean(lang, self.languages),
                                value.where_key(lang), (*path, key, lang), "declare it in languages: or remove it")

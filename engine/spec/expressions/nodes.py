@@ -28,7 +28,7 @@ class VType:
 
     def describe(self) -> str:
         if self.kind == "choice" and self.options is not None:
-            return f'a choice from "{self.options.name}"'
+            return f"a choice from {self.options.describe()}"
         if self.kind == "list" and self.item is not None:
             return f"a list of {self.item.describe()}"
         return {

@@ -441,7 +441,7 @@ def _check_literal_against(t: VType, lit: Literal, lit_type: VType, st: _State, 
             by_label = [o.code for o in t.options.options if value in o.label.values()]
             hint = f' Did you mean "{by_label[0]}" (the code of that label)?' if by_label else did_you_mean(
                 value, codes)
-            st.fail("EXPR_UNKNOWN_OPTION", f'"{value}" is not a code of option list "{t.options.name}".'
+            st.fail("EXPR_UNKNOWN_OPTION", f'"{value}" is not a code of {t.options.describe()}.'
                     + hint, off, f"codes: {', '.join(codes)}")
     elif t.kind == "year_month":
         if not (isinstance(value, str) and _YEAR_MONTH.fullmatch(value)):

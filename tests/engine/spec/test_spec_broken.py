@@ -265,10 +265,11 @@ def test_not_a_spec(tmp_path: Path, text: str, code: str) -> None:
 
 def test_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
-    path.write_bytes("questionnaire: caf\xe9\n".encode("latin-1"))
+    path.write_bytes("version: \"1\"\nquestionnaire: 中caf\xe9\n".encode().replace(b"\xc3\xa9", b"\xe9"))
     result = check_file(path)
-    assert codes(result) == ["FILE_NOT_FOUND"]
-    assert "UTF-8" in result.diagnostics[0].fix
+    assert codes(result) == ["FILE_NOT_UTF8"]  # at the bad byte, in characters as editors count
+    d = result.diagnostics[0]
+    assert (d.position.line, d.position.column) == (2, 20) and "0xe9" in d.message and "UTF-8" in d.fix
     assert codes(check_file(tmp_path / "missing.yaml")) == ["FILE_NOT_FOUND"]
     assert codes(check_file(tmp_path)) == ["FILE_NOT_FOUND"]  # a folder
 
@@ -371,3 +372,35 @@ def test_diagnostics_stay_on_one_line(tmp_path: Path) -> None:
     assert codes(result) == ["UNKNOWN_KEY"]
     assert "\n" not in result.diagnostics[0].render()
     assert "bad\\nkey" in result.diagnostics[0].message
+
+
+def test_a_missing_parent_or_library_is_the_one_message_and_suggests_the_file_beside_it(tmp_path: Path) -> None:
+    write(tmp_path, "short.yaml", BASE)
+    write(tmp_path, "options.yaml", 'option_lists:\n  yes_no:\n    - {code: "1", label: {zh: 是, en: "Yes"}}\n')
+    child = write(tmp_path, "long.yaml", "extends: shrot.yaml\nquestionnaire: long\nsections: []\n")
+    result = check_file(child)
+    assert codes(result) == ["FILE_NOT_FOUND"]  # no "missing" keys the parent would have given
+    assert 'did you mean "short.yaml"?' in result.diagnostics[0].message
+    spec = replace_once(BASE, "option_lists:", "imports: [optoins.yaml]\noption_lists:")
+    result = check_text(tmp_path, spec)
+    assert codes(result) == ["FILE_NOT_FOUND"] and 'did you mean "options.yaml"?' in result.diagnostics[0].message
+
+
+def test_a_comma_inside_a_flow_label_says_to_quote_the_text(tmp_path: Path) -> None:
+    result = check_text(tmp_path, replace_once(BASE, "label: {zh: 面积, en: Floor area}",
+                                               "label: {zh: 面积，没有的填0, en: Floor area, enter 0 if none}"))
+    assert codes(result) == ["LABEL_UNKNOWN_LANGUAGE"]
+    d = result.diagnostics[0]
+    assert "a comma in {...} ends the text" in d.message and "quotes" in d.fix
+    assert (d.position.line, d.position.column) == (31, 51)
+
+
+def test_messages_name_inline_options_by_their_question(tmp_path: Path) -> None:
+    result = check_text(tmp_path, replace_once(BASE, 'when: H1 == "1"', 'when: H1 == "7"'))
+    assert codes(result) == ["EXPR_UNKNOWN_OPTION"]
+    assert "the options of H1" in result.diagnostics[0].message and "_options" not in result.diagnostics[0].message
+
+
+def test_a_duplicate_id_is_one_message(tmp_path: Path) -> None:
+    spec = replace_once(BASE, "          - id: H6\n", "          - id: H1\n").replace("H6 <= 1000", "H1 <= 1000")
+    assert codes(check_text(tmp_path, spec)) == ["DUPLICATE_ID"]
