@@ -13,6 +13,7 @@ from engine.spec.compiler import check_file, spec_files
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("check", help="check specs; print every mistake as file:line:column: CODE message")
     p.add_argument("paths", nargs="*", type=Path, default=[Path("forms")], help="spec files or folders (forms/)")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too (exit 1)")
     p.set_defaults(run=run_check)
 
     p = sub.add_parser("compile", help="print the JSON Schema (Draft 2020-12) of a spec's household document")
@@ -42,18 +43,20 @@ def run_check(args: argparse.Namespace) -> int:
     failed = bool(missing)
     for path in files:
         result = check_file(path)
+        for d in sorted((*result.diagnostics, *result.warnings), key=lambda d: (d.position.line, d.position.column)):
+            print(d.render())
+        failed |= bool(result.diagnostics) or (args.strict and bool(result.warnings))
         if result.diagnostics:
-            failed = True
-            for d in result.diagnostics:
-                print(d.render())
-        elif result.is_library:
+            continue
+        if result.is_library:
             print(f"ok  {path}: option library")
         elif result.questionnaire is not None:
             q = result.questionnaire
             members = len(q.questions_in(q.member_sections[0].scope)) if q.member_sections else 0
+            warned = f", {len(result.warnings)} warnings" if result.warnings else ""
             print(f"ok  {path}: {q.id} {q.version}, {len(q.sections)} sections, "
                   f"{sum(len(s.pages) for s in q.sections)} pages, {len(q.questions)} questions "
-                  f"({members} per member), {len(q.routing)} routing rules")
+                  f"({members} per member), {len(q.routing)} routing rules{warned}")
     return 1 if failed else 0
 
 

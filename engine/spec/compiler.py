@@ -16,6 +16,7 @@ from pathlib import Path
 from engine.spec.build import Builder
 from engine.spec.compose import compose
 from engine.spec.diagnostics import Diagnostic, Diagnostics, Position, SpecError
+from engine.spec.lint import lint
 from engine.spec.loader import YList, YMap
 from engine.spec.logic import build_questionnaire
 from engine.spec.model import Questionnaire
@@ -27,8 +28,9 @@ LIBRARY_LANGUAGES = ("zh", "en")
 class CheckResult:
     path: Path
     questionnaire: Questionnaire | None
-    diagnostics: tuple[Diagnostic, ...]
+    diagnostics: tuple[Diagnostic, ...]  # the errors: with any, there is no questionnaire
     is_library: bool = False  # an option library (imported by specs), not a questionnaire
+    warnings: tuple[Diagnostic, ...] = ()  # of a spec that compiled (engine/spec/lint.py)
 
     @property
     def ok(self) -> bool:
@@ -81,7 +83,8 @@ def _check_file(path: Path) -> CheckResult:
         builder.option_lists_pass()
         builder.structure_pass()
         questionnaire = build_questionnaire(builder, header, shown)
-    return CheckResult(path, questionnaire, tuple(diags))
+    warnings = tuple(lint(questionnaire, tree, shown)) if questionnaire is not None and isinstance(tree, YMap) else ()
+    return CheckResult(path, questionnaire, tuple(diags), warnings=warnings)
 
 
 def _check_library(path: Path, tree: YMap, diags: Diagnostics) -> CheckResult:

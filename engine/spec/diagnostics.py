@@ -59,6 +59,10 @@ CODES: Final[dict[str, str]] = {
     "UNKNOWN_REASON": "a routing rule names a reason the engine does not know",
     "UNKNOWN_PIPE": "a {placeholder} in a text names no question of its record",
     "BAD_SEVERITY": "a check's severity is neither error nor warning",
+    # Warnings (`formserver check` reports them; only --strict fails on them):
+    "WHEN_NEVER_TRUE": "warning: a condition that no answers can make true",
+    "UNREACHABLE": "warning: a section or page that no household sees (handed over first)",
+    "UNUSED_OPTION_LIST": "warning: an option list that no question uses",
 }
 
 
@@ -81,6 +85,7 @@ class Diagnostic:
     position: Position
     path: SpecPath = ()
     fix: str = ""
+    severity: str = "error"  # or "warning": compiles, but cannot be what was meant
 
     def __post_init__(self) -> None:
         if self.code not in CODES:  # a programming error in the compiler, not a designer's
@@ -92,7 +97,7 @@ class Diagnostic:
 
     def render(self) -> str:
         """`file:line:column: CODE message [at path] (fix: ...)`: one line, grep-able."""
-        text = f"{self.position}: {self.code} {self.message}"
+        text = f"{self.position}: {'warning ' if self.severity == 'warning' else ''}{self.code} {self.message}"
         if self.path:
             text += f" [at {self.spec_path}]"
         if self.fix:
@@ -108,6 +113,7 @@ class Diagnostic:
             "message": self.message,
             "path": self.spec_path,
             "fix": self.fix,
+            "severity": self.severity,
         }
 
 
@@ -142,6 +148,10 @@ class Diagnostics:
 
     def __bool__(self) -> bool:
         return bool(self._items)
+
+
+def warning(code: str, message: str, position: Position, path: SpecPath = (), fix: str = "") -> Diagnostic:
+    return Diagnostic(code, _one_line(message), position, path, _one_line(fix), "warning")
 
 
 def _one_line(text: str) -> str:
