@@ -114,6 +114,8 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("POST", _H + "/take-over"): ENUMERATOR_AREA,
     ("POST", _H + "/interview"): ENUMERATOR_AREA,
     ("POST", _H + "/members"): ENUMERATOR_AREA,
+    ("GET", _H + "/members/{member}/remove"): ENUMERATOR_AREA,  # asks first
+    ("POST", _H + "/members/{member}/remove"): ENUMERATOR_AREA,
     ("POST", _H + "/confirm"): ENUMERATOR_AREA,
     ("POST", _H + "/visit"): ENUMERATOR_AREA,
     ("POST", _H + "/complete"): ENUMERATOR_AREA,

@@ -143,6 +143,7 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "done_taken_over": ("已接手本户。", "You have taken this household over."),
     "done_visit": ("走访结果已保存。", "The visit outcome is recorded."),
     "done_completed": ("入户登记已完成。", "The interview is complete."),
+    "done_member_removed": ("已删除这位成员及其答案。", "The person and their answers are removed."),
     # the office
     "dash_title": ("普查进度", "Census progress"),
     "dash_table": ("各普查区进度", "Progress by area"),

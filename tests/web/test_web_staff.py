@@ -426,6 +426,36 @@ def test_interview_of_the_overseas_household_to_enumerated(site: Any) -> None:
     assert site.household("overseas").account not in queue_codes(browser.get("/enumerator").text)
 
 
+def test_a_person_added_by_mistake_is_removed_after_asking_and_audited(site: Any) -> None:
+    household = hid(site, "overseas")
+    base = f"/enumerator/households/{household}"
+    browser = staff_login(site, "enumerator")
+    browser.submit(browser.get(base), f"{base}/interview")
+    walk_interview(browser, household, OVERSEAS_ANSWERS)
+    assert browser.submit(browser.get(base), f"{base}/complete").status_code == 303
+    assert site.store.households.get(household).state is HouseholdState.ENUMERATED
+    # One press too many on the enumerated household: an empty fourth person blocks completing.
+    added = browser.submit(browser.get(base), f"{base}/members")
+    assert added.status_code == 303 and "/page/m4/" in added.headers["location"]
+    refused = browser.submit(browser.get(base), f"{base}/complete")
+    assert refused.status_code == 200 and "error-summary" in refused.text
+    overview = browser.get(base)
+    assert f'href="{base}/members/m4/remove"' in overview.text
+    ask = browser.get(f"{base}/members/m4/remove")  # asks first, naming the person as the overview does
+    assert ask.status_code == 200 and t("remove_title", "zh", name=t("person_n", "zh", n=4)) in ask.text
+    assert len(site.draft("overseas")["members"]) == 4  # asking removes nothing
+    before = len(site.events("overseas"))
+    removed = browser.submit(ask, f"{base}/members/m4/remove")
+    assert removed.status_code == 303 and removed.headers["location"] == f"{base}?done=member_removed#interview"
+    assert t("done_member_removed", "zh") in browser.follow(removed).text
+    assert [m["id"] for m in site.draft("overseas")["members"]] == ["m1", "m2", "m3"]
+    event = site.events("overseas")[before]
+    assert event.action == "member_remove" and event.actor.startswith("enumerator:")
+    assert browser.get(f"{base}/members/m4/remove").status_code == 404  # gone
+    completed = browser.submit(browser.get(base), f"{base}/complete")
+    assert completed.status_code == 303, browser.errors_of(completed.text)
+
+
 def test_complete_refuses_an_unfinished_interview(site: Any) -> None:
     household = hid(site, "non_response")
     browser = staff_login(site, "enumerator")  # routed on the short form: the interview goes on at once

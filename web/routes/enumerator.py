@@ -352,6 +352,33 @@ async def add_member(staff: StaffRequest) -> Response:
     return staff.ctx.redirect(page_url(staff.household_id, member_id, first.page_id))
 
 
+def interview_member(staff: StaffRequest) -> dict[str, Any]:
+    """The person the path names, masked as on the overview; 404 if the household has no such person."""
+    view = staff.ctx.services.census.view(staff.household_id)
+    found = [m for m in masked_members(view) if m["id"] == staff.ctx.request.path_params["member"]]
+    if not found:
+        raise HTTPException(404)
+    return {"view": view, "member": found[0]}
+
+
+async def remove_member_page(staff: StaffRequest) -> Response:
+    """Asks before removing a person (one added by mistake, say): the answers go with them."""
+    if not interview_ready(staff):
+        return staff.ctx.redirect(BASE + staff.household_id)
+    return staff.ctx.render("staff/remove_member.html", h=staff.household, base=BASE + staff.household_id,
+                            **interview_member(staff))
+
+
+async def remove_member(staff: StaffRequest) -> Response:
+    """Remove a person, as a household can (`Census.remove_member`: the lifecycle decides, the
+    revision's audit event names the enumerator)."""
+    require_ready(staff)
+    member = interview_member(staff)["member"]
+    form = await staff.ctx.request.form()
+    staff.ctx.services.census.remove_member(staff.actor, staff.household_id, form_version(form), member["id"])
+    return staff.ctx.redirect(BASE + staff.household_id + "?done=member_removed#interview")
+
+
 def _local(url: Any) -> bool:
     return isinstance(url, str) and url.startswith(BASE) and "//" not in url
 
@@ -461,6 +488,8 @@ routes = [
     staff_route("POST", _H + "/take-over", take_over),
     staff_route("POST", _H + "/interview", start_interview),
     staff_route("POST", _H + "/members", add_member),
+    staff_route("GET", _H + "/members/{member}/remove", remove_member_page),
+    staff_route("POST", _H + "/members/{member}/remove", remove_member),
     staff_route("POST", _H + "/confirm", confirm_warning),
     staff_route("POST", _H + "/visit", visit),
     staff_route("POST", _H + "/complete", complete),
