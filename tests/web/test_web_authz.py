@@ -55,7 +55,7 @@ STAFF_TARGET = {
     "": "overseas", "/reveal": "overseas", "/reissue": "fresh", "/revoke": "fresh", "/take-over": "help_requested",
     "/interview": "overseas", "/members": "non_response", "/confirm": "non_response", "/visit": "overseas",
     "/complete": "non_response", "/page/{record}/{page}": "non_response", "/page/{record}/{page}/live": "non_response",
-    "/members/{member}/remove": "non_response",
+    "/members/{member}/remove": "non_response", "/slip": "fresh",
 }
 # Households A (area X) and B (area Y), per route where the default pair could not do it.
 PAIRS = {"/household/reopen": ("submitted", "area2_submitted")}
@@ -137,7 +137,7 @@ def url_for(site: Any, path: str, who: Who, pair: tuple[str, str]) -> str:
     values = {
         "household": site.household(target_of(path)).household_id if target_of(path) else "",
         "token": site.household(pair[0]).token,
-        "member": last_member(site, own),
+        "member": last_member(site, own) if "{member}" in path else "",
         "record": "household",
         "page": "household_type",
     }
