@@ -215,7 +215,7 @@ def detail_values(staff: StaffRequest, **values: Any) -> dict[str, Any]:
         "can_take_over": take_over, "can_reissue": may(staff, Action.ISSUE_CREDENTIALS), "once": new_token(),
         "can_revoke": store.accounts.issued_at(h.id) is not None, "can_visit": h.state is not HouseholdState.CLOSED,
         "can_complete": ready and may(staff, Action.ENUMERATE), "outcomes": VISIT_OUTCOMES,
-        "member_first": {m.key: _first(plan, m.key) for m in plan.members}, "household_pages": plan.pages_of(HOUSEHOLD),
+        "member_first": plan.entry_points(), "household_pages": plan.pages_of(HOUSEHOLD),
         "form_name": form_name(h.questionnaire, ctx.lang), "base": BASE + h.id,
         "done": ctx.request.query_params.get("done", ""), "error": None, "blocking": [],
         "pick": pick, **values,
