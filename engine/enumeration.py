@@ -564,5 +564,5 @@ class Enumeration:
         return Revealed(household_id, address, view.questionnaire.id, view.document)
 
 
-__all__ = ["CLOSING_OUTCOMES", "VISIT_OUTCOMES", "AlreadyIssued", "Enumeration", "EnumerationError", "QueueItem", "QueueView",
-           "Revealed", "overseas_document"]
+__all__ = ["CLOSING_OUTCOMES", "VISIT_OUTCOMES", "AlreadyIssued", "Enumeration", "EnumerationError", "QueueItem",
+           "QueueView", "Revealed", "overseas_document"]

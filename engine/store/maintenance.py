@@ -1,5 +1,6 @@
 """Housekeeping that runs: compaction of autosaved drafts, the purge of ended sessions and of
-expired credential slips (engine/store/slips.py), while the server runs (`keep_running`, one task per worker) and as `formserver maintain`.
+expired credential slips (engine/store/slips.py), while the server runs (`keep_running`, one
+task per worker) and as `formserver maintain`.
 
 A pass does bounded work: at most `Limits.batches` batches of each kind, every batch a few
 short transactions (SQLite's one write lock is never held for long). What is left waits for

@@ -24,8 +24,8 @@ from engine.store.households import Households
 from engine.store.key_binding import WAY_FORWARD, KeyMismatch, bind, is_new, recorded
 from engine.store.keyring import ENV_VAR, Keyring, keyring_from_env, load_keyring
 from engine.store.keys import KeyService
-from engine.store.slips import Slips
 from engine.store.private_files import private_folder
+from engine.store.slips import Slips
 
 KEY_FILE = "keys.json"
 

@@ -23,7 +23,8 @@ HOLDER = "session-digest-of-the-enumerator"
 PASSWORD = "slip-password-in-clear"
 
 
-def issue(store: Store, household_id: str, request: SlipRequest, address: str = "北京市朝阳区一号") -> IssuedCredentials:
+def issue(store: Store, household_id: str, request: SlipRequest,
+          address: str = "北京市朝阳区一号") -> IssuedCredentials:
     issued = IssuedCredentials(household_id, "1000-0000-01", PASSWORD, "qr-token-" + request.token)
     with store.db.transaction() as c:
         store.slips.keep(c, request, ACTOR, issued, address)
