@@ -209,6 +209,13 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
         click_and_wait(page, page.locator("header form[action='/lang'] button"))
         page.reload()
         assert page.locator("#slip-password").inner_text().strip() == password
+        with context_for(browser, viewport=DESKTOP) as elsewhere_context:  # the same enumerator, elsewhere
+            elsewhere = new_page(elsewhere_context)
+            staff_login(elsewhere, server, "enumerator", staff_site.staff["enumerator"])
+            elsewhere.goto(server.url(slip_path))
+            expect(elsewhere.locator("h1")).to_have_text("登记单已不再显示")
+            expect(elsewhere.locator("main form[action$='/reissue'] button")).to_be_visible()
+            check(elsewhere, "slip-gone")
 
         # The queue of overseas members is left open: it updates itself.
         page.goto(server.url("/enumerator?reason=overseas_member"))
@@ -254,9 +261,10 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
         expect(page.locator("#interview-section .tag-in_progress, #interview-section .tag-not_started")) \
             .to_have_count(0)
         # One press too many on 添加成员: the empty person is removed again, after asking.
+        overview = page.url.split("#")[0]
         click_and_wait(page, page.locator("main form[action$='/members'] button"))
-        page.go_back()
-        page.reload()
+        assert "/page/m2/" in path_of(page), path_of(page)  # the new person's first page
+        page.goto(overview)
         settle(page)
         click_and_wait(page, page.locator("#interview-section a[href$='/m2/remove']"))
         check(page, "remove-person")
