@@ -39,6 +39,7 @@ from engine.store.envelope import open_sealed
 from engine.store.households import ADDRESS, HOUSEHOLD, REVISION, HouseholdInfo, info
 from engine.store.keys import KeyService
 from engine.store.masking import mask_address, mask_name
+from engine.store.slips import SlipRequest
 from engine.store.tables import Session
 
 SESSION = Session.metadata.tables["session"]
@@ -69,6 +70,15 @@ OVERSEAS_MEMBER_ITEMS: Final = {"D1": "P1", "S1": "P5", "D2": "P2", "D4": "P3", 
 
 class EnumerationError(EngineError):
     """A request that cannot be carried out as asked (unknown area, bad outcome...)."""
+
+
+class AlreadyIssued(EnumerationError):
+    """The form's one-time token has issued credentials already (the same form sent twice):
+    nothing new was issued; `household_id` is the household it issued them for."""
+
+    def __init__(self, household_id: str) -> None:
+        super().__init__("already_issued", "这份表单已经提交过", "this form has been sent already")
+        self.household_id = household_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,11 +263,14 @@ class Enumeration:
 
     # -- registration and credentials ---------------------------------------------------------------
     def register_household(self, actor: Actor, *, area_id: str, address: str, household_type: str,
-                           prepared: NewSecrets | None = None) -> tuple[str, IssuedCredentials]:
+                           prepared: NewSecrets | None = None,
+                           slip: SlipRequest | None = None) -> tuple[str, IssuedCredentials]:
         """Register a household and issue its credentials (state credentials_issued).
 
         `prepared`: the new password and token, hashed by the caller (a web worker hashes on a
-        thread of its own); made here otherwise. Either way before the transaction opens."""
+        thread of its own); made here otherwise. Either way before the transaction opens.
+        `slip`: the registering form's one-time token, recorded with the household, and its
+        slip kept for a while (engine/store/slips.py); AlreadyIssued if the token was used."""
         # Asked before anything is written: the lifecycle checks role and area on a household
         # as it would be, so a refused registration leaves no row and no data key behind.
         authorize(Action.ISSUE_CREDENTIALS, actor, HouseholdFacts("", area_id, HouseholdState.REGISTERED),
@@ -267,8 +280,9 @@ class Enumeration:
         for attempt in range(CODE_ATTEMPTS):
             code = new_account_code()
             try:
-                return self._register(actor, code, area_id, address, household_type, fresh)
+                return self._register(actor, code, area_id, address, household_type, fresh, slip)
             except IntegrityError:
+                self._raise_if_issued(actor, slip)  # the same form, sent again meanwhile
                 if attempt == CODE_ATTEMPTS - 1 or self.store.households.find_by_code(code) is None:
                     raise  # not a code collision: let the caller see it
         raise AssertionError("unreachable")  # pragma: no cover
@@ -281,8 +295,28 @@ class Enumeration:
                 raise EnumerationError("unknown_area", "没有这个普查区", f"no area {area_id}")
         return text
 
+    def issued_by(self, actor: Actor, token: str) -> str | None:
+        """The household a form with this one-time token issued credentials for, if any."""
+        return self.store.slips.issued_by(token, actor_label(actor))
+
+    def same_registration(self, household_id: str, *, area_id: str, address: str, household_type: str) -> bool:
+        """Whether registering with these details would register this household again (the
+        address compared as registration tidies it)."""
+        household = self.store.households.get(household_id)
+        try:
+            text = clean_address(address)
+        except EnumerationError:
+            return False
+        return ((household.area_id, household.household_type) == (area_id, household_type)
+                and self.store.households.address(household_id) == text)
+
+    def _raise_if_issued(self, actor: Actor, slip: SlipRequest | None) -> None:
+        found = self.issued_by(actor, slip.token) if slip is not None else None
+        if found is not None:
+            raise AlreadyIssued(found)
+
     def _register(self, actor: Actor, code: str, area_id: str, address: str, household_type: str,
-                  fresh: NewSecrets) -> tuple[str, IssuedCredentials]:
+                  fresh: NewSecrets, slip: SlipRequest | None) -> tuple[str, IssuedCredentials]:
         label = actor_label(actor)
         households = self.store.households
         with self.store.db.transaction() as c:
@@ -293,6 +327,8 @@ class Enumeration:
             issued = self.store.accounts.issue(household_id, actor=label, conn=c, prepared=fresh)
             households.modify(household_id, self._issue_state(actor), actor=label, action="state",
                               detail=lambda fields: str(fields["state"]), conn=c)
+            if slip is not None:
+                self.store.slips.keep(c, slip, label, issued, address)
         return household_id, issued
 
     def _issue_state(self, actor: Actor) -> Callable[[HouseholdInfo], Mapping[str, Any] | None]:
@@ -303,18 +339,26 @@ class Enumeration:
 
         return decide
 
-    def reissue(self, actor: Actor, household_id: str, prepared: NewSecrets | None = None) -> IssuedCredentials:
+    def reissue(self, actor: Actor, household_id: str, prepared: NewSecrets | None = None,
+                slip: SlipRequest | None = None) -> IssuedCredentials:
         """New password and QR token; the old ones and the household's sessions end at once.
-        `prepared` as for `register_household`."""
+        `prepared` and `slip` as for `register_household`."""
         households = self.store.households
         self._authorize(Action.ISSUE_CREDENTIALS, actor, households.get(household_id))  # before any hashing
         label = actor_label(actor)
         fresh = prepared or self.store.accounts.new_secrets()
-        with households.writing(household_id) as c:
-            issued = self.store.accounts.issue(household_id, actor=label, conn=c, prepared=fresh)
-            self._end_sessions(c, household_id)
-            households.modify(household_id, self._issue_state(actor), actor=label, action="state",
-                              detail=lambda fields: str(fields["state"]), conn=c)
+        address = mask_address(households.address(household_id)) if slip is not None else ""
+        try:
+            with households.writing(household_id) as c:
+                issued = self.store.accounts.issue(household_id, actor=label, conn=c, prepared=fresh)
+                self._end_sessions(c, household_id)
+                households.modify(household_id, self._issue_state(actor), actor=label, action="state",
+                                  detail=lambda fields: str(fields["state"]), conn=c)
+                if slip is not None:
+                    self.store.slips.keep(c, slip, label, issued, address)
+        except IntegrityError:
+            self._raise_if_issued(actor, slip)
+            raise
         return issued
 
     def revoke(self, actor: Actor, household_id: str) -> None:
@@ -520,5 +564,5 @@ class Enumeration:
         return Revealed(household_id, address, view.questionnaire.id, view.document)
 
 
-__all__ = ["CLOSING_OUTCOMES", "VISIT_OUTCOMES", "Enumeration", "EnumerationError", "QueueItem", "QueueView",
-           "Revealed", "overseas_document"]
+__all__ = ["CLOSING_OUTCOMES", "VISIT_OUTCOMES", "AlreadyIssued", "Enumeration", "EnumerationError", "QueueItem",
+           "QueueView", "Revealed", "overseas_document"]

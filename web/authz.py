@@ -106,14 +106,17 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("GET", "/enumerator"): ENUMERATOR_ONLY,  # the work queue of my areas
     ("GET", "/enumerator/queue"): ENUMERATOR_ONLY,  # htmx partial: the list, polled
     ("GET", "/enumerator/register"): ENUMERATOR_ONLY,
-    ("POST", "/enumerator/register"): ENUMERATOR_ONLY,  # answers with the credential slip
+    ("POST", "/enumerator/register"): ENUMERATOR_ONLY,  # on to the credential slip (once per form)
     ("GET", _H): ENUMERATOR_AREA,  # masked detail, interview task list
     ("POST", _H + "/reveal"): ENUMERATOR_AREA,  # the full view: unmasked, audited
-    ("POST", _H + "/reissue"): ENUMERATOR_AREA,  # answers with a new slip
+    ("POST", _H + "/reissue"): ENUMERATOR_AREA,  # on to the new slip (once per form)
+    ("GET", _H + "/slip"): ENUMERATOR_AREA,  # the slip, for a few minutes, to the session that issued it
     ("POST", _H + "/revoke"): ENUMERATOR_AREA,
     ("POST", _H + "/take-over"): ENUMERATOR_AREA,
     ("POST", _H + "/interview"): ENUMERATOR_AREA,
     ("POST", _H + "/members"): ENUMERATOR_AREA,
+    ("GET", _H + "/members/{member}/remove"): ENUMERATOR_AREA,  # asks first
+    ("POST", _H + "/members/{member}/remove"): ENUMERATOR_AREA,
     ("POST", _H + "/confirm"): ENUMERATOR_AREA,
     ("POST", _H + "/visit"): ENUMERATOR_AREA,
     ("POST", _H + "/complete"): ENUMERATOR_AREA,

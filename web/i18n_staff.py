@@ -86,8 +86,21 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "type_family": ("家庭户", "Family household"),
     "type_collective": ("集体户", "Collective household"),
     "slip_title": ("住户自主填报登记单", "Census self-response slip"),
-    "slip_once": ("初始密码只显示这一次，系统不保存密码。请现在打印或抄写登记单。",
-                  "The password is shown only this once and is not stored. Print or copy the slip now."),
+    "slip_once": ("初始密码只在发放后 {minutes} 分钟内（到 {until}）在本浏览器中显示，系统不保存密码。"
+                  "请现在打印或抄写登记单。",
+                  "The password is shown only for {minutes} minutes after it is issued (until {until}), in this "
+                  "browser, and is not stored. Print or copy the slip now."),
+    "slip_gone_title": ("登记单已不再显示", "The slip is no longer shown"),
+    "slip_gone_text": ("为保护住户，初始密码只在发放后 {minutes} 分钟内、在发放它的浏览器中显示，"
+                       "之后系统无法再显示。",
+                       "To protect the household, the password is shown only for {minutes} minutes after it is "
+                       "issued, in the browser that issued it. After that it cannot be shown again."),
+    "slip_gone_reissue": ("如果住户还没有拿到登记单，请重新发放账号：旧密码和二维码将立即失效。",
+                          "If the household has not got its slip yet, issue new credentials: the old password and "
+                          "QR code stop working at once."),
+    "register_form_used": ("这份登记表已经登记过住户 {code}，没有再次登记。如要登记另一户，请核对下面的内容后再提交。",
+                           "This form already registered household {code}, so nothing was registered again. To "
+                           "register another household, check the details below and register again."),
     "slip_print": ("打印登记单", "Print the slip"),
     "slip_print_hint": ("打印时只输出登记单（A4 或 A6 纸）。也可使用浏览器的打印功能（Ctrl+P）。",
                         "Printing outputs the slip only (A4 or A6 paper). You can also use your browser's "
@@ -143,6 +156,7 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "done_taken_over": ("已接手本户。", "You have taken this household over."),
     "done_visit": ("走访结果已保存。", "The visit outcome is recorded."),
     "done_completed": ("入户登记已完成。", "The interview is complete."),
+    "done_member_removed": ("已删除这位成员及其答案。", "The person and their answers are removed."),
     # the office
     "dash_title": ("普查进度", "Census progress"),
     "dash_table": ("各普查区进度", "Progress by area"),

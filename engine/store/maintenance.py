@@ -1,5 +1,6 @@
-"""Housekeeping that runs: compaction of autosaved drafts and the purge of ended sessions,
-while the server runs (`keep_running`, one task per worker) and as `formserver maintain`.
+"""Housekeeping that runs: compaction of autosaved drafts, the purge of ended sessions and of
+expired credential slips (engine/store/slips.py), while the server runs (`keep_running`, one
+task per worker) and as `formserver maintain`.
 
 A pass does bounded work: at most `Limits.batches` batches of each kind, every batch a few
 short transactions (SQLite's one write lock is never held for long). What is left waits for
@@ -32,7 +33,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.clock import Clock
-from engine.store import compaction
+from engine.store import compaction, slips
 from engine.store.db import Database
 from engine.store.tables import Revision, Session, Setting
 
@@ -51,6 +52,7 @@ class Limits:
     households: int = 200  # households compacted per batch
     scan: int = 10_000  # revision ids read per batch
     sessions: int = 1000  # sessions deleted per batch
+    slips: int = 1000  # credential slips emptied, and their records deleted, per batch
     lag: timedelta = timedelta(seconds=30)  # revisions younger than this wait for a later pass
 
 
@@ -59,18 +61,20 @@ class Report:
     households: int = 0  # households that lost drafts
     drafts: int = 0  # draft revisions deleted
     sessions: int = 0  # ended sessions deleted
+    slips: int = 0  # expired credential slips emptied, and old records of them deleted
     more: bool = False  # the pass stopped at its bound: work is left for the next one
 
     def add(self, other: Report) -> None:
         self.households += other.households
         self.drafts += other.drafts
         self.sessions += other.sessions
+        self.slips += other.slips
         self.more = other.more
 
     def summary(self) -> str:
         left = "more to do" if self.more else "nothing left to do"
         return (f"compacted {self.households} households ({self.drafts} draft revisions deleted), "
-                f"deleted {self.sessions} ended sessions; {left}")
+                f"deleted {self.sessions} ended sessions, cleared {self.slips} credential slips; {left}")
 
 
 @dataclass
@@ -85,9 +89,9 @@ class Maintenance:
     passed: threading.Event = field(default_factory=threading.Event)  # set once a pass has run here
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> Report:
-        """One pass: compaction batches, then session batches, each kind until done or bounded."""
+        """One pass: compaction batches, then session and slip batches, each kind until done or bounded."""
         report = Report()
-        for batch in (self._compact_batch, self._purge_batch):
+        for batch in (self._compact_batch, self._purge_batch, self._slip_batch):
             for _ in range(self.limits.batches):
                 if should_stop():
                     report.more = True
@@ -155,6 +159,13 @@ class Maintenance:
                 report.sessions += int(c.execute(delete(SESSION).where(SESSION.c.id_digest.in_(digests), ended))
                                        .rowcount)
         return len(digests) < self.limits.sessions
+
+    def _slip_batch(self, report: Report) -> bool:
+        """Empty the credential slips past their expiry (they are refused already) and forget old
+        requests; True when none are left."""
+        changed, done = slips.purge(self.db, self.clock.now(), self.limits.slips)
+        report.slips += changed
+        return done
 
     # -- the claim and the cursor, in `setting` -----------------------------------------------------
     def _claim(self, every: timedelta) -> str | None:

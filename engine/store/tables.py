@@ -131,6 +131,19 @@ class Credential(SQLModel, table=True):
     revoked_at: datetime | None = _time(nullable=True)
 
 
+class CredentialSlip(SQLModel, table=True):
+    """Credentials issued by a form, under its one-time token's digest (the same form sent again
+    issues nothing new), with the slip they made sealed for a few minutes (engine/store/slips.py)."""
+
+    __tablename__ = "credential_slip"
+    request_digest: str = Field(primary_key=True, max_length=64)
+    household_id: str = Field(foreign_key="household.id", index=True, max_length=32)
+    actor: str = Field(max_length=64)  # role:id of who issued them
+    created_at: datetime = _time(index=True)
+    expires_at: datetime = _time()  # the slip's; the token is remembered longer
+    sealed: bytes | None = _blob(nullable=True)  # emptied once expired
+
+
 class MemberIndex(SQLModel, table=True):
     """Keyed hashes of members' resident ID numbers: duplicates are found without decrypting."""
 

@@ -179,7 +179,7 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
         click_and_wait(page, page.locator(".staff-nav a[href='/enumerator/register']"))
         check(page, "register")
         page.fill("#address", ADDRESS)
-        click_and_wait(page, page.locator("main form button[type=submit]"))
+        page.locator("main form button[type=submit]").dblclick()  # registers once (counted below)
         expect(page.locator("h1")).to_have_text("住户自主填报登记单")
         expect(page.locator("svg.qr")).to_be_visible()
         expect(page.locator("[data-print]")).to_be_visible()  # the print button, with JavaScript
@@ -200,6 +200,22 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
             page.set_viewport_size(DESKTOP)
         assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1  # one page
         page.emulate_media(media="screen")
+        # The slip survives a language switch and a reload.
+        slip_path = path_of(page)
+        click_and_wait(page, page.locator("header form[action='/lang'] button"))
+        expect(page.locator("h1")).to_have_text("Census self-response slip")
+        assert path_of(page) == slip_path and page.locator("#slip-password").inner_text().strip() == password
+        check(page, "slip-en")
+        click_and_wait(page, page.locator("header form[action='/lang'] button"))
+        page.reload()
+        assert page.locator("#slip-password").inner_text().strip() == password
+        with context_for(browser, viewport=DESKTOP) as elsewhere_context:  # the same enumerator, elsewhere
+            elsewhere = new_page(elsewhere_context)
+            staff_login(elsewhere, server, "enumerator", staff_site.staff["enumerator"])
+            elsewhere.goto(server.url(slip_path))
+            expect(elsewhere.locator("h1")).to_have_text("登记单已不再显示")
+            expect(elsewhere.locator("main form[action$='/reissue'] button")).to_be_visible()
+            check(elsewhere, "slip-gone")
 
         # The queue of overseas members is left open: it updates itself.
         page.goto(server.url("/enumerator?reason=overseas_member"))
@@ -244,6 +260,17 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
             click_and_wait(page, link.first.locator("a"))
         expect(page.locator("#interview-section .tag-in_progress, #interview-section .tag-not_started")) \
             .to_have_count(0)
+        # One press too many on 添加成员: the empty person is removed again, after asking.
+        overview = page.url.split("#")[0]
+        click_and_wait(page, page.locator("main form[action$='/members'] button"))
+        assert "/page/m2/" in path_of(page), path_of(page)  # the new person's first page
+        page.goto(overview)
+        settle(page)
+        click_and_wait(page, page.locator("#interview-section a[href$='/m2/remove']"))
+        check(page, "remove-person")
+        click_and_wait(page, page.locator("main form[action$='/m2/remove'] button"))
+        expect(page.locator("main .notice")).to_contain_text("已删除这位成员")
+        expect(page.locator("#interview-section a[href$='/remove']")).to_have_count(1)
         detail = page.url.split("#")[0]
         click_and_wait(page, page.locator("main form[action$='/reveal'] button"))
         expect(page.locator("main")).to_contain_text("Anna Müller")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,24 +14,29 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from scenarios import AREA as SCENARIO_AREA
+from scenarios import Worker, Worlds
+from scenarios import register as scenario_register
 from sqlalchemy import insert, select
 from sqlmodel import col
 
 from engine import enumeration as enumeration_module
 from engine.census import Census
 from engine.clock import FixedClock
-from engine.enumeration import Enumeration, EnumerationError, overseas_document
+from engine.enumeration import AlreadyIssued, Enumeration, EnumerationError, overseas_document
 from engine.forms import Forms
 from engine.office import Office
 from engine.runtime.document import HOUSEHOLD
 from engine.runtime.errors import NotSubmittable, PermissionDenied
 from engine.runtime.lifecycle import Actor, HouseholdState, Role
 from engine.store import audit
-from engine.store.accounts import ENUMERATOR
+from engine.store.accounts import ENUMERATOR, IssuedCredentials
 from engine.store.audit_chain import AuditRecord
 from engine.store.db import SQLITE_FILE, Database, open_database, upgrade
 from engine.store.demo import AREA_1, AREA_2, DEMO_NOW, DemoData, create_demo
 from engine.store.keyring import Keyring
+from engine.store.masking import mask_address
+from engine.store.slips import SlipRequest, new_token
 from engine.store.store import Store, store_for_tests
 from engine.store.tables import Session
 
@@ -198,6 +204,66 @@ def test_registration_and_reissue_hash_before_their_transaction(
     assert (issued2.password, issued2.token, len(watch.held_up)) == (prepared.password, prepared.token, 3)
     assert world.work.reissue(world.e1, hid2, prepared=accounts.new_secrets()).password != prepared.password
     assert accounts.household_by_token(issued2.token) is None
+
+
+def test_a_registering_form_sent_again_registers_nothing_more(world: World) -> None:
+    request = SlipRequest(new_token(), "session-a")
+    details = {"area_id": AREA_1[0], "address": "北京市朝阳区 7号", "household_type": "family"}
+    hid, issued = world.work.register_household(world.e1, **details, slip=request)
+    before = len(world.store.households.list())
+    with pytest.raises(AlreadyIssued) as raised:
+        world.work.register_household(world.e1, **details, slip=request)
+    assert raised.value.household_id == hid and len(world.store.households.list()) == before
+    assert world.work.issued_by(world.e1, request.token) == hid
+    assert world.work.issued_by(world.e2, request.token) is None  # another's token finds nothing
+    assert world.work.same_registration(hid, **details)
+    assert world.work.same_registration(hid, **{**details, "address": "北京市朝阳区  7号 "})  # tidied alike
+    assert not world.work.same_registration(hid, **{**details, "address": "北京市朝阳区8号"})
+    assert not world.work.same_registration(hid, **{**details, "household_type": "collective"})
+    slip = world.store.slips.shown(hid, "enumerator:" + world.e1.id, "session-a")
+    assert slip is not None and slip.issued == issued and slip.address == "北京市朝阳区 7号"
+    # Reissued by a form of its own: the new slip is shown, the address masked; sent again, nothing new.
+    again = SlipRequest(new_token(), "session-a")
+    reissued = world.work.reissue(world.e1, hid, slip=again)
+    with pytest.raises(AlreadyIssued):
+        world.work.reissue(world.e1, hid, slip=again)
+    assert world.store.accounts.household_by_password(reissued.account, reissued.password) == hid
+    slip = world.store.slips.shown(hid, "enumerator:" + world.e1.id, "session-a")
+    assert slip is not None and slip.issued == reissued and slip.address == mask_address("北京市朝阳区 7号")
+
+
+@pytest.mark.parametrize("what", ["register", "reissue"])
+def test_one_form_sent_twice_at_once_issues_once(worlds: Worlds, what: str) -> None:
+    w = worlds.new()
+    target = (scenario_register(w, "once") if what == "reissue" else "")
+    request = SlipRequest(new_token(), "session-a")
+    start = threading.Barrier(2)
+    outcomes: dict[str, Any] = {}
+
+    def send(worker: Worker, name: str) -> None:
+        start.wait()
+        try:
+            if what == "register":
+                outcomes[name] = worker.enumeration.register_household(
+                    w.enumerator, area_id=SCENARIO_AREA, address="北京市朝阳区建外街道一次路1号",
+                    household_type="family", slip=request)[1]
+            else:
+                outcomes[name] = worker.enumeration.reissue(w.enumerator, target, slip=request)
+        except AlreadyIssued as exc:
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=send, args=(worker, name)) for worker, name in ((w.x, "x"), (w.y, "y"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    issued = [o for o in outcomes.values() if isinstance(o, IssuedCredentials)]
+    refused = [o for o in outcomes.values() if isinstance(o, AlreadyIssued)]
+    assert len(issued) == len(refused) == 1, outcomes
+    assert refused[0].household_id == issued[0].household_id
+    households = w.x.store.households.list()
+    assert len(households) == 1  # registered once, or the one reissued
+    assert w.x.store.accounts.household_by_password(issued[0].account, issued[0].password) == issued[0].household_id
 
 
 def test_revoke_stops_password_token_and_sessions(world: World) -> None:

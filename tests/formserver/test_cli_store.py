@@ -372,8 +372,8 @@ def test_maintain_compacts_drafts_and_deletes_ended_sessions(data: Path, capsys:
     monkeypatch.setenv("FORMSERVER_CLOCK_START", (datetime.now(UTC) + timedelta(hours=1)).isoformat())
     code, out, err = cli(capsys, "maintain", "--data", data)
     assert (code, err) == (0, "")
-    assert out == ("compacted 3 households (12 draft revisions deleted), deleted 1 ended sessions; "
-                   "nothing left to do (1 pass)\n")
+    assert out == ("compacted 3 households (12 draft revisions deleted), deleted 1 ended sessions, "
+                   "cleared 0 credential slips; nothing left to do (1 pass)\n")
     code, out, _ = cli(capsys, "maintain", "--data", data, "--from-start")
     assert code == 0 and out.startswith("compacted 0 households (0 draft revisions deleted), deleted 0 ")
     with sqlite3.connect(data / SQLITE_FILE) as conn:

@@ -55,6 +55,7 @@ STAFF_TARGET = {
     "": "overseas", "/reveal": "overseas", "/reissue": "fresh", "/revoke": "fresh", "/take-over": "help_requested",
     "/interview": "overseas", "/members": "non_response", "/confirm": "non_response", "/visit": "overseas",
     "/complete": "non_response", "/page/{record}/{page}": "non_response", "/page/{record}/{page}/live": "non_response",
+    "/members/{member}/remove": "non_response", "/slip": "fresh",
 }
 # Households A (area X) and B (area Y), per route where the default pair could not do it.
 PAIRS = {"/household/reopen": ("submitted", "area2_submitted")}
@@ -130,13 +131,13 @@ def target_of(path: str) -> str | None:
 
 
 def url_for(site: Any, path: str, who: Who, pair: tuple[str, str]) -> str:
-    """The path with real ids: a household actor names its own members; everyone else names
-    those of household A; staff routes name their target household of area X."""
-    own = who.household or pair[0]
+    """The path with real ids: a household actor names its own members; staff routes name
+    their target household of area X and its members; everyone else names those of household A."""
+    own = who.household or target_of(path) or pair[0]
     values = {
         "household": site.household(target_of(path)).household_id if target_of(path) else "",
         "token": site.household(pair[0]).token,
-        "member": last_member(site, own),
+        "member": last_member(site, own) if "{member}" in path else "",
         "record": "household",
         "page": "household_type",
     }
@@ -240,6 +241,11 @@ def test_only_the_allowed_actors_get_through(site_factory: Callable[..., Any], m
         b = site.household(pair[1]).household_id
         census = site.app.state.services.census
         census.add_member(EngineActor(Role.HOUSEHOLD, b), b, site.version(pair[1]))
+    if path == STAFF_HOUSEHOLD_PREFIX + "/members/{member}/remove":  # the interview's household: a person
+        target = target_of(path) or ""
+        h = site.household(target).household_id
+        enumerator = EngineActor(Role.ENUMERATOR, staff_id(site, ENUMERATOR_TABLE, "enumerator"), frozenset({AREA_X}))
+        site.app.state.services.census.add_member(enumerator, h, site.version(target))
     people = actors(site, pair)
     other = "GET" if method == "POST" else "POST"
 

@@ -177,8 +177,9 @@ def test_registration_hashes_on_the_password_thread_and_says_busy_when_it_is_ful
                               area=area.group(1), household_type="family")
         assert busy.status_code == 503 and "现在使用的人很多" in busy.text
         assert len(site.events()) == before  # no household registered, no slip shown
-    slip = browser.submit(form, "/enumerator/register", address="北京市朝阳区建外街道测试北路8号",
+    sent = browser.submit(form, "/enumerator/register", address="北京市朝阳区建外街道测试北路8号",
                           area=area.group(1), household_type="family")
+    slip = browser.follow(sent)  # the same form, once the threads are free: registered, on to the slip
     assert slip.status_code == 200 and 'id="slip-password"' in slip.text
 
 

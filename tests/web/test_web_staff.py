@@ -1,9 +1,10 @@
 """The enumerator and census-office pages without JavaScript (TestClient on the real app, the
 demo on a SQLite store in tmp_path, argon2 at its cheapest, a FixedClock): staff sign-in and
-its throttle, the work queue (counts, filters, masking, the polled fragment), registration
-and the credential slip with its QR code, reissue and revoke, the in-person interview of the
-overseas household to enumerated, the dashboard moving with a submission and with the close
-of the window, and the export (masked by default, audited)."""
+its throttle, the work queue (counts, filters, masking, the polled fragment), revoking
+credentials (registration and the slip: test_web_registration.py), the in-person interview of
+the overseas household to enumerated and removing a person added by mistake, the dashboard
+moving with a submission and with the close of the window, and the export (masked by default,
+audited)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,12 @@ import re
 from typing import Any
 
 import httpx2 as httpx  # the TestClient transport Starlette uses
-import pytest
-import segno
 from sqlalchemy import update
 
 from engine.runtime.lifecycle import HouseholdState
 from engine.store import demo as demo_module
 from engine.store.accounts import ENUMERATOR as ENUMERATOR_TABLE
 from web.i18n import t
-from web.routes.enumerator import qr_svg
 from web.security import FREE_ADDRESS_FAILURES, FREE_FAILURES
 
 WRONG = "not-the-password"
@@ -211,74 +209,7 @@ def test_polling_does_not_keep_the_session_alive(site: Any) -> None:
     assert gone.headers.get("hx-redirect") == "/staff/login"
 
 
-# -- registration, the slip, credentials -------------------------------------------------------------
-def test_register_a_household_and_print_its_slip(site: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    token = "T" * 43
-    monkeypatch.setattr("engine.store.credentials.new_login_token", lambda: token)
-    browser = staff_login(site, "enumerator")
-    form = browser.get("/enumerator/register")
-    assert 'value="110105001001" checked' in form.text and "110105002001" not in form.text  # my area only
-    address = "北京市朝阳区建外街道测试北路7号2单元301室"
-    slip = browser.submit(form, "/enumerator/register", address=address, area="110105001001",
-                          household_type="family")
-    assert slip.status_code == 200
-    account = re.search(r'id="slip-account">([^<]+)<', slip.text)
-    password = re.search(r'id="slip-password">([^<]+)<', slip.text)
-    assert account and password
-    url = f"{site.settings.base_url}/q/{token}"
-    assert qr_svg(url, t("slip_qr_label", "zh")) in slip.text  # the QR code of the login URL, inline SVG
-    assert segno.make(url, error="m").svg_inline(scale=4, border=4, omitsize=True, svgclass="qr",
-                                                 lineclass="qr-line", dark="#000")[50:200] in slip.text
-    assert 'role="img"' in slip.text and "<script" not in slip.text.split("</head>")[1]
-    assert "张丽华" in slip.text and "13911862047" in slip.text  # the enumerator's name and phone
-    assert "2020-11-05 23:59" in slip.text  # the deadline
-    assert address in slip.text
-    css = browser.get("/static/staff.css").text
-    assert "@media print" in css and ".no-print" in css
-    # The household signs in with the slip: by password, and by the QR URL.
-    household = site.client()
-    signed = household.submit(household.get("/"), "/login", account=account.group(1), password=password.group(1))
-    assert signed.status_code == 303 and signed.headers["location"] == "/household"
-    assert site.client().get(f"/q/{token}").headers["location"] == "/household"
-    # The password is nowhere in the database files (only its hash).
-    for path in site.settings.data_dir.glob("web.sqlite3*"):
-        assert password.group(1).encode() not in path.read_bytes()
-    # Registered in my area, credentials issued, in the store.
-    info = site.store.households.find_by_code(account.group(1).replace("-", ""))
-    info = info or site.store.households.find_by_code(account.group(1))
-    assert info is not None and info.area_id == "110105001001"
-    assert info.state is HouseholdState.CREDENTIALS_ISSUED
-
-
-def test_registration_refuses_bad_input_and_other_areas(site: Any) -> None:
-    browser = staff_login(site, "enumerator")
-    form = browser.get("/enumerator/register")
-    empty = browser.submit(form, "/enumerator/register", address="  ", area="110105001001", household_type="family")
-    assert empty.status_code == 200 and "error-summary" in empty.text
-    other = browser.submit(form, "/enumerator/register", address="北京市朝阳区朝外街道1号", area="110105002001",
-                           household_type="family")
-    assert other.status_code == 200 and t("staff_pick_area", "zh") in other.text
-    assert len(site.store.households.list(area_ids=["110105002001"])) == 3  # nothing registered there
-
-
-def test_reissue_stops_the_old_password_and_qr_code_at_once(site: Any) -> None:
-    h = site.household("fresh")
-    household = site.login("fresh")
-    browser = staff_login(site, "enumerator")
-    detail = browser.get(f"/enumerator/households/{h.household_id}")
-    slip = browser.submit(detail, f"/enumerator/households/{h.household_id}/reissue")
-    assert slip.status_code == 200
-    password = re.search(r'id="slip-password">([^<]+)<', slip.text)
-    assert password and password.group(1) != h.password
-    assert household.get("/household").status_code == 303  # its session ended with the old credentials
-    old = site.client()
-    assert old.submit(old.get("/"), "/login", account=h.account, password=h.password).status_code == 200
-    assert site.client().get(h.qr_url.removeprefix(site.settings.base_url)).status_code == 200  # no sign-in
-    new = site.client()
-    assert new.submit(new.get("/"), "/login", account=h.account,
-                      password=password.group(1)).headers["location"] == "/household"
-
-
+# -- credentials (registration and the slip: test_web_registration.py) -------------------------------
 def test_revoke_stops_the_credentials(site: Any) -> None:
     h = site.household("in_progress")
     browser = staff_login(site, "enumerator")
@@ -321,7 +252,7 @@ def test_detail_stays_masked_during_the_interview(site: Any) -> None:
     assert 'id="interview-progress"' in detail.text  # the interview's list of people and pages is shown
     shown = browser.text_of(detail.text)
     assert not [name for name in CHEN_NAMES if name in shown]
-    assert shown.count("陈**") == 3 and shown.count("E**") == 2  # head, list of people, interview's list
+    assert shown.count("陈**") == 4 and shown.count("E**") == 3  # head, people, interview list, its Remove
     assert len(site.events("overseas")) == before  # nothing shown in full, nothing to audit
 
 
@@ -424,6 +355,36 @@ def test_interview_of_the_overseas_household_to_enumerated(site: Any) -> None:
     stored = site.store.households.load(household, kinds=("enumerated",)).document
     assert stored is not None and stored["members"][2]["P5_country"] == "德国"
     assert site.household("overseas").account not in queue_codes(browser.get("/enumerator").text)
+
+
+def test_a_person_added_by_mistake_is_removed_after_asking_and_audited(site: Any) -> None:
+    household = hid(site, "overseas")
+    base = f"/enumerator/households/{household}"
+    browser = staff_login(site, "enumerator")
+    browser.submit(browser.get(base), f"{base}/interview")
+    walk_interview(browser, household, OVERSEAS_ANSWERS)
+    assert browser.submit(browser.get(base), f"{base}/complete").status_code == 303
+    assert site.store.households.get(household).state is HouseholdState.ENUMERATED
+    # One press too many on the enumerated household: an empty fourth person blocks completing.
+    added = browser.submit(browser.get(base), f"{base}/members")
+    assert added.status_code == 303 and "/page/m4/" in added.headers["location"]
+    refused = browser.submit(browser.get(base), f"{base}/complete")
+    assert refused.status_code == 200 and "error-summary" in refused.text
+    overview = browser.get(base)
+    assert f'href="{base}/members/m4/remove"' in overview.text
+    ask = browser.get(f"{base}/members/m4/remove")  # asks first, naming the person as the overview does
+    assert ask.status_code == 200 and t("remove_title", "zh", name=t("person_n", "zh", n=4)) in ask.text
+    assert len(site.draft("overseas")["members"]) == 4  # asking removes nothing
+    before = len(site.events("overseas"))
+    removed = browser.submit(ask, f"{base}/members/m4/remove")
+    assert removed.status_code == 303 and removed.headers["location"] == f"{base}?done=member_removed#interview"
+    assert t("done_member_removed", "zh") in browser.follow(removed).text
+    assert [m["id"] for m in site.draft("overseas")["members"]] == ["m1", "m2", "m3"]
+    event = site.events("overseas")[before]
+    assert event.action == "member_remove" and event.actor.startswith("enumerator:")
+    assert browser.get(f"{base}/members/m4/remove").status_code == 404  # gone
+    completed = browser.submit(browser.get(base), f"{base}/complete")
+    assert completed.status_code == 303, browser.errors_of(completed.text)
 
 
 def test_complete_refuses_an_unfinished_interview(site: Any) -> None:

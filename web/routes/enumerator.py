@@ -1,6 +1,7 @@
-"""The enumerator's pages: the work queue of their areas, registering households and handing
-over credentials (the printable slip), the household's masked detail and audited full view,
-taking over, the in-person interview on the right form, visit outcomes and completion.
+"""The enumerator's pages: the work queue of their areas, the household's masked detail and
+audited full view, revoking credentials, taking over, the in-person interview on the right
+form (adding and removing people), visit outcomes and completion. Registering households and
+issuing credentials (the slip) are in `web.routes.registration`.
 
 Every route is guarded by `web.authz` (enumerators only; a route naming a household only for
 a household in the enumerator's areas). Every change goes through `engine.enumeration` or
@@ -12,9 +13,6 @@ enumerator as actor.
 Personal data is shown masked (`engine.store.masking`), except where the work needs it in
 full: the full view, the interview pages and the issues that stop completing, each audited
 every time it is drawn.
-
-Passwords are never stored: the slip is the answer to the request that issued them, and its
-QR code is drawn into that page as inline SVG (a CSP allows inline SVG; it blocks scripts).
 """
 
 from __future__ import annotations
@@ -26,14 +24,11 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlencode
 
-import segno
-from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from engine.census import HouseholdView
 from engine.enumeration import (
-    HOUSEHOLD_TYPES,
     VISIT_OUTCOMES,
     Enumeration,
     EnumerationError,
@@ -47,8 +42,8 @@ from engine.runtime.pageplan import Step
 from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
 from engine.spec.model import Page, RoutingReason, Scope
-from engine.store.accounts import IssuedCredentials
 from engine.store.masking import mask_address, mask_name
+from engine.store.slips import new_token
 from web.authz import StaffRequest, staff_route
 from web.fields import display
 from web.i18n_staff import form_name
@@ -157,67 +152,7 @@ async def queue_fragment(staff: StaffRequest) -> Response:
     return ctx.render("staff/_queue.html", **values)
 
 
-# -- registration and credentials -------------------------------------------------------------------
-def register_values(staff: StaffRequest, **values: Any) -> dict[str, Any]:
-    assert staff.enumerator is not None
-    names = area_names(staff)
-    return {"areas": [(a, names.get(a, a)) for a in staff.enumerator.areas], "types": HOUSEHOLD_TYPES,
-            "error": None, "address": "", "area": staff.enumerator.areas[0] if staff.enumerator.areas else "",
-            "household_type": HOUSEHOLD_TYPES[0], **values}
-
-
-async def register_page(staff: StaffRequest) -> Response:
-    return staff.ctx.render("staff/register.html", **register_values(staff))
-
-
-async def register(staff: StaffRequest) -> Response:
-    ctx = staff.ctx
-    form = await ctx.request.form()
-    address = str(form.get("address", ""))[:600]
-    area = str(form.get("area", ""))
-    household_type = str(form.get("household_type", ""))
-    assert staff.enumerator is not None
-    if area not in staff.enumerator.areas:
-        return ctx.render("staff/register.html", **register_values(
-            staff, error=ctx.t("staff_pick_area"), address=address, area=area, household_type=household_type))
-    # Hashed on the worker's password threads (web/passwords.py), not on the event loop.
-    prepared = await ctx.services.passwords.run(ctx.services.store.accounts.new_secrets)
-    try:
-        household_id, issued = work(staff).register_household(staff.actor, area_id=area, address=address,
-                                                             household_type=household_type, prepared=prepared)
-    except EnumerationError as exc:
-        return ctx.render("staff/register.html", **register_values(
-            staff, error=exc.message[ctx.lang], address=address, area=area, household_type=household_type))
-    return slip(staff, household_id, issued, address=" ".join(address.split()), area=area)
-
-
-def qr_svg(url: str, label: str) -> Markup:
-    """The QR code of `url` as inline SVG with a text alternative (no script, no style)."""
-    code = segno.make(url, error="m")
-    svg = code.svg_inline(scale=4, border=4, omitsize=True, svgclass="qr", lineclass="qr-line", dark="#000",
-                          title=label)
-    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
-
-
-def slip(staff: StaffRequest, household_id: str, issued: IssuedCredentials, *, address: str,
-         area: str) -> Response:
-    ctx = staff.ctx
-    url = f"{ctx.settings.base_url}/q/{issued.token}"
-    return ctx.render("staff/slip.html", issued=issued, household_id=household_id, address=address,
-                      area=area, area_name=area_names(staff).get(area, area), enumerator=staff.enumerator,
-                      deadline=deadline(staff), site=ctx.settings.base_url + "/",
-                      qr=qr_svg(url, ctx.t("slip_qr_label")))
-
-
-async def reissue(staff: StaffRequest) -> Response:
-    household = staff.household
-    assert household is not None
-    prepared = await staff.ctx.services.passwords.run(staff.ctx.services.store.accounts.new_secrets)
-    issued = work(staff).reissue(staff.actor, household.id, prepared=prepared)
-    address = mask_address(staff.ctx.services.store.households.address(household.id))
-    return slip(staff, household.id, issued, address=address, area=household.area_id)
-
-
+# -- credentials --------------------------------------------------------------------------------------
 async def revoke(staff: StaffRequest) -> Response:
     work(staff).revoke(staff.actor, staff.household_id)
     return staff.ctx.redirect(BASE + staff.household_id, done="revoked")
@@ -277,10 +212,10 @@ def detail_values(staff: StaffRequest, **values: Any) -> dict[str, Any]:
         "area_name": area_names(staff).get(h.area_id, h.area_id),
         "issued_at": local_time(staff, store.accounts.issued_at(h.id)), "updated": local_time(staff, h.updated_at),
         "ready": ready, "can_start": not ready and h.state is not HouseholdState.CLOSED and may(staff, Action.SAVE),
-        "can_take_over": take_over, "can_reissue": may(staff, Action.ISSUE_CREDENTIALS),
+        "can_take_over": take_over, "can_reissue": may(staff, Action.ISSUE_CREDENTIALS), "once": new_token(),
         "can_revoke": store.accounts.issued_at(h.id) is not None, "can_visit": h.state is not HouseholdState.CLOSED,
         "can_complete": ready and may(staff, Action.ENUMERATE), "outcomes": VISIT_OUTCOMES,
-        "member_first": {m.key: _first(plan, m.key) for m in plan.members}, "household_pages": plan.pages_of(HOUSEHOLD),
+        "member_first": plan.entry_points(), "household_pages": plan.pages_of(HOUSEHOLD),
         "form_name": form_name(h.questionnaire, ctx.lang), "base": BASE + h.id,
         "done": ctx.request.query_params.get("done", ""), "error": None, "blocking": [],
         "pick": pick, **values,
@@ -350,6 +285,33 @@ async def add_member(staff: StaffRequest) -> Response:
     if first is None:
         return staff.ctx.redirect(BASE + staff.household_id + "#interview")
     return staff.ctx.redirect(page_url(staff.household_id, member_id, first.page_id))
+
+
+def interview_member(staff: StaffRequest) -> dict[str, Any]:
+    """The person the path names, masked as on the overview; 404 if the household has no such person."""
+    view = staff.ctx.services.census.view(staff.household_id)
+    found = [m for m in masked_members(view) if m["id"] == staff.ctx.request.path_params["member"]]
+    if not found:
+        raise HTTPException(404)
+    return {"view": view, "member": found[0]}
+
+
+async def remove_member_page(staff: StaffRequest) -> Response:
+    """Asks before removing a person (one added by mistake, say): the answers go with them."""
+    if not interview_ready(staff):
+        return staff.ctx.redirect(BASE + staff.household_id)
+    return staff.ctx.render("staff/remove_member.html", h=staff.household, base=BASE + staff.household_id,
+                            **interview_member(staff))
+
+
+async def remove_member(staff: StaffRequest) -> Response:
+    """Remove a person, as a household can (`Census.remove_member`: the lifecycle decides, the
+    revision's audit event names the enumerator)."""
+    require_ready(staff)
+    member = interview_member(staff)["member"]
+    form = await staff.ctx.request.form()
+    staff.ctx.services.census.remove_member(staff.actor, staff.household_id, form_version(form), member["id"])
+    return staff.ctx.redirect(BASE + staff.household_id + "?done=member_removed#interview")
 
 
 def _local(url: Any) -> bool:
@@ -452,15 +414,14 @@ routes = [
     *staff_auth.routes,  # mounted here: the app registers the enumerator and office route lists
     staff_route("GET", "/enumerator", queue_page),
     staff_route("GET", "/enumerator/queue", queue_fragment, touch=False),
-    staff_route("GET", "/enumerator/register", register_page),
-    staff_route("POST", "/enumerator/register", register),
     staff_route("GET", _H, detail),
     staff_route("POST", _H + "/reveal", reveal),
-    staff_route("POST", _H + "/reissue", reissue),
     staff_route("POST", _H + "/revoke", revoke),
     staff_route("POST", _H + "/take-over", take_over),
     staff_route("POST", _H + "/interview", start_interview),
     staff_route("POST", _H + "/members", add_member),
+    staff_route("GET", _H + "/members/{member}/remove", remove_member_page),
+    staff_route("POST", _H + "/members/{member}/remove", remove_member),
     staff_route("POST", _H + "/confirm", confirm_warning),
     staff_route("POST", _H + "/visit", visit),
     staff_route("POST", _H + "/complete", complete),

@@ -7,7 +7,8 @@ lifecycle (state, window) before anything is saved.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,13 +25,17 @@ from engine.runtime.errors import NotSubmittable
 from engine.runtime.evaluate import evaluate
 from engine.runtime.lifecycle import Actor, HouseholdState, Role
 from engine.runtime.pageplan import Step
+from engine.runtime.relevance import RecordState
 from engine.runtime.submission import declaration_problems
-from engine.runtime.texts import pick
+from engine.runtime.texts import pick, render
+from engine.runtime.validation import Issue
 from engine.spec.model import Scope
 from web import questionpage
+from web import review as layout
 from web.context import Ctx
 from web.fields import display
 from web.questionpage import form_version
+from web.roster import roster
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -106,7 +111,7 @@ async def hub(hr: HouseholdRequest) -> Response:
         editable=editable(hr),  # the pages that lead to a change check the same (remove, declaration)
         has_submission=view.state in SUBMITTED_STATES,  # reopened: the submission stands until replaced
         help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
-        member_first={m.key: (plan.first_open(m.key) or _first(plan, m.key)) for m in plan.members},
+        member_first=plan.entry_points(), roster=roster(plan.members, ctx.request.query_params, ctx.lang),
         household_done=household_done(view, ctx.settings.clock.now()), pick=pick,
         hand_over=pending_hand_over(hr),
     )
@@ -193,38 +198,49 @@ def _local(url: Any) -> bool:
     return isinstance(url, str) and url.startswith("/") and not url.startswith("//")
 
 
-def review_rows(hr: HouseholdRequest) -> list[dict[str, Any]]:
-    """Records with their asked questions and answers, for the review and read-only pages."""
+def review_rows(hr: HouseholdRequest, states: Sequence[RecordState], opened: set[str]) -> list[dict[str, Any]]:
+    """The records' asked questions and answers, for the review and read-only pages: each
+    record's rows, its title, whether its section starts open and how many of its answers need
+    changing or confirming."""
     ev, lang = hr.view.evaluation, hr.ctx.lang
+    blocking: dict[tuple[str, str | None], list[Issue]] = {}
+    for issue in ev.blocking:
+        blocking.setdefault((issue.record_id, issue.question_id), []).append(issue)
+    per_record = Counter(i.record_id for i in ev.blocking)
     out = []
-    for state in (ev.household, *ev.members):
-        rows = []
-        for qid, q in state.relevant.items():
-            from engine.runtime.texts import render
-
-            rows.append({"question": q, "label": render(q.label, state.values, lang, state.number),
-                         "answer": display(q, state.answers.get(qid), lang), "page": q.page_id,
-                         "issues": [i for i in ev.issues_for(state.record_id, (qid,)) if i.blocking]})
+    for state in states:
+        rows = [{"question": q, "label": render(q.label, state.values, lang, state.number),
+                 "answer": display(q, state.answers.get(qid), lang), "page": q.page_id,
+                 "issues": blocking.get((state.record_id, qid), [])} for qid, q in state.relevant.items()]
         title = hr.ctx.t("household_info") if state.scope is Scope.HOUSEHOLD else member_name(hr, state.record_id)
-        out.append({"record": state.record_id, "title": title, "rows": rows})
+        out.append({"record": state.record_id, "title": title, "rows": rows, "open": state.record_id in opened,
+                    "problems": per_record[state.record_id]})
     return out
 
 
 async def review(hr: HouseholdRequest) -> Response:
-    blocking = hr.view.evaluation.blocking
+    ev = hr.view.evaluation
+    query = hr.ctx.request.query_params
+    at = query.get("at")
+    pages = layout.pages(ev)
+    page = layout.chosen(pages, query.get("page"), at)
+    on_page = {s.record_id for s in page.records}
     readonly = not window_open(hr) or hr.view.state is HouseholdState.SUBMITTED
-    return hr.ctx.render("review.html", view=hr.view, records=review_rows(hr), blocking=blocking,
-                         problems=review_problems(hr), open=window_open(hr), readonly=readonly,
-                         hand_over=pending_hand_over(hr))
+    records = review_rows(hr, page.records, layout.opened(ev, page, at))
+    return hr.ctx.render("review.html", view=hr.view, records=records,
+                         blocking=ev.blocking, problems=review_problems(hr), open=window_open(hr), readonly=readonly,
+                         hand_over=pending_hand_over(hr), page=page, pages=pages if len(pages) > 1 else [],
+                         warnings=[w for w in ev.warnings if not w.confirmed and w.record_id in on_page])
 
 
 def review_problems(hr: HouseholdRequest) -> list[tuple[str, str | None]]:
     """What stops the submission, for the summary at the top of the review page: each message
     (naming its member) with a link to the page that puts it right, and back here after; the
-    household-wide checks have no one page, and are listed below the answers too."""
+    household-wide checks have no one page, and are listed below the answers too. The first
+    `SHOWN_PROBLEMS` only: the others are marked in their sections, and on the review's pages."""
     questions = hr.view.questionnaire.questions
     out: list[tuple[str, str | None]] = []
-    for issue in hr.view.evaluation.blocking:
+    for issue in hr.view.evaluation.blocking[:layout.SHOWN_PROBLEMS]:
         question = questions.get(issue.question_id) if issue.question_id else None
         href = (f"/household/page/{issue.record_id}/{question.page_id}?return=review#wrap-{question.id}"
                 if question is not None else None)

@@ -10,6 +10,8 @@ flow) is `web.questionpage`'s, shared with the enumerator's interview and the pr
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -20,9 +22,11 @@ from web.routes.household import HouseholdRequest, _local, household, window_ope
 
 def _page(hr: HouseholdRequest) -> CensusPage:
     """The page answered by the household; opened from the review page (`?return=review`), it
-    goes back there."""
+    goes back there, to the review's page and section of the record."""
     review = hr.ctx.request.query_params.get("return") == "review"
-    urls = PageUrls("/household/page/", "/household", returns_to="/household/review" if review else None,
+    record = quote(hr.ctx.request.path_params["record"], safe="")
+    back = f"/household/review?at={record}#record-{record}"  # the review's page and section of the record
+    urls = PageUrls("/household/page/", "/household", returns_to=back if review else None,
                     query="?return=review" if review else "")
     return CensusPage(hr.ctx, hr.actor, hr.actor.id, hr.view, urls, template="page.html",
                       handed_over="/household/handed-over")

@@ -141,6 +141,15 @@ def test_statuses_of_a_new_member(households: Any) -> None:
     assert progress[third].name == {"zh": "第3位成员", "en": "person 3"}
 
 
+def test_entry_points_are_the_first_open_page_else_the_first(households: Any) -> None:
+    doc = households.build(size=2)
+    doc, second = households.add(doc, {"D1": "李四"})
+    e = households.evaluate(doc)
+    entry = e.plan.entry_points()
+    assert entry == {r: e.plan.first_open(r) or e.plan.pages_of(r)[0].step for r in (HOUSEHOLD, "m1", "m2", second)}
+    assert entry["m1"] == Step("m1", "identity") and entry[second] == Step(second, "identity")
+
+
 @pytest.mark.parametrize(("record", "answers", "page", "status"), [
     pytest.param(HOUSEHOLD, {"H1": ""}, "household_type", IN_PROGRESS, id="one-missing"),
     pytest.param(HOUSEHOLD, {"H1": "", "H2": ""}, "household_type", NOT_STARTED, id="nothing-answered"),
