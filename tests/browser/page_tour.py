@@ -25,6 +25,7 @@ from browser_helpers import (
     login,
     path_of,
     save,
+    settle,
     staff_login,
 )
 from page_widths import Album
@@ -138,6 +139,7 @@ def household_pages(album: Album, page: Page, server: Server, site: Site) -> Non
                 shows="main .error-summary")
     album.get(page, server, "start-qr-refused", "/q/no-such-token", shows="main .error-summary")
     album.get(page, server, "not-found", "/no/such/page", status=404)
+    album.after(page, server, "csrf-refused", lambda: token_gone(page, server), shows="main a[href='/']")
 
     login(page, server, fresh)
     album.get(page, server, "hub-empty", "/household")
@@ -149,6 +151,8 @@ def household_pages(album: Album, page: Page, server: Server, site: Site) -> Non
     album.get(page, server, "question-page-warning", HH + "dwelling", shows="main .warning")
     confirm_warnings(page)
     album.get(page, server, "hub-household-done", "/household")
+    album.after(page, server, "conflict", lambda: stale_page(page, server), shows=f"main a[href='{HH}household_type']")
+    goto(page, server, "/household")
     click_and_wait(page, page.locator("main form[action='/household/members'] button"))
     identity = path_of(page)
     member = identity.split("/")[3]  # /household/page/{member}/identity
@@ -283,6 +287,22 @@ def bad_id_number(page: Page, server: Server, identity: str) -> None:
     goto(page, server, identity)
     answer(page, {**HEAD["identity"], "D3": BAD_ID})
     save(page)
+
+
+def token_gone(page: Page, server: Server) -> None:
+    """A form sent without its CSRF token (its cookie gone meanwhile, say)."""
+    goto(page, server, "/")
+    with page.expect_navigation():
+        page.evaluate("() => { const form = document.querySelector('header form[action=\"/lang\"]');"
+                      " form.querySelector('[name=_csrf]').value = 'gone'; form.submit(); }")
+
+
+def stale_page(page: Page, server: Server) -> None:
+    """An answer from a page left open while another device saved: the conflict page."""
+    goto(page, server, HH + "household_type")
+    page.evaluate("() => document.querySelectorAll('input[name=version]').forEach((v) => { v.value = '0'; })")
+    page.locator("main input[name='H1'][value='2']").click()  # autosaved: refused, the page replaced
+    settle(page)
 
 
 def register(page: Page, server: Server, address: str) -> None:

@@ -41,8 +41,9 @@ pytestmark = pytest.mark.browser
 
 # Every page the tour shows, in its order.
 PAGES = (
-    "start", "start-signed-out-idle", "start-sign-in-refused", "start-qr-refused", "not-found",
-    "hub-empty", "question-page-errors", "question-page-warning", "hub-household-done", "member-page-errors",
+    "start", "start-signed-out-idle", "start-sign-in-refused", "start-qr-refused", "not-found", "csrf-refused",
+    "hub-empty", "question-page-errors", "question-page-warning", "hub-household-done", "conflict",
+    "member-page-errors",
     "hub-with-member", "remove-member", "review-with-problems", "forbidden", "signed-out",
     "hub-submitted", "submitted", "review-submitted", "hub-reopened", *(f"page-{p}" for p in SHORT_PAGES),
     "review", "declaration", "declaration-errors",
