@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ ADDRESS = "北京市朝阳区建外街道浏览器测试路8号院东区2号楼3
 
 HOUSEHOLD = {"H1": "1", "H2.present": "2", "H2.absent": "0", "H3.male": "0", "H3.female": "0", "H4.male": "0",
              "H4.female": "0", "H5": "1", "H6": "30", "H7": "8"}  # under 4 m² a room: a warning
-HEAD = {"identity": {"D1": "阿不都热合曼·买买提明", "S1": "1", "D2": "0", "D4": "1"},
+HEAD: dict[str, dict[str, Any]] = {"identity": {"D1": "阿不都热合曼·买买提明", "S1": "1", "D2": "0", "D4": "1"},
         "birth_ethnicity": {"D5": "1980-05", "D6": "05"},
         "residence_hukou": {"D7": "1", "D8": "1", "D9": "1"},
         "education": {"D11": "7", "D12": True}}
@@ -143,10 +144,10 @@ def household_pages(album: Album, page: Page, server: Server, site: Site) -> Non
 
     login(page, server, fresh)
     album.get(page, server, "hub-empty", "/household")
-    album.after(page, server, "question-page-errors", lambda: (goto(page, server, HH + "household_type"), save(page)),
+    album.after(page, server, "question-page-errors", press(page, server, HH + "household_type", SAVE),
                 shows="main .error-summary")
     goto(page, server, HH + "household_type")
-    for _ in range(3):
+    for _ in range(3):  # the household's three pages, one after the other
         fill_page(page, HOUSEHOLD)
     album.get(page, server, "question-page-warning", HH + "dwelling", shows="main .warning")
     confirm_warnings(page)
@@ -158,7 +159,7 @@ def household_pages(album: Album, page: Page, server: Server, site: Site) -> Non
     member = identity.split("/")[3]  # /household/page/{member}/identity
     album.after(page, server, "member-page-errors", lambda: bad_id_number(page, server, identity),
                 shows="main .error-summary")
-    answer(page, {"D3": ""})
+    answer(page, {"D3": ""})  # the ID number taken out again: the person is otherwise complete
     for page_id, answers in HEAD.items():
         goto(page, server, f"/household/page/{member}/{page_id}")
         fill_page(page, answers)
@@ -181,8 +182,8 @@ def household_pages(album: Album, page: Page, server: Server, site: Site) -> Non
         album.get(page, server, f"page-{page_id}", f"/household/page/{record}/{page_id}")
     album.get(page, server, "review", "/household/review")
     album.get(page, server, "declaration", "/household/declaration")
-    album.after(page, server, "declaration-errors", lambda: (goto(page, server, "/household/declaration"),
-                                                             save(page)), shows="main .error-summary")
+    album.after(page, server, "declaration-errors", press(page, server, "/household/declaration", SAVE),
+                shows="main .error-summary")
     sign_out(page)
 
     login(page, server, site.households["in_progress"])
@@ -212,24 +213,25 @@ def enumerator_pages(album: Album, page: Page, server: Server, site: Site) -> No
     album.get(page, server, "household-detail", help_requested)
     overseas = BASE + site.ids["overseas"]
     album.get(page, server, "household-interview", overseas)
-    album.after(page, server, "full-view", lambda: (goto(page, server, overseas), click_and_wait(
-        page, page.locator("main form[action$='/reveal'] button"))), shows="main dl")
+    album.after(page, server, "full-view", press(page, server, overseas, "main form[action$='/reveal'] button"),
+                shows="main dl")
     for label, pages, prefix in (("overseas", OVERSEAS_PAGES, "overseas"), ("long_form", LONG_PAGES, "long")):
         for record, page_id in pages:
             record_id = record if isinstance(record, str) else site.members[label][record]
             album.get(page, server, f"{prefix}-{page_id}", f"{BASE}{site.ids[label]}/page/{record_id}/{page_id}",
                       shows="#questions .field")
     non_response = BASE + site.ids["non_response"]  # on the short form: the interview is ready at once
-    album.after(page, server, "completion-refused", lambda: (goto(page, server, non_response), click_and_wait(
-        page, page.locator("main form[action$='/complete'] button"))), shows="main .error-summary")
+    complete = "main form[action$='/complete'] button"
+    album.after(page, server, "completion-refused", press(page, server, non_response, complete),
+                shows="main .error-summary")
 
 
 def office_pages(album: Album, page: Page, server: Server, site: Site) -> None:
     staff_login(page, server, "office", site.staff["office"])
     album.get(page, server, "dashboard", "/office")
     album.get(page, server, "sample", "/office/sample")
-    album.after(page, server, "sample-preview", lambda: (goto(page, server, "/office/sample"), click_and_wait(
-        page, page.locator("main button[value=preview]"))), shows="#sample-result")
+    album.after(page, server, "sample-preview", press(page, server, "/office/sample", "main button[value=preview]"),
+                shows="#sample-result")
     album.get(page, server, "close-too-early", "/office/close")
     album.get(page, server, "duplicates", "/office/duplicates")
     album.get(page, server, "export", "/office/export")
@@ -249,14 +251,27 @@ def pages_after_the_close(album: Album, pages: dict[str, Page], server: Server, 
     page = pages["office"]
     staff_login(page, server, "office", site.staff["office"])
     album.get(page, server, "close", "/office/close", shows="main form[action='/office/close']")
-    album.after(page, server, "closed", lambda: (goto(page, server, "/office/close"), click_and_wait(
-        page, page.locator("main form[action='/office/close'] button"))), shows="#close-result")
+    close = "main form[action='/office/close'] button"
+    album.after(page, server, "closed", press(page, server, "/office/close", close), shows="#close-result")
     page = pages["enumerator"]
     staff_login(page, server, "enumerator", site.staff["enumerator"])
     album.get(page, server, "queue-after-close", "/enumerator?reason=non_response")
 
 
 # -- what a person does on the way ----------------------------------------------------------------------
+SAVE = "main form button[type=submit] >> nth=-1"  # a question page's own button comes last
+
+
+def press(page: Page, server: Server, path: str, button: str) -> Callable[[], None]:
+    """Opening `path` and pressing `button` there: a page that answers a POST."""
+
+    def bring_about() -> None:
+        goto(page, server, path)
+        click_and_wait(page, page.locator(button))
+
+    return bring_about
+
+
 def sign_in(page: Page, server: Server, account: str, password: str) -> None:
     page.goto(server.url("/"))
     page.fill("#account", account)
