@@ -129,6 +129,14 @@ def login(page: Page, server: Server, who: Login, lang: str | None = None) -> No
     assert path_of(page).startswith("/household"), path_of(page)
 
 
+def staff_login(page: Page, server: Server, username: str, password: str) -> None:
+    page.goto(server.url("/staff/login"))
+    page.fill("#username", username)
+    page.fill("#password", password)
+    click_and_wait(page, page.locator("main form button[type=submit]"))
+    assert path_of(page) in ("/enumerator", "/office"), path_of(page)
+
+
 def switch_language(page: Page) -> None:
     click_and_wait(page, page.locator("header form[action='/lang'] button"))
 
@@ -294,6 +302,22 @@ def free_port() -> int:
 def formserver(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "formserver.cli", *args], capture_output=True, text=True,
                           check=False, timeout=120, **kwargs)
+
+
+def make_demo(data: Path, base: str) -> tuple[dict[str, Login], dict[str, str]]:
+    """`formserver demo` into the empty folder `data`, its QR URLs naming `base`: the households'
+    logins by label, and the staff's passwords by username."""
+    done = formserver("demo", "--json", "--data", str(data), "--base-url", base)
+    assert done.returncode == 0, done.stderr
+    households: dict[str, Login] = {}
+    staff: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        entry = json.loads(line)
+        if entry["role"] == "household":
+            households[entry["label"]] = Login(entry["label"], entry["account"], entry["password"], entry["qr_url"])
+        else:
+            staff[entry["username"]] = entry["password"]
+    return households, staff
 
 
 def start_server(data: Path, clock: str, log: Path, port: int | None = None) -> Server:

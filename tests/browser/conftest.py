@@ -12,7 +12,6 @@ it (or without Playwright) every test in this folder is skipped, saying why.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,8 +26,8 @@ from browser_helpers import (
     Login,
     Server,
     checked_page,
-    formserver,
     free_port,
+    make_demo,
     open_context,
     start_server,
     stop_server,
@@ -116,13 +115,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     data = tmp_path_factory.mktemp("formserver-data")
     # The QR URLs name the server; its port is chosen now and kept for the session server.
     base = f"http://127.0.0.1:{_SESSION_PORT}"
-    done = formserver("demo", "--json", "--data", str(data), "--base-url", base)
-    assert done.returncode == 0, done.stderr
-    logins: dict[str, Login] = {}
-    for line in done.stdout.splitlines():
-        entry = json.loads(line)
-        if entry["role"] == "household":
-            logins[entry["label"]] = Login(entry["label"], entry["account"], entry["password"], entry["qr_url"])
+    logins, _ = make_demo(data, base)
     assert {"fresh", "submitted", "overseas", "in_progress"} <= set(logins)
     logins.update(add_fresh_households(data, EXTRA_HOUSEHOLDS, base))
     return Demo(data, logins)

@@ -11,7 +11,6 @@ way the shared ones are started (`browser_helpers.start_server`).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -31,14 +30,15 @@ from browser_helpers import (
     context_for,
     describe,
     fill_page,
-    formserver,
     free_port,
     login,
+    make_demo,
     new_page,
     path_of,
     run_axe,
     save,
     settle,
+    staff_login,
     start_server,
     stop_server,
 )
@@ -88,16 +88,7 @@ def staff_site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> It
     data = tmp_path_factory.mktemp("staff-data")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    done = formserver("demo", "--json", "--data", str(data), "--base-url", base)
-    assert done.returncode == 0, done.stderr
-    staff: dict[str, str] = {}
-    households: dict[str, Login] = {}
-    for line in done.stdout.splitlines():
-        entry = json.loads(line)
-        if entry["role"] == "household":
-            households[entry["label"]] = Login(entry["label"], entry["account"], entry["password"], entry["qr_url"])
-        else:
-            staff[entry["username"]] = entry["password"]
+    households, staff = make_demo(data, base)
     site = Staff(data, base, port, staff, households)
     logs = tmp_path_factory.mktemp("staff-logs")
     site.servers.append(start_server(data, OPEN_CLOCK, logs / "open.log", port=port))
@@ -139,14 +130,6 @@ class Checks:
             page.set_viewport_size(size)
             if SCREENSHOTS:
                 page.screenshot(path=str(Path(SCREENSHOTS) / f"staff-{name}.png"), full_page=True)
-
-
-def staff_login(page: Page, server: Server, username: str, password: str) -> None:
-    page.goto(server.url("/staff/login"))
-    page.fill("#username", username)
-    page.fill("#password", password)
-    click_and_wait(page, page.locator("main form button[type=submit]"))
-    assert path_of(page) in ("/enumerator", "/office"), path_of(page)
 
 
 def totals(page: Page) -> dict[str, int]:
