@@ -209,10 +209,13 @@ def enumerator_pages(album: Album, page: Page, server: Server, site: Site) -> No
     album.get(page, server, "register", "/enumerator/register")
     album.after(page, server, "register-refused", lambda: register(page, server, ""), shows="main .error-summary")
     album.after(page, server, "slip", lambda: register(page, server, ADDRESS), shows="main .slip")
+    album.get(page, server, "slip-again", path_of(page), shows="main .slip")  # its own page, for a while
     help_requested = BASE + site.ids["help_requested"]
     album.get(page, server, "household-detail", help_requested)
     overseas = BASE + site.ids["overseas"]
     album.get(page, server, "household-interview", overseas)
+    person = site.members["overseas"][2]
+    album.get(page, server, "interview-remove-person", f"{overseas}/members/{person}/remove")
     album.after(page, server, "full-view", press(page, server, overseas, "main form[action$='/reveal'] button"),
                 shows="main dl")
     for label, pages, prefix in (("overseas", OVERSEAS_PAGES, "overseas"), ("long_form", LONG_PAGES, "long")):
