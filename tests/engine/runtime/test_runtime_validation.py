@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from engine.answers.resident_id import make_resident_id
-from engine.runtime.document import HOUSEHOLD, add_member, confirm, new_document
+from engine.runtime.document import HOUSEHOLD, add_member, apply_answers, confirm, new_document
+from engine.runtime.evaluate import evaluate
 from engine.spec.model import Severity
 
 AT = "2020-10-20T10:00:00+08:00"
@@ -129,8 +130,9 @@ CHECKS = [
                  id="no-head"),
     pytest.param({}, ({"D2": "1", "D5": "1990-01"}, {"D2": "0"}),
                  {("m1", "D2_head_first"), ("m2", "D2_head_first")}, id="head-not-first"),
-    pytest.param({"H1": "2", "H5": "2"}, ({"D2": "9"}, {"D2": "9"}), {("m1", "D2_head_first")},
-                 id="collective-no-head-rule-as-written"),
+    # A collective household (H1 = 2) has no head: nobody need be first, or a head at all.
+    pytest.param({"H1": "2", "H5": "2"}, ({"D2": "9"}, {"D2": "9"}), set(), id="collective-without-head"),
+    pytest.param({"H1": "2", "H5": "2"}, ({"D2": "9"}, {"D2": "0"}), set(), id="collective-head-not-first"),
     pytest.param({"H1": "2", "H5": "2"}, ({"D2": "0"}, {"D2": "9"}), set(), id="collective-ok"),
 ]
 
@@ -144,6 +146,23 @@ def test_error_checks(households: Any, household: dict[str, Any], people: tuple[
     assert {(i.record_id, i.check_id) for i in e.errors} == errors
     assert all(i.code == "check" for i in e.errors)
     assert e.submittable is (not errors)
+
+
+@pytest.mark.parametrize(("household_type", "relationships", "errors"), [
+    pytest.param("1", ("8", "0"), {("m1", "P2_head_first"), ("m2", "P2_head_first")}, id="family-head-second"),
+    pytest.param("2", ("8", "0"), set(), id="collective-head-second"),
+    pytest.param("2", ("9", "9"), set(), id="collective-without-head"),
+])
+def test_overseas_form_head_first_only_for_family_households(overseas: Any, household_type: str,
+                                                             relationships: tuple[str, ...],
+                                                             errors: set[tuple[str, str]], now: Any) -> None:
+    q = overseas
+    doc = apply_answers(q, new_document(q), HOUSEHOLD, {"F1": household_type, "F2": "2"}).document
+    for relationship in relationships:
+        doc, member = add_member(doc)
+        doc = apply_answers(q, doc, member, {"P1": "Anna Schmidt", "P2": relationship}).document
+    e = evaluate(q, doc, at=now)
+    assert {(i.record_id, i.check_id) for i in e.errors if i.check_id and "head" in i.check_id} == errors
 
 
 WARNINGS = [
