@@ -14,7 +14,7 @@ unchanged keeps its resolved state and its issues, which are pure functions of t
   read (`household.X`), its place in the roster, the case facts, the questionnaire (and with
   it the reference date);
 - its issues: the state above, the household's values, the confirmations, and, only when
-  one of its checks reads `members`, every member's values and the roster's ids;
+  one of its checks reads `members`, the roster's ids and the members' answers such checks read;
 - its pages' status in the plan: its state and its issues.
 The household-wide checks, routing and the plan's totals are always worked out afresh.
 """
@@ -150,8 +150,10 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     confirmations = doc.get("confirmations") or {}
     validator = Validator(q, reference, facts, confirmations)
     same_confirmations = before is not None and before.confirmations == confirmations
-    same_roster = same_confirmations and before is not None and (
-        before.member_ids == member_ids and before.member_values == member_values)
+    # The roster as checks that read `members` see it: its ids and the answers they read of each member.
+    same_roster = same_confirmations and before is not None and before.member_ids == member_ids and all(
+        all(old.get(name) == new.get(name) for name in reads.member_answers)
+        for old, new in zip(before.member_values, member_values, strict=True))
     record_issues: dict[str, list[Issue]] = {}
     kept_pages: dict[str, list[PageState]] = {}  # of records whose state and issues are kept
     issues: list[Issue] = []
@@ -180,7 +182,8 @@ class _Reads:
     """What a questionnaire's records read beyond their own answers."""
 
     questionnaire: Questionnaire  # kept: the cache below is keyed by id(), and ids are reused
-    members: frozenset[str]  # questions with a check that reads `members` (any/all/count)
+    members: frozenset[str]  # questions with a check that reads `members` (any/all/count, duplicate)
+    member_answers: frozenset[str]  # what those checks read of each member (`m.D7`, duplicate(D3))
     household: frozenset[str]  # household values read by member expressions (`household.X`)
 
 
@@ -190,8 +193,11 @@ _READS: dict[int, _Reads] = {}
 def _reads(q: Questionnaire) -> _Reads:
     found = _READS.get(id(q))
     if found is None or found.questionnaire is not q:
+        reading = [c.expression.typed for question in q.questions.values() for c in question.checks
+                   if c.expression.typed.uses_members]
         found = _Reads(q, frozenset(qid for qid, question in q.questions.items()
                                     if any(c.expression.typed.uses_members for c in question.checks)),
+                       frozenset(name for typed in reading for name in typed.member_refs),
                        frozenset(name for e in _member_expressions(q) for name in e.typed.household_refs))
         if len(_READS) > 64:
             _READS.clear()

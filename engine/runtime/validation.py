@@ -91,12 +91,13 @@ class Validator:
         self.reference = reference
         self.case = case
         self.confirmations = confirmations
+        self.memo: dict[Any, Any] = {}  # shared by the records' expressions (see `Env.memo`)
 
     def record(self, state: RecordState, household: Mapping[str, Any], members: Sequence[Mapping[str, Any]],
                member_ids: Sequence[str]) -> list[Issue]:
         issues: list[Issue] = []
         who = member_name(self.q, state)
-        env = Env(state.values, household, members, self.reference, self.case)
+        env = Env(state.values, household, members, self.reference, self.case, memo=self.memo)
         for qid, question in state.relevant.items():
             problem = state.invalid.get(qid)
             if problem is not None:

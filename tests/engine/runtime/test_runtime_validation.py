@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.answers.resident_id import make_resident_id
-from engine.runtime.document import HOUSEHOLD, add_member, apply_answers, confirm, new_document
+from engine.runtime.document import HOUSEHOLD, add_member, apply_answers, confirm, new_document, remove_member
 from engine.runtime.evaluate import evaluate
 from engine.spec.model import Severity
 
@@ -146,6 +146,26 @@ def test_error_checks(households: Any, household: dict[str, Any], people: tuple[
     assert {(i.record_id, i.check_id) for i in e.errors} == errors
     assert all(i.code == "check" for i in e.errors)
     assert e.submittable is (not errors)
+
+
+def test_the_same_id_number_twice_is_an_error_at_the_second_person(households: Any) -> None:
+    first = households.person_answers(1)
+    twin = households.person_answers(3, D3=first["D3"], D4=first["D4"], D5=first["D5"])
+    doc = households.build(people=[first, households.person_answers(2), twin])
+    e = households.evaluate(doc)
+    issue = _issue(e, "m3", check="D3_unique")
+    assert (issue.question_id, issue.severity, issue.code) == ("D3", Severity.ERROR, "check")
+    assert issue.message["zh"].startswith(twin["D1"]) and "公民身份号码" in issue.message["zh"]
+    assert [i.check_id for i in e.errors] == ["D3_unique"] and not e.submittable
+    # Removing the first holder leaves the number to the other alone.
+    doc = remove_member(doc, "m1")
+    assert not [i for i in households.evaluate(doc).issues if i.check_id == "D3_unique"]
+
+
+def test_people_without_an_id_number_are_no_duplicates(households: Any) -> None:
+    people = [households.person_answers(n, D3="") for n in (1, 2)]
+    e = households.evaluate(households.build(people=people))
+    assert e.issues == ()
 
 
 @pytest.mark.parametrize(("household_type", "relationships", "errors"), [
