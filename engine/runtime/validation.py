@@ -132,7 +132,7 @@ class Validator:
                member_ids: Sequence[str], qid: str | None) -> Issue | None:
         if check.expression(env) is not False:  # holds, or waits for answers (unknown)
             return None
-        message = _render(check.message, state, self.q.languages)
+        message = _render(check.message, state, self.q.languages, _piped(check, env))
         if check.severity is Severity.ERROR:
             return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who)
         fp = fingerprint(check, state, env, member_ids)
@@ -141,5 +141,18 @@ class Validator:
         return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok)
 
 
-def _render(text: Text, state: RecordState, languages: Sequence[str]) -> dict[str, str]:
-    return {lang: render(text, state.values, lang, state.number) for lang in languages}
+def _render(text: Text, state: RecordState, languages: Sequence[str],
+            piped: Mapping[str, Any] | None = None) -> dict[str, str]:
+    values = {**state.values, **piped} if piped else state.values
+    return {lang: render(text, values, lang, state.number) for lang in languages}
+
+
+def _piped(check: Check, env: Env) -> dict[str, str]:
+    """The values of the expressions piped into a check's message, as shown: 3, not 3.0."""
+    out = {}
+    for source, expression in check.pipes.items():
+        value = expression(env)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[source] = "?" if value is None else str(value)
+    return out

@@ -32,6 +32,7 @@ from engine.spec.model import (
 )
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SPEC_REASONS = {RoutingReason.LONG_FORM_SAMPLE, RoutingReason.OVERSEAS_MEMBER}
 DEFAULT_KIND = {RoutingReason.LONG_FORM_SAMPLE: RoutingKind.HAND_OVER,
                 RoutingReason.OVERSEAS_MEMBER: RoutingKind.HAND_OVER}
@@ -160,12 +161,53 @@ class Logic:
                 self.check_ids.setdefault(cid, cnode.where("id") if "id" in cnode else cnode.pos)
             ctx = Context(scope, self.b.symbols, None, allow_members=True)
             compiled = self.expr(cnode, "check", cpath, ctx)
-            message = self.text(cnode, "message", cpath, scope)
-            if not ok or cid is None or compiled is None or message is None:
+            message = self.b.read.label(cnode, "message", cpath, True)
+            pipes = self.message_pipes(cnode, cpath, scope, message)
+            if not ok or cid is None or compiled is None or message is None or pipes is None:
                 continue
             inputs = tuple(sorted({*compiled.typed.refs, *([owner] if owner else [])}))
-            out.append(Check(cid, compiled, message, Severity(severity), cnode.pos, inputs))
+            out.append(Check(cid, compiled, message, Severity(severity), cnode.pos, inputs,
+                             MappingProxyType(pipes)))
         return tuple(out)
+
+    def message_pipes(self, node: YMap, path: SpecPath, scope: Scope,
+                      message: Text | None) -> dict[str, CompiledExpression] | None:
+        """A check's message may pipe, besides answers, an expression of the check's record:
+        `{count(members)}`, `{H2.present + H2.absent}`. The compiled expressions by their text;
+        None when one of them is wrong (reported)."""
+        value = node.get("message")
+        if message is None or not isinstance(value, YMap):
+            return {}
+        names = set(self.b.symbols.names(scope))
+        ctx = Context(scope, self.b.symbols, None, allow_members=True, condition=False)
+        pipes: dict[str, CompiledExpression] = {}
+        ok = True
+        for lang, text in message.items():
+            for match in PLACEHOLDER.finditer(text):
+                source = match.group(1)
+                if source in pipes:
+                    continue
+                if IDENTIFIER.fullmatch(source):
+                    ok &= self.known_pipe(source, names, value, lang, text, match.start(), (*path, "message"))
+                    continue
+                compiled, problems = compile_expression(source, ctx, value.locate(lang, text, match.start()))
+                for p in problems:
+                    self.diags.add(p.code, p.message, value.locate(lang, text, match.start(1) + p.offset),
+                                   (*path, "message", lang), p.fix)
+                if compiled is None:
+                    ok = False
+                else:
+                    pipes[source] = compiled
+        return pipes if ok else None
+
+    def known_pipe(self, name: str, names: set[str], node: YMap, lang: str, text: str, offset: int,
+                   path: SpecPath) -> bool:
+        if name in names:
+            return True
+        self.diags.add("UNKNOWN_PIPE", f'{{{name}}} in the {lang} text names no question of this '
+                       "record." + did_you_mean(name, names), node.locate(lang, text, offset), (*path, lang),
+                       "use a question id of the same record, e.g. {D1}")
+        return False
 
     def text(self, node: YMap, key: str, path: SpecPath, scope: Scope, required: bool = True) -> Text | None:
         """Read a text that the builder has not read (check messages, routing explanations)."""
@@ -179,11 +221,7 @@ class Logic:
         names = set(self.b.symbols.names(scope))
         for lang, text in label.items():
             for match in PLACEHOLDER.finditer(text):
-                name = match.group(1)
-                if name not in names:
-                    self.diags.add("UNKNOWN_PIPE", f'{{{name}}} in the {lang} text names no question of this '
-                                   "record." + did_you_mean(name, names), value.locate(lang, text, match.start()),
-                                   (*path, key, lang), "use a question id of the same record, e.g. {D1}")
+                self.known_pipe(match.group(1), names, value, lang, text, match.start(), (*path, key))
         return label
 
     # -- freezing -----------------------------------------------------------------------------

@@ -81,6 +81,8 @@ class Check:
     position: Position
     # Questions whose answers the confirmation of a warning is bound to (its inputs).
     inputs: tuple[str, ...] = ()
+    # Expressions piped into the message, by their text: `{count(members)}`.
+    pipes: Mapping[str, CompiledExpression] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)

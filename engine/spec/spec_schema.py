@@ -146,7 +146,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "check": 'An expression that must hold, e.g. H6 <= 1000. Checks may read any answer of the record; '
                  'household checks also any(members, ...), all(...), count(...).',
         "severity": "error (default) blocks submission; warning must be confirmed by the respondent.",
-        "message": "Shown when the check does not hold: one text per declared language.",
+        "message": "Shown when the check does not hold: one text per declared language. {D1} pipes an answer; "
+                   "{count(members)} or {H2.present + H2.absent} pipes the value of an expression.",
     },
     "derived": {
         "id": "Unique id of the derived value, used in expressions like a question id, e.g. age.",

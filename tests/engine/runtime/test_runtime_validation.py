@@ -148,6 +148,16 @@ def test_error_checks(households: Any, household: dict[str, Any], people: tuple[
     assert e.submittable is (not errors)
 
 
+def test_the_roster_size_warning_says_both_numbers(households: Any) -> None:
+    doc = households.build(household=households.household_answers(3), people=[households.person_answers(1)])
+    e = households.evaluate(doc)
+    issue = _issue(e, HOUSEHOLD, check="roster_size")
+    assert issue.message["zh"] == "已登记 1 人，与本户应登记人数 3 人不一致，请核对"
+    assert "entered (1)" in issue.message["en"] and "start (3)" in issue.message["en"]
+    present = _issue(e, HOUSEHOLD, check="roster_present")
+    assert "有 1 人" in present.message["zh"] and "居住在本户的人数 3 人" in present.message["zh"]
+
+
 def test_the_same_id_number_twice_is_an_error_at_the_second_person(households: Any) -> None:
     first = households.person_answers(1)
     twin = households.person_answers(3, D3=first["D3"], D4=first["D4"], D5=first["D5"])

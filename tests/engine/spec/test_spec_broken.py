@@ -169,6 +169,12 @@ CASES = [
            "the engine raises it by itself"),
     Broken("unknown_pipe", '"{D1}的性别"', '"{D2}的性别"', "UNKNOWN_PIPE", 49, 22, '{D2}'),
     Broken("unknown_pipe_after_text", "en: \"{D1}'s sex\"", "en: \"Sex of {D9}\"", "UNKNOWN_PIPE", 49, 44, "en text"),
+    # A check's message may pipe an expression; it is checked like one, where it stands in the text.
+    Broken("pipe_expression_unknown_name", "message: {zh: 至少一人, en: At least one person}",
+           'message: {zh: 至少一人, en: "At least one person, not {count(memberz)}"}', "EXPR_UNKNOWN_NAME", 61, 62,
+           "memberz"),
+    Broken("pipe_expression_not_in_a_label", '"{D1}的性别"', '"{count(members)}的性别"', "UNKNOWN_PIPE", 49, 22,
+           "{count(members)}"),
     Broken("bad_severity", "severity: warning", "severity: warn", "BAD_SEVERITY", 37, 27, '"warn"'),
     Broken("duplicate_routing_reason", "    explain: {zh: 上门登记, en: An enumerator visits}\n",
            "    explain: {zh: 上门登记, en: An enumerator visits}\n  - reason: overseas_member\n"
