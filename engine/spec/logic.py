@@ -19,6 +19,7 @@ from engine.spec.loader import YMap
 from engine.spec.model import (
     Check,
     Derived,
+    FirstMember,
     Page,
     Question,
     Questionnaire,
@@ -240,9 +241,24 @@ class Logic:
                 p_title = None if implicit else self.pipes(p.node, "title", p.path, s.scope, p.title)
                 questions = tuple(self._question(q, s, s_when, p_when) for q in p.questions)
                 pages.append(Page(p.id, p_title, s.id, s.scope, questions, p_when, p.node.pos))
+            size, first_member = self._roster(s)
             out.append(Section(s.id, s_title or MappingProxyType({}), s.scope, tuple(pages), s_when, s.node.pos,
-                               s.member_name))
+                               s.member_name, size, first_member))
         return tuple(out)
+
+    def _roster(self, s: DraftSection) -> tuple[CompiledExpression | None, FirstMember | None]:
+        """A repeated section's `size` (a number) and `first_member` condition, over the household's answers."""
+        if s.scope is not Scope.MEMBER:
+            return None, None
+        size = self.expr(s.node, "size", s.path, Context(Scope.HOUSEHOLD, self.b.symbols, None, condition=False))
+        if size is not None and size.type.kind not in ("number", "error"):
+            self.diags.add("EXPR_TYPE_MISMATCH", f"size must be a number, not {size.type.describe()}",
+                           s.node.where("size"), (*s.path, "size"), "e.g. size: H2.present + H2.absent")
+        first = s.node.get("first_member")
+        if s.first_member is None or not isinstance(first, YMap):
+            return size, None
+        when = self.expr(first, "when", (*s.path, "first_member"), Context(Scope.HOUSEHOLD, self.b.symbols, None))
+        return size, FirstMember(s.first_member, when)
 
     def _question(self, q: DraftQuestion, s: DraftSection, s_when: CompiledExpression | None,
                   p_when: CompiledExpression | None) -> Question:

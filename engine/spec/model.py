@@ -131,6 +131,14 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class FirstMember:
+    """Who the first member entered must be (`label`, e.g. the head of household), when it applies."""
+
+    label: Text
+    when: CompiledExpression | None = None  # over the household's answers; None: always
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     id: str
     title: Text
@@ -139,6 +147,9 @@ class Section:
     when: CompiledExpression | None
     position: Position
     member_name: str | None = None  # the question whose answer names a member (piping)
+    # Repeated sections: how many members the household says it has (over its answers) ...
+    size: CompiledExpression | None = None
+    first_member: FirstMember | None = None  # ... and who must be entered first
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +212,11 @@ class Questionnaire:
 
     def derived_in(self, scope: Scope) -> tuple[Derived, ...]:
         return tuple(d for d in self.derived if d.scope is scope)
+
+    @property
+    def roster_section(self) -> Section | None:
+        """The section asked once per member (the compiler allows the roster keys only there)."""
+        return next(iter(self.member_sections), None)
 
     @property
     def member_name_question(self) -> str | None:
