@@ -32,6 +32,7 @@ from engine.runtime.document import HOUSEHOLD, Document
 from engine.runtime.errors import DocumentError
 from engine.runtime.pageplan import PageState, Plan, pages_by_record, plan_of
 from engine.runtime.relevance import RecordState, resolve_record
+from engine.runtime.roster import Roster, roster_of
 from engine.runtime.routing import Route, routes
 from engine.runtime.validation import Issue, Validator, member_name
 from engine.runtime.wellformed import check_document
@@ -59,6 +60,7 @@ class Evaluation:
     issues: tuple[Issue, ...]
     routes: tuple[Route, ...]
     plan: Plan
+    roster: Roster
     basis: Basis | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -174,7 +176,9 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     names: Mapping[str, Any] = {m.record_id: member_name(q, m) for m in members}
     pages = pages_by_record(household, members, issues, kept_pages)
     basis = Basis(facts, dict(confirmations), member_values, member_ids, record_issues, pages)
-    return Evaluation(q, household, members, tuple(issues), tuple(found), plan_of(pages, members, names), basis)
+    roster = roster_of(q, household, len(members), reference=reference, case=facts)
+    plan = plan_of(pages, household, members, names, roster, issues)
+    return Evaluation(q, household, members, tuple(issues), tuple(found), plan, roster, basis)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,15 @@ class Issue:
     member_name: Mapping[str, str] | None = None  # per language; None for the household
     fingerprint: str | None = None  # warnings: the answers the confirmation is bound to
     confirmed: bool = False
+    # Questions of its record whose answers it reads, beside its own (`question_id`): a check's
+    # issue can be put right, and is shown, on each of their pages.
+    questions: tuple[str, ...] = ()
+
+    @property
+    def about(self) -> tuple[str, ...]:
+        """Every question of its record it is about: its own, then those its check reads."""
+        own = (self.question_id,) if self.question_id is not None else ()
+        return own + tuple(q for q in self.questions if q != self.question_id)
 
     @property
     def blocking(self) -> bool:
@@ -54,7 +63,7 @@ class Issue:
             "record": self.record_id, "question": self.question_id, "check": self.check_id,
             "severity": self.severity.value, "code": self.code, "message": dict(self.message),
             "member": dict(self.member_name) if self.member_name else None,
-            "fingerprint": self.fingerprint, "confirmed": self.confirmed,
+            "fingerprint": self.fingerprint, "confirmed": self.confirmed, "questions": list(self.questions),
         }
 
 
@@ -134,11 +143,13 @@ class Validator:
             return None
         message = _render(check.message, state, self.q.languages, _piped(check, env))
         if check.severity is Severity.ERROR:
-            return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who)
+            return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who,
+                         questions=check.questions)
         fp = fingerprint(check, state, env, member_ids)
         confirmed = self.confirmations.get(confirmation_key(state.record_id, check.id), {})
         ok = isinstance(confirmed, Mapping) and confirmed.get("fingerprint") == fp
-        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok)
+        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok,
+                     check.questions)
 
 
 def _render(text: Text, state: RecordState, languages: Sequence[str],

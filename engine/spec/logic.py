@@ -168,8 +168,25 @@ class Logic:
                 continue
             inputs = tuple(sorted({*compiled.typed.refs, *([owner] if owner else [])}))
             out.append(Check(cid, compiled, message, Severity(severity), cnode.pos, inputs,
-                             MappingProxyType(pipes)))
+                             MappingProxyType(pipes), self.questions_read(inputs)))
         return tuple(out)
+
+    def questions_read(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The questions behind `names` of one record: questions stand for themselves, derived
+        values for the questions they are computed from (age: D5); built-ins for none."""
+        derived = {d.id: d.expression.typed.refs for d in self.derived}
+        found: list[str] = []
+        seen: set[str] = set()
+        stack = list(reversed(names))
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in self.b.questions:
+                found.append(name)
+            stack.extend(sorted(derived.get(name, ()), reverse=True))
+        return tuple(found)
 
     def message_pipes(self, node: YMap, path: SpecPath, scope: Scope,
                       message: Text | None) -> dict[str, CompiledExpression] | None:

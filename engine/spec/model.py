@@ -83,6 +83,9 @@ class Check:
     inputs: tuple[str, ...] = ()
     # Expressions piped into the message, by their text: `{count(members)}`.
     pipes: Mapping[str, CompiledExpression] = field(default_factory=lambda: MappingProxyType({}))
+    # The questions of its record whose answers it reads (derived values traced to theirs): the
+    # pages where what it says can be put right.
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
