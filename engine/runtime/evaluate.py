@@ -22,7 +22,7 @@ The household-wide checks, routing and the plan's totals are always worked out a
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -95,6 +95,14 @@ class Evaluation:
     def issues_for(self, record_id: str, question_ids: Any = None) -> tuple[Issue, ...]:
         return tuple(i for i in self.issues if i.record_id == record_id
                      and (question_ids is None or i.question_id in question_ids))
+
+    def issues_about(self, record_id: str, question_ids: Collection[str]) -> tuple[Issue, ...]:
+        """A record's issues about any of these questions: their own, and those of checks that read
+        them (a page shows what it can put right, though the check sits on another page). Not the
+        household-wide checks: while people are still being entered they hold nothing to put
+        right, and the review page is theirs (the plan counts them there too)."""
+        return tuple(i for i in self.issues if i.record_id == record_id and i.question_id is not None
+                     and any(q in question_ids for q in i.about))
 
     def effective_document(self) -> dict[str, Any]:
         """The document as it would be submitted: asked, acceptable answers and derived values only."""
