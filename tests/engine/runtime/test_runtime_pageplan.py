@@ -7,6 +7,8 @@ the education page for children under 3."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -259,62 +261,32 @@ def test_a_page_that_may_yet_be_asked_counts_until_it_is_decided(households: Any
     assert (adult.total, baby.total) == (plan.total, plan.total - 1)
 
 
-# A member's second page asks D6 from age 16, by the birth month on the first page.
-AGE_GATED = """\
-questionnaire: gated
-version: "1"
-title: {zh: 演示, en: Demo}
-languages: [zh, en]
-reference_time: 2020-11-01T00:00:00+08:00
-derived:
-  - id: age
-    value: age(D5)
-sections:
-  - id: household
-    title: {zh: 住户, en: Household}
-    questions:
-      - id: H1
-        type: integer
-        label: {zh: 人数, en: People}
-  - id: person
-    title: {zh: 个人, en: People}
-    repeat: members
-    member_name: D1
-    pages:
-      - id: who
-        questions:
-          - id: D1
-            type: name
-            label: {zh: 姓名, en: Name}
-          - id: D5
-            type: year_month
-            label: {zh: 出生年月, en: Born}
-      - id: more
-        questions:
-          - id: D11
-            type: integer
-            label: {zh: 受教育年数, en: Years of school}
-          - id: D6
-            type: integer
-            label: {zh: 子女数, en: Children}
-            when: age >= 16
-"""
+def _two_person_pages(base: str) -> str:
+    """The compiler tests' BASE spec with its person questions on two pages: D1, D4, D5 on `who`;
+    on `more`, D12 and then D11, asked from age 3 (so undecided until the birth month is known)."""
+    start = base.index("    questions:\n", base.index("    member_name: D1\n"))
+    end = base.index("checks:\n", start)
+    questions = "".join("    " + line for line in base[start:end].splitlines(keepends=True)[1:])
+    questions = questions.replace("          - id: D11\n", "      - id: more\n        questions:\n"
+                                  "          - id: D12\n            type: integer\n"
+                                  "            label: {zh: 子女数, en: Children}\n          - id: D11\n")
+    return base[:start] + "    pages:\n      - id: who\n        questions:\n" + questions + base[end:]
 
 
 def test_a_page_with_a_question_still_to_be_decided_is_not_complete(tmp_path: Any, now: Any) -> None:
-    from engine.runtime.document import add_member, apply_answers, new_document
+    from engine.runtime.document import apply_answers
     from engine.runtime.evaluate import evaluate
-    from engine.spec.compiler import compile_file
 
-    spec = tmp_path / "gated.yaml"
-    spec.write_text(AGE_GATED, encoding="utf-8")
-    q = compile_file(spec)
-    doc = apply_answers(q, new_document(q), HOUSEHOLD, {"H1": "1"}).document
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "spec"))
+    from spec_helpers import BASE, compile_text
+
+    q = compile_text(tmp_path, _two_person_pages(BASE))
+    doc = apply_answers(q, new_document(q), HOUSEHOLD, {"H1": "2"}).document
     doc, member = add_member(doc)
-    doc = apply_answers(q, doc, member, {"D1": "张三", "D11": "3"}).document
+    doc = apply_answers(q, doc, member, {"D1": "张三", "D4": "1", "D12": "0"}).document
     e = evaluate(q, doc, at=now)
-    assert {s.step.page_id: s.status for s in e.plan.pages_of(member)}["more"] == IN_PROGRESS  # D6 may be asked
-    doc = apply_answers(q, doc, member, {"D5": "2010-01"}).document  # under 16: D6 is not asked
+    assert {s.step.page_id: s.status for s in e.plan.pages_of(member)}["more"] == IN_PROGRESS  # D11 may be asked
+    doc = apply_answers(q, doc, member, {"D5": "2019-01"}).document  # under 3: D11 is not asked
     e = evaluate(q, doc, at=now)
     assert {s.step.page_id: s.status for s in e.plan.pages_of(member)}["more"] == COMPLETE
     assert e.plan.complete and e.submittable
