@@ -23,15 +23,15 @@ from engine.runtime.document import add_member as add_member_to
 from engine.runtime.errors import NotSubmittable
 from engine.runtime.evaluate import evaluate
 from engine.runtime.lifecycle import Actor, HouseholdState, Role
-from engine.runtime.pageplan import IN_PROGRESS, Step
+from engine.runtime.pageplan import Step
 from engine.runtime.submission import declaration_problems
-from engine.runtime.texts import pick, render
-from engine.runtime.validation import Issue
+from engine.runtime.texts import pick
 from engine.spec.model import Scope
 from web import questionpage
 from web.context import Ctx
 from web.fields import display
 from web.questionpage import form_version
+from web.unfinished import household_problems, member_reasons
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -109,53 +109,9 @@ async def hub(hr: HouseholdRequest) -> Response:
         help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
         member_first={m.key: (plan.first_open(m.key) or _first(plan, m.key)) for m in plan.members},
         household_done=household_done(view, ctx.settings.clock.now()), pick=pick,
-        hand_over=pending_hand_over(hr), reasons=member_reasons(hr), household_problems=household_problems(hr),
+        hand_over=pending_hand_over(hr), reasons=member_reasons(view.evaluation, view.questionnaire, ctx.lang),
+        household_problems=household_problems(view.evaluation, ctx.lang) if editable(hr) else [],
     )
-
-
-def member_reasons(hr: HouseholdRequest) -> dict[str, list[tuple[str, str | None]]]:
-    """Why each member in progress is not done, for the hub: each answer to change or warning to
-    confirm, and how many questions are still unanswered, each linked to the page that puts it right."""
-    ev = hr.view.evaluation
-    out: dict[str, list[tuple[str, str | None]]] = {}
-    for progress in ev.plan.members:
-        if progress.status != IN_PROGRESS:
-            continue
-        blocking = [i for i in ev.issues_for(progress.key) if i.blocking]
-        reasons = [(_reason(hr, i), issue_href(hr, i)) for i in blocking if i.code != "required"]
-        unanswered = [i for i in blocking if i.code == "required"]
-        if unanswered:
-            reasons.append((hr.ctx.t("unanswered_n", n=len(unanswered)), issue_href(hr, unanswered[0])))
-        out[progress.key] = reasons
-    return out
-
-
-def _reason(hr: HouseholdRequest, issue: Issue) -> str:
-    """A check says what is wrong in its own words (naming the member); an answer not accepted is
-    named by its question."""
-    lang = hr.ctx.lang
-    if issue.code == "check" or issue.question_id is None:
-        return pick(issue.message, lang)
-    state = hr.view.evaluation.state(issue.record_id)
-    question = hr.view.questionnaire.questions[issue.question_id]
-    return hr.ctx.t("answer_to_change", label=render(question.label, state.values, lang, state.number))
-
-
-def household_problems(hr: HouseholdRequest) -> list[tuple[str, str | None]]:
-    """What stops the submission once every page is done: the household-wide checks (the number
-    of people entered against the household size, say), put right or confirmed on the review page."""
-    ev = hr.view.evaluation
-    if not editable(hr) or ev.plan.first_open() is not None:
-        return []
-    return [(i.text(hr.ctx.lang), "/household/review") for i in ev.blocking if i.question_id is None]
-
-
-def issue_href(hr: HouseholdRequest, issue: Issue, query: str = "") -> str | None:
-    """The page that puts an issue right, at its question; None for a household-wide check."""
-    question = hr.view.questionnaire.questions.get(issue.question_id) if issue.question_id else None
-    if question is None:
-        return None
-    return f"/household/page/{issue.record_id}/{question.page_id}{query}#wrap-{question.id}"
 
 
 def pending_hand_over(hr: HouseholdRequest) -> list[str]:
@@ -246,6 +202,8 @@ def review_rows(hr: HouseholdRequest) -> list[dict[str, Any]]:
     for state in (ev.household, *ev.members):
         rows = []
         for qid, q in state.relevant.items():
+            from engine.runtime.texts import render
+
             rows.append({"question": q, "label": render(q.label, state.values, lang, state.number),
                          "answer": display(q, state.answers.get(qid), lang), "page": q.page_id,
                          "issues": [i for i in ev.issues_for(state.record_id, (qid,)) if i.blocking]})
@@ -266,7 +224,14 @@ def review_problems(hr: HouseholdRequest) -> list[tuple[str, str | None]]:
     """What stops the submission, for the summary at the top of the review page: each message
     (naming its member) with a link to the page that puts it right, and back here after; the
     household-wide checks have no one page, and are listed below the answers too."""
-    return [(issue.text(hr.ctx.lang), issue_href(hr, issue, "?return=review")) for issue in hr.view.evaluation.blocking]
+    questions = hr.view.questionnaire.questions
+    out: list[tuple[str, str | None]] = []
+    for issue in hr.view.evaluation.blocking:
+        question = questions.get(issue.question_id) if issue.question_id else None
+        href = (f"/household/page/{issue.record_id}/{question.page_id}?return=review#wrap-{question.id}"
+                if question is not None else None)
+        out.append((issue.text(hr.ctx.lang), href))
+    return out
 
 
 async def declaration(hr: HouseholdRequest) -> Response:
