@@ -30,8 +30,8 @@ from engine.spec.model import Scope
 from web import questionpage
 from web.context import Ctx
 from web.fields import display
+from web.outstanding import household_problems, member_reasons
 from web.questionpage import form_version
-from web.unfinished import household_problems, member_reasons
 
 Handler = Callable[[Request], Awaitable[Response]]
 
