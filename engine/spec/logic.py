@@ -8,6 +8,7 @@ relevance, so they may look at any answer of the record and aggregate over membe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Any
 
@@ -218,7 +219,7 @@ class Logic:
                     pipes[source] = compiled
         return pipes if ok else None
 
-    def known_pipe(self, name: str, names: set[str], node: YMap, lang: str, text: str, offset: int,
+    def known_pipe(self, name: str, names: Iterable[str], node: YMap, lang: str, text: str, offset: int,
                    path: SpecPath) -> bool:
         if name in names:
             return True
