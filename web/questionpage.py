@@ -104,13 +104,19 @@ def member_name(ev: Evaluation, record_id: str, lang: str, default: str = "") ->
     return default
 
 
-def page_title(q: Questionnaire, ev: Evaluation, state: RecordState, page: Page, lang: str) -> str:
-    """The page's title (else its section's), after the member's name on a member's page."""
+def own_title(q: Questionnaire, state: RecordState, page: Page, lang: str) -> str:
+    """The page's title, else its section's."""
     title = render(page.title, state.values, lang, state.number) if page.title else ""
     if not title:
         for section in q.sections:
             if section.id == page.section_id:
                 title = render(section.title, state.values, lang, state.number)
+    return title
+
+
+def page_title(q: Questionnaire, ev: Evaluation, state: RecordState, page: Page, lang: str) -> str:
+    """The page's title (else its section's), after the member's name on a member's page."""
+    title = own_title(q, state, page, lang)
     if state.record_id == HOUSEHOLD:
         return title
     name = member_name(ev, state.record_id, lang)
@@ -121,18 +127,43 @@ def shown_issues(ev: Evaluation, state: RecordState, page: Page, lang: str,
                  problems: Mapping[str, InputProblem] | None,
                  show_required: bool) -> tuple[dict[str, str], list[Issue]]:
     """The errors by question (what was not accepted, then the checks' errors; `required` only
-    with `show_required`) and the unconfirmed warnings of the page's asked questions."""
+    with `show_required`) and the unconfirmed warnings about the page's asked questions. A check
+    that reads a question of this page shows here too, though it sits on another page: its error
+    at the first such question, its warning with the others."""
     asked = [q.id for q in page.questions if q.id in state.relevant]
     errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
-    for issue in ev.issues_for(state.record_id, asked):
-        if issue.question_id in errors:
+    warnings = []
+    for issue in ev.issues_about(state.record_id, asked):
+        if issue.severity is Severity.WARNING:
+            if not issue.confirmed:
+                warnings.append(issue)
             continue
-        if issue.severity is Severity.ERROR and (show_required or issue.code != "required"):
-            errors[issue.question_id or ""] = issue.message[lang] if lang in issue.message else issue.text(lang)
-    asked_ids = set(asked)
-    warnings = [i for i in ev.warnings if i.record_id == state.record_id and i.question_id in asked_ids
-                and not i.confirmed]
+        if issue.code == "required" and not show_required:
+            continue
+        field = next(q for q in issue.about if q in asked)
+        if field not in errors:
+            errors[field] = issue.message[lang] if lang in issue.message else issue.text(lang)
     return errors, warnings
+
+
+def elsewhere(q: Questionnaire, state: RecordState, page: Page, issues: list[Issue], lang: str,
+              urls: PageUrls) -> dict[str, list[tuple[str, str]]]:
+    """For each issue (by check), the other asked pages where it can be put right: their titles
+    and addresses, at the question. The ID number's warning on the birth page links back to the
+    identity page, and the other way round."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for issue in issues:
+        links: dict[str, tuple[str, str]] = {}
+        for qid in issue.about:
+            question = state.relevant.get(qid)
+            if question is None or question.page_id == page.id or question.page_id in links:
+                continue
+            other = next(p for p in state.pages if p.id == question.page_id)
+            links[other.id] = (own_title(q, state, other, lang),
+                               urls.page(state.record_id, other.id) + f"#wrap-{qid}")
+        if links and issue.check_id:
+            out[issue.check_id] = list(links.values())
+    return out
 
 
 def read_page(form: FormData, state: RecordState, page: Page) -> tuple[dict[str, Any], set[str]]:
@@ -190,6 +221,7 @@ class QuestionPage(ABC):
         fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
         return {"page": page, "state": state, "fields": fields, "title": self.title(state, page), "errors": errors,
                 "warnings": warnings, "back": self.urls.back(ev, state, page), "plan": ev.plan,
+                "fix_elsewhere": elsewhere(self.questionnaire, state, page, warnings, lang, self.urls),
                 "action": self.urls.page(state.record_id, page.id) + self.urls.query,
                 "live": self.urls.live(state, page), "has_errors": bool(errors),
                 # Answers that will hand the household over at the next deliberate save (an
@@ -222,7 +254,8 @@ class QuestionPage(ABC):
         now_asked = {q.id for q in page.questions if q.id in state.relevant}
         if now_asked - shown:  # follow-up questions appeared on this page: ask them first
             return self.render_page(state, page)
-        if any(i.blocking for i in self.evaluation.issues_for(state.record_id, now_asked)):
+        # Anything to put right or confirm about this page's answers, wherever its check sits.
+        if any(i.blocking for i in self.evaluation.issues_about(state.record_id, now_asked)):
             return self.render_page(state, page, show_required=True)
         return self.redirect(self.urls.next(self.evaluation, state, page))
 

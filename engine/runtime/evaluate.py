@@ -14,7 +14,7 @@ unchanged keeps its resolved state and its issues, which are pure functions of t
   read (`household.X`), its place in the roster, the case facts, the questionnaire (and with
   it the reference date);
 - its issues: the state above, the household's values, the confirmations, and, only when
-  one of its checks reads `members`, every member's values and the roster's ids;
+  one of its checks reads `members`, the roster's ids and the members' answers such checks read;
 - its pages' status in the plan: its state and its issues.
 The household-wide checks, routing and the plan's totals are always worked out afresh.
 """
@@ -22,7 +22,7 @@ The household-wide checks, routing and the plan's totals are always worked out a
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,7 @@ from engine.runtime.document import HOUSEHOLD, Document
 from engine.runtime.errors import DocumentError
 from engine.runtime.pageplan import PageState, Plan, pages_by_record, plan_of
 from engine.runtime.relevance import RecordState, resolve_record
+from engine.runtime.roster import Roster, roster_of
 from engine.runtime.routing import Route, routes
 from engine.runtime.validation import Issue, Validator, member_name
 from engine.runtime.wellformed import check_document
@@ -59,6 +60,7 @@ class Evaluation:
     issues: tuple[Issue, ...]
     routes: tuple[Route, ...]
     plan: Plan
+    roster: Roster
     basis: Basis | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -93,6 +95,14 @@ class Evaluation:
     def issues_for(self, record_id: str, question_ids: Any = None) -> tuple[Issue, ...]:
         return tuple(i for i in self.issues if i.record_id == record_id
                      and (question_ids is None or i.question_id in question_ids))
+
+    def issues_about(self, record_id: str, question_ids: Collection[str]) -> tuple[Issue, ...]:
+        """A record's issues about any of these questions: their own, and those of checks that read
+        them (a page shows what it can put right, though the check sits on another page). Not the
+        household-wide checks: while people are still being entered they hold nothing to put
+        right, and the review page is theirs (the plan counts them there too)."""
+        return tuple(i for i in self.issues if i.record_id == record_id and i.question_id is not None
+                     and any(q in question_ids for q in i.about))
 
     def effective_document(self) -> dict[str, Any]:
         """The document as it would be submitted: asked, acceptable answers and derived values only."""
@@ -150,8 +160,10 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     confirmations = doc.get("confirmations") or {}
     validator = Validator(q, reference, facts, confirmations)
     same_confirmations = before is not None and before.confirmations == confirmations
-    same_roster = same_confirmations and before is not None and (
-        before.member_ids == member_ids and before.member_values == member_values)
+    # The roster as checks that read `members` see it: its ids and the answers they read of each member.
+    same_roster = same_confirmations and before is not None and before.member_ids == member_ids and all(
+        all(old.get(name) == new.get(name) for name in reads.member_answers)
+        for old, new in zip(before.member_values, member_values, strict=True))
     record_issues: dict[str, list[Issue]] = {}
     kept_pages: dict[str, list[PageState]] = {}  # of records whose state and issues are kept
     issues: list[Issue] = []
@@ -172,7 +184,9 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     names: Mapping[str, Any] = {m.record_id: member_name(q, m) for m in members}
     pages = pages_by_record(household, members, issues, kept_pages)
     basis = Basis(facts, dict(confirmations), member_values, member_ids, record_issues, pages)
-    return Evaluation(q, household, members, tuple(issues), tuple(found), plan_of(pages, members, names), basis)
+    roster = roster_of(q, household, len(members), reference=reference, case=facts)
+    plan = plan_of(pages, household, members, names, roster, issues)
+    return Evaluation(q, household, members, tuple(issues), tuple(found), plan, roster, basis)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +194,8 @@ class _Reads:
     """What a questionnaire's records read beyond their own answers."""
 
     questionnaire: Questionnaire  # kept: the cache below is keyed by id(), and ids are reused
-    members: frozenset[str]  # questions with a check that reads `members` (any/all/count)
+    members: frozenset[str]  # questions with a check that reads `members` (any/all/count, duplicate)
+    member_answers: frozenset[str]  # what those checks read of each member (`m.D7`, duplicate(D3))
     household: frozenset[str]  # household values read by member expressions (`household.X`)
 
 
@@ -190,8 +205,11 @@ _READS: dict[int, _Reads] = {}
 def _reads(q: Questionnaire) -> _Reads:
     found = _READS.get(id(q))
     if found is None or found.questionnaire is not q:
+        reading = [c.expression.typed for question in q.questions.values() for c in question.checks
+                   if c.expression.typed.uses_members]
         found = _Reads(q, frozenset(qid for qid, question in q.questions.items()
                                     if any(c.expression.typed.uses_members for c in question.checks)),
+                       frozenset(name for typed in reading for name in typed.member_refs),
                        frozenset(name for e in _member_expressions(q) for name in e.typed.household_refs))
         if len(_READS) > 64:
             _READS.clear()

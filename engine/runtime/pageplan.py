@@ -3,6 +3,15 @@
 Household pages first, then each member's pages in roster order; pages that are not asked are
 left out, so next/previous skip them. Status per page, per household section and per member
 feeds the hub page and the progress indicator.
+
+Progress (`done` of `total`) counts, beyond the pages asked now, the work the household has
+still to do that has no page yet: pages that may yet be asked once earlier questions are
+answered, the pages of the members it said it has but has not entered (while it cannot submit
+without them), and, once nothing else is left, the review page where the household-wide checks
+are put right. So it is complete exactly when the household can submit, and it goes back only
+when the household adds work (more people, answers that ask more, a mistake to put right).
+A page is not complete while an issue about one of its questions blocks: a check that reads
+questions on several pages (the ID number against the birth month) counts on each of them.
 """
 
 from __future__ import annotations
@@ -13,8 +22,9 @@ from typing import Any
 
 from engine.runtime.document import HOUSEHOLD
 from engine.runtime.relevance import RecordState
+from engine.runtime.roster import Roster
 from engine.runtime.validation import Issue
-from engine.spec.model import Text
+from engine.spec.model import Page, Text
 
 COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in_progress", "not_started"
 
@@ -51,6 +61,7 @@ class Plan:
     steps: tuple[PageState, ...]
     sections: tuple[Progress, ...]
     members: tuple[Progress, ...]
+    to_do: int = 0  # work beyond the steps (see the module docstring), counted as pages not done
 
     @property
     def done(self) -> int:
@@ -58,11 +69,12 @@ class Plan:
 
     @property
     def total(self) -> int:
-        return len(self.steps)
+        return len(self.steps) + self.to_do
 
     @property
     def complete(self) -> bool:
-        return bool(self.steps) and self.done == self.total
+        """Nothing left to do: the household can submit."""
+        return self.total > 0 and self.done == self.total
 
     def _index(self, step: Step) -> int | None:
         for i, s in enumerate(self.steps):
@@ -110,7 +122,7 @@ class Plan:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "done": self.done, "total": self.total,
+            "done": self.done, "total": self.total, "to_do": self.to_do,
             "steps": [{"record": s.step.record_id, "page": s.step.page_id, "section": s.section_id,
                        "status": s.status, "blocking": s.blocking} for s in self.steps],
             "sections": [{"section": p.key, "status": p.status, "done": p.done, "total": p.total}
@@ -120,44 +132,50 @@ class Plan:
         }
 
 
-def plan(household: RecordState, members: Sequence[RecordState], issues: Iterable[Issue],
-         names: Mapping[str, Mapping[str, str] | None]) -> Plan:
-    return plan_of(pages_by_record(household, members, issues), members, names)
-
-
 def pages_by_record(household: RecordState, members: Sequence[RecordState], issues: Iterable[Issue],
                     kept: Mapping[str, list[PageState]] | None = None) -> dict[str, list[PageState]]:
     """Each record's pages with their status. `kept`: pages already worked out for records whose
     state and issues are those they were worked out from (see `evaluate`)."""
+    states = {state.record_id: state for state in (household, *members)}
     blocking: dict[tuple[str, str], int] = {}
     for issue in issues:
-        if issue.question_id is not None and issue.blocking:
-            key = (issue.record_id, issue.question_id)
+        state = states.get(issue.record_id)
+        if issue.question_id is None or not issue.blocking or state is None:
+            continue  # household-wide checks have no one page: see `plan_of`
+        for page_id in {state.relevant[q].page_id for q in issue.about if q in state.relevant}:
+            key = (issue.record_id, page_id)
             blocking[key] = blocking.get(key, 0) + 1
     kept = kept or {}
-    return {state.record_id: kept.get(state.record_id) or _pages(state, blocking) for state in (household, *members)}
+    return {record_id: kept.get(record_id) or _pages(state, blocking) for record_id, state in states.items()}
 
 
-def plan_of(per_record: Mapping[str, list[PageState]], members: Sequence[RecordState],
-            names: Mapping[str, Mapping[str, str] | None]) -> Plan:
+def plan_of(per_record: Mapping[str, list[PageState]], household: RecordState, members: Sequence[RecordState],
+            names: Mapping[str, Mapping[str, str] | None], roster: Roster, issues: Sequence[Issue]) -> Plan:
     steps = [step for pages in per_record.values() for step in pages]
-    sections = _group(per_record[HOUSEHOLD])
+    submittable = not any(i.blocking for i in issues)
+    to_do = len(household.pending) + sum(len(m.pending) for m in members)
+    if not submittable:  # once it can submit, the household has said who is missing is right
+        to_do += roster.to_enter * roster.new_member_pages
+    if not to_do and not submittable and all(s.status == COMPLETE for s in steps):
+        to_do = 1  # only household-wide checks are left: the review page, where they are put right
+    sections = _group(per_record[HOUSEHOLD], household.pending)
     member_progress = tuple(
-        _progress(m.record_id, per_record[m.record_id], names.get(m.record_id), m.number) for m in members
+        _progress(m.record_id, per_record[m.record_id], len(m.pending), names.get(m.record_id), m.number)
+        for m in members
     )
-    return Plan(tuple(steps), sections, member_progress)
+    return Plan(tuple(steps), sections, member_progress, to_do)
 
 
 def _pages(state: RecordState, blocking: Mapping[tuple[str, str], int]) -> list[PageState]:
     out = []
     for page in state.pages:
         asked = [q for q in page.questions if q.id in state.relevant]
-        answered = sum(1 for q in asked if q.id in state.values or q.id in state.invalid)
-        missing = sum(1 for q in asked if not q.optional and q.id not in state.values)
-        issues = sum(blocking.get((state.record_id, q.id), 0) for q in asked)
-        if answered == 0 and missing:
+        answered = any(q.id in state.values or q.id in state.invalid for q in asked)
+        missing = any(not q.optional and q.id not in state.values for q in asked)
+        issues = blocking.get((state.record_id, page.id), 0)
+        if not answered and missing:
             status = NOT_STARTED
-        elif missing or issues:
+        elif missing or issues or page.id in state.unsettled:
             status = IN_PROGRESS
         else:
             status = COMPLETE
@@ -165,20 +183,26 @@ def _pages(state: RecordState, blocking: Mapping[tuple[str, str], int]) -> list[
     return out
 
 
-def _group(steps: Iterable[PageState]) -> tuple[Progress, ...]:
+def _group(steps: Iterable[PageState], pending: Iterable[Page]) -> tuple[Progress, ...]:
     by_section: dict[str, list[PageState]] = {}
     for s in steps:
         by_section.setdefault(s.section_id, []).append(s)
-    return tuple(_progress(section, pages, None, None) for section, pages in by_section.items())
+    later: dict[str, int] = {}
+    for page in pending:
+        by_section.setdefault(page.section_id, [])
+        later[page.section_id] = later.get(page.section_id, 0) + 1
+    return tuple(_progress(section, pages, later.get(section, 0), None, None) for section, pages in by_section.items())
 
 
-def _progress(key: str, pages: Sequence[PageState], name: Mapping[str, str] | None,
+def _progress(key: str, pages: Sequence[PageState], pending: int, name: Mapping[str, str] | None,
               number: int | None) -> Progress:
+    """`pending`: pages that may yet be asked, counted as not done."""
     done = sum(1 for p in pages if p.status == COMPLETE)
-    if pages and done == len(pages):
+    total = len(pages) + pending
+    if total and done == total:
         status = COMPLETE
     elif all(p.status == NOT_STARTED for p in pages):
         status = NOT_STARTED
     else:
         status = IN_PROGRESS
-    return Progress(key, status, done, len(pages), name, number)
+    return Progress(key, status, done, total, name, number)

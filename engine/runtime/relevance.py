@@ -18,7 +18,7 @@ from typing import Any
 from engine.answers.problems import InputProblem
 from engine.runtime.document import unencodable
 from engine.spec.answer_types import ANSWER_TYPES
-from engine.spec.expressions import Env
+from engine.spec.expressions import CompiledExpression, Env
 from engine.spec.model import Page, Question, Questionnaire, Scope
 
 PERSON_NUMBER = "person_number"
@@ -34,6 +34,10 @@ class RecordState:
     pages: list[Page] = field(default_factory=list)  # asked, in order
     invalid: dict[str, InputProblem] = field(default_factory=dict)  # asked, answer not acceptable
     number: int | None = None  # a member's place in the roster (1 = first)
+    # Not decided yet: pages not asked, and asked pages' questions not asked, whose condition is
+    # unknown while a required question before them is still to be answered (it may tip it).
+    pending: list[Page] = field(default_factory=list)
+    unsettled: set[str] = field(default_factory=set)  # ids of asked pages holding such a question
 
     def answered(self, qid: str) -> bool:
         return qid in self.values
@@ -106,19 +110,24 @@ def resolve_record(
     env = Env(values, household if scope is Scope.MEMBER else values, (), reference, case)
     pending = list(q.derived_in(scope))  # ordered by the compiler after their inputs
     pending.sort(key=lambda d: d.index)
+    open_before = False  # a required question asked so far has no acceptable answer yet
     for section in q.sections:
         if section.scope is not scope:
             continue
         for page in section.pages:
             first = page.questions[0].index if page.questions else 0
             _derive_until(pending, first, env, values)
-            page_asked = all(e.holds(env) for e in (section.when, page.when) if e is not None)
-            if not page_asked:
+            page_asked = _decided(env, section.when, page.when)
+            if page_asked is not True:
+                if page_asked is None and open_before:
+                    state.pending.append(page)
                 continue
-            asked_any = False
+            asked_any = undecided = False
             for question in page.questions:
                 _derive_until(pending, question.index, env, values)
-                if question.when is not None and not question.when.holds(env):
+                asked = _decided(env, question.when)
+                if asked is not True:
+                    undecided = undecided or (asked is None and open_before)
                     continue
                 asked_any = True
                 state.relevant[question.id] = question
@@ -129,10 +138,30 @@ def resolve_record(
                         values[question.id] = value
                     else:
                         state.invalid[question.id] = problem
+                open_before = open_before or (not question.optional and question.id not in values)
             if asked_any:
                 state.pages.append(page)
+                if undecided:
+                    state.unsettled.add(page.id)
+            elif undecided:
+                state.pending.append(page)
     _derive_until(pending, float("inf"), env, values)
     return state
+
+
+def _decided(env: Env, *conditions: CompiledExpression | None) -> bool | None:
+    """Whether every condition holds: True, False, or None while one of them is unknown.
+    Unknown because of an answer still to come may yet become either; the caller tells."""
+    result: bool | None = True
+    for condition in conditions:
+        if condition is None:
+            continue
+        value = condition(env)
+        if value is False:
+            return False
+        if value is not True:
+            result = None
+    return result
 
 
 def _derive_until(pending: list[Any], index: float, env: Env, values: dict[str, Any]) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 from engine.spec.model import Text
 
-PLACEHOLDER = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+# {D1}, and in a check's message an expression, {count(members)}: the compiler let through only
+# those it knows, so anything in braces is one of them.
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 LANGUAGES = ("zh", "en")
 
 
@@ -20,7 +22,8 @@ def pick(text: Text | Mapping[str, str] | None, lang: str) -> str:
 
 
 def pipe(template: str, values: Mapping[str, Any], fallback: str) -> str:
-    """Replace {D1} by that answer of the record; an unanswered one by `fallback`."""
+    """Replace {D1} by that answer of the record (and an expression by its value, given in
+    `values` under its text); an unanswered one by `fallback`."""
 
     def sub(match: re.Match[str]) -> str:
         value = values.get(match.group(1))

@@ -36,6 +36,15 @@ class Issue:
     member_name: Mapping[str, str] | None = None  # per language; None for the household
     fingerprint: str | None = None  # warnings: the answers the confirmation is bound to
     confirmed: bool = False
+    # Questions of its record whose answers it reads, beside its own (`question_id`): a check's
+    # issue can be put right, and is shown, on each of their pages.
+    questions: tuple[str, ...] = ()
+
+    @property
+    def about(self) -> tuple[str, ...]:
+        """Every question of its record it is about: its own, then those its check reads."""
+        own = (self.question_id,) if self.question_id is not None else ()
+        return own + tuple(q for q in self.questions if q != self.question_id)
 
     @property
     def blocking(self) -> bool:
@@ -54,7 +63,7 @@ class Issue:
             "record": self.record_id, "question": self.question_id, "check": self.check_id,
             "severity": self.severity.value, "code": self.code, "message": dict(self.message),
             "member": dict(self.member_name) if self.member_name else None,
-            "fingerprint": self.fingerprint, "confirmed": self.confirmed,
+            "fingerprint": self.fingerprint, "confirmed": self.confirmed, "questions": list(self.questions),
         }
 
 
@@ -91,12 +100,13 @@ class Validator:
         self.reference = reference
         self.case = case
         self.confirmations = confirmations
+        self.memo: dict[Any, Any] = {}  # shared by the records' expressions (see `Env.memo`)
 
     def record(self, state: RecordState, household: Mapping[str, Any], members: Sequence[Mapping[str, Any]],
                member_ids: Sequence[str]) -> list[Issue]:
         issues: list[Issue] = []
         who = member_name(self.q, state)
-        env = Env(state.values, household, members, self.reference, self.case)
+        env = Env(state.values, household, members, self.reference, self.case, memo=self.memo)
         for qid, question in state.relevant.items():
             problem = state.invalid.get(qid)
             if problem is not None:
@@ -131,14 +141,29 @@ class Validator:
                member_ids: Sequence[str], qid: str | None) -> Issue | None:
         if check.expression(env) is not False:  # holds, or waits for answers (unknown)
             return None
-        message = _render(check.message, state, self.q.languages)
+        message = _render(check.message, state, self.q.languages, _piped(check, env))
         if check.severity is Severity.ERROR:
-            return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who)
+            return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who,
+                         questions=check.questions)
         fp = fingerprint(check, state, env, member_ids)
         confirmed = self.confirmations.get(confirmation_key(state.record_id, check.id), {})
         ok = isinstance(confirmed, Mapping) and confirmed.get("fingerprint") == fp
-        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok)
+        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok,
+                     check.questions)
 
 
-def _render(text: Text, state: RecordState, languages: Sequence[str]) -> dict[str, str]:
-    return {lang: render(text, state.values, lang, state.number) for lang in languages}
+def _render(text: Text, state: RecordState, languages: Sequence[str],
+            piped: Mapping[str, Any] | None = None) -> dict[str, str]:
+    values = {**state.values, **piped} if piped else state.values
+    return {lang: render(text, values, lang, state.number) for lang in languages}
+
+
+def _piped(check: Check, env: Env) -> dict[str, str]:
+    """The values of the expressions piped into a check's message, as shown: 3, not 3.0."""
+    out = {}
+    for source, expression in check.pipes.items():
+        value = expression(env)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[source] = "?" if value is None else str(value)
+    return out

@@ -33,7 +33,9 @@ from engine.spec.symbols import Symbols
 PERSON_NUMBER = "person_number"
 TOP_KEYS = ("questionnaire", "version", "title", "description", "languages", "reference_time", "self_response",
             "extends", "imports", "option_lists", "derived", "sections", "checks", "routing")
-SECTION_KEYS = ("id", "title", "when", "repeat", "member_name", "pages", "questions")
+SECTION_KEYS = ("id", "title", "when", "repeat", "member_name", "size", "first_member", "pages", "questions")
+ROSTER_KEYS = ("size", "first_member")  # of a section with repeat: members
+FIRST_MEMBER_KEYS = ("label", "when")
 PAGE_KEYS = ("id", "title", "when", "questions")
 QUESTION_KEYS = ("id", "type", "label", "hint", "optional", "when", "checks")
 TYPE_KEYS = frozenset().union(*(t.keys for t in ANSWER_TYPES.values()))
@@ -84,6 +86,7 @@ class DraftSection:
     scope: Scope
     member_name: str | None
     pages: list[DraftPage] = field(default_factory=list)
+    first_member: Text | None = None  # the label of `first_member:` (its `when` is compiled in pass two)
 
 
 @dataclass
@@ -290,7 +293,26 @@ class Builder:
                            node.where("member_name"), (*path, "member_name"), "remove it or add repeat: members")
         if sid is None or not self._claim_id(sid, node, path, "section"):
             sid = _unnamed(path)  # reported; its questions are still read (and their names known)
-        return DraftSection(node, path, sid, title, scope, member_name)
+        section = DraftSection(node, path, sid, title, scope, member_name)
+        self._roster_keys(section)
+        return section
+
+    def _roster_keys(self, section: DraftSection) -> None:
+        """`size` and `first_member` say what the household told about its members: only a
+        repeated section has them."""
+        node, path, read = section.node, section.path, self.read
+        if section.scope is not Scope.MEMBER:
+            for key in ROSTER_KEYS:
+                if key in node:
+                    self.diags.add("BAD_REPEAT", f'"{key}" only applies to a section with repeat: members',
+                                   node.where_key(key), (*path, key), "remove it or add repeat: members")
+            return
+        first = read.kind(node, "first_member", YMap, path, "{label: {zh: 户主, en: head of household}}")
+        if first is not None:
+            fpath = (*path, "first_member")
+            read.keys(first, FIRST_MEMBER_KEYS, fpath, "first_member")
+            if read.require(first, "label", fpath, "first_member", "{zh: 户主, en: head of household}"):
+                section.first_member = read.label(first, "label", fpath)
 
     def _page(self, node: YMap, path: SpecPath, implicit: bool, section_id: str) -> DraftPage:
         if implicit:

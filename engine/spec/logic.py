@@ -8,6 +8,7 @@ relevance, so they may look at any answer of the record and aggregate over membe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Any
 
@@ -19,6 +20,7 @@ from engine.spec.loader import YMap
 from engine.spec.model import (
     Check,
     Derived,
+    FirstMember,
     Page,
     Question,
     Questionnaire,
@@ -32,6 +34,7 @@ from engine.spec.model import (
 )
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SPEC_REASONS = {RoutingReason.LONG_FORM_SAMPLE, RoutingReason.OVERSEAS_MEMBER}
 DEFAULT_KIND = {RoutingReason.LONG_FORM_SAMPLE: RoutingKind.HAND_OVER,
                 RoutingReason.OVERSEAS_MEMBER: RoutingKind.HAND_OVER}
@@ -160,12 +163,70 @@ class Logic:
                 self.check_ids.setdefault(cid, cnode.where("id") if "id" in cnode else cnode.pos)
             ctx = Context(scope, self.b.symbols, None, allow_members=True)
             compiled = self.expr(cnode, "check", cpath, ctx)
-            message = self.text(cnode, "message", cpath, scope)
-            if not ok or cid is None or compiled is None or message is None:
+            message = self.b.read.label(cnode, "message", cpath, True)
+            pipes = self.message_pipes(cnode, cpath, scope, message)
+            if not ok or cid is None or compiled is None or message is None or pipes is None:
                 continue
             inputs = tuple(sorted({*compiled.typed.refs, *([owner] if owner else [])}))
-            out.append(Check(cid, compiled, message, Severity(severity), cnode.pos, inputs))
+            out.append(Check(cid, compiled, message, Severity(severity), cnode.pos, inputs,
+                             MappingProxyType(pipes), self.questions_read(inputs)))
         return tuple(out)
+
+    def questions_read(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The questions behind `names` of one record: questions stand for themselves, derived
+        values for the questions they are computed from (age: D5); built-ins for none."""
+        derived = {d.id: d.expression.typed.refs for d in self.derived}
+        found: list[str] = []
+        seen: set[str] = set()
+        stack = list(reversed(names))
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in self.b.questions:
+                found.append(name)
+            stack.extend(sorted(derived.get(name, ()), reverse=True))
+        return tuple(found)
+
+    def message_pipes(self, node: YMap, path: SpecPath, scope: Scope,
+                      message: Text | None) -> dict[str, CompiledExpression] | None:
+        """A check's message may pipe, besides answers, an expression of the check's record:
+        `{count(members)}`, `{H2.present + H2.absent}`. The compiled expressions by their text;
+        None when one of them is wrong (reported)."""
+        value = node.get("message")
+        if message is None or not isinstance(value, YMap):
+            return {}
+        names = set(self.b.symbols.names(scope))
+        ctx = Context(scope, self.b.symbols, None, allow_members=True, condition=False)
+        pipes: dict[str, CompiledExpression] = {}
+        ok = True
+        for lang, text in message.items():
+            for match in PLACEHOLDER.finditer(text):
+                source = match.group(1)
+                if source in pipes:
+                    continue
+                if IDENTIFIER.fullmatch(source):
+                    ok &= self.known_pipe(source, names, value, lang, text, match.start(), (*path, "message"))
+                    continue
+                compiled, problems = compile_expression(source, ctx, value.locate(lang, text, match.start()))
+                for p in problems:
+                    self.diags.add(p.code, p.message, value.locate(lang, text, match.start(1) + p.offset),
+                                   (*path, "message", lang), p.fix)
+                if compiled is None:
+                    ok = False
+                else:
+                    pipes[source] = compiled
+        return pipes if ok else None
+
+    def known_pipe(self, name: str, names: Iterable[str], node: YMap, lang: str, text: str, offset: int,
+                   path: SpecPath) -> bool:
+        if name in names:
+            return True
+        self.diags.add("UNKNOWN_PIPE", f'{{{name}}} in the {lang} text names no question of this '
+                       "record." + did_you_mean(name, names), node.locate(lang, text, offset), (*path, lang),
+                       "use a question id of the same record, e.g. {D1}")
+        return False
 
     def text(self, node: YMap, key: str, path: SpecPath, scope: Scope, required: bool = True) -> Text | None:
         """Read a text that the builder has not read (check messages, routing explanations)."""
@@ -179,11 +240,7 @@ class Logic:
         names = self.b.symbols.names(scope)  # a view of the symbol table: no copy per text
         for lang, text in label.items():
             for match in PLACEHOLDER.finditer(text):
-                name = match.group(1)
-                if name not in names:
-                    self.diags.add("UNKNOWN_PIPE", f'{{{name}}} in the {lang} text names no question of this '
-                                   "record." + did_you_mean(name, names), value.locate(lang, text, match.start()),
-                                   (*path, key, lang), "use a question id of the same record, e.g. {D1}")
+                self.known_pipe(match.group(1), names, value, lang, text, match.start(), (*path, key))
         return label
 
     # -- freezing -----------------------------------------------------------------------------
@@ -202,9 +259,24 @@ class Logic:
                 p_title = None if implicit else self.pipes(p.node, "title", p.path, s.scope, p.title)
                 questions = tuple(self._question(q, s, s_when, p_when) for q in p.questions)
                 pages.append(Page(p.id, p_title, s.id, s.scope, questions, p_when, p.node.pos))
+            size, first_member = self._roster(s)
             out.append(Section(s.id, s_title or MappingProxyType({}), s.scope, tuple(pages), s_when, s.node.pos,
-                               s.member_name))
+                               s.member_name, size, first_member))
         return tuple(out)
+
+    def _roster(self, s: DraftSection) -> tuple[CompiledExpression | None, FirstMember | None]:
+        """A repeated section's `size` (a number) and `first_member` condition, over the household's answers."""
+        if s.scope is not Scope.MEMBER:
+            return None, None
+        size = self.expr(s.node, "size", s.path, Context(Scope.HOUSEHOLD, self.b.symbols, None, condition=False))
+        if size is not None and size.type.kind not in ("number", "error"):
+            self.diags.add("EXPR_TYPE_MISMATCH", f"size must be a number, not {size.type.describe()}",
+                           s.node.where("size"), (*s.path, "size"), "e.g. size: H2.present + H2.absent")
+        first = s.node.get("first_member")
+        if s.first_member is None or not isinstance(first, YMap):
+            return size, None
+        when = self.expr(first, "when", (*s.path, "first_member"), Context(Scope.HOUSEHOLD, self.b.symbols, None))
+        return size, FirstMember(s.first_member, when)
 
     def _question(self, q: DraftQuestion, s: DraftSection, s_when: CompiledExpression | None,
                   p_when: CompiledExpression | None) -> Question:

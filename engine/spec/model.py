@@ -86,6 +86,11 @@ class Check:
     position: Position
     # Questions whose answers the confirmation of a warning is bound to (its inputs).
     inputs: tuple[str, ...] = ()
+    # Expressions piped into the message, by their text: `{count(members)}`.
+    pipes: Mapping[str, CompiledExpression] = field(default_factory=lambda: MappingProxyType({}))
+    # The questions of its record whose answers it reads (derived values traced to theirs): the
+    # pages where what it says can be put right.
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,14 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class FirstMember:
+    """Who the first member entered must be (`label`, e.g. the head of household), when it applies."""
+
+    label: Text
+    when: CompiledExpression | None = None  # over the household's answers; None: always
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     id: str
     title: Text
@@ -142,6 +155,9 @@ class Section:
     when: CompiledExpression | None
     position: Position
     member_name: str | None = None  # the question whose answer names a member (piping)
+    # Repeated sections: how many members the household says it has (over its answers) ...
+    size: CompiledExpression | None = None
+    first_member: FirstMember | None = None  # ... and who must be entered first
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +220,11 @@ class Questionnaire:
 
     def derived_in(self, scope: Scope) -> tuple[Derived, ...]:
         return tuple(d for d in self.derived if d.scope is scope)
+
+    @property
+    def roster_section(self) -> Section | None:
+        """The section asked once per member (the compiler allows the roster keys only there)."""
+        return next(iter(self.member_sections), None)
 
     @property
     def member_name_question(self) -> str | None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.spec.answer_types import ANSWER_TYPES, DATE_PATTERN, PLACE_CODE_DIGITS, YEAR_MONTH_PATTERN
-from engine.spec.build import PAGE_KEYS, QUESTION_KEYS, SECTION_KEYS, TOP_KEYS, TYPE_KEYS
+from engine.spec.build import FIRST_MEMBER_KEYS, PAGE_KEYS, QUESTION_KEYS, SECTION_KEYS, TOP_KEYS, TYPE_KEYS
 from engine.spec.logic import CHECK_KEYS, DERIVED_KEYS, ROUTING_KEYS, SPEC_REASONS
 from engine.spec.model import RoutingKind, Scope, Severity
 from engine.spec.shape import ID_PATTERN, RESERVED
@@ -100,10 +100,20 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                   "asked once per household.",
         "member_name": "In a repeated section, the text or name question whose answer names the member, so "
                        "{D1} in texts shows the member's name.",
+        "size": "In a repeated section, how many members the household says it has: a number over the "
+                "household's answers, e.g. H2.present + H2.absent. Progress counts the pages of those "
+                "not entered yet.",
+        "first_member": "In a repeated section, who must be entered first (label), and when (a condition over "
+                        "the household's answers): the button that adds the first member names it.",
         "pages": "The pages of the section, one per screen.",
         "questions": "A section without pages may hold questions directly: they form one page.",
         AFTER: "Only in a spec that extends another: place this new section after the base's section with "
                "this id.",
+    },
+    "first_member": {
+        "label": "Who the first member must be: one text per declared language, e.g. {zh: 户主, en: head of "
+                 "household}.",
+        "when": 'When it applies, over the household\'s answers, e.g. H1 == "1"; always without it.',
     },
     "page": {
         "id": "Unique id of the page. In an extending spec, the id of a base page adds this page's questions "
@@ -146,7 +156,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "check": 'An expression that must hold, e.g. H6 <= 1000. Checks may read any answer of the record; '
                  'household checks also any(members, ...), all(...), count(...).',
         "severity": "error (default) blocks submission; warning must be confirmed by the respondent.",
-        "message": "Shown when the check does not hold: one text per declared language.",
+        "message": "Shown when the check does not hold: one text per declared language. {D1} pipes an answer; "
+                   "{count(members)} or {H2.present + H2.absent} pipes the value of an expression.",
     },
     "derived": {
         "id": "Unique id of the derived value, used in expressions like a question id, e.g. age.",
@@ -295,6 +306,10 @@ def _defs() -> Schema:
         "when": _ref("expression"),
         "repeat": {"enum": ["members"]},
         "member_name": ident,
+        "size": _ref("expression"),
+        "first_member": _closed("first_member", FIRST_MEMBER_KEYS, {"label": _ref("label"),
+                                                                     "when": _ref("expression")},
+                                required=("label",)),
         "pages": _array(_ref("page")),
         "questions": _array(_ref("question")),
         AFTER: ident,

@@ -34,6 +34,7 @@ from web import questionpage
 from web import review as layout
 from web.context import Ctx
 from web.fields import display
+from web.outstanding import household_problems, member_reasons
 from web.questionpage import form_version
 from web.roster import roster
 
@@ -113,7 +114,8 @@ async def hub(hr: HouseholdRequest) -> Response:
         help_sent=view.info.help_requested, first_step=household_steps[0].step if household_steps else None,
         member_first=plan.entry_points(), roster=roster(plan.members, ctx.request.query_params, ctx.lang),
         household_done=household_done(view, ctx.settings.clock.now()), pick=pick,
-        hand_over=pending_hand_over(hr),
+        hand_over=pending_hand_over(hr), reasons=member_reasons(view.evaluation, view.questionnaire, ctx.lang),
+        household_problems=household_problems(view.evaluation, ctx.lang) if editable(hr) else [],
     )
 
 

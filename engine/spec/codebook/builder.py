@@ -211,6 +211,25 @@ class Codebook:
             entries.append(TocEntry(1, "附录：共用选项表 Appendix: shared option lists", "appendix"))
         return Toc(tuple(entries))
 
+    def roster_lines(self, section: Section) -> list[tuple[str, str]]:
+        """What a repeated section's `size` and `first_member` say, in words."""
+        lines = []
+        q = self.q
+        if section.size is not None:
+            zh, en = (expression_in_words(section.size, q, lang) for lang in ("zh", "en"))
+            lines.append((f"本户应登记的成员人数为{zh}；进度按此人数计算。",
+                          f"The household's number of members is {en}; progress counts that many."))
+        first = section.first_member
+        if first is not None:
+            label_zh, label_en = tx(first.label, "zh"), tx(first.label, "en")
+            if first.when is None:
+                lines.append((f"第一位登记的成员应为{label_zh}。", f"The first member entered is the {label_en}."))
+            else:
+                zh, en = (expression_in_words(first.when, q, lang) for lang in ("zh", "en"))
+                lines.append((f"当{zh}时，第一位登记的成员应为{label_zh}。",
+                              f"When {en}, the first member entered is the {label_en}."))
+        return lines
+
     def page_title(self, page: Page) -> str:
         return slash(page.title, self.q) or f"页面 page {page.id}"
 
@@ -228,6 +247,7 @@ class Codebook:
                 lines.append((f"每位成员以{name}{zh_label}的回答称呼，文字中的{{{name}}}会替换为该回答。",
                               f"Each member is called by the answer to {name}{en_label}; "
                               f"{{{name}}} in a text is replaced by it."))
+            lines.extend(self.roster_lines(section))
         else:
             lines = [("本部分每户回答一次。", "Asked once per household.")]
         blocks.append(Para("\n".join(both(zh, en) for zh, en in lines)))

@@ -165,7 +165,7 @@ class Words(NamesInWords):
                                  f"the number of members whose {self.cond(node.predicate)}")
             inner = self.wrapped(node.predicate)
             return self.pick(f"满足{inner}的成员人数", f"the number of members for whom {inner}")
-        if fn in ("any", "all", "answered", "matches"):
+        if fn in ("any", "all", "answered", "matches", "duplicate"):
             return self.pick(f"“{self.cond(node)}”是否成立", f"whether {self.cond(node)}")
         return self.fallback(node)
 
@@ -311,6 +311,12 @@ class Words(NamesInWords):
             if negated:
                 return self.pick(f"{arg}未作答", f"{arg} has not been answered")
             return self.pick(f"{arg}已作答", f"{arg} has been answered")
+        if fn == "duplicate" and node.args:
+            arg = self.term(node.args[0])
+            if negated:
+                return self.pick(f"{arg}与此前登记的成员都不相同",
+                                 f"{arg} differs from that of every member listed before")
+            return self.pick(f"{arg}与此前登记的某位成员相同", f"{arg} is the same as that of a member listed before")
         if fn == "matches" and len(node.args) == 2:
             arg = self.term(node.args[0])
             pattern = node.args[1]

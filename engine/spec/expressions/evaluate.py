@@ -43,6 +43,8 @@ class Env:
     reference: date
     case: Mapping[str, Any] = field(default_factory=dict)
     bound: Record | None = None
+    # Work shared by the records of one evaluation (duplicate()'s index of the members' answers).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 Fn = Callable[[Env], Any]
@@ -215,11 +217,45 @@ def _call(node: Call) -> Fn:
     if name == "answered":
         arg = args[0]
         return lambda env: arg(env) is not None
+    if name == "duplicate":
+        return _duplicate(node)
     impl = FUNCTIONS[name].impl
     assert impl is not None  # the registry gives every non-aggregate an implementation
 
     def run(env: Env) -> Any:
         return impl(env, *(a(env) for a in args))
+
+    return run
+
+
+PERSON_NUMBER = "person_number"  # the built-in roster position of a member (engine.spec.build)
+
+
+def _duplicate(node: Call) -> Fn:
+    """Whether a member before this one gave the same answer: one index of the answers per
+    evaluation (`Env.memo`), so a roster of n is checked in O(n), not O(n²)."""
+    arg = node.args[0]
+    name = arg.name if isinstance(arg, Ref) else ""
+    get = build(arg)
+
+    def first_numbers(env: Env) -> dict[Any, int]:
+        key = ("duplicate", name)
+        entry = env.memo.get(key)
+        if entry is None or entry[0] is not env.members:
+            index: dict[Any, int] = {}
+            for m in env.members:  # in roster order: the first holder of a value keeps it
+                value, number = m.get(name), m.get(PERSON_NUMBER)
+                if value is not None and number is not None and isinstance(value, (str, int, float)):
+                    index.setdefault(value, number)
+            entry = env.memo[key] = (env.members, index)
+        return entry[1]
+
+    def run(env: Env) -> Any:
+        value, own = get(env), env.record.get(PERSON_NUMBER)
+        if value is None or own is None or not isinstance(value, (str, int, float)):
+            return None
+        first = first_numbers(env).get(value)
+        return first is not None and first < own
 
     return run
 

@@ -151,13 +151,16 @@ class Typed:
 
 
 def member_refs(node: Node) -> frozenset[str]:
-    """The names an expression reads of each member inside any/all/count (`m.D7`)."""
+    """The names an expression reads of each member inside any/all/count (`m.D7`), and of the
+    members before this one in duplicate(X)."""
     out: set[str] = set()
     stack: list[Any] = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, Ref) and current.record not in ("self", "household"):
             out.add(current.name)
+        if isinstance(current, Call) and current.function == "duplicate":
+            out.update(arg.name for arg in current.args if isinstance(arg, Ref))
         for f in fields(current):
             value = getattr(current, f.name)
             if isinstance(value, Node):

@@ -511,9 +511,22 @@ def _call(node: ast.Call, st: _State, off: int) -> tuple[Node, VType]:
         args.append(a)
     if name == "answered" and not isinstance(args[0], Ref):
         st.fail("EXPR_ARGUMENTS", "answered() takes a question id", off, "usage: answered(D9)")
+    if name == "duplicate":
+        _check_duplicate(args[0], st, off)
     if name == "matches":
         _check_regex(args[1], st)
     return Call(off, name, tuple(args)), spec.result
+
+
+def _check_duplicate(arg: Node, st: _State, off: int) -> None:
+    """duplicate(X) compares this member's X with the members' before it: a member's own
+    question, in a member's check."""
+    if not isinstance(arg, Ref) or arg.record != "self" or st.ctx.scope is not Scope.MEMBER:
+        st.fail("EXPR_ARGUMENTS", "duplicate() takes a question id of this member", off, "usage: duplicate(D3)")
+    elif not st.ctx.allow_members or st.bound is not None:
+        st.fail("EXPR_SCOPE", "duplicate() looks at the other members: only in a member's checks, outside "
+                "any(), all() and count()", off, "move it to a check on the question")
+    st.uses_members = True
 
 
 def _check_regex(arg: Node, st: _State) -> None:

@@ -92,6 +92,11 @@ def short() -> Questionnaire:
 
 
 @pytest.fixture(scope="session")
+def overseas() -> Questionnaire:
+    return compile_file(FORMS / "overseas.yaml")
+
+
+@pytest.fixture(scope="session")
 def households(short: Questionnaire) -> Households:
     return Households(short)
 

@@ -125,6 +125,23 @@ def test_a_check_reading_members_is_checked_again_when_another_member_changes(tm
 
 
 
+def test_a_duplicate_check_is_run_again_only_when_what_it_reads_changes(households: Any) -> None:
+    doc = households.build(size=3)
+    before = households.evaluate(doc)
+    # An answer that duplicate(D3) does not read: the other members' issues are kept as they were.
+    doc = households.apply(doc, "m2", {"D6": "02"})
+    after = evaluate(households.q, doc, at=households.now, previous=before)
+    assert after.basis is not None and before.basis is not None
+    assert after.basis.record_issues["m3"] is before.basis.record_issues["m3"]
+    same(after, households.evaluate(doc))
+    # m1 takes m3's ID number: m3's answers are unchanged, and m3 is now the second holder.
+    third = households.person_answers(3)
+    doc = households.apply(doc, "m1", {"D3": third["D3"], "D4": third["D4"], "D5": third["D5"]})
+    last = evaluate(households.q, doc, at=households.now, previous=after)
+    assert [(i.record_id, i.check_id) for i in last.errors] == [("m3", "D3_unique")]
+    same(last, households.evaluate(doc))
+
+
 # Each way a member's record can read the household's answers: H1 (family or collective).
 READS_HOUSEHOLD = {
     "question when": replace_once(BASE, "        when: age >= 3\n",

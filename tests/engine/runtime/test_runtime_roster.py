@@ -127,7 +127,7 @@ def test_one_person_household(households: Any) -> None:
 
 def test_collective_household_of_500(households: Any) -> None:
     n = 500
-    people = [households.person_answers(i, D2="0" if i == 1 else "9") for i in range(1, n + 1)]
+    people = [households.person_answers(i, D2="9") for i in range(1, n + 1)]  # a collective household: no head
     household = households.household_answers(n, H1="2", H5="2")
     doc = households.build(household=household, people=people)
     started = dt.datetime.now()
@@ -142,10 +142,11 @@ def test_collective_household_of_500(households: Any) -> None:
     assert len(effective["members"]) == n
     assert "H6" not in effective["household"]
     # A mistake in the 400th person is reported for that person, by name.
-    doc["members"][399] = {**doc["members"][399], "D2": "0"}
+    doc["members"][399] = {**doc["members"][399], "D6": "99"}
     e = households.evaluate(doc)
     (issue,) = e.errors
-    assert (issue.record_id, issue.check_id) == ("m400", "D2_head_first")
+    assert (issue.record_id, issue.question_id, issue.code) == ("m400", "D6", "not_an_option")
+    assert issue.text("zh").startswith(households.person_answers(400)["D1"])
 
 
 # ------------------------------------------------------------------------------------- all or nothing
@@ -228,3 +229,30 @@ def test_full_width_resident_id(households: Any, short: Any) -> None:
     typed = "".join(chr(ord(c) + 0xFEE0) for c in number)  # as a Chinese IME types it
     applied = apply_answers(short, doc, "m1", {"D3": typed[:6] + " " + typed[6:]})
     assert applied.ok and applied.changed == ()
+
+
+# ------------------------------------------------------------------------ what the household said of it
+@pytest.mark.parametrize(("household", "expected", "first"), [
+    pytest.param({}, None, None, id="nothing-said"),
+    pytest.param({"H1": "1", "H2": {"present": "2", "absent": "1"}}, 3, {"zh": "户主", "en": "head of household"},
+                 id="family-of-three"),
+    pytest.param({"H1": "2", "H2": {"present": "40", "absent": "0"}}, 40, None, id="collective-no-head"),
+    pytest.param({"H2": {"present": "0", "absent": "0"}}, 0, None, id="nobody"),
+])
+def test_the_roster_the_household_said(households: Any, short: Any, household: dict[str, Any],
+                                       expected: int | None, first: dict[str, str] | None) -> None:
+    doc = households.apply(new_document(short), HOUSEHOLD, household) if household else new_document(short)
+    roster = households.evaluate(doc).roster
+    assert (roster.expected, roster.entered, roster.first_member) == (expected, 0, first)
+    assert roster.to_enter == (expected or 0)
+    # A person not entered yet fills in 3 pages, and education once their birth month says 3 or older.
+    assert roster.new_member_pages == (4 if expected else 0)
+
+
+def test_entering_people_counts_down_to_none_left(households: Any) -> None:
+    doc = households.build(household=households.household_answers(2), people=[households.person_answers(1)])
+    assert households.evaluate(doc).roster.to_enter == 1
+    doc, _ = add_member(doc)
+    doc, _ = add_member(doc)  # one more than said: nobody is left to enter (the roster check says the rest)
+    roster = households.evaluate(doc).roster
+    assert (roster.expected, roster.entered, roster.to_enter, roster.new_member_pages) == (2, 3, 0, 0)

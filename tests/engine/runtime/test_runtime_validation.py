@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from engine.answers.resident_id import make_resident_id
-from engine.runtime.document import HOUSEHOLD, add_member, confirm, new_document
+from engine.runtime.document import HOUSEHOLD, add_member, apply_answers, confirm, new_document, remove_member
+from engine.runtime.evaluate import evaluate
 from engine.spec.model import Severity
 
 AT = "2020-10-20T10:00:00+08:00"
@@ -129,8 +130,9 @@ CHECKS = [
                  id="no-head"),
     pytest.param({}, ({"D2": "1", "D5": "1990-01"}, {"D2": "0"}),
                  {("m1", "D2_head_first"), ("m2", "D2_head_first")}, id="head-not-first"),
-    pytest.param({"H1": "2", "H5": "2"}, ({"D2": "9"}, {"D2": "9"}), {("m1", "D2_head_first")},
-                 id="collective-no-head-rule-as-written"),
+    # A collective household (H1 = 2) has no head: nobody need be first, or a head at all.
+    pytest.param({"H1": "2", "H5": "2"}, ({"D2": "9"}, {"D2": "9"}), set(), id="collective-without-head"),
+    pytest.param({"H1": "2", "H5": "2"}, ({"D2": "9"}, {"D2": "0"}), set(), id="collective-head-not-first"),
     pytest.param({"H1": "2", "H5": "2"}, ({"D2": "0"}, {"D2": "9"}), set(), id="collective-ok"),
 ]
 
@@ -144,6 +146,53 @@ def test_error_checks(households: Any, household: dict[str, Any], people: tuple[
     assert {(i.record_id, i.check_id) for i in e.errors} == errors
     assert all(i.code == "check" for i in e.errors)
     assert e.submittable is (not errors)
+
+
+def test_the_roster_size_warning_says_both_numbers(households: Any) -> None:
+    doc = households.build(household=households.household_answers(3), people=[households.person_answers(1)])
+    e = households.evaluate(doc)
+    issue = _issue(e, HOUSEHOLD, check="roster_size")
+    assert issue.message["zh"] == "已登记 1 人，与本户应登记人数 3 人不一致，请核对"
+    assert "entered (1)" in issue.message["en"] and "start (3)" in issue.message["en"]
+    present = _issue(e, HOUSEHOLD, check="roster_present")
+    assert "有 1 人" in present.message["zh"] and "居住在本户的人数 3 人" in present.message["zh"]
+
+
+def test_the_same_id_number_twice_is_an_error_at_the_second_person(households: Any) -> None:
+    first = households.person_answers(1)
+    twin = households.person_answers(3, D3=first["D3"], D4=first["D4"], D5=first["D5"])
+    doc = households.build(people=[first, households.person_answers(2), twin])
+    e = households.evaluate(doc)
+    issue = _issue(e, "m3", check="D3_unique")
+    assert (issue.question_id, issue.severity, issue.code) == ("D3", Severity.ERROR, "check")
+    assert issue.message["zh"].startswith(twin["D1"]) and "公民身份号码" in issue.message["zh"]
+    assert [i.check_id for i in e.errors] == ["D3_unique"] and not e.submittable
+    # Removing the first holder leaves the number to the other alone.
+    doc = remove_member(doc, "m1")
+    assert not [i for i in households.evaluate(doc).issues if i.check_id == "D3_unique"]
+
+
+def test_people_without_an_id_number_are_no_duplicates(households: Any) -> None:
+    people = [households.person_answers(n, D3="") for n in (1, 2)]
+    e = households.evaluate(households.build(people=people))
+    assert e.issues == ()
+
+
+@pytest.mark.parametrize(("household_type", "relationships", "errors"), [
+    pytest.param("1", ("8", "0"), {("m1", "P2_head_first"), ("m2", "P2_head_first")}, id="family-head-second"),
+    pytest.param("2", ("8", "0"), set(), id="collective-head-second"),
+    pytest.param("2", ("9", "9"), set(), id="collective-without-head"),
+])
+def test_overseas_form_head_first_only_for_family_households(overseas: Any, household_type: str,
+                                                             relationships: tuple[str, ...],
+                                                             errors: set[tuple[str, str]], now: Any) -> None:
+    q = overseas
+    doc = apply_answers(q, new_document(q), HOUSEHOLD, {"F1": household_type, "F2": "2"}).document
+    for relationship in relationships:
+        doc, member = add_member(doc)
+        doc = apply_answers(q, doc, member, {"P1": "Anna Schmidt", "P2": relationship}).document
+    e = evaluate(q, doc, at=now)
+    assert {(i.record_id, i.check_id) for i in e.errors if i.check_id and "head" in i.check_id} == errors
 
 
 WARNINGS = [

@@ -104,6 +104,21 @@ CASES = [
            'Did you mean "county"?'),
     # -- sections --------------------------------------------------------------------------------------
     Broken("repeat_people", "repeat: members", "repeat: people", "BAD_REPEAT", 41, 13, '"people"'),
+    # -- a repeated section's size and first member, over the household's answers --------------------
+    Broken("size_outside_a_roster", "    title: {zh: 住户, en: Household}\n",
+           "    title: {zh: 住户, en: Household}\n    size: 3\n", "BAD_REPEAT", 19, 5, '"size"'),
+    Broken("size_not_a_number", "    member_name: D1\n", '    member_name: D1\n    size: H1 == "1"\n',
+           "EXPR_TYPE_MISMATCH", 43, 11, "size must be a number"),
+    Broken("size_reads_a_member", "    member_name: D1\n", "    member_name: D1\n    size: len(D1)\n",
+           "EXPR_SCOPE", 43, 15, "not of the household"),
+    Broken("first_member_without_label", "    member_name: D1\n",
+           '    member_name: D1\n    first_member: {when: H1 == "1"}\n', "MISSING_KEY", 43, 19, "label"),
+    Broken("first_member_unknown_key", "    member_name: D1\n",
+           '    member_name: D1\n    first_member: {label: {zh: 户主, en: head}, wen: H1 == "1"}\n',
+           "UNKNOWN_KEY", 43, 47, 'Did you mean "when"?'),
+    Broken("first_member_condition", "    member_name: D1\n",
+           '    member_name: D1\n    first_member: {label: {zh: 户主, en: head}, when: H1 == "7"}\n',
+           "EXPR_UNKNOWN_OPTION", 43, 59, '"7"'),
     Broken("member_name_choice", "member_name: D1", "member_name: D4", "BAD_MEMBER_NAME", 42, 18, '"D4"'),
     Broken("after_in_base_spec", "        when: age >= 3", "        after: D5", "UNKNOWN_KEY", 57, 9, "extends"),
     # -- files -----------------------------------------------------------------------------------------
@@ -169,6 +184,12 @@ CASES = [
            "the engine raises it by itself"),
     Broken("unknown_pipe", '"{D1}的性别"', '"{D2}的性别"', "UNKNOWN_PIPE", 49, 22, '{D2}'),
     Broken("unknown_pipe_after_text", "en: \"{D1}'s sex\"", "en: \"Sex of {D9}\"", "UNKNOWN_PIPE", 49, 44, "en text"),
+    # A check's message may pipe an expression; it is checked like one, where it stands in the text.
+    Broken("pipe_expression_unknown_name", "message: {zh: 至少一人, en: At least one person}",
+           'message: {zh: 至少一人, en: "At least one person, not {count(memberz)}"}', "EXPR_UNKNOWN_NAME", 61, 62,
+           "memberz"),
+    Broken("pipe_expression_not_in_a_label", '"{D1}的性别"', '"{count(members)}的性别"', "UNKNOWN_PIPE", 49, 22,
+           "{count(members)}"),
     Broken("bad_severity", "severity: warning", "severity: warn", "BAD_SEVERITY", 37, 27, '"warn"'),
     Broken("duplicate_routing_reason", "    explain: {zh: 上门登记, en: An enumerator visits}\n",
            "    explain: {zh: 上门登记, en: An enumerator visits}\n  - reason: overseas_member\n"
@@ -191,6 +212,23 @@ def test_one_mistake_one_diagnostic(tmp_path: Path, case: Broken) -> None:
     if case.fix:
         assert d.fix.strip(), rendered
     assert d.render().startswith(f"{d.position.file}:{case.line}:{case.column}: {case.code} ")
+
+
+def test_a_roster_says_its_size_and_first_member(tmp_path: Path) -> None:
+    from spec_helpers import compile_text
+
+    from engine.spec.expressions import Env
+
+    text = replace_once(BASE, "    member_name: D1\n", "    member_name: D1\n    size: H6 // 10\n"
+                        '    first_member: {label: {zh: 户主, en: head}, when: H1 == "1"}\n')
+    q = compile_text(tmp_path, text)
+    roster = q.roster_section
+    assert roster is not None and roster.size is not None and roster.first_member is not None
+    env = Env({"H1": "1", "H6": 35}, {"H1": "1", "H6": 35}, (), q.reference_time.date())
+    assert roster.size(env) == 3
+    assert roster.first_member.label == {"zh": "户主", "en": "head"} and roster.first_member.when is not None
+    assert roster.first_member.when(env) is True
+    assert q.household_sections[0].size is None
 
 
 def test_base_spec_is_valid(tmp_path: Path) -> None:

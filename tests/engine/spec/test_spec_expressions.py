@@ -233,6 +233,36 @@ def test_aggregate_in_a_member_check_reads_other_members() -> None:
     assert compiled(Env(members[1], {}, members, CENSUS)) is True
 
 
+def test_duplicate_is_true_for_the_second_holder_of_an_answer() -> None:
+    compiled = compile_ok("duplicate(D3)", MEM)
+    members = [{"person_number": 1, "D3": "A"}, {"person_number": 2, "D3": "B"}, {"person_number": 3, "D3": "A"},
+               {"person_number": 4}, {"person_number": 5, "D3": "A"}]
+    memo: dict[Any, Any] = {}  # shared by the records of one evaluation, as the validator shares it
+    results = [compiled(Env(m, {}, members, CENSUS, memo=memo)) for m in members]
+    assert results == [False, False, True, None, True]  # the first holder is not the mistake
+    assert compile_ok("not duplicate(D3)", MEM)(Env(members[1], {}, members, CENSUS)) is True
+    # A roster of another evaluation is indexed afresh, even with the same memo.
+    changed = [{"person_number": 1, "D3": "B"}, {"person_number": 2, "D3": "B"}]
+    assert compiled(Env(changed[1], {}, changed, CENSUS, memo=memo)) is True
+
+
+@pytest.mark.parametrize(("text", "scope", "members", "code"), [
+    pytest.param("duplicate(D3)", HH, True, "EXPR_ARGUMENTS", id="household-scope"),
+    pytest.param("duplicate(household.H10)", MEM, True, "EXPR_ARGUMENTS", id="household-answer"),
+    pytest.param('duplicate("x")', MEM, True, "EXPR_ARGUMENTS", id="literal"),
+    pytest.param("duplicate(D3)", MEM, False, "EXPR_SCOPE", id="in-a-condition"),
+    pytest.param("any(members, duplicate(D3))", MEM, True, "EXPR_SCOPE", id="inside-an-aggregate"),
+    pytest.param("duplicate(H9)", HH, True, "EXPR_TYPE_MISMATCH", id="multi-choice"),
+])
+def test_duplicate_only_in_a_members_check(text: str, scope: Scope, members: bool, code: str) -> None:
+    assert code in [p.code for p in problems_of(text, scope, condition=False, members=members)]
+
+
+def test_duplicate_reads_the_members() -> None:
+    typed = compile_ok("not duplicate(D3)", MEM).typed
+    assert typed.uses_members and typed.member_refs == {"D3"}
+
+
 def test_division_by_zero_is_unknown() -> None:
     for text in ("H6 / 0 > 1", "H6 // 0 > 1", "H6 % 0 > 1", "H6 / (H6 - 3) > 1"):
         assert run(text, {"H6": 3}) is None
