@@ -457,6 +457,40 @@ def test_live_shows_an_error_at_the_field_and_keeps_what_was_typed(site: Any) ->
     assert site.draft(label)["members"][0]["D6"] == "01"  # the acceptable answer is saved
 
 
+def test_what_autosave_could_not_accept_is_shown_again_after_signing_in_again(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/birth_ethnicity")
+    browser.live(page, {"D5": "1968-1x"}, browser.csrf_of(page.text))
+    count = browser.get("/household/page/household/household_type")
+    browser.live(count, {"H2.present": "7", "H2.absent": ""}, browser.csrf_of(count.text))  # one box of two
+    again = site.login(label)  # another day, another device
+    shown = again.get(f"/household/page/{member}/birth_ethnicity")
+    assert 'value="1968-1x"' in shown.text and 'id="error-D5"' in shown.text  # as typed, and what is wrong
+    half = again.get("/household/page/household/household_type")
+    assert 'name="H2.present" value="7"' in half.text and 'name="H2.absent" value=""' in half.text
+    assert 'id="error-H2"' not in half.text  # on the way to the second box, not wrong
+    assert site.draft(label)["household"]["H2"] != {"present": 7}  # the answer before stands
+    done = again.live(half, {"H2.present": "7", "H2.absent": "0"}, again.csrf_of(half.text))
+    assert done.status_code == 200 and "household/H2" not in site.draft(label).get("unfinished", {})
+    assert site.draft(label)["household"]["H2"] == {"present": 7, "absent": 0}
+
+
+def test_a_save_as_it_is_typed_answers_with_the_version_alone(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/identity")
+    before = site.version(label)
+    typed = browser.live(page, {"D1": "欧阳娜", "typing": "1"}, browser.csrf_of(page.text))
+    assert typed.status_code == 200 and typed.headers["HX-Reswap"] == "none"  # the questions stay as typed
+    assert site.version(label) == before + 1 and site.draft(label)["members"][0]["D1"] == "欧阳娜"
+    assert f'id="page-version" value="{before + 1}" hx-swap-oob="true"' in typed.text
+    assert 'id="questions"' not in typed.text and 'id="summary"' not in typed.text
+    assert 'id="session-timer"' in typed.text  # the session was extended: its timer starts again
+
+
 def test_session_extension(site: Any) -> None:
     browser = site.login("in_progress")
     hub = browser.get("/household")
