@@ -3,7 +3,7 @@
 Migrates the database, opens the store (creating the key file on first start) with the demo
 clock inside the self-response window, and creates the demo (see `engine.store.demo`).
 Passwords are stored only as hashes, so a second run on the same folder cannot show them again:
-it says the demo is already there and exits 0.
+it says the demo is already there, how to get new logins, and exits 0.
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ def run_demo(args: argparse.Namespace) -> int:
     return create_and_print(args.data, base_url, as_json=args.json)
 
 
-def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, quiet_if_exists: bool = False) -> int:
+def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, start: str = "formserver demo") -> int:
     """Migrate, open the store (creating the key file if needed), create the demo and print its
-    logins; an exit code. A folder that already has data is left alone (exit 0)."""
+    logins; an exit code. A folder that already has data is left alone (exit 0), saying how to get
+    logins anew (`start`: the command that makes a fresh demo)."""
     notes: TextIO = sys.stderr if as_json else sys.stdout  # stdout stays pure JSON with --json
     db: Database | None = None
     try:
@@ -70,8 +71,7 @@ def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, quiet_if_e
         upgrade(db)
         existing = existing_data(db)
         if existing:
-            if not quiet_if_exists:
-                _say_exists(existing, notes)
+            _say_exists(existing, data_dir, start, notes)
             return 0
         # Only now the key file: a database with data must never get a freshly made key.
         keys, created = open_keys(db, data_dir, create=True)
@@ -103,13 +103,19 @@ def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, quiet_if_e
     return 0
 
 
-def _say_exists(existing: dict[str, int], out: TextIO) -> None:
+def _say_exists(existing: dict[str, int], folder: Path, start: str, out: TextIO) -> None:
+    """The logins were shown once, when the demo was made, and only their hashes are kept: say so,
+    and how to get new ones."""
     what = ", ".join(f"{n} {name}" for name, n in existing.items())
-    print(f"本数据目录已有数据（{what}），未再次创建演示数据。密码只保存哈希值，无法再次显示；"
-          "如需新的演示数据，请使用新的 --data 目录。", file=out)
-    print(f"This data folder already has data ({what}); the demo was not created again. Passwords are "
-          "stored only as hashes and cannot be shown again; use a new --data folder for a fresh demo.",
-          file=out)
+    print(f"数据目录 {folder} 已有数据（{what}），未再次创建演示数据。登录信息只在创建时显示一次，"
+          "数据库只保存密码的哈希值，无法再次显示。需要新的登录信息：在一个新的空目录上运行 "
+          f"`{start} --data 新目录`；或在此目录上运行 `formserver office add 用户名 --data {folder}` "
+          "添加一个办公室账号（密码显示一次）。", file=out)
+    print(f"The data folder {folder} already has data ({what}); the demo was not created again. Logins are "
+          "shown once, when the demo is created, and the database keeps only password hashes, so they cannot "
+          f"be shown again. For new logins: run `{start} --data NEW_FOLDER` on a new, empty folder; or run "
+          f"`formserver office add USERNAME --data {folder}` here for an office account (its password is "
+          "shown once).", file=out)
 
 
 def _fail(message: str) -> int:

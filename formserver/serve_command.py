@@ -45,7 +45,7 @@ def prepare(args: argparse.Namespace, base_url: str) -> int:
     if args.demo:
         from formserver.demo_command import create_and_print
 
-        return create_and_print(args.data, base_url, as_json=False, quiet_if_exists=True)
+        return create_and_print(args.data, base_url, as_json=False, start="formserver serve --demo")
     return 0
 
 
