@@ -26,6 +26,7 @@ from engine.store.db import Database, database_url, open_database, upgrade
 from engine.store.demo import DEFAULT_BASE_URL, DEMO_NOW, DemoData, create_demo, existing_data
 from engine.store.errors import StoreError
 from engine.store.store import Store, open_keys
+from formserver.notices import key_file_created
 
 SHORT_FORM = Path(engine.__file__).resolve().parent.parent / "forms" / "census2020" / "short.yaml"
 
@@ -76,9 +77,7 @@ def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, start: str
         # Only now the key file: a database with data must never get a freshly made key.
         keys, created = open_keys(db, data_dir, create=True)
         if created is not None:
-            print(f"已创建密钥文件 / created the key file: {created}"
-                  "（请妥善保管，丢失后数据无法解密 / keep it safe: without it the data cannot be read）",
-                  file=notes)
+            print(key_file_created(created), file=notes)
         store = Store(db, keys, FixedClock(DEMO_NOW), created_key_file=created)
         data = create_demo(store, questionnaire, base_url=base_url.rstrip("/"))
     except SpecError as exc:
