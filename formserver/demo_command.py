@@ -27,6 +27,7 @@ from engine.store.demo import DEFAULT_BASE_URL, DEMO_NOW, DemoData, create_demo,
 from engine.store.errors import StoreError
 from engine.store.store import Store, open_keys
 from formserver.notices import key_file_created
+from web.i18n import t
 
 SHORT_FORM = Path(engine.__file__).resolve().parent.parent / "forms" / "census2020" / "short.yaml"
 
@@ -181,7 +182,9 @@ def table(data: DemoData, folder: Path) -> str:
             continue
         lines += ["", f"  {area_name}（{area_id}）"]
         rows = [[h.description[0], h.account, h.password, _state(h.state.value, h.reasons)] for h in in_area]
-        body = _rows(["说明 Description", "账号 Account", "密码 Password", "状态 State"], rows, indent="    ")
+        # The start page's own words for what a household signs in with.
+        account = f"{t('account', 'zh')} {t('account', 'en')}"
+        body = _rows(["说明 Description", account, "密码 Password", "状态 State"], rows, indent="    ")
         lines.append(body[0])
         for h, row in zip(in_area, body[1:], strict=True):
             lines += [row, f"      {h.description[1]}", f"      二维码登录 / QR login: {h.qr_url}"]

@@ -97,6 +97,7 @@ def test_serving_the_demo_again_says_where_the_logins_went_and_how_to_get_new_on
     assert "密码 Password" in first and len(listened) == 1
     notice = first.splitlines()[0]  # the server's first words: the key file it made, in both languages
     assert "已创建密钥文件" in notice and "Created the key file" in notice and str(data / "keys.json") in notice
+    assert "自主填报码 Account code" in first and "账号" not in first.replace("已发放账号", "")  # as on the start page
     # The staff's and the households' passwords: ten letters and digits, between spaces.
     passwords = set(re.findall(r"(?<= )[a-z0-9]{10}(?= |$)", first, re.M)) - {"enumerator"}
     assert len(passwords) == 13, first
