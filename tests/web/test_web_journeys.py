@@ -538,6 +538,15 @@ def test_language_switch_is_kept_across_pages(site: Any) -> None:
     assert '<html lang="zh-CN">' in fresh.get("/").text
 
 
+def test_an_unnamed_member_heads_their_page_as_person_n_capitalised(site: Any) -> None:
+    browser = site.login("in_progress")
+    browser.submit(browser.get("/household"), "/lang")
+    added = browser.submit(browser.get("/household"), "/household/members")
+    page = browser.follow(added)
+    number = len(site.draft("in_progress")["members"])
+    assert f"<h1>Person {number}: " in page.text and f"person {number}" not in page.text
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_submitted_household_changing_an_answer_is_told_the_button_to_press(site: Any, lang: str) -> None:
     browser = site.login("submitted")

@@ -138,7 +138,7 @@ def test_statuses_of_a_new_member(households: Any) -> None:
     doc, third = households.add(doc)
     progress = {p.key: p for p in households.evaluate(doc).plan.members}
     assert progress[third].status == NOT_STARTED
-    assert progress[third].name == {"zh": "第3位成员", "en": "person 3"}
+    assert progress[third].name == {"zh": "第3位成员", "en": "Person 3"}
 
 
 @pytest.mark.parametrize(("record", "answers", "page", "status"), [

@@ -258,7 +258,7 @@ def test_roster_warning_unconfirmed_when_a_member_is_added(households: Any) -> N
 
 # ------------------------------------------------------------------------------------- naming the member
 @pytest.mark.parametrize(("lang", "prefix", "fallback"), [("zh", "李四：", "第2位成员："),
-                                                         ("en", "李四: ", "person 2: ")])
+                                                         ("en", "李四: ", "Person 2: ")])
 def test_messages_name_the_member(households: Any, lang: str, prefix: str, fallback: str) -> None:
     doc = households.build(people=[households.person_answers(1), households.person_answers(2, D4="1")])
     e = households.evaluate(doc)
@@ -271,7 +271,7 @@ def test_messages_name_the_member(households: Any, lang: str, prefix: str, fallb
     for issue in e.issues_for(third):
         assert issue.text(lang).startswith(fallback.replace("2", "3"))
     required = _issue(e, third, question="D4")
-    assert ("第3位成员的性别" if lang == "zh" else "What is person 3's sex?") in required.text(lang)
+    assert ("第3位成员的性别" if lang == "zh" else "What is Person 3's sex?") in required.text(lang)
 
 
 def test_names_in_messages_follow_the_roster(households: Any) -> None:
