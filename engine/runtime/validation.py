@@ -36,15 +36,17 @@ class Issue:
     member_name: Mapping[str, str] | None = None  # per language; None for the household
     fingerprint: str | None = None  # warnings: the answers the confirmation is bound to
     confirmed: bool = False
+    names_member: bool = False  # the message names its member itself ("{D1}是户主的配偶…")
 
     @property
     def blocking(self) -> bool:
         return self.severity is Severity.ERROR or not self.confirmed
 
     def text(self, lang: str) -> str:
-        """The message, naming the member: `张三：…` / `张三: …`."""
+        """The message, naming the member: `张三：…` / `张三: …` (once: not before a message
+        that names them already)."""
         body = pick(self.message, lang)
-        if self.member_name is None:
+        if self.member_name is None or self.names_member:
             return body
         name = pick(self.member_name, lang)
         return f"{name}：{body}" if lang == "zh" else f"{name}: {body}"
@@ -91,6 +93,7 @@ class Validator:
         self.reference = reference
         self.case = case
         self.confirmations = confirmations
+        self.name_question = q.member_name_question
 
     def record(self, state: RecordState, household: Mapping[str, Any], members: Sequence[Mapping[str, Any]],
                member_ids: Sequence[str]) -> list[Issue]:
@@ -125,19 +128,26 @@ class Validator:
     def _required(self, state: RecordState, question: Question, who: Mapping[str, str] | None) -> Issue:
         message = {lang: REQUIRED[lang if lang in REQUIRED else "en"].format(
             label=render(question.label, state.values, lang, state.number)) for lang in self.q.languages}
-        return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who)
+        return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who,
+                     names_member=self._names_member(question.label))
+
+    def _names_member(self, text: Text | None) -> bool:
+        """Whether every language of a message template pipes in the member's name."""
+        qid = self.name_question
+        return bool(qid and text) and all(f"{{{qid}}}" in t for t in (text or {}).values())
 
     def _check(self, check: Check, state: RecordState, env: Env, who: Mapping[str, str] | None,
                member_ids: Sequence[str], qid: str | None) -> Issue | None:
         if check.expression(env) is not False:  # holds, or waits for answers (unknown)
             return None
         message = _render(check.message, state, self.q.languages)
+        named = who is not None and self._names_member(check.message)
         if check.severity is Severity.ERROR:
-            return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who)
+            return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who, names_member=named)
         fp = fingerprint(check, state, env, member_ids)
         confirmed = self.confirmations.get(confirmation_key(state.record_id, check.id), {})
         ok = isinstance(confirmed, Mapping) and confirmed.get("fingerprint") == fp
-        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok)
+        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok, named)
 
 
 def _render(text: Text, state: RecordState, languages: Sequence[str]) -> dict[str, str]:
