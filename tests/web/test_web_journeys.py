@@ -538,6 +538,13 @@ def test_language_switch_is_kept_across_pages(site: Any) -> None:
     assert '<html lang="zh-CN">' in fresh.get("/").text
 
 
+def test_the_name_hint_is_true_of_every_member(site: Any) -> None:
+    browser = site.login("in_progress")
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    hint = re.search(r'<p class="hint" id="hint-D1">([^<]*)</p>', page.text)
+    assert hint and "户主" not in hint.group(1)  # not "第一位请填写户主" on the third person's page
+
+
 def test_an_unnamed_member_heads_their_page_as_person_n_capitalised(site: Any) -> None:
     browser = site.login("in_progress")
     browser.submit(browser.get("/household"), "/lang")
