@@ -641,3 +641,13 @@ def test_a_hand_over_confirmed_after_the_answer_was_changed_back_does_nothing(si
     stale = browser.post_form("/household/hand-over", {"_csrf": csrf})  # from a page shown before
     assert stale.status_code == 303 and stale.headers["location"] == "/household"
     assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED
+
+
+@pytest.mark.parametrize(("lang", "why"), [("zh", "自主填报已截止"), ("en", "Self-response has closed")])
+def test_the_hand_over_page_of_a_household_not_submitted_by_the_close_says_why(site: Any, lang: str,
+                                                                               why: str) -> None:
+    browser = site.login("non_response")  # routed at the close; the demo clock is inside the window
+    if lang == "en":
+        browser.submit(browser.get("/household/handed-over"), "/lang")
+    page = browser.get("/household/handed-over")
+    assert page.status_code == 200 and why in page.text
