@@ -65,6 +65,7 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         member = add_member(page)
         # Typed, not saved with the button: leaving the field saves it.
         answer(page, {"D1": "李桂兰", "S1": "1"})
+        expect(page.locator("h1")).to_have_text("李桂兰：基本情况")  # no longer "第1位成员"
         goto(page, server, f"/household/page/{member}/residence_hukou")
         page.evaluate("window.__sameDocument = true")
         assert visible_questions(page) == ["D7", "D8"]

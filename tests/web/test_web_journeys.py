@@ -551,7 +551,7 @@ def test_an_unnamed_member_heads_their_page_as_person_n_capitalised(site: Any) -
     added = browser.submit(browser.get("/household"), "/household/members")
     page = browser.follow(added)
     number = len(site.draft("in_progress")["members"])
-    assert f"<h1>Person {number}: " in page.text and f"person {number}" not in page.text
+    assert f">Person {number}: " in page.text and f"person {number}" not in page.text
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -651,3 +651,12 @@ def test_the_hand_over_page_of_a_household_not_submitted_by_the_close_says_why(s
         browser.submit(browser.get("/household/handed-over"), "/lang")
     page = browser.get("/household/handed-over")
     assert page.status_code == 200 and why in page.text
+
+
+def test_the_heading_takes_the_name_as_soon_as_autosave_has_it(site: Any) -> None:
+    browser = site.login("in_progress")
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    number = len(site.draft("in_progress")["members"])
+    assert f'<h1 id="page-title">第{number}位成员：' in page.text
+    named = browser.live(page, {"D1": "阿依古丽·买买提"}, browser.csrf_of(page.text))
+    assert '<h1 id="page-title" hx-swap-oob="true">阿依古丽·买买提：基本情况</h1>' in named.text
