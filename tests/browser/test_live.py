@@ -272,3 +272,34 @@ def test_closing_the_tab_mid_typing_loses_nothing(browser: Browser, server: Serv
         goto(page, server, f"/household/page/{member}/identity")
         expect(page.locator("#field-D1")).to_have_value("王")  # the characters, not the pinyin
     assert draft_of(demo, who.household_id)["members"][0]["D1"] == "王"
+
+
+def test_an_answer_arriving_mid_composition_waits_for_the_characters(page: Page, server: Server,
+                                                                     demo: Demo) -> None:
+    who = demo.logins["composing"]
+    login(page, server, who)
+    household_size(page, server)
+    member = add_member(page)
+    held: list[Route] = []
+    page.route("**/live", lambda route: held.append(route))
+    page.locator("input[name=S1][value='1']").check()  # a change: its answer is held back
+    while not held:
+        page.wait_for_timeout(20)
+    field = page.locator("#field-D1")
+    field.focus()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.imeSetComposition", {"text": "li", "selectionStart": 2, "selectionEnd": 2})
+    field.evaluate("f => { f.dataset.before = 'swap'; }")
+    with page.expect_response("**/live"):  # the answer is in, and waits
+        held[0].continue_()
+    page.unroute("**/live")
+    expect(page.locator("#field-D1[data-before=swap]")).to_have_count(1)  # not swapped mid-composition
+    expect(field).to_have_value("li")
+    cdp.send("Input.insertText", {"text": "李"})  # the person picks the character
+    expect(page.locator("#field-D1[data-before=swap]")).to_have_count(0)  # swapped in now
+    expect(field).to_have_value("李")
+    expect(field).to_be_focused()
+    expect(page.locator("input[name=S1][value='1']")).to_be_checked()
+    settle(page)  # what was put back after the swap is saved in turn
+    saved = {m["id"]: m for m in draft_of(demo, who.household_id)["members"]}[member]
+    assert (saved["D1"], saved["S1"]) == ("李", "1")

@@ -23,6 +23,7 @@
   var flushing = false;    // a keepalive save is on its way: the next request waits for its version
   var waiting = null;      // that request
   var leaving = false;     // the page is going (closed, or kept in the back-forward cache)
+  var refresh = false;     // the questions shown are older than the answers saved: fetch them anew
 
   function questions() { return document.getElementById("questions"); }
 
@@ -197,7 +198,9 @@
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.elt && event.detail.elt.id === "questions") { inFlight = Math.max(0, inFlight - 1); }
+    // (The element that asked may have been swapped out by now: known by its id.)
+    if (!event.detail.elt || event.detail.elt.id !== "questions") { return; }
+    inFlight = Math.max(0, inFlight - 1);
     if (!event.detail.successful) { sent = null; }  // not saved: all of it is still to send
   });
 
@@ -246,9 +249,21 @@
     }
     composing = null;
     // The characters are in the field now; the "input" that follows may still say it composes.
-    if (deferred !== null) { swapDeferred(); }
-    scheduleTyped();
+    composed();
   }, true);
+
+  // What waited for a composition to end: the answer that came meanwhile, or a fresh one.
+  function composed() {
+    var root = questions();
+    if (deferred !== null) {
+      swapDeferred();
+    } else if (refresh && root) {
+      refresh = false;
+      root.dispatchEvent(new Event("change", { bubbles: true }));
+      return;
+    }
+    scheduleTyped();
+  }
 
   // -- when the page is hidden or closed ------------------------------------------------------
   function flush() {
@@ -270,11 +285,18 @@
       headers: { "HX-Request": "true" }
     }).then(function (response) {
       // Still here (the tab was only hidden): take the new version, as a typed save does.
+      var to = response.headers.get("HX-Redirect");  // signed out meanwhile, or handed over
+      if (to) { window.location.href = to; return null; }
       if (!response.ok) { sent = null; return null; }
       return response.text();
     }).then(function (text) {
       var now = questions();
-      if (text && now) { htmx.swap(now, text, { swapStyle: "none" }); }
+      if (!text || !now) { return; }
+      htmx.swap(now, text, { swapStyle: "none" });
+      if (deferred !== null) {  // older than what was just saved: ask for the questions afresh instead
+        deferred = null;
+        refresh = true;
+      }
     }).catch(function () {
       sent = null;
     }).then(function () {
@@ -289,8 +311,7 @@
     leaving = false;
     if (composing && composing.ended) {
       composing = null;
-      if (deferred !== null) { swapDeferred(); }
-      scheduleTyped();
+      composed();
     }
   }
 
