@@ -147,7 +147,8 @@ class Validator:
         fp = fingerprint(check, state, env, member_ids)
         confirmed = self.confirmations.get(confirmation_key(state.record_id, check.id), {})
         ok = isinstance(confirmed, Mapping) and confirmed.get("fingerprint") == fp
-        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok, named)
+        return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok,
+                     names_member=named)
 
 
 def _render(text: Text, state: RecordState, languages: Sequence[str]) -> dict[str, str]:
