@@ -236,6 +236,20 @@ class Census:
                                hand_over=hand_over)
         return Answered(new_view, {}, applied.changed)
 
+    def autosave(self, actor: Actor, household_id: str, expected_version: int, record_id: str,
+                 raw: Mapping[str, Any], view: HouseholdView | None = None) -> Answered:
+        """Save what is acceptable of a page and keep what was typed for the rest
+        (`docs.apply_acceptable`): one write, none when nothing changed. Never hands the
+        household over (see `answer`)."""
+        view = view or self.view(household_id)
+        self._authorize(Action.SAVE, actor, view.info)
+        applied = docs.apply_acceptable(view.questionnaire, view.document, record_id, raw)
+        if not applied.changed:
+            return Answered(view, applied.problems)
+        new_view = self.change(actor, household_id, expected_version, lambda _: applied.document, view=view,
+                               hand_over=False)
+        return Answered(new_view, applied.problems, applied.changed)
+
     def hand_over(self, actor: Actor, household_id: str) -> HouseholdView:
         """Hand the household over for answers already saved (an autosave does not), as the
         household confirms it. Nothing happens when its answers no longer demand it."""

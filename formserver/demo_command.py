@@ -3,7 +3,7 @@
 Migrates the database, opens the store (creating the key file on first start) with the demo
 clock inside the self-response window, and creates the demo (see `engine.store.demo`).
 Passwords are stored only as hashes, so a second run on the same folder cannot show them again:
-it says the demo is already there and exits 0.
+it says the demo is already there, how to get new logins, and exits 0.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from engine.store.db import Database, database_url, open_database, upgrade
 from engine.store.demo import DEFAULT_BASE_URL, DEMO_NOW, DemoData, create_demo, existing_data
 from engine.store.errors import StoreError
 from engine.store.store import Store, open_keys
+from formserver.notices import key_file_created
+from web.i18n import t
 
 SHORT_FORM = Path(engine.__file__).resolve().parent.parent / "forms" / "census2020" / "short.yaml"
 
@@ -59,9 +61,10 @@ def run_demo(args: argparse.Namespace) -> int:
     return create_and_print(args.data, base_url, as_json=args.json)
 
 
-def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, quiet_if_exists: bool = False) -> int:
+def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, start: str = "formserver demo") -> int:
     """Migrate, open the store (creating the key file if needed), create the demo and print its
-    logins; an exit code. A folder that already has data is left alone (exit 0)."""
+    logins; an exit code. A folder that already has data is left alone (exit 0), saying how to get
+    logins anew (`start`: the command that makes a fresh demo)."""
     notes: TextIO = sys.stderr if as_json else sys.stdout  # stdout stays pure JSON with --json
     db: Database | None = None
     try:
@@ -70,15 +73,12 @@ def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, quiet_if_e
         upgrade(db)
         existing = existing_data(db)
         if existing:
-            if not quiet_if_exists:
-                _say_exists(existing, notes)
+            _say_exists(existing, data_dir, start, notes)
             return 0
         # Only now the key file: a database with data must never get a freshly made key.
         keys, created = open_keys(db, data_dir, create=True)
         if created is not None:
-            print(f"已创建密钥文件 / created the key file: {created}"
-                  "（请妥善保管，丢失后数据无法解密 / keep it safe: without it the data cannot be read）",
-                  file=notes)
+            print(key_file_created(created), file=notes)
         store = Store(db, keys, FixedClock(DEMO_NOW), created_key_file=created)
         data = create_demo(store, questionnaire, base_url=base_url.rstrip("/"))
     except SpecError as exc:
@@ -103,13 +103,19 @@ def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, quiet_if_e
     return 0
 
 
-def _say_exists(existing: dict[str, int], out: TextIO) -> None:
+def _say_exists(existing: dict[str, int], folder: Path, start: str, out: TextIO) -> None:
+    """The logins were shown once, when the demo was made, and only their hashes are kept: say so,
+    and how to get new ones."""
     what = ", ".join(f"{n} {name}" for name, n in existing.items())
-    print(f"本数据目录已有数据（{what}），未再次创建演示数据。密码只保存哈希值，无法再次显示；"
-          "如需新的演示数据，请使用新的 --data 目录。", file=out)
-    print(f"This data folder already has data ({what}); the demo was not created again. Passwords are "
-          "stored only as hashes and cannot be shown again; use a new --data folder for a fresh demo.",
-          file=out)
+    print(f"数据目录 {folder} 已有数据（{what}），未再次创建演示数据。登录信息只在创建时显示一次，"
+          "数据库只保存密码的哈希值，无法再次显示。需要新的登录信息：在一个新的空目录上运行 "
+          f"`{start} --data 新目录`；或在此目录上运行 `formserver office add 用户名 --data {folder}` "
+          "添加一个办公室账号（密码显示一次）。", file=out)
+    print(f"The data folder {folder} already has data ({what}); the demo was not created again. Logins are "
+          "shown once, when the demo is created, and the database keeps only password hashes, so they cannot "
+          f"be shown again. For new logins: run `{start} --data NEW_FOLDER` on a new, empty folder; or run "
+          f"`formserver office add USERNAME --data {folder}` here for an office account (its password is "
+          "shown once).", file=out)
 
 
 def _fail(message: str) -> int:
@@ -176,7 +182,9 @@ def table(data: DemoData, folder: Path) -> str:
             continue
         lines += ["", f"  {area_name}（{area_id}）"]
         rows = [[h.description[0], h.account, h.password, _state(h.state.value, h.reasons)] for h in in_area]
-        body = _rows(["说明 Description", "账号 Account", "密码 Password", "状态 State"], rows, indent="    ")
+        # The start page's own words for what a household signs in with.
+        account = f"{t('account', 'zh')} {t('account', 'en')}"
+        body = _rows(["说明 Description", account, "密码 Password", "状态 State"], rows, indent="    ")
         lines.append(body[0])
         for h, row in zip(in_area, body[1:], strict=True):
             lines += [row, f"      {h.description[1]}", f"      二维码登录 / QR login: {h.qr_url}"]

@@ -44,6 +44,7 @@ from engine.store.db import Database, NotMigrated, database_url, open_database, 
 from engine.store.errors import StoreError
 from engine.store.store import Store, open_keys
 from formserver.errors import Command, CommandError, guarded
+from formserver.notices import key_file_created
 
 CLI_ACTOR = Actor(Role.OFFICE, "cli")
 ACTOR_LABEL = "office:cli"
@@ -175,7 +176,7 @@ def _store(args: argparse.Namespace) -> Iterator[Store]:
         require_current(db)
         keys, created = open_keys(db, args.data, create=True)
         if created is not None:
-            print(f"created the key file {created}: back it up, stored apart from the database", file=sys.stderr)
+            print(key_file_created(created), file=sys.stderr)
         yield Store(db, keys, SystemClock(), HASHER)
     finally:
         db.dispose()

@@ -11,6 +11,7 @@ from pathlib import Path
 from engine.store.db import NotMigrated, database_url, open_database, require_current, upgrade
 from engine.store.errors import KeyringError, StoreError
 from engine.store.store import open_keys
+from formserver.notices import key_file_created
 from web.settings import DEMO_START, Settings
 
 
@@ -41,11 +42,11 @@ def prepare(args: argparse.Namespace, base_url: str) -> int:
     finally:
         db.dispose()
     if created:
-        print(f"created a new key file at {created} (mode 0600): back it up; without it the answers cannot be read")
+        print(key_file_created(created))
     if args.demo:
         from formserver.demo_command import create_and_print
 
-        return create_and_print(args.data, base_url, as_json=False, quiet_if_exists=True)
+        return create_and_print(args.data, base_url, as_json=False, start="formserver serve --demo")
     return 0
 
 

@@ -559,10 +559,19 @@ class PreviewPage(QuestionPage):
     def evaluation(self) -> Evaluation:
         return self.ld.ev
 
+    @property
+    def document(self) -> Document:
+        return self.ld.scratch.doc
+
     def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
         applied = docs.apply_answers(self.ld.q, self.ld.scratch.doc, record_id, raw)
         if applied.ok:
             self.ld.change(applied.document)
+        return applied.problems
+
+    def autosave(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
+        applied = docs.apply_acceptable(self.ld.q, self.ld.scratch.doc, record_id, raw)
+        self.ld.change(applied.document)
         return applied.problems
 
     def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
@@ -586,7 +595,7 @@ async def show(request: Request) -> Response:
         return ld.render("preview/skipped.html", title=preview.title(state, page), page=page, state=state,
                          section_when=_when(section.when), page_when=_when(page.when),
                          next_url=preview.urls.step(nxt), engine=engine_panel(ld, state, page.questions))
-    return preview.render_page(state, page)
+    return preview.show(state, page)
 
 
 async def save(request: Request) -> Response:

@@ -30,7 +30,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engine.answers.problems import InputProblem
-from engine.runtime.document import HOUSEHOLD
+from engine.runtime import document as docs
+from engine.runtime import unfinished
+from engine.runtime.document import HOUSEHOLD, Document
 from engine.runtime.evaluate import Evaluation
 from engine.runtime.pageplan import Step
 from engine.runtime.relevance import RecordState
@@ -181,7 +183,6 @@ class QuestionPage(ABC):
         self.request = request
         self.lang = lang
         self.urls = urls
-        self.autosave = False  # answers saved by htmx as they are given, not by the page's button
 
     @property
     @abstractmethod
@@ -192,9 +193,19 @@ class QuestionPage(ABC):
     def evaluation(self) -> Evaluation:
         """As it stands after the answers saved so far in this request."""
 
+    @property
+    @abstractmethod
+    def document(self) -> Document:
+        """The draft, as it stands after the answers saved so far in this request."""
+
     @abstractmethod
     def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
         """Save the answers, all or nothing: the problems when nothing was saved."""
+
+    @abstractmethod
+    def autosave(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
+        """Save what is acceptable, keep what was typed for the rest (`docs.apply_acceptable`);
+        the problems of the rest."""
 
     @abstractmethod
     def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
@@ -230,14 +241,21 @@ class QuestionPage(ABC):
 
     def render_page(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
                     problems: Mapping[str, InputProblem] | None = None, show_required: bool = False,
-                    fragment: bool = False) -> Response:
+                    fragment: bool = False, typing: bool = False) -> Response:
         values = self.values(state, page, typed=typed, problems=problems, show_required=show_required)
-        return self.render(state, page, values, fragment=fragment)
+        return self.render(state, page, {**values, "typing": typing}, fragment=fragment)
 
     def show(self, state: RecordState, page: Page) -> Response:
         if page not in state.pages:  # not asked (any more): on to the record's first page still open
             return self.redirect(self.urls.step(self.evaluation.plan.first_open(state.record_id)))
-        return self.render_page(state, page)
+        typed = self.kept(state, page)
+        problems = docs.apply_answers(self.questionnaire, self.document, state.record_id, typed).problems
+        return self.render_page(state, page, typed=typed, problems=said(problems))
+
+    def kept(self, state: RecordState, page: Page) -> dict[str, Any]:
+        """What an autosave kept as typed (not accepted) for the page's asked questions."""
+        asked = {q.id for q in page.questions if q.id in state.relevant}
+        return {k: v for k, v in unfinished.typed(self.document, state.record_id).items() if k in asked}
 
     async def save(self) -> Response:
         """No JavaScript: save the page; show it again while it has something to say, else go on."""
@@ -260,23 +278,29 @@ class QuestionPage(ABC):
         return self.redirect(self.urls.next(self.evaluation, state, page))
 
     async def live(self, *, fragment: bool = True) -> Response:
-        """htmx: autosave what is acceptable, answer with the questions as they now stand."""
+        """htmx: autosave what is acceptable, answer with the questions as they now stand; or,
+        saved as it is typed (`typing`, see app.js), with the new version alone: the questions
+        stay as the person has them."""
         state, page = self.target()
         form = await self.request.form()
         raw, _ = read_page(form, state, page)
-        self.autosave = True
-        problems = dict(self.answer(state.record_id, raw, form))
-        if problems:  # save the rest; keep what was typed in the fields that were not accepted
-            self.answer(state.record_id, {k: v for k, v in raw.items() if k not in problems}, form)
+        problems = self.autosave(state.record_id, raw, form)
         gone = self.left(state, page, live=True)
         if gone is not None:
             return gone
         state = self.evaluation.state(state.record_id)
-        # A count pair half typed (the person is on their way to its second box) is not saved
-        # yet, but not called an error either until the page is saved.
-        said = {k: v for k, v in problems.items() if v.code != "empty"}
-        return self.render_page(state, page, typed={k: raw[k] for k in problems}, problems=said,
-                                fragment=fragment)
+        typing = bool(form.get("typing"))
+        response = self.render_page(state, page, typed={k: raw[k] for k in problems}, problems=said(problems),
+                                    fragment=fragment, typing=typing)
+        if typing:
+            response.headers["HX-Reswap"] = "none"
+        return response
+
+
+def said(problems: Mapping[str, InputProblem]) -> dict[str, InputProblem]:
+    """The problems a page shows before it is saved with its button: a count pair half typed
+    (the person is on their way to its second box) is not called an error yet."""
+    return {k: v for k, v in problems.items() if v.code != "empty"}
 
 
 class CensusPage(QuestionPage):
@@ -299,9 +323,19 @@ class CensusPage(QuestionPage):
     def evaluation(self) -> Evaluation:
         return self.view.evaluation
 
+    @property
+    def document(self) -> Document:
+        return self.view.document
+
     def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
         answered = self.ctx.services.census.answer(self.actor, self.household_id, form_version(form), record_id,
-                                                   raw, view=self.view, hand_over=not self.autosave)
+                                                   raw, view=self.view)
+        self.view = answered.view
+        return answered.problems
+
+    def autosave(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
+        answered = self.ctx.services.census.autosave(self.actor, self.household_id, form_version(form), record_id,
+                                                     raw, view=self.view)
         self.view = answered.view
         return answered.problems
 

@@ -65,6 +65,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "请输入 {digits} 位行政区划代码，例如 {example}",
         "Enter the {digits}-digit administrative division code, for example {example}",
     ),
+    "invisible_character": (
+        "姓名里有看不见的字符（{char}），可能是复制时带进来的。请清空这一项，再重新输入姓名",
+        "The name has an invisible character in it ({char}), perhaps copied in with it. Clear the box "
+        "and type the name again",
+    ),
     "wrong_kind": (
         "这一项的答案格式不对，请重新填写",
         "This answer is not in the right form; please answer again",

@@ -3,13 +3,14 @@
     {"format": 1, "questionnaire": "census2020-short", "version": "2020.1",
      "household": {"H1": "1", ...},
      "members": [{"id": "m1", "D1": "张三", ...}, ...],
-     "next_member": 2, "confirmations": {...}, "declaration": null}
+     "next_member": 2, "confirmations": {...}, "declaration": null, "unfinished": {...}}
 
 Every function returns a new document and leaves its input untouched (records that did not
 change are shared), so a change is applied whole or not at all. Member ids are stable and
 never reused, so answers, confirmations and history keep pointing at the same person. The
 draft keeps answers of questions that are no longer asked; only the submitted document drops
-them (see `submission`).
+them (see `submission`). What an autosave could not accept is kept apart from the answers
+(`unfinished`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.answers.problems import InputProblem
+from engine.runtime import unfinished
 from engine.runtime.errors import RosterError
 from engine.spec.answer_types import ANSWER_TYPES
 from engine.spec.model import Questionnaire, Scope
@@ -34,7 +36,7 @@ MEMBER_ID = re.compile(r"^m[0-9]{1,6}$")
 # so a text holding one could never be stored, hashed or shown.
 SURROGATES = re.compile("[\ud800-\udfff]")
 TOP_KEYS = frozenset({"format", "questionnaire", "version", "household", "members", "next_member",
-                      "confirmations", "declaration"})
+                      "confirmations", "declaration", unfinished.KEY})
 
 Document = dict[str, Any]
 
@@ -88,12 +90,13 @@ def remove_member(doc: Document, member_id: str) -> Document:
     prefix = f"{member_id}/"
     new["confirmations"] = {k: v for k, v in doc.get("confirmations", {}).items() if not k.startswith(prefix)}
     new["declaration"] = None  # the household changed: the declaration no longer covers it
-    return new
+    return unfinished.drop_record(new, member_id)
 
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """The outcome of a page of answers: the new document, or the problems and nothing changed."""
+    """The outcome of a page of answers: the new document, the problems (what was not accepted)
+    and the questions whose saved state changed (their answer, or the input kept for them)."""
 
     document: Document
     problems: Mapping[str, InputProblem] = field(default_factory=dict)
@@ -110,8 +113,32 @@ def apply_answers(q: Questionnaire, doc: Document, record_id: str, raw: Mapping[
     An empty value clears the answer. Unknown question ids and questions of another record
     are problems like any other: nothing is applied unless every answer is acceptable.
     """
-    scope = Scope.HOUSEHOLD if record_id == HOUSEHOLD else Scope.MEMBER
-    current = record(doc, record_id)
+    updates, problems = _parse(q, doc, record_id, raw)
+    if problems:
+        return Applied(doc, problems)
+    return _apply(doc, record_id, updates, {})
+
+
+def apply_acceptable(q: Questionnaire, doc: Document, record_id: str, raw: Mapping[str, Any]) -> Applied:
+    """What an autosave does: apply the acceptable answers, and keep the raw input of the others
+    (`unfinished`), so that nothing typed is lost; `problems` says what was not accepted."""
+    updates, problems = _parse(q, doc, record_id, raw)
+    scope = _scope(record_id)
+    kept = {qid: raw[qid] for qid in problems if unfinished.keepable(raw[qid])
+            and (question := q.questions.get(qid)) is not None and question.scope is scope}
+    applied = _apply(doc, record_id, updates, kept)
+    return Applied(applied.document, problems, applied.changed)
+
+
+def _scope(record_id: str) -> Scope:
+    return Scope.HOUSEHOLD if record_id == HOUSEHOLD else Scope.MEMBER
+
+
+def _parse(q: Questionnaire, doc: Document, record_id: str,
+           raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, InputProblem]]:
+    """Each raw answer as its canonical value (None: cleared), or its problem."""
+    scope = _scope(record_id)
+    record(doc, record_id)  # raises for an unknown member
     problems: dict[str, InputProblem] = {}
     updates: dict[str, Any] = {}
     for qid, value in raw.items():
@@ -131,14 +158,23 @@ def apply_answers(q: Questionnaire, doc: Document, record_id: str, raw: Mapping[
             updates[qid] = ANSWER_TYPES[question.type].parse(value, question)
         except InputProblem as exc:
             problems[qid] = exc
-    if problems:
-        return Applied(doc, problems)
-    changed = tuple(k for k, v in updates.items() if current.get(k) != v)
-    if not changed:
-        return Applied(doc)
-    new_record = {k: v for k, v in current.items() if not (k in updates and updates[k] is None)}
-    new_record.update({k: v for k, v in updates.items() if v is not None})
-    return Applied(_replace(doc, record_id, new_record), changed=changed)
+    return updates, problems
+
+
+def _apply(doc: Document, record_id: str, updates: Mapping[str, Any], kept: Mapping[str, Any]) -> Applied:
+    """`updates` applied to the record, `kept` kept as typed; an answer given (or cleared)
+    settles what was typed for it before."""
+    current = record(doc, record_id)
+    answered = tuple(k for k, v in updates.items() if current.get(k) != v)
+    new = doc
+    if answered:
+        new_record = {k: v for k, v in current.items() if not (k in updates and updates[k] is None)}
+        new_record.update({k: v for k, v in updates.items() if v is not None})
+        new = _replace(doc, record_id, new_record)
+    new = unfinished.settle(new, record_id, kept, updates)
+    before, after = unfinished.typed(doc, record_id), unfinished.typed(new, record_id)
+    retyped = tuple(k for k in (*updates, *kept) if k not in answered and before.get(k) != after.get(k))
+    return Applied(new, changed=answered + retyped)
 
 
 def _replace(doc: Document, record_id: str, new_record: dict[str, Any]) -> Document:

@@ -71,6 +71,23 @@ def routes(q: Questionnaire, household: RecordState, members: Sequence[RecordSta
     return out
 
 
+def hand_over_explanations(q: Questionnaire, now: Sequence[Route], stored: Sequence[str]) -> list[Text]:
+    """Why a household is with its enumerator, in the words the household is told: the hand-over
+    routes its answers give `now`, then each hand-over reason `stored` on its row that they do not
+    (non-response recorded at the close, say, read while the clock says otherwise)."""
+    routes = [r for r in now if r.kind is RoutingKind.HAND_OVER]
+    out = [r.explanation for r in routes]
+    given = {r.reason.value for r in routes}
+    rules = {r.reason.value: (r.kind, r.explanation) for r in q.routing}
+    operational = {reason.value: said for reason, said in OPERATIONAL.items()}
+    for reason in stored:
+        kind, text = rules.get(reason) or operational.get(reason) or (None, None)
+        if reason not in given and kind is RoutingKind.HAND_OVER and text:
+            out.append(text)
+            given.add(reason)
+    return out
+
+
 def _operational(reason: RoutingReason, form: str | None) -> Route:
     kind, text = OPERATIONAL[reason]
     return Route(reason, kind, form, text)

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.answers.names import invisible_character
 from engine.answers.normalize import normalize_name
+from engine.answers.problems import InputProblem
 from engine.runtime.document import Document, unencodable
 from engine.runtime.errors import NotSubmittable
 from engine.runtime.evaluate import Evaluation
@@ -45,6 +47,9 @@ def declaration_problems(name: Any, promise: Any) -> dict[str, NotSubmittable]:
     elif len(typed) > 50:
         problems["declarant"] = NotSubmittable("declarant_too_long", "姓名最多 50 个字",
                                                "Use at most 50 characters for your name")
+    elif (char := invisible_character(typed)) is not None:
+        said = InputProblem("invisible_character", char=char).message
+        problems["declarant"] = NotSubmittable("invisible_in_declarant", said["zh"], said["en"])
     if promise is not True:
         problems["promise"] = NotSubmittable("no_promise", "请勾选“本人郑重承诺”",
                                              "Tick the solemn promise to continue")

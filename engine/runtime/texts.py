@@ -35,7 +35,8 @@ def pipe(template: str, values: Mapping[str, Any], fallback: str) -> str:
 def person_fallback(number: int | None, lang: str) -> str:
     if number is None:
         return "此人" if lang == "zh" else "this person"
-    return f"第{number}位成员" if lang == "zh" else f"person {number}"
+    # "Person 1" as a name, capitalised wherever it stands (headings begin with it).
+    return f"第{number}位成员" if lang == "zh" else f"Person {number}"
 
 
 def render(text: Text | None, values: Mapping[str, Any], lang: str, number: int | None = None) -> str:

@@ -45,15 +45,17 @@ class Issue:
         """Every question of its record it is about: its own, then those its check reads."""
         own = (self.question_id,) if self.question_id is not None else ()
         return own + tuple(q for q in self.questions if q != self.question_id)
+    names_member: bool = False  # the message names its member itself ("{D1}是户主的配偶…")
 
     @property
     def blocking(self) -> bool:
         return self.severity is Severity.ERROR or not self.confirmed
 
     def text(self, lang: str) -> str:
-        """The message, naming the member: `张三：…` / `张三: …`."""
+        """The message, naming the member: `张三：…` / `张三: …` (once: not before a message
+        that names them already)."""
         body = pick(self.message, lang)
-        if self.member_name is None:
+        if self.member_name is None or self.names_member:
             return body
         name = pick(self.member_name, lang)
         return f"{name}：{body}" if lang == "zh" else f"{name}: {body}"
@@ -101,6 +103,7 @@ class Validator:
         self.case = case
         self.confirmations = confirmations
         self.memo: dict[Any, Any] = {}  # shared by the records' expressions (see `Env.memo`)
+        self.name_question = q.member_name_question
 
     def record(self, state: RecordState, household: Mapping[str, Any], members: Sequence[Mapping[str, Any]],
                member_ids: Sequence[str]) -> list[Issue]:
@@ -135,21 +138,28 @@ class Validator:
     def _required(self, state: RecordState, question: Question, who: Mapping[str, str] | None) -> Issue:
         message = {lang: REQUIRED[lang if lang in REQUIRED else "en"].format(
             label=render(question.label, state.values, lang, state.number)) for lang in self.q.languages}
-        return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who)
+        return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who,
+                     names_member=self._names_member(question.label))
+
+    def _names_member(self, text: Text | None) -> bool:
+        """Whether every language of a message template pipes in the member's name."""
+        qid = self.name_question
+        return bool(qid and text) and all(f"{{{qid}}}" in t for t in (text or {}).values())
 
     def _check(self, check: Check, state: RecordState, env: Env, who: Mapping[str, str] | None,
                member_ids: Sequence[str], qid: str | None) -> Issue | None:
         if check.expression(env) is not False:  # holds, or waits for answers (unknown)
             return None
         message = _render(check.message, state, self.q.languages, _piped(check, env))
+        named = who is not None and self._names_member(check.message)
         if check.severity is Severity.ERROR:
             return Issue(state.record_id, qid, check.id, Severity.ERROR, "check", message, who,
-                         questions=check.questions)
+                         questions=check.questions, names_member=named)
         fp = fingerprint(check, state, env, member_ids)
         confirmed = self.confirmations.get(confirmation_key(state.record_id, check.id), {})
         ok = isinstance(confirmed, Mapping) and confirmed.get("fingerprint") == fp
         return Issue(state.record_id, qid, check.id, Severity.WARNING, "check", message, who, fp, ok,
-                     check.questions)
+                     check.questions, names_member=named)
 
 
 def _render(text: Text, state: RecordState, languages: Sequence[str],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from engine.runtime import unfinished
 from engine.runtime.document import FORMAT, MAX_MEMBERS, MEMBER_ID, TOP_KEYS
 from engine.spec.model import Questionnaire, Scope
 
@@ -46,6 +47,7 @@ def check_document(q: Questionnaire, data: Any) -> list[dict[str, Any]]:
         out.extend(_members(q, members))
     out.extend(_confirmations(data.get("confirmations", {})))
     out.extend(_declaration(data.get("declaration")))
+    out.extend(_unfinished(data.get(unfinished.KEY, {})))
     return out[:MAX_PROBLEMS]
 
 
@@ -101,6 +103,14 @@ def _declaration(declaration: Any) -> list[dict[str, Any]]:
         return []
     return [problem("declaration", "bad_declaration", "声明格式不正确",
                     'declaration is null or {"name": "...", "promise": true, "at": "..."}')]
+
+
+def _unfinished(entries: Any) -> list[dict[str, Any]]:
+    code = unfinished.shape_problem(entries)
+    if code is None:
+        return []
+    return [problem(unfinished.KEY, code, "未完成的输入格式不正确",
+                    'unfinished is an object like {"m1/D5": "1990-0", "household/H2": {"present": "3"}}')]
 
 
 def _members(q: Questionnaire, members: list[Any]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.answers.codes import parse_phone, parse_place_code, parse_text
-from engine.answers.normalize import normalize_name
+from engine.answers.names import parse_name
 from engine.answers.numbers import parse_decimal, parse_integer
 from engine.answers.problems import InputProblem
 from engine.answers.resident_id import parse_resident_id
@@ -68,7 +68,7 @@ def _parse_text(raw: Any, q: Question) -> str:
 
 
 def _parse_name(raw: Any, q: Question) -> str:
-    return normalize_name(parse_text(_empty_check(_text_raw(raw)), q.max_length or 50))
+    return parse_name(_empty_check(_text_raw(raw)), q.max_length or 50)
 
 
 def _bounded(value: Any, q: Question) -> Any:

@@ -4,6 +4,7 @@ is given, and an answer that hands the household over to the enumerator leads th
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from browser_helpers import (
@@ -26,6 +27,19 @@ from browser_helpers import (
 from playwright.sync_api import Browser, Page, Route, expect
 
 pytestmark = pytest.mark.browser
+
+
+def draft_of(demo: Demo, household_id: str) -> dict[str, Any]:
+    """The household's draft, as the store has it."""
+    from engine.store.store import open_store
+
+    store = open_store(demo.data, create_keys=False)
+    try:
+        draft = store.households.load(household_id, kinds=("draft",)).document
+    finally:
+        store.close()
+    assert draft is not None
+    return draft
 
 
 def household_size(page: Page, server: Server) -> None:
@@ -51,6 +65,7 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         member = add_member(page)
         # Typed, not saved with the button: leaving the field saves it.
         answer(page, {"D1": "李桂兰", "S1": "1"})
+        expect(page.locator("h1")).to_have_text("李桂兰：基本情况")  # no longer "第1位成员"
         goto(page, server, f"/household/page/{member}/residence_hukou")
         page.evaluate("window.__sameDocument = true")
         assert visible_questions(page) == ["D7", "D8"]
@@ -85,7 +100,11 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10"]
         expect(page.locator("input[name=D9][value='4']")).to_be_checked()
         expect(page.locator("input[name=D10][value='1']")).to_be_checked()
-        expect(page.locator("#field-D8_place")).to_have_value("110105001")  # the last good answer
+        # What was typed last is kept as typed, with what is wrong with it; the last good answer
+        # stands meanwhile.
+        expect(page.locator("#field-D8_place")).to_have_value("12")
+        expect(page.locator("#wrap-D8_place .error-message")).to_be_visible()
+        assert draft_of(demo, who.household_id)["members"][-1]["D8_place"] == "110105001"
 
 
 def test_what_is_typed_while_autosave_is_on_its_way_is_kept(page: Page, server: Server, demo: Demo) -> None:
@@ -213,3 +232,74 @@ def test_an_autosave_refused_after_a_save_elsewhere_shows_the_conflict_page(page
     errors: list[str] = page.script_errors  # type: ignore[attr-defined]
     assert any("409" in e for e in errors)
     errors[:] = [e for e in errors if "409" not in e]
+
+
+def test_closing_the_tab_mid_typing_loses_nothing(browser: Browser, server: Server, demo: Demo) -> None:
+    who = demo.logins["closing"]
+    with context_for(browser) as context, checked(context) as page:
+        login(page, server, who)
+        goto(page, server, "/household/page/household/household_type")
+        answer(page, {"H1": "1"})
+        page.locator("input[name='H2.present']").press_sequentially("3")  # one box of two, and no more
+        page.close()  # no pause, no leaving the field, no button
+
+    with context_for(browser) as context, checked(context) as page:
+        login(page, server, who)
+        goto(page, server, "/household/page/household/household_type")
+        expect(page.locator("input[name='H2.present']")).to_have_value("3")
+        expect(page.locator("input[name='H2.absent']")).to_have_value("")
+        expect(page.locator("#wrap-H2 .error-message")).to_have_count(0)  # on the way, not wrong
+        answer(page, {"H2.present": "3", "H2.absent": "0"})
+        goto(page, server, "/household")
+        member = add_member(page)
+        field = page.locator("#field-D1")
+        field.press_sequentially("王")
+        field.evaluate("f => { f.dataset.before = 'swap'; }")  # gone if the questions were swapped
+        with page.expect_response("**/live") as typed:  # a pause saves what is typed so far
+            pass
+        assert typed.value.request.post_data and "typing=1" in typed.value.request.post_data
+        settle(page)
+        expect(field).to_be_focused()
+        expect(page.locator("#field-D1[data-before=swap]")).to_have_count(1)  # nothing moved under the fingers
+        # An input method composing pinyin, never committed: the page closes with it half-composed.
+        cdp = context.new_cdp_session(page)
+        cdp.send("Input.imeSetComposition", {"text": "xiao", "selectionStart": 4, "selectionEnd": 4})
+        expect(field).to_have_value("王xiao")
+        page.close()
+
+    with context_for(browser) as context, checked(context) as page:
+        login(page, server, who)
+        goto(page, server, f"/household/page/{member}/identity")
+        expect(page.locator("#field-D1")).to_have_value("王")  # the characters, not the pinyin
+    assert draft_of(demo, who.household_id)["members"][0]["D1"] == "王"
+
+
+def test_an_answer_arriving_mid_composition_waits_for_the_characters(page: Page, server: Server,
+                                                                     demo: Demo) -> None:
+    who = demo.logins["composing"]
+    login(page, server, who)
+    household_size(page, server)
+    member = add_member(page)
+    held: list[Route] = []
+    page.route("**/live", lambda route: held.append(route))
+    page.locator("input[name=S1][value='1']").check()  # a change: its answer is held back
+    while not held:
+        page.wait_for_timeout(20)
+    field = page.locator("#field-D1")
+    field.focus()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.imeSetComposition", {"text": "li", "selectionStart": 2, "selectionEnd": 2})
+    field.evaluate("f => { f.dataset.before = 'swap'; }")
+    with page.expect_response("**/live"):  # the answer is in, and waits
+        held[0].continue_()
+    page.unroute("**/live")
+    expect(page.locator("#field-D1[data-before=swap]")).to_have_count(1)  # not swapped mid-composition
+    expect(field).to_have_value("li")
+    cdp.send("Input.insertText", {"text": "李"})  # the person picks the character
+    expect(page.locator("#field-D1[data-before=swap]")).to_have_count(0)  # swapped in now
+    expect(field).to_have_value("李")
+    expect(field).to_be_focused()
+    expect(page.locator("input[name=S1][value='1']")).to_be_checked()
+    settle(page)  # what was put back after the swap is saved in turn
+    saved = {m["id"]: m for m in draft_of(demo, who.household_id)["members"]}[member]
+    assert (saved["D1"], saved["S1"]) == ("李", "1")

@@ -28,3 +28,20 @@ def test_a_draft_saved_by_another_worker_is_evaluated_from_this_workers_last_eva
     fresh = evaluate(after.questionnaire, after.document, at=world.clock.now(), case=case_of(after.info))
     assert after.evaluation == fresh
     assert [i.as_dict() for i in after.evaluation.issues] == [i.as_dict() for i in fresh.issues]
+
+
+def test_an_autosave_saves_what_it_can_and_keeps_the_rest_in_one_revision(world: Any) -> None:  # noqa: F811
+    hid = world.hid("in_progress")
+    actor = Actor(Role.HOUSEHOLD, hid)
+    before = world.census.view(hid)
+    member = before.evaluation.members[0].record_id
+    raw = {"D1": "刘小红", "D5": "1985-", "S1": "5"}  # a foreign national: said, not handed over yet
+    saved = world.census.autosave(actor, hid, before.version, member, raw)
+    assert set(saved.problems) == {"D5"} and set(saved.changed) == {"D1", "D5", "S1"}
+    assert saved.view.version == before.version + 1
+    assert not saved.view.handed_over and saved.view.evaluation.hand_over
+    after = world.census.view(hid)
+    assert after.document == saved.view.document
+    assert after.document["unfinished"] == {f"{member}/D5": "1985-"}
+    again = world.census.autosave(actor, hid, after.version, member, raw)  # the same again: no write
+    assert again.changed == () and world.census.view(hid).version == after.version

@@ -68,7 +68,7 @@ def data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     folder = tmp_path / "data"
     assert cli(capsys, "db", "upgrade", "--data", folder)[0] == 0
     code, out, err = cli(capsys, "areas", "add", AREA, "朝阳区建外街道第一普查区", "--data", folder)
-    assert code == 0 and out.startswith(f"added area {AREA}") and "created the key file" in err
+    assert code == 0 and out.startswith(f"added area {AREA}") and "Created the key file" in err
     code, out, _ = cli(capsys, "enumerators", "add", "zhang", "--name", "张丽华", "--phone", "139 1186 2047",
                        "--area", AREA, "--data", folder)
     assert code == 0 and "added enumerator zhang" in out

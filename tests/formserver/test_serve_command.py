@@ -6,6 +6,7 @@ server is never run here: uvicorn's entry point is replaced by a stand-in that r
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,25 @@ def test_a_restored_database_without_its_key_file_is_refused_before_listening(
     monkeypatch.setenv("FORMSERVER_KEY_FILE", str(own_keys))
     code, err = _cli(capsys, "serve", "--data", restored)
     assert code == 0 and len(listened) == 1, err
+
+
+def test_serving_the_demo_again_says_where_the_logins_went_and_how_to_get_new_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], listened: list[dict[str, Any]]) -> None:
+    data = tmp_path / "demo"
+    assert main(["serve", "--demo", "--data", str(data)]) == 0
+    first = capsys.readouterr().out
+    assert "密码 Password" in first and len(listened) == 1
+    notice = first.splitlines()[0]  # the server's first words: the key file it made, in both languages
+    assert "已创建密钥文件" in notice and "Created the key file" in notice and str(data / "keys.json") in notice
+    assert "自主填报码 Account code" in first and "账号" not in first.replace("已发放账号", "")  # as on the start page
+    # The staff's and the households' passwords: ten letters and digits, between spaces.
+    passwords = set(re.findall(r"(?<= )[a-z0-9]{10}(?= |$)", first, re.M)) - {"enumerator"}
+    assert len(passwords) == 13, first
+
+    assert main(["serve", "--demo", "--data", str(data)]) == 0
+    again = capsys.readouterr().out
+    assert len(listened) == 2 and "密码 Password" not in again and not any(p in again for p in passwords)
+    hint = again.split("formserver: serving on")[0]
+    assert "formserver serve --demo --data 新目录" in hint and "formserver serve --demo --data NEW_FOLDER" in hint
+    assert f"formserver office add USERNAME --data {data}" in hint  # where new logins come from
+    assert "只在创建时显示一次" in hint and "shown once, when the demo is created" in hint

@@ -459,6 +459,40 @@ def test_live_shows_an_error_at_the_field_and_keeps_what_was_typed(site: Any) ->
     assert site.draft(label)["members"][0]["D6"] == "01"  # the acceptable answer is saved
 
 
+def test_what_autosave_could_not_accept_is_shown_again_after_signing_in_again(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/birth_ethnicity")
+    browser.live(page, {"D5": "1968-1x"}, browser.csrf_of(page.text))
+    count = browser.get("/household/page/household/household_type")
+    browser.live(count, {"H2.present": "7", "H2.absent": ""}, browser.csrf_of(count.text))  # one box of two
+    again = site.login(label)  # another day, another device
+    shown = again.get(f"/household/page/{member}/birth_ethnicity")
+    assert 'value="1968-1x"' in shown.text and 'id="error-D5"' in shown.text  # as typed, and what is wrong
+    half = again.get("/household/page/household/household_type")
+    assert 'name="H2.present" value="7"' in half.text and 'name="H2.absent" value=""' in half.text
+    assert 'id="error-H2"' not in half.text  # on the way to the second box, not wrong
+    assert site.draft(label)["household"]["H2"] != {"present": 7}  # the answer before stands
+    done = again.live(half, {"H2.present": "7", "H2.absent": "0"}, again.csrf_of(half.text))
+    assert done.status_code == 200 and "household/H2" not in site.draft(label).get("unfinished", {})
+    assert site.draft(label)["household"]["H2"] == {"present": 7, "absent": 0}
+
+
+def test_a_save_as_it_is_typed_answers_with_the_version_alone(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/identity")
+    before = site.version(label)
+    typed = browser.live(page, {"D1": "欧阳娜", "typing": "1"}, browser.csrf_of(page.text))
+    assert typed.status_code == 200 and typed.headers["HX-Reswap"] == "none"  # the questions stay as typed
+    assert site.version(label) == before + 1 and site.draft(label)["members"][0]["D1"] == "欧阳娜"
+    assert f'id="page-version" value="{before + 1}" hx-swap-oob="true"' in typed.text
+    assert 'id="questions"' not in typed.text and 'id="summary"' not in typed.text
+    assert 'id="session-timer"' in typed.text  # the session was extended: its timer starts again
+
+
 def test_session_extension(site: Any) -> None:
     browser = site.login("in_progress")
     hub = browser.get("/household")
@@ -504,6 +538,22 @@ def test_language_switch_is_kept_across_pages(site: Any) -> None:
         assert '<html lang="en">' in page.text, path
     fresh = site.client()
     assert '<html lang="zh-CN">' in fresh.get("/").text
+
+
+def test_the_name_hint_is_true_of_every_member(site: Any) -> None:
+    browser = site.login("in_progress")
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    hint = re.search(r'<p class="hint" id="hint-D1">([^<]*)</p>', page.text)
+    assert hint and "户主" not in hint.group(1)  # not "第一位请填写户主" on the third person's page
+
+
+def test_an_unnamed_member_heads_their_page_as_person_n_capitalised(site: Any) -> None:
+    browser = site.login("in_progress")
+    browser.submit(browser.get("/household"), "/lang")
+    added = browser.submit(browser.get("/household"), "/household/members")
+    page = browser.follow(added)
+    number = len(site.draft("in_progress")["members"])
+    assert f">Person {number}: " in page.text and f"person {number}" not in page.text
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -593,3 +643,22 @@ def test_a_hand_over_confirmed_after_the_answer_was_changed_back_does_nothing(si
     stale = browser.post_form("/household/hand-over", {"_csrf": csrf})  # from a page shown before
     assert stale.status_code == 303 and stale.headers["location"] == "/household"
     assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED
+
+
+@pytest.mark.parametrize(("lang", "why"), [("zh", "自主填报已截止"), ("en", "Self-response has closed")])
+def test_the_hand_over_page_of_a_household_not_submitted_by_the_close_says_why(site: Any, lang: str,
+                                                                               why: str) -> None:
+    browser = site.login("non_response")  # routed at the close; the demo clock is inside the window
+    if lang == "en":
+        browser.submit(browser.get("/household/handed-over"), "/lang")
+    page = browser.get("/household/handed-over")
+    assert page.status_code == 200 and why in page.text
+
+
+def test_the_heading_takes_the_name_as_soon_as_autosave_has_it(site: Any) -> None:
+    browser = site.login("in_progress")
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    number = len(site.draft("in_progress")["members"])
+    assert f'<h1 id="page-title">第{number}位成员：' in page.text
+    named = browser.live(page, {"D1": "阿依古丽·买买提"}, browser.csrf_of(page.text))
+    assert '<h1 id="page-title" hx-swap-oob="true">阿依古丽·买买提：基本情况</h1>' in named.text

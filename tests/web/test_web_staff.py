@@ -256,7 +256,7 @@ def test_detail_stays_masked_during_the_interview(site: Any) -> None:
     assert len(site.events("overseas")) == before  # nothing shown in full, nothing to audit
 
 
-def test_an_interview_page_is_audited_each_time_it_is_drawn(site: Any) -> None:
+def test_an_interview_page_is_audited_each_time_it_is_drawn_and_only_then(site: Any) -> None:
     browser = staff_login(site, "enumerator")
     household = hid(site, "overseas")
     base = f"/enumerator/households/{household}"
@@ -267,6 +267,8 @@ def test_an_interview_page_is_audited_each_time_it_is_drawn(site: Any) -> None:
     assert again.status_code == 200 and "Emma Schmidt" in again.text
     live = browser.live(again, {"P4": "1986-04"}, browser.csrf_of(again.text))
     assert live.status_code == 200 and "Emma Schmidt" in live.text
+    typed = browser.live(live, {"P4": "1986-05", "typing": "1"}, browser.csrf_of(again.text))
+    assert typed.status_code == 200 and "Emma Schmidt" not in typed.text  # saved as typed: nothing drawn
     viewed = site.events("overseas")[before:]
     assert [(e.action, e.detail) for e in viewed if e.action.endswith("_view")] == [
         ("interview_view", "page=m3/person_identity")] * 2

@@ -370,7 +370,8 @@ def page_url(household_id: str, record_id: str, page_id: str) -> str:
 class InterviewPage(CensusPage):
     """The household's page in the interview, answered by the enumerator. It shows the answers
     on it in full, so every time it is drawn (shown, shown again after a save, or swapped in by
-    htmx) the view is audited first (`Enumeration.record_page_view`)."""
+    htmx) the view is audited first (`Enumeration.record_page_view`); a save as it is typed draws
+    nothing."""
 
     def __init__(self, staff: StaffRequest) -> None:
         view = staff.ctx.services.census.view(staff.household_id)
@@ -381,7 +382,9 @@ class InterviewPage(CensusPage):
 
     def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
         # `state` and `page` are the questionnaire's own (found, else 404): their ids are safe to audit.
-        work(self.staff).record_page_view(self.actor, self.household_id, state.record_id, page.id)
+        # A save as it is typed answers with the version alone: no answer is shown, no view audited.
+        if not values.get("typing"):
+            work(self.staff).record_page_view(self.actor, self.household_id, state.record_id, page.id)
         return super().render(state, page, values, fragment=fragment)
 
 

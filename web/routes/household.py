@@ -26,6 +26,7 @@ from engine.runtime.evaluate import evaluate
 from engine.runtime.lifecycle import Actor, HouseholdState, Role
 from engine.runtime.pageplan import Step
 from engine.runtime.relevance import RecordState
+from engine.runtime.routing import hand_over_explanations
 from engine.runtime.submission import declaration_problems
 from engine.runtime.texts import pick, render
 from engine.runtime.validation import Issue
@@ -303,7 +304,7 @@ async def ask_help(hr: HouseholdRequest) -> Response:
 async def handed_over(hr: HouseholdRequest) -> Response:
     if not hr.view.handed_over:
         return hr.ctx.redirect("/household")
-    reasons = [r for r in hr.view.evaluation.routes]
+    reasons = hand_over_explanations(hr.view.questionnaire, hr.view.evaluation.routes, hr.view.info.reasons)
     return hr.ctx.render("handed_over.html", view=hr.view, reasons=reasons, enumerator=enumerator_contact(hr),
                          pick=pick)
 

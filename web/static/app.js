@@ -1,10 +1,8 @@
-// Progressive enhancement only: every page works without this file.
+// Progressive enhancement only: every page works without this file (autosave is autosave.js).
 // 1. Warn before the session times out and offer to extend it.
 // 2. After a page is shown (loaded, or swapped in by hx-boost), put the focus where a keyboard
 //    or screen reader user needs it: on the error summary if there is one, else on <main>.
-// 3. Autosave swaps in the questions as the server now sees them; whatever was typed or ticked
-//    while that request was on its way is put back, and then saved in turn.
-// 4. A form marked data-once (the sign-in forms) is sent once: checking a password takes the
+// 3. A form marked data-once (the sign-in forms) is sent once: checking a password takes the
 //    server a sixth of a second of CPU, and a second press would queue a second check behind
 //    the first. Its button says what is happening; coming back to the page makes it usable again.
 (function () {
@@ -57,78 +55,6 @@
       if (main) { main.focus({ preventScroll: true }); }
     }
   }
-
-  // -- keeping what was typed during an autosave --------------------------------------------
-  var pendingEdits = null;
-
-  function editsIn(questions) {
-    var edits = [];
-    var fields = questions.querySelectorAll("input, select, textarea");
-    for (var i = 0; i < fields.length; i++) {
-      var f = fields[i];
-      if (!f.id || f.type === "hidden") { continue; }
-      if (f.type === "radio" || f.type === "checkbox") {
-        if (f.checked !== f.defaultChecked) { edits.push({ id: f.id, checked: f.checked, was: f.defaultChecked }); }
-      } else if (f.tagName === "SELECT") {
-        var chosen = f.selectedIndex >= 0 ? f.options[f.selectedIndex] : null;
-        if (chosen && !chosen.defaultSelected) { edits.push({ id: f.id, value: f.value, was: defaultOf(f) }); }
-      } else if (f.value !== f.defaultValue) {
-        edits.push({ id: f.id, value: f.value, was: f.defaultValue });
-      }
-    }
-    return edits;
-  }
-
-  function defaultOf(select) {
-    for (var i = 0; i < select.options.length; i++) {
-      if (select.options[i].defaultSelected) { return select.options[i].value; }
-    }
-    return "";
-  }
-
-  // Put back what the person did while the request was on its way, wherever the server did not
-  // change that field itself; returns whether anything is left to save.
-  function restore(edits) {
-    var unsaved = false;
-    for (var i = 0; i < edits.length; i++) {
-      var e = edits[i];
-      var f = document.getElementById(e.id);
-      if (!f) { continue; }  // the question is no longer asked
-      if ("checked" in e) {
-        if (f.defaultChecked !== e.was) { continue; }
-        f.checked = e.checked;
-      } else {
-        if ((f.tagName === "SELECT" ? defaultOf(f) : f.defaultValue) !== e.was) { continue; }
-        f.value = e.value;
-      }
-      unsaved = true;
-    }
-    return unsaved;
-  }
-
-  var saveAfterSettle = false;
-
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "questions") {
-      pendingEdits = editsIn(event.detail.target);
-    }
-  });
-
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (!event.target || event.target.id !== "questions" || !pendingEdits) { return; }
-    var edits = pendingEdits;
-    pendingEdits = null;
-    saveAfterSettle = edits.length > 0 && restore(edits);
-  });
-
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (saveAfterSettle && event.target && event.target.id === "questions") {
-      saveAfterSettle = false;
-      // htmx has taken the new questions in hand by now: save what was put back, with the
-      // same request a change sends.
-      event.target.dispatchEvent(new Event("change", { bubbles: true }));
-    }
-  });
 
   // -- forms sent once ------------------------------------------------------------------------
   document.addEventListener("submit", function (event) {

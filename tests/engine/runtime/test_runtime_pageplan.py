@@ -144,7 +144,7 @@ def test_statuses_of_a_new_member(households: Any) -> None:
     doc, third = households.add(doc)
     progress = {p.key: p for p in households.evaluate(doc).plan.members}
     assert progress[third].status == NOT_STARTED
-    assert progress[third].name == {"zh": "第3位成员", "en": "person 3"}
+    assert progress[third].name == {"zh": "第3位成员", "en": "Person 3"}
 
 
 def test_entry_points_are_the_first_open_page_else_the_first(households: Any) -> None:

@@ -223,6 +223,13 @@ def test_non_bmp_name_counts_as_one_character(households: Any, short: Any) -> No
     assert too_long.problems["D1"].code == "too_long"
 
 
+def test_a_name_with_an_invisible_character_is_refused(households: Any, short: Any) -> None:
+    doc = households.build(size=1)
+    refused = apply_answers(short, doc, "m1", {"D1": "买买提\u200b·艾力"})
+    assert refused.problems["D1"].code == "invisible_character"
+    assert apply_answers(short, doc, "m1", {"D1": "买买提.艾力"}).document["members"][0]["D1"] == "买买提·艾力"
+
+
 def test_full_width_resident_id(households: Any, short: Any) -> None:
     doc = households.build(size=1)
     number = doc["members"][0]["D3"]

@@ -10,6 +10,7 @@ import pytest
 
 from engine.runtime.case import Case
 from engine.runtime.document import HOUSEHOLD, remove_member
+from engine.runtime.routing import hand_over_explanations
 from engine.spec.model import RoutingKind, RoutingReason
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -120,3 +121,18 @@ def test_routes_serialise(households: Any) -> None:
     (route,) = households.evaluate(doc).routes
     assert route.as_dict() == {"reason": "overseas_member", "kind": "hand_over", "form": "census2020-overseas",
                                "explanation": dict(route.explanation), "members": [doc["members"][0]["id"]]}
+
+
+@pytest.mark.parametrize(("case", "stored", "expected"), [
+    pytest.param(Case(), ["non_response"], ["自主填报已截止"], id="non-response-recorded-at-the-close"),
+    pytest.param(Case(long_form=True), ["long_form_sample", "non_response"], ["长表", "自主填报已截止"],
+                 id="the-answers-first-then-the-row"),
+    pytest.param(Case(long_form=True), ["long_form_sample"], ["长表"], id="once"),
+    pytest.param(Case(help_requested=True), ["help_requested", "suspected_duplicate"], [],
+                 id="notices-are-no-hand-over"),
+])
+def test_a_handed_over_household_is_told_why_from_its_answers_and_its_row(
+        households: Any, short: Any, case: Case, stored: list[str], expected: list[str]) -> None:
+    e = households.evaluate(households.build(size=2), case=case)  # inside the window
+    said = [text["zh"] for text in hand_over_explanations(short, e.routes, stored)]
+    assert len(said) == len(expected) and all(w in s for w, s in zip(expected, said, strict=True)), said

@@ -33,6 +33,7 @@ def submit(households: Any, doc: dict[str, Any], household_id: str = "h1", at: d
     pytest.param("", True, "no_declarant", id="no-name"),
     pytest.param("   ", True, "no_declarant", id="blank-name"),
     pytest.param("张" * 51, True, "declarant_too_long", id="long-name"),
+    pytest.param("\u202e三张", True, "invisible_in_declarant", id="direction-control"),
     pytest.param("张三", False, "no_promise", id="no-promise"),
     pytest.param("张三", "yes", "no_promise", id="promise-as-text"),
     pytest.param("张三", 1, "no_promise", id="promise-as-number"),
