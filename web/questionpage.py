@@ -20,7 +20,7 @@ view, or the preview's scratch document) and what is rendered (`render`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -119,15 +119,17 @@ def page_title(q: Questionnaire, ev: Evaluation, state: RecordState, page: Page,
 
 def shown_issues(ev: Evaluation, state: RecordState, page: Page, lang: str,
                  problems: Mapping[str, InputProblem] | None,
-                 show_required: bool) -> tuple[dict[str, str], list[Issue]]:
-    """The errors by question (what was not accepted, then the checks' errors; `required` only
-    with `show_required`) and the unconfirmed warnings of the page's asked questions."""
+                 required: Collection[str] = ()) -> tuple[dict[str, str], list[Issue]]:
+    """The errors by question (what was not accepted, then the checks' errors; "please answer"
+    only for the questions in `required`: those the person has seen and saved unanswered, not a
+    page just opened or a follow-up question just shown) and the unconfirmed warnings of the
+    page's asked questions."""
     asked = [q.id for q in page.questions if q.id in state.relevant]
     errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
     for issue in ev.issues_for(state.record_id, asked):
         if issue.question_id in errors:
             continue
-        if issue.severity is Severity.ERROR and (show_required or issue.code != "required"):
+        if issue.severity is Severity.ERROR and (issue.code != "required" or issue.question_id in required):
             errors[issue.question_id or ""] = issue.message[lang] if lang in issue.message else issue.text(lang)
     asked_ids = set(asked)
     warnings = [i for i in ev.warnings if i.record_id == state.record_id and i.question_id in asked_ids
@@ -184,9 +186,9 @@ class QuestionPage(ABC):
         return page_title(self.questionnaire, self.evaluation, state, page, self.lang)
 
     def values(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
-               problems: Mapping[str, InputProblem] | None = None, show_required: bool = False) -> dict[str, Any]:
+               problems: Mapping[str, InputProblem] | None = None, required: Collection[str] = ()) -> dict[str, Any]:
         ev, lang = self.evaluation, self.lang
-        errors, warnings = shown_issues(ev, state, page, lang, problems, show_required)
+        errors, warnings = shown_issues(ev, state, page, lang, problems, required)
         fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
         return {"page": page, "state": state, "fields": fields, "title": self.title(state, page), "errors": errors,
                 "warnings": warnings, "back": self.urls.back(ev, state, page), "plan": ev.plan,
@@ -197,9 +199,9 @@ class QuestionPage(ABC):
                 "hand_over": [pick(r.explanation, lang) for r in ev.hand_over]}
 
     def render_page(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
-                    problems: Mapping[str, InputProblem] | None = None, show_required: bool = False,
+                    problems: Mapping[str, InputProblem] | None = None, required: Collection[str] = (),
                     fragment: bool = False) -> Response:
-        values = self.values(state, page, typed=typed, problems=problems, show_required=show_required)
+        values = self.values(state, page, typed=typed, problems=problems, required=required)
         return self.render(state, page, values, fragment=fragment)
 
     def show(self, state: RecordState, page: Page) -> Response:
@@ -207,23 +209,33 @@ class QuestionPage(ABC):
             return self.redirect(self.urls.step(self.evaluation.plan.first_open(state.record_id)))
         return self.render_page(state, page)
 
+    def answer_acceptable(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> dict[str, InputProblem]:
+        """Save the answers the engine accepts (it takes a page all or nothing, so the rest are
+        left out and the page saved again); the problems of those it refused."""
+        problems = dict(self.answer(record_id, raw, form))
+        if problems:
+            self.answer(record_id, {k: v for k, v in raw.items() if k not in problems}, form)
+        return problems
+
     async def save(self) -> Response:
-        """No JavaScript: save the page; show it again while it has something to say, else go on."""
+        """No JavaScript: save what is acceptable, as an autosave does; show the page again while
+        it has something to say (keeping what was typed where it was refused), else go on."""
         state, page = self.target()
         form = await self.request.form()
         raw, shown = read_page(form, state, page)
-        problems = self.answer(state.record_id, raw, form)
+        problems = self.answer_acceptable(state.record_id, raw, form)
         gone = self.left(state, page, live=False)
         if gone is not None:
             return gone
         state = self.evaluation.state(state.record_id)
         if problems:
-            return self.render_page(state, page, typed=raw, problems=problems, show_required=True)
+            return self.render_page(state, page, typed={k: raw[k] for k in problems}, problems=problems,
+                                    required=shown)
         now_asked = {q.id for q in page.questions if q.id in state.relevant}
         if now_asked - shown:  # follow-up questions appeared on this page: ask them first
             return self.render_page(state, page)
         if any(i.blocking for i in self.evaluation.issues_for(state.record_id, now_asked)):
-            return self.render_page(state, page, show_required=True)
+            return self.render_page(state, page, required=shown)
         return self.redirect(self.urls.next(self.evaluation, state, page))
 
     async def live(self, *, fragment: bool = True) -> Response:
@@ -232,9 +244,7 @@ class QuestionPage(ABC):
         form = await self.request.form()
         raw, _ = read_page(form, state, page)
         self.autosave = True
-        problems = dict(self.answer(state.record_id, raw, form))
-        if problems:  # save the rest; keep what was typed in the fields that were not accepted
-            self.answer(state.record_id, {k: v for k, v in raw.items() if k not in problems}, form)
+        problems = self.answer_acceptable(state.record_id, raw, form)
         gone = self.left(state, page, live=True)
         if gone is not None:
             return gone
