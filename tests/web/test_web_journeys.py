@@ -225,6 +225,44 @@ def test_a_warning_confirmed_after_an_autosave_is_confirmed_not_a_conflict(site:
     assert any("H6_per_person" in k for k in site.draft("fresh")["confirmations"])
 
 
+def warnings_block(html: str) -> str:
+    """The page's (or an autosave's out-of-band) block of warnings to confirm."""
+    found = re.search(r'<div id="warnings"[^>]*>(.*?)\n</div>', html, re.S)
+    assert found, "no warnings block"
+    return found.group(1)
+
+
+def test_an_autosave_takes_away_a_warning_put_right_and_its_button(site: Any) -> None:
+    """不满半年 for someone who lives here with the hukou here: the warning, then 没有离开: gone."""
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/residence_hukou")
+    csrf = browser.csrf_of(page.text)
+    asked = browser.live(page, {"D7": "1", "D8": "1"}, csrf)
+    away = browser.live(asked, {"D9": "2"}, csrf)
+    assert "D9_not_away" in warnings_block(away.text)  # the autosave shows it where the page does
+    saved = browser.answer(browser.get(f"/household/page/{member}/residence_hukou"), {"D10": "1"})
+    assert saved.status_code == 200 and browser.form(saved, "/household/confirm").value("check") == "D9_not_away"
+    fixed = browser.live(saved, {"D9": "1"}, csrf)
+    assert 'id="warnings" hx-swap-oob="true"' in fixed.text
+    assert "D9_not_away" not in warnings_block(fixed.text) and "/household/confirm" not in fixed.text
+    assert "D9_not_away" not in browser.get(f"/household/page/{member}/residence_hukou").text
+
+
+def test_without_javascript_a_warning_put_right_goes_with_the_save_even_beside_an_error(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/identity")
+    digits = browser.submit(page, browser.question_form(page).action, {"D1": "刘建国2"})
+    assert browser.form(digits, "/household/confirm").value("check") == "D1_digits"
+    fixed = browser.submit(digits, browser.question_form(digits).action, {"D1": "刘建国", "D3": "110105196802082750"})
+    assert fixed.status_code == 200 and re.findall(r'class="error-message" id="error-([^"]+)"', fixed.text) == ["D3"]
+    assert "D1_digits" not in fixed.text and "/household/confirm" not in fixed.text
+    assert site.draft(label)["members"][0]["D1"] == "刘建国"
+
+
 def test_an_autosave_brings_the_error_summary_up_to_date(site: Any) -> None:
     browser = site.login("fresh")
     page = browser.get("/household/page/household/household_type")

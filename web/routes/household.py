@@ -181,9 +181,9 @@ async def confirm_warning(hr: HouseholdRequest) -> Response:
              and i.fingerprint == fingerprint]
     if not known:  # changed since the page was shown: show it again
         return hr.ctx.redirect(str(form.get("back", "/household")) if _local(form.get("back")) else "/household")
-    # Against the household as it is now, not the version the page was shown at: an autosave since
-    # then bumped it (the warning sits outside what autosave refreshes), and the fingerprint
-    # already binds the confirmation to the very answers the warning read.
+    # Against the household as it is now, not the version the page was shown at: an autosave may
+    # have bumped it since (in another tab, say), and the fingerprint already binds the
+    # confirmation to the very answers the warning read.
     hr.ctx.services.census.confirm(hr.actor, hr.actor.id, hr.view.version, record_id, check_id, fingerprint)
     target = str(form.get("next", "/household"))
     return hr.ctx.redirect(target if _local(target) else "/household")
