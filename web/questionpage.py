@@ -37,6 +37,7 @@ from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
 from engine.runtime.validation import Issue
 from engine.spec.model import Page, Questionnaire, Severity
+from web import handover
 from web.fields import field_views, read_form
 
 if TYPE_CHECKING:  # the preview imports this module and needs neither the census nor sessions
@@ -152,7 +153,6 @@ class QuestionPage(ABC):
         self.request = request
         self.lang = lang
         self.urls = urls
-        self.autosave = False  # answers saved by htmx as they are given, not by the page's button
 
     @property
     @abstractmethod
@@ -178,6 +178,11 @@ class QuestionPage(ABC):
         """After answering: the response when the page is no longer to be shown at all."""
         return None
 
+    def hand_over(self, form: FormData) -> bool:
+        """After a save: hand the household over if its answers demand it and the page saved
+        said so (`web.handover`); whether it still has to be said (the page is shown again)."""
+        return False
+
     def target(self) -> tuple[RecordState, Page]:
         params = self.request.path_params
         return find_page(self.questionnaire, self.evaluation, params["record"], params["page"])
@@ -186,7 +191,8 @@ class QuestionPage(ABC):
         return page_title(self.questionnaire, self.evaluation, state, page, self.lang)
 
     def values(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
-               problems: Mapping[str, InputProblem] | None = None, required: Collection[str] = ()) -> dict[str, Any]:
+               problems: Mapping[str, InputProblem] | None = None, required: Collection[str] = (),
+               held: bool = False) -> dict[str, Any]:
         ev, lang = self.evaluation, self.lang
         errors, warnings = shown_issues(ev, state, page, lang, problems, required)
         fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
@@ -195,13 +201,14 @@ class QuestionPage(ABC):
                 "action": self.urls.page(state.record_id, page.id) + self.urls.query,
                 "live": self.urls.live(state, page), "has_errors": bool(errors),
                 # Answers that will hand the household over at the next deliberate save (an
-                # autosave does not): said on the page, so that nobody is surprised by it.
-                "hand_over": [pick(r.explanation, lang) for r in ev.hand_over]}
+                # autosave does not): said on the page, so that nobody is surprised by it; and
+                # (`held`) said first, when a save brought them before the page had said so.
+                "hand_over": handover.pending(ev, lang), "hand_over_held": held}
 
     def render_page(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
                     problems: Mapping[str, InputProblem] | None = None, required: Collection[str] = (),
-                    fragment: bool = False) -> Response:
-        values = self.values(state, page, typed=typed, problems=problems, required=required)
+                    held: bool = False, fragment: bool = False) -> Response:
+        values = self.values(state, page, typed=typed, problems=problems, required=required, held=held)
         return self.render(state, page, values, fragment=fragment)
 
     def show(self, state: RecordState, page: Page) -> Response:
@@ -224,6 +231,7 @@ class QuestionPage(ABC):
         form = await self.request.form()
         raw, shown = read_page(form, state, page)
         problems = self.answer_acceptable(state.record_id, raw, form)
+        held = not problems and self.hand_over(form)  # (with a problem on the page, the page comes first)
         gone = self.left(state, page, live=False)
         if gone is not None:
             return gone
@@ -231,6 +239,8 @@ class QuestionPage(ABC):
         if problems:
             return self.render_page(state, page, typed={k: raw[k] for k in problems}, problems=problems,
                                     required=shown)
+        if held:
+            return self.render_page(state, page, held=True)
         now_asked = {q.id for q in page.questions if q.id in state.relevant}
         if now_asked - shown:  # follow-up questions appeared on this page: ask them first
             return self.render_page(state, page)
@@ -243,7 +253,6 @@ class QuestionPage(ABC):
         state, page = self.target()
         form = await self.request.form()
         raw, _ = read_page(form, state, page)
-        self.autosave = True
         problems = self.answer_acceptable(state.record_id, raw, form)
         gone = self.left(state, page, live=True)
         if gone is not None:
@@ -277,10 +286,19 @@ class CensusPage(QuestionPage):
         return self.view.evaluation
 
     def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
+        # Never handed over here, even by the page's button: only once the page has said so (`hand_over`).
         answered = self.ctx.services.census.answer(self.actor, self.household_id, form_version(form), record_id,
-                                                   raw, view=self.view, hand_over=not self.autosave)
+                                                   raw, view=self.view, hand_over=False)
         self.view = answered.view
         return answered.problems
+
+    def hand_over(self, form: FormData) -> bool:
+        if self.handed_over is None or self.view.handed_over or not self.view.evaluation.hand_over:
+            return False  # (`handed_over` is None: an enumerator's page, never handed over)
+        if not handover.confirmed(self.view.evaluation, [str(v) for v in form.getlist(handover.SEEN)]):
+            return True
+        self.view = self.ctx.services.census.hand_over(self.actor, self.household_id)
+        return False
 
     def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
         extra = self.extra(self.view) if self.extra else {}

@@ -7,16 +7,19 @@ from typing import Any
 
 import pytest
 from browser_helpers import (
+    PHONE,
     Demo,
     Login,
     Server,
     click_and_wait,
     confirm_warnings,
+    describe,
     fill_page,
     goto,
     h1,
     login,
     path_of,
+    run_axe,
     visible_questions,
 )
 from playwright.sync_api import Page, expect
@@ -143,3 +146,36 @@ def test_journey_with_javascript(page: Page, server: Server, demo: Demo) -> None
 
 def test_journey_without_javascript(nojs_page: Page, server: Server, demo: Demo) -> None:
     journey(nojs_page, server, demo.logins["journey_nojs"])
+
+
+def without_scripts(page: Page) -> None:
+    """The site's scripts withheld: its pages work as without JavaScript, and the test can still
+    ask the browser about them (a page with JavaScript turned off cannot be measured or axed)."""
+    page.route("**/static/*.js", lambda route: route.fulfill(status=200, content_type="text/javascript", body=""))
+
+
+def test_without_javascript_a_hand_over_answer_is_said_first(page: Page, server: Server, demo: Demo) -> None:
+    """外国人 saved without JavaScript: the same page again, saying what it means, before anything happens."""
+    without_scripts(page)
+    login(page, server, demo.logins["hand_over_nojs"])
+    goto(page, server, "/household/page/household/household_type")
+    fill_page(page, HOUSEHOLD["household_type"])
+    goto(page, server, "/household")
+    click_and_wait(page, page.locator("main form[action='/household/members'] button"))
+    identity = path_of(page)
+    assert fill_page(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "0", "D4": "2"}) == identity
+    notice = page.locator("main .hand-over-notice").first
+    expect(notice).to_contain_text("普查员上门登记")
+    expect(notice.locator("form[action='/household/hand-over'] button")).to_have_text("确认，由普查员上门登记")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    problems = run_axe(page)
+    assert not problems, describe(problems)
+    goto(page, server, "/household")
+    expect(page.locator("main .hand-over-notice")).to_contain_text("Anna Kowalska：外国人")
+    problems = run_axe(page)
+    assert not problems, describe(problems)
+    click_and_wait(page, page.locator("main .hand-over-notice a", has_text="修改"))
+    assert path_of(page) == identity
+    assert fill_page(page, {"S1": "1"}) != identity  # the mainland after all: on to the next page
+    goto(page, server, "/household")
+    expect(page.locator("main .hand-over-notice")).to_have_count(0)

@@ -292,7 +292,9 @@ def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: 
     hub = browser.get("/household")
     added = browser.submit(hub, "/household/members")
     page = browser.follow(added)
-    response = browser.answer(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "9", "D4": "2"})
+    held = browser.answer(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "9", "D4": "2"})
+    assert held.status_code == 200  # said first (see the test below), then confirmed
+    response = browser.submit(held, "/household/hand-over")
     assert response.status_code == 303 and response.headers["location"] == "/household/handed-over"
     handed = browser.follow(response)
     assert handed.status_code == 200
@@ -309,6 +311,40 @@ def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: 
                                 {"_csrf": browser.csrf_of(handed.text), "version": str(site.version(label))})
     assert refused.status_code == 303 and refused.headers["location"] == "/household/handed-over"
     assert site.draft(label) == after
+
+
+def test_without_javascript_a_hand_over_answer_is_said_first_and_can_be_taken_back(site: Any) -> None:
+    """外国人 without JavaScript: the save keeps the answers and says what they mean, with the way
+    back (change the answer) and on (confirm); the hub says whose answer it is."""
+    label = "in_progress"
+    browser = site.login(label)
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    member = page.url.path.split("/")[3]
+    held = browser.answer(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "9", "D4": "2"})
+    assert held.status_code == 200 and held.url.path == page.url.path
+    assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED
+    assert site.draft(label)["members"][-1]["S1"] == "5"  # kept all the same
+    top = held.text[held.text.index("<h1>"):held.text.index("<form method=\"post\" action=\"/household/page/")]
+    assert t("hand_over_title", "zh") in top and t("hand_over_choice", "zh") in top  # said before the questions
+    assert browser.form(held, "/household/hand-over").buttons == [t("hand_over_confirm", "zh")]
+    cause = t("hand_over_cause", "zh", name="Anna Kowalska", answer="外国人")
+    hub = browser.get("/household")
+    assert cause in hub.text and f'href="/household/page/{member}/identity"' in hub.text
+    assert t("hand_over_title", "zh") in browser.get("/household/review").text
+    # Taken back: the mainland after all; the page goes on, and nothing is said any more.
+    back = browser.answer(held, {"S1": "1"})
+    assert back.status_code == 303 and back.headers["location"] == f"/household/page/{member}/birth_ethnicity"
+    assert t("hand_over_title", "zh") not in browser.get("/household").text
+    # Chosen again and saved twice: the second save is made on a page that said what it does.
+    page = browser.get(f"/household/page/{member}/identity")
+    again = browser.answer(page, {"S1": "5"})
+    assert again.status_code == 200 and t("hand_over_pending", "zh") in again.text
+    assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED
+    confirmed = browser.answer(again, {"S1": "5"})
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/household/handed-over"
+    info = site.store.households.get(household_id(site, label))
+    assert info.state is HouseholdState.ROUTED and "overseas_member" in info.reasons
+    assert [e.action for e in site.events(label)][-1] == "hand_over"
 
 
 def test_an_autosave_never_hands_the_household_over_the_save_button_does(site: Any) -> None:

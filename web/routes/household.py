@@ -27,7 +27,7 @@ from engine.runtime.pageplan import Step
 from engine.runtime.submission import declaration_problems
 from engine.runtime.texts import pick
 from engine.spec.model import Scope
-from web import questionpage
+from web import handover, questionpage
 from web.context import Ctx
 from web.fields import display
 from web.questionpage import form_version
@@ -112,12 +112,13 @@ async def hub(hr: HouseholdRequest) -> Response:
     )
 
 
-def pending_hand_over(hr: HouseholdRequest) -> list[str]:
-    """Why the answers saved so far hand the household over, when an autosave saved them and no
-    save has confirmed it yet (while the window is open: after it, the close decides)."""
+def pending_hand_over(hr: HouseholdRequest) -> list[handover.PendingHandOver]:
+    """Why the answers saved so far hand the household over (naming the members and answers
+    behind it), when no save has confirmed it yet (while the window is open: after it, the
+    close decides)."""
     if not window_open(hr) or hr.view.handed_over:
         return []
-    return [pick(r.explanation, hr.ctx.lang) for r in hr.view.evaluation.hand_over]
+    return handover.pending(hr.view.evaluation, hr.ctx.lang)
 
 
 def household_done(view: HouseholdView, at: datetime) -> bool:
