@@ -50,6 +50,13 @@ TEENAGER = {  # fifteen: education and literacy are asked
     "education": {"D11": "4", "D12": True},
 }
 REFERENCE = re.compile(r"[0-9A-Z][0-9A-Z-]{5,}")
+# Elements of the page's content sticking out of their box sideways: what a phone cuts off or
+# scrolls, even where the page as a whole does not scroll (overflow hidden, or a squeezed row).
+OVERFLOWING = """() => Array.from(document.querySelectorAll('main *')).filter(e => {
+  const box = e.getBoundingClientRect();
+  const past = box.right > document.documentElement.clientWidth + 0.5 || e.scrollWidth > e.clientWidth + 1;
+  return box.width > 0 && !e.closest('.visually-hidden') && past;
+}).map(e => e.outerHTML.slice(0, 80))"""
 
 
 def open_household_page(page: Page, title: str) -> None:
@@ -179,3 +186,23 @@ def test_without_javascript_a_hand_over_answer_is_said_first(page: Page, server:
     assert fill_page(page, {"S1": "1"}) != identity  # the mainland after all: on to the next page
     goto(page, server, "/household")
     expect(page.locator("main .hand-over-notice")).to_have_count(0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_declarations_errors_fit_a_phone(page: Page, server: Server, demo: Demo, lang: str) -> None:
+    """The promise left unticked: its error above the box, nothing wider than a 390 px phone."""
+    login(page, server, demo.logins["submitted"], lang=lang)  # (a declaration with errors submits nothing)
+    goto(page, server, "/household/declaration")
+    page.fill("#declarant", "王志强")
+    click_and_wait(page, page.locator("main form button[type=submit]"))
+    error = page.locator("#error-promise")
+    expect(error).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate(OVERFLOWING) == []
+    below = page.locator("#promise").bounding_box()
+    above = error.bounding_box()
+    assert above and below and above["y"] + above["height"] <= below["y"], (above, below)
+    beside = page.locator("label[for=promise]").bounding_box()  # and the label beside the box, not below it
+    assert beside and beside["x"] > below["x"] and beside["y"] < below["y"] + below["height"], (beside, below)
+    problems = run_axe(page)
+    assert not problems, describe(problems)
