@@ -6,10 +6,11 @@ A page is found from the URL's record and page ids. It shows the asked questions
 was typed (where it was not accepted) or else the stored answer, the errors (a required
 question's only once the page was submitted: a page just opened is not a page of errors), the
 warnings not confirmed yet, and a title with the member's name. Without JavaScript the page
-posts to itself (`save`): problems, follow-up questions that appeared, or blocking issues show
-the page again; otherwise on to the record's next asked page. With htmx every change posts to
-`{page}/live` (`live`): what is acceptable is saved at once and the questions come back as they
-now stand.
+posts to itself (`save`): what is acceptable is saved, and problems, follow-up questions that
+appeared, blocking issues or answers that hand the household over (said before they do,
+`hand_over`) show the page again; otherwise on to the record's next asked page. With htmx every
+change posts to `{page}/live` (`live`): what is acceptable is saved at once and the questions
+(and the warnings) come back as they now stand.
 
 What differs between the callers is given by a subclass: the URLs (`PageUrls`: the prefix of
 the pages, where the first and last page of a record lead, and the review page a page may have
@@ -203,7 +204,7 @@ class QuestionPage(ABC):
                 # Answers that will hand the household over at the next deliberate save (an
                 # autosave does not): said on the page, so that nobody is surprised by it; and
                 # (`held`) said first, when a save brought them before the page had said so.
-                "hand_over": handover.pending(ev, lang), "hand_over_held": held}
+                "hand_over": handover.pending(ev, lang), "hand_over_held": held, "hand_over_seen": handover.SEEN}
 
     def render_page(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
                     problems: Mapping[str, InputProblem] | None = None, required: Collection[str] = (),
