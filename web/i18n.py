@@ -27,6 +27,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                          "This follows from the answers given. If one is a mistake, change it; if they are right, "
                          "confirm, and your enumerator will visit to complete the form. Everything typed is kept."),
     "hand_over_confirm": ("确认，由普查员上门登记", "Confirm: my enumerator will visit"),
+    "hand_over_cause": ("{name}：{answer}", "{name}: {answer}"),
     "hand_over_pending": ("请注意：按照这一回答，本户需由普查员上门登记，之后将不能继续自行填报。如果选错了，请修改；"
                           "如果无误，请点击“保存并继续”。",
                           "Please note: with this answer your enumerator will visit to complete your household's "

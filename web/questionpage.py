@@ -6,10 +6,11 @@ A page is found from the URL's record and page ids. It shows the asked questions
 was typed (where it was not accepted) or else the stored answer, the errors (a required
 question's only once the page was submitted: a page just opened is not a page of errors), the
 warnings not confirmed yet, and a title with the member's name. Without JavaScript the page
-posts to itself (`save`): problems, follow-up questions that appeared, or blocking issues show
-the page again; otherwise on to the record's next asked page. With htmx every change posts to
-`{page}/live` (`live`): what is acceptable is saved at once and the questions come back as they
-now stand.
+posts to itself (`save`): what is acceptable is saved, and problems, follow-up questions that
+appeared, blocking issues or answers that hand the household over (said before they do,
+`hand_over`) show the page again; otherwise on to the record's next asked page. With htmx every
+change posts to `{page}/live` (`live`): what is acceptable is saved at once and the questions
+(and the warnings) come back as they now stand.
 
 What differs between the callers is given by a subclass: the URLs (`PageUrls`: the prefix of
 the pages, where the first and last page of a record lead, and the review page a page may have
@@ -20,7 +21,7 @@ view, or the preview's scratch document) and what is rendered (`render`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
 from engine.runtime.validation import Issue
 from engine.spec.model import Page, Questionnaire, Severity
+from web import handover
 from web.fields import field_views, read_form
 
 if TYPE_CHECKING:  # the preview imports this module and needs neither the census nor sessions
@@ -127,11 +129,12 @@ def page_title(q: Questionnaire, ev: Evaluation, state: RecordState, page: Page,
 
 def shown_issues(ev: Evaluation, state: RecordState, page: Page, lang: str,
                  problems: Mapping[str, InputProblem] | None,
-                 show_required: bool) -> tuple[dict[str, str], list[Issue]]:
-    """The errors by question (what was not accepted, then the checks' errors; `required` only
-    with `show_required`) and the unconfirmed warnings about the page's asked questions. A check
-    that reads a question of this page shows here too, though it sits on another page: its error
-    at the first such question, its warning with the others."""
+                 required: Collection[str] = ()) -> tuple[dict[str, str], list[Issue]]:
+    """The errors by question (what was not accepted, then the checks' errors; "please answer"
+    only for the questions in `required`: those the person has seen and saved unanswered, not a
+    page just opened or a follow-up question just shown) and the unconfirmed warnings about the
+    page's asked questions. A check that reads a question of this page shows here too, though it
+    sits on another page: its error at the first such question, its warning with the others."""
     asked = [q.id for q in page.questions if q.id in state.relevant]
     errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
     warnings = []
@@ -140,7 +143,7 @@ def shown_issues(ev: Evaluation, state: RecordState, page: Page, lang: str,
             if not issue.confirmed:
                 warnings.append(issue)
             continue
-        if issue.code == "required" and not show_required:
+        if issue.code == "required" and issue.question_id not in required:
             continue
         field = next(q for q in issue.about if q in asked)
         if field not in errors:
@@ -218,6 +221,11 @@ class QuestionPage(ABC):
         """After answering: the response when the page is no longer to be shown at all."""
         return None
 
+    def hand_over(self, form: FormData) -> bool:
+        """After a save: hand the household over if its answers demand it and the page saved
+        said so (`web.handover`); whether it still has to be said (the page is shown again)."""
+        return False
+
     def target(self) -> tuple[RecordState, Page]:
         params = self.request.path_params
         return find_page(self.questionnaire, self.evaluation, params["record"], params["page"])
@@ -226,9 +234,10 @@ class QuestionPage(ABC):
         return page_title(self.questionnaire, self.evaluation, state, page, self.lang)
 
     def values(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
-               problems: Mapping[str, InputProblem] | None = None, show_required: bool = False) -> dict[str, Any]:
+               problems: Mapping[str, InputProblem] | None = None, required: Collection[str] = (),
+               held: bool = False) -> dict[str, Any]:
         ev, lang = self.evaluation, self.lang
-        errors, warnings = shown_issues(ev, state, page, lang, problems, show_required)
+        errors, warnings = shown_issues(ev, state, page, lang, problems, required)
         fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
         return {"page": page, "state": state, "fields": fields, "title": self.title(state, page), "errors": errors,
                 "warnings": warnings, "back": self.urls.back(ev, state, page), "plan": ev.plan,
@@ -236,13 +245,14 @@ class QuestionPage(ABC):
                 "action": self.urls.page(state.record_id, page.id) + self.urls.query,
                 "live": self.urls.live(state, page), "has_errors": bool(errors),
                 # Answers that will hand the household over at the next deliberate save (an
-                # autosave does not): said on the page, so that nobody is surprised by it.
-                "hand_over": [pick(r.explanation, lang) for r in ev.hand_over]}
+                # autosave does not): said on the page, so that nobody is surprised by it; and
+                # (`held`) said first, when a save brought them before the page had said so.
+                "hand_over": handover.pending(ev, lang), "hand_over_held": held, "hand_over_seen": handover.SEEN}
 
     def render_page(self, state: RecordState, page: Page, *, typed: Mapping[str, Any] | None = None,
-                    problems: Mapping[str, InputProblem] | None = None, show_required: bool = False,
-                    fragment: bool = False, typing: bool = False) -> Response:
-        values = self.values(state, page, typed=typed, problems=problems, show_required=show_required)
+                    problems: Mapping[str, InputProblem] | None = None, required: Collection[str] = (),
+                    held: bool = False, fragment: bool = False, typing: bool = False) -> Response:
+        values = self.values(state, page, typed=typed, problems=problems, required=required, held=held)
         return self.render(state, page, {**values, "typing": typing}, fragment=fragment)
 
     def show(self, state: RecordState, page: Page) -> Response:
@@ -257,24 +267,37 @@ class QuestionPage(ABC):
         asked = {q.id for q in page.questions if q.id in state.relevant}
         return {k: v for k, v in unfinished.typed(self.document, state.record_id).items() if k in asked}
 
+    def answer_acceptable(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> dict[str, InputProblem]:
+        """Save the answers the engine accepts (it takes a page all or nothing, so the rest are
+        left out and the page saved again); the problems of those it refused."""
+        problems = dict(self.answer(record_id, raw, form))
+        if problems:
+            self.answer(record_id, {k: v for k, v in raw.items() if k not in problems}, form)
+        return problems
+
     async def save(self) -> Response:
-        """No JavaScript: save the page; show it again while it has something to say, else go on."""
+        """No JavaScript: save what is acceptable, as an autosave does; show the page again while
+        it has something to say (keeping what was typed where it was refused), else go on."""
         state, page = self.target()
         form = await self.request.form()
         raw, shown = read_page(form, state, page)
-        problems = self.answer(state.record_id, raw, form)
+        problems = self.answer_acceptable(state.record_id, raw, form)
+        held = not problems and self.hand_over(form)  # (with a problem on the page, the page comes first)
         gone = self.left(state, page, live=False)
         if gone is not None:
             return gone
         state = self.evaluation.state(state.record_id)
         if problems:
-            return self.render_page(state, page, typed=raw, problems=problems, show_required=True)
+            return self.render_page(state, page, typed={k: raw[k] for k in problems}, problems=problems,
+                                    required=shown)
+        if held:
+            return self.render_page(state, page, held=True)
         now_asked = {q.id for q in page.questions if q.id in state.relevant}
         if now_asked - shown:  # follow-up questions appeared on this page: ask them first
             return self.render_page(state, page)
         # Anything to put right or confirm about this page's answers, wherever its check sits.
         if any(i.blocking for i in self.evaluation.issues_about(state.record_id, now_asked)):
-            return self.render_page(state, page, show_required=True)
+            return self.render_page(state, page, required=shown)
         return self.redirect(self.urls.next(self.evaluation, state, page))
 
     async def live(self, *, fragment: bool = True) -> Response:
@@ -328,8 +351,9 @@ class CensusPage(QuestionPage):
         return self.view.document
 
     def answer(self, record_id: str, raw: Mapping[str, Any], form: FormData) -> Mapping[str, InputProblem]:
+        # Never handed over here, even by the page's button: only once the page has said so (`hand_over`).
         answered = self.ctx.services.census.answer(self.actor, self.household_id, form_version(form), record_id,
-                                                   raw, view=self.view)
+                                                   raw, view=self.view, hand_over=False)
         self.view = answered.view
         return answered.problems
 
@@ -338,6 +362,14 @@ class CensusPage(QuestionPage):
                                                      raw, view=self.view)
         self.view = answered.view
         return answered.problems
+
+    def hand_over(self, form: FormData) -> bool:
+        if self.handed_over is None or self.view.handed_over or not self.view.evaluation.hand_over:
+            return False  # (`handed_over` is None: an enumerator's page, never handed over)
+        if not handover.confirmed(self.view.evaluation, [str(v) for v in form.getlist(handover.SEEN)]):
+            return True
+        self.view = self.ctx.services.census.hand_over(self.actor, self.household_id)
+        return False
 
     def render(self, state: RecordState, page: Page, values: dict[str, Any], *, fragment: bool) -> Response:
         extra = self.extra(self.view) if self.extra else {}

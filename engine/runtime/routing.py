@@ -29,10 +29,12 @@ class Route:
     form: str | None  # the questionnaire the enumerator uses; None: the household's own
     explanation: Text
     members: tuple[str, ...] = ()  # the members who caused it, where a rule is about members
+    questions: tuple[str, ...] = ()  # what the rule reads of each member (`m.S1`): their answers behind it
 
     def as_dict(self) -> dict[str, Any]:
         return {"reason": self.reason.value, "kind": self.kind.value, "form": self.form,
-                "explanation": dict(self.explanation), "members": list(self.members)}
+                "explanation": dict(self.explanation), "members": list(self.members),
+                "questions": list(self.questions)}
 
 
 OPERATIONAL: Mapping[RoutingReason, tuple[RoutingKind, Text]] = MappingProxyType({
@@ -61,7 +63,8 @@ def routes(q: Questionnaire, household: RecordState, members: Sequence[RecordSta
     for rule in q.routing:
         if rule.when.holds(env):
             out.append(Route(rule.reason, rule.kind, rule.form, rule.explanation,
-                             _members_behind(rule, household.values, members, reference, facts)))
+                             _members_behind(rule, household.values, members, reference, facts),
+                             tuple(qid for qid in q.questions if qid in rule.when.typed.member_refs)))
     if q.window is not None and at > q.window.closes and not case.submitted:
         out.append(_operational(RoutingReason.NON_RESPONSE, q.id))
     if case.help_requested:

@@ -215,7 +215,9 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
         assert path_of(page) == "/household", path_of(page)
         click_and_wait(page, page.locator("main form[action='/household/members'] button"))
         answer(page, FOREIGNER)
-        save(page)
+        save(page)  # without JavaScript the page says what the answer means first; then it is confirmed
+        expect(page.locator("main .hand-over-notice").first).to_contain_text("Anna Müller")
+        click_and_wait(page, page.locator("main form[action='/household/hand-over'] button"))
         assert path_of(page) == "/household/handed-over", path_of(page)
 
         # Within one polling interval the new household is in the enumerator's queue.

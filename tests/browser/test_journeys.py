@@ -7,16 +7,19 @@ from typing import Any
 
 import pytest
 from browser_helpers import (
+    PHONE,
     Demo,
     Login,
     Server,
     click_and_wait,
     confirm_warnings,
+    describe,
     fill_page,
     goto,
     h1,
     login,
     path_of,
+    run_axe,
     visible_questions,
 )
 from playwright.sync_api import Page, expect
@@ -47,6 +50,13 @@ TEENAGER = {  # fifteen: education and literacy are asked
     "education": {"D11": "4", "D12": True},
 }
 REFERENCE = re.compile(r"[0-9A-Z][0-9A-Z-]{5,}")
+# Elements of the page's content sticking out of their box sideways: what a phone cuts off or
+# scrolls, even where the page as a whole does not scroll (overflow hidden, or a squeezed row).
+OVERFLOWING = """() => Array.from(document.querySelectorAll('main *')).filter(e => {
+  const box = e.getBoundingClientRect();
+  const past = box.right > document.documentElement.clientWidth + 0.5 || e.scrollWidth > e.clientWidth + 1;
+  return box.width > 0 && !e.closest('.visually-hidden') && past;
+}).map(e => e.outerHTML.slice(0, 80))"""
 
 
 def open_household_page(page: Page, title: str) -> None:
@@ -143,3 +153,56 @@ def test_journey_with_javascript(page: Page, server: Server, demo: Demo) -> None
 
 def test_journey_without_javascript(nojs_page: Page, server: Server, demo: Demo) -> None:
     journey(nojs_page, server, demo.logins["journey_nojs"])
+
+
+def without_scripts(page: Page) -> None:
+    """The site's scripts withheld: its pages work as without JavaScript, and the test can still
+    ask the browser about them (a page with JavaScript turned off cannot be measured or axed)."""
+    page.route("**/static/*.js", lambda route: route.fulfill(status=200, content_type="text/javascript", body=""))
+
+
+def test_without_javascript_a_hand_over_answer_is_said_first(page: Page, server: Server, demo: Demo) -> None:
+    """外国人 saved without JavaScript: the same page again, saying what it means, before anything happens."""
+    without_scripts(page)
+    login(page, server, demo.logins["hand_over_nojs"])
+    goto(page, server, "/household/page/household/household_type")
+    fill_page(page, HOUSEHOLD["household_type"])
+    goto(page, server, "/household")
+    click_and_wait(page, page.locator("main form[action='/household/members'] button"))
+    identity = path_of(page)
+    assert fill_page(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "0", "D4": "2"}) == identity
+    notice = page.locator("main .hand-over-notice").first
+    expect(notice).to_contain_text("普查员上门登记")
+    expect(notice.locator("form[action='/household/hand-over'] button")).to_have_text("确认，由普查员上门登记")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    problems = run_axe(page)
+    assert not problems, describe(problems)
+    goto(page, server, "/household")
+    expect(page.locator("main .hand-over-notice")).to_contain_text("Anna Kowalska：外国人")
+    problems = run_axe(page)
+    assert not problems, describe(problems)
+    click_and_wait(page, page.locator("main .hand-over-notice a", has_text="修改"))
+    assert path_of(page) == identity
+    assert fill_page(page, {"S1": "1"}) != identity  # the mainland after all: on to the next page
+    goto(page, server, "/household")
+    expect(page.locator("main .hand-over-notice")).to_have_count(0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_declarations_errors_fit_a_phone(page: Page, server: Server, demo: Demo, lang: str) -> None:
+    """The promise left unticked: its error above the box, nothing wider than a 390 px phone."""
+    login(page, server, demo.logins["submitted"], lang=lang)  # (a declaration with errors submits nothing)
+    goto(page, server, "/household/declaration")
+    page.fill("#declarant", "王志强")
+    click_and_wait(page, page.locator("main form button[type=submit]"))
+    error = page.locator("#error-promise")
+    expect(error).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate(OVERFLOWING) == []
+    below = page.locator("#promise").bounding_box()
+    above = error.bounding_box()
+    assert above and below and above["y"] + above["height"] <= below["y"], (above, below)
+    beside = page.locator("label[for=promise]").bounding_box()  # and the label beside the box, not below it
+    assert beside and beside["x"] > below["x"] and beside["y"] < below["y"] + below["height"], (beside, below)
+    problems = run_axe(page)
+    assert not problems, describe(problems)

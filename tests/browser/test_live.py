@@ -20,6 +20,7 @@ from browser_helpers import (
     login,
     mark,
     path_of,
+    save,
     settle,
     visible_questions,
     wait_new_main,
@@ -154,6 +155,28 @@ def test_what_is_typed_while_autosave_is_on_its_way_is_kept(page: Page, server: 
     goto(page, server, f"/household/page/{member}/birth_ethnicity")
     expect(page.locator("#field-D5")).to_have_value("1990-02")
     expect(page.locator("#field-D6")).to_have_value("03")
+
+
+def test_a_warning_put_right_goes_with_its_button_at_once(page: Page, server: Server, demo: Demo) -> None:
+    login(page, server, demo.logins["warning_fixed"])
+    household_size(page, server)
+    member = add_member(page)
+    goto(page, server, f"/household/page/{member}/residence_hukou")
+    answer(page, {"D7": "1", "D8": "1", "D9": "2", "D10": "1"})  # 不满半年, though living here with the hukou here
+    save(page)
+    assert path_of(page) == f"/household/page/{member}/residence_hukou"
+    expect(page.locator("main .warning")).to_contain_text("没有离开户口登记地")
+    page.evaluate("window.__sameDocument = true")
+    answer(page, {"D9": "1"})  # 没有离开: put right, autosaved
+    expect(page.locator("main .warning")).to_have_count(0)
+    expect(page.locator("main form[action='/household/confirm']")).to_have_count(0)
+    assert page.evaluate("window.__sameDocument === true")
+    answer(page, {"D9": "2"})  # and back: the warning again, its button confirming these answers
+    expect(page.locator("main .warning")).to_contain_text("没有离开户口登记地")
+    click_and_wait(page, page.locator("main .warning form button"))
+    expect(page.locator("main .warning")).to_have_count(0)
+    save(page)
+    assert path_of(page) == "/household"
 
 
 def test_foreign_member_hands_over_and_keeps_answers(page: Page, server: Server, demo: Demo) -> None:

@@ -227,6 +227,44 @@ def test_a_warning_confirmed_after_an_autosave_is_confirmed_not_a_conflict(site:
     assert any("H6_per_person" in k for k in site.draft("fresh")["confirmations"])
 
 
+def warnings_block(html: str) -> str:
+    """The page's (or an autosave's out-of-band) block of warnings to confirm."""
+    found = re.search(r'<div id="warnings"[^>]*>(.*?)\n</div>', html, re.S)
+    assert found, "no warnings block"
+    return found.group(1)
+
+
+def test_an_autosave_takes_away_a_warning_put_right_and_its_button(site: Any) -> None:
+    """不满半年 for someone who lives here with the hukou here: the warning, then 没有离开: gone."""
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/residence_hukou")
+    csrf = browser.csrf_of(page.text)
+    asked = browser.live(page, {"D7": "1", "D8": "1"}, csrf)
+    away = browser.live(asked, {"D9": "2"}, csrf)
+    assert "D9_not_away" in warnings_block(away.text)  # the autosave shows it where the page does
+    saved = browser.answer(browser.get(f"/household/page/{member}/residence_hukou"), {"D10": "1"})
+    assert saved.status_code == 200 and browser.form(saved, "/household/confirm").value("check") == "D9_not_away"
+    fixed = browser.live(saved, {"D9": "1"}, csrf)
+    assert 'id="warnings" hx-swap-oob="true"' in fixed.text
+    assert "D9_not_away" not in warnings_block(fixed.text) and "/household/confirm" not in fixed.text
+    assert "D9_not_away" not in browser.get(f"/household/page/{member}/residence_hukou").text
+
+
+def test_without_javascript_a_warning_put_right_goes_with_the_save_even_beside_an_error(site: Any) -> None:
+    label = "in_progress"
+    browser = site.login(label)
+    member = site.draft(label)["members"][0]["id"]
+    page = browser.get(f"/household/page/{member}/identity")
+    digits = browser.submit(page, browser.question_form(page).action, {"D1": "刘建国2"})
+    assert browser.form(digits, "/household/confirm").value("check") == "D1_digits"
+    fixed = browser.submit(digits, browser.question_form(digits).action, {"D1": "刘建国", "D3": "110105196802082750"})
+    assert fixed.status_code == 200 and re.findall(r'class="error-message" id="error-([^"]+)"', fixed.text) == ["D3"]
+    assert "D1_digits" not in fixed.text and "/household/confirm" not in fixed.text
+    assert site.draft(label)["members"][0]["D1"] == "刘建国"
+
+
 def test_an_autosave_brings_the_error_summary_up_to_date(site: Any) -> None:
     browser = site.login("fresh")
     page = browser.get("/household/page/household/household_type")
@@ -256,7 +294,9 @@ def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: 
     hub = browser.get("/household")
     added = browser.submit(hub, "/household/members")
     page = browser.follow(added)
-    response = browser.answer(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "9", "D4": "2"})
+    held = browser.answer(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "9", "D4": "2"})
+    assert held.status_code == 200  # said first (see the test below), then confirmed
+    response = browser.submit(held, "/household/hand-over")
     assert response.status_code == 303 and response.headers["location"] == "/household/handed-over"
     handed = browser.follow(response)
     assert handed.status_code == 200
@@ -273,6 +313,40 @@ def test_a_foreign_member_hands_the_household_over_and_keeps_every_answer(site: 
                                 {"_csrf": browser.csrf_of(handed.text), "version": str(site.version(label))})
     assert refused.status_code == 303 and refused.headers["location"] == "/household/handed-over"
     assert site.draft(label) == after
+
+
+def test_without_javascript_a_hand_over_answer_is_said_first_and_can_be_taken_back(site: Any) -> None:
+    """外国人 without JavaScript: the save keeps the answers and says what they mean, with the way
+    back (change the answer) and on (confirm); the hub says whose answer it is."""
+    label = "in_progress"
+    browser = site.login(label)
+    page = browser.follow(browser.submit(browser.get("/household"), "/household/members"))
+    member = page.url.path.split("/")[3]
+    held = browser.answer(page, {"D1": "Anna Kowalska", "S1": "5", "D2": "9", "D4": "2"})
+    assert held.status_code == 200 and held.url.path == page.url.path
+    assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED
+    assert site.draft(label)["members"][-1]["S1"] == "5"  # kept all the same
+    top = held.text[held.text.index("<h1>"):held.text.index("<form method=\"post\" action=\"/household/page/")]
+    assert t("hand_over_title", "zh") in top and t("hand_over_choice", "zh") in top  # said before the questions
+    assert browser.form(held, "/household/hand-over").buttons == [t("hand_over_confirm", "zh")]
+    cause = t("hand_over_cause", "zh", name="Anna Kowalska", answer="外国人")
+    hub = browser.get("/household")
+    assert cause in hub.text and f'href="/household/page/{member}/identity"' in hub.text
+    assert t("hand_over_title", "zh") in browser.get("/household/review").text
+    # Taken back: the mainland after all; the page goes on, and nothing is said any more.
+    back = browser.answer(held, {"S1": "1"})
+    assert back.status_code == 303 and back.headers["location"] == f"/household/page/{member}/birth_ethnicity"
+    assert t("hand_over_title", "zh") not in browser.get("/household").text
+    # Chosen again and saved twice: the second save is made on a page that said what it does.
+    page = browser.get(f"/household/page/{member}/identity")
+    again = browser.answer(page, {"S1": "5"})
+    assert again.status_code == 200 and t("hand_over_pending", "zh") in again.text
+    assert site.store.households.get(household_id(site, label)).state is not HouseholdState.ROUTED
+    confirmed = browser.answer(again, {"S1": "5"})
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/household/handed-over"
+    info = site.store.households.get(household_id(site, label))
+    assert info.state is HouseholdState.ROUTED and "overseas_member" in info.reasons
+    assert [e.action for e in site.events(label)][-1] == "hand_over"
 
 
 def test_an_autosave_never_hands_the_household_over_the_save_button_does(site: Any) -> None:

@@ -31,7 +31,7 @@ from engine.runtime.submission import declaration_problems
 from engine.runtime.texts import pick, render
 from engine.runtime.validation import Issue
 from engine.spec.model import Scope
-from web import questionpage
+from web import handover, questionpage
 from web import review as layout
 from web.context import Ctx
 from web.fields import display
@@ -120,12 +120,13 @@ async def hub(hr: HouseholdRequest) -> Response:
     )
 
 
-def pending_hand_over(hr: HouseholdRequest) -> list[str]:
-    """Why the answers saved so far hand the household over, when an autosave saved them and no
-    save has confirmed it yet (while the window is open: after it, the close decides)."""
+def pending_hand_over(hr: HouseholdRequest) -> list[handover.PendingHandOver]:
+    """Why the answers saved so far hand the household over (naming the members and answers
+    behind it), when no save has confirmed it yet (while the window is open: after it, the
+    close decides)."""
     if not window_open(hr) or hr.view.handed_over:
         return []
-    return [pick(r.explanation, hr.ctx.lang) for r in hr.view.evaluation.hand_over]
+    return handover.pending(hr.view.evaluation, hr.ctx.lang)
 
 
 def household_done(view: HouseholdView, at: datetime) -> bool:
@@ -189,9 +190,9 @@ async def confirm_warning(hr: HouseholdRequest) -> Response:
              and i.fingerprint == fingerprint]
     if not known:  # changed since the page was shown: show it again
         return hr.ctx.redirect(str(form.get("back", "/household")) if _local(form.get("back")) else "/household")
-    # Against the household as it is now, not the version the page was shown at: an autosave since
-    # then bumped it (the warning sits outside what autosave refreshes), and the fingerprint
-    # already binds the confirmation to the very answers the warning read.
+    # Against the household as it is now, not the version the page was shown at: an autosave may
+    # have bumped it since (in another tab, say), and the fingerprint already binds the
+    # confirmation to the very answers the warning read.
     hr.ctx.services.census.confirm(hr.actor, hr.actor.id, hr.view.version, record_id, check_id, fingerprint)
     target = str(form.get("next", "/household"))
     return hr.ctx.redirect(target if _local(target) else "/household")

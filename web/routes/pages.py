@@ -1,10 +1,11 @@
 """Question pages, generated from the spec: one spec page per screen.
 
-Without JavaScript: POST the page, and on success 303 to the next asked page (or back to the
-review page when changing an answer from there). With htmx: every change posts the page to
-`/live`, which saves what is acceptable at once (autosave: closing the tab loses nothing),
-and swaps in the questions as they now stand: follow-up questions appear, answers that no
-longer apply disappear, and errors show at the field that has one. The page itself (and its
+Without JavaScript: POST the page, which saves what is acceptable, and on success 303 to the
+next asked page (or back to the review page when changing an answer from there). With htmx:
+every change posts the page to `/live`, which saves what is acceptable at once (autosave:
+closing the tab loses nothing), and swaps in the questions as they now stand: follow-up
+questions appear, answers that no longer apply disappear, and errors show at the field that
+has one. The page itself (and its
 flow) is `web.questionpage`'s, shared with the enumerator's interview and the preview.
 """
 

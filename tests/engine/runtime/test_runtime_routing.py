@@ -91,6 +91,12 @@ def test_overseas_route_names_every_member_it_is_about(households: Any) -> None:
     doc = households.apply(doc, ids[2], {"S1": "5"})
     (route,) = households.evaluate(doc).routes
     assert route.members == (ids[0], ids[2])
+    assert route.questions == ("S1",)  # the answer behind it, for the household to be told which
+
+
+def test_a_route_about_the_household_names_no_members_nor_answers(households: Any) -> None:
+    (route,) = households.evaluate(households.build(size=1), case=Case(long_form=True)).routes
+    assert (route.members, route.questions) == ((), ())
 
 
 @pytest.mark.parametrize("undo", ["answer_back", "remove_member"])
@@ -120,7 +126,8 @@ def test_routes_serialise(households: Any) -> None:
     doc = households.apply(doc, doc["members"][0]["id"], {"S1": "3"})
     (route,) = households.evaluate(doc).routes
     assert route.as_dict() == {"reason": "overseas_member", "kind": "hand_over", "form": "census2020-overseas",
-                               "explanation": dict(route.explanation), "members": [doc["members"][0]["id"]]}
+                               "explanation": dict(route.explanation), "members": [doc["members"][0]["id"]],
+                               "questions": ["S1"]}
 
 
 @pytest.mark.parametrize(("case", "stored", "expected"), [
