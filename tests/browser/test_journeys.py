@@ -101,7 +101,8 @@ def review_submit_reopen(page: Page) -> str:
     change = page.locator("main .summary-row", has_text="本户住房间数").locator("a", has_text="修改")
     click_and_wait(page, change)
     assert path_of(page) == "/household/page/household/dwelling?return=review"
-    assert fill_page(page, {"H7": "7"}) == "/household/review"
+    # Back on the review, at the record just changed (its section open).
+    assert fill_page(page, {"H7": "7"}) == "/household/review?at=household"
     expect(page.locator("main .summary-row", has_text="本户住房间数")).to_contain_text("7 间")
     click_and_wait(page, page.locator("main a", has_text="继续"))
     return declare_and_submit(page, "王建华")
