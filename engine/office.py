@@ -124,6 +124,7 @@ class AreaCounts:
     enumerated: int = 0
     closed: int = 0
     long_form: int = 0  # drawn for the long-form sample (any state)
+    responded: int = 0  # a submission or an interview stands, whatever the state since (a drawn sample...)
 
     @property
     def outstanding(self) -> int:
@@ -132,8 +133,9 @@ class AreaCounts:
 
     @property
     def response_rate(self) -> float:
-        """(self-responded + enumerated) / registered; 0.0 for an empty area."""
-        return (self.self_responded + self.enumerated) / self.registered if self.registered else 0.0
+        """responded / registered; 0.0 for an empty area. Counted from the standing submission,
+        not the state: a submitted household drawn for the long form is routed, yet has answered."""
+        return self.responded / self.registered if self.registered else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,8 +357,9 @@ class Office:
     def dashboard(self, area_ids: Iterable[str] | None = None) -> Dashboard:
         """Progress per area and in total, counted by the database on the clear columns."""
         h = HOUSEHOLD.c
-        query = (select(h.area_id, h.state, h.reasons, h.long_form, func.count())
-                 .group_by(h.area_id, h.state, h.reasons, h.long_form))
+        responded = h.reference.is_not(None)  # a submission or an interview stands
+        query = (select(h.area_id, h.state, h.reasons, h.long_form, responded, func.count())
+                 .group_by(h.area_id, h.state, h.reasons, h.long_form, responded))
         wanted = sorted(set(area_ids)) if area_ids is not None else None
         if wanted is not None:
             query = query.where(h.area_id.in_(wanted))
@@ -365,9 +368,9 @@ class Office:
         names = dict(self.store.accounts.areas())
         counts: dict[str, dict[str, Any]] = {a: {} for a in (wanted if wanted is not None else names)}
         total: dict[str, Any] = {}
-        for area_id, state, reasons, long_form, n in rows:
+        for area_id, state, reasons, long_form, answered, n in rows:
             for target in (counts.setdefault(area_id, {}), total):
-                _add(target, S(state), reasons, bool(long_form), int(n))
+                _add(target, S(state), reasons, bool(long_form), bool(answered), int(n))
         areas = tuple(_area_counts(a, names.get(a, ""), counts[a]) for a in sorted(counts))
         return Dashboard(areas, _area_counts("", "", total))
 
@@ -486,7 +489,8 @@ class Office:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _add(target: dict[str, Any], state: HouseholdState, reasons: str, long_form: bool, n: int) -> None:
+def _add(target: dict[str, Any], state: HouseholdState, reasons: str, long_form: bool, responded: bool,
+         n: int) -> None:
     def bump(key: str) -> None:
         target[key] = target.get(key, 0) + n
 
@@ -496,6 +500,8 @@ def _add(target: dict[str, Any], state: HouseholdState, reasons: str, long_form:
           S.ROUTED: "routed", S.ENUMERATED: "enumerated", S.CLOSED: "closed"}[state])
     if long_form:
         bump("long_form")
+    if responded:
+        bump("responded")
     if state is S.ROUTED:
         by_reason = target.setdefault("routed_by_reason", {})
         for reason in filter(None, reasons.split(",")):

@@ -260,6 +260,16 @@ def test_dashboard_counts_per_area_and_in_total(world: World) -> None:
     assert empty.areas[0].registered == 0 and empty.areas[0].response_rate == 0.0
 
 
+
+def test_drawing_the_sample_leaves_the_response_rate_alone(world: World) -> None:
+    before = world.office.dashboard().total
+    report = world.office.sample_long_form(1.0, "all", world.boss)
+    assert world.hid("submitted") in report.drawn  # a submitted household, now routed for the long form
+    after = world.office.dashboard().total
+    assert after.routed > before.routed and after.self_responded < before.self_responded
+    assert after.response_rate == before.response_rate == 0.2  # Wang and Zhao have answered all along
+    assert after.responded == before.responded == 2
+
 # -- the export -------------------------------------------------------------------------------------------
 def read_export(path: Path) -> tuple[bytes, list[dict[str, str]]]:
     raw = path.read_bytes()

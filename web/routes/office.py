@@ -66,7 +66,7 @@ def charts_of(staff: StaffRequest, counts: AreaCounts, title: str, slug: str) ->
         "bars": bar_chart(f"chart-{slug}", t("dash_chart_title", area=title), bars),
         "rate": progress_bar(f"rate-{slug}", t("dash_rate_title", area=title), rate,
                              t("dash_rate_text", rate=f"{rate * 100:.1f}",
-                               done=counts.self_responded + counts.enumerated, registered=counts.registered)),
+                               done=counts.responded, registered=counts.registered)),
     }
 
 
