@@ -148,6 +148,14 @@ def has_reason(reason: str) -> Any:
     return (literal(",") + HOUSEHOLD.c.reasons + literal(",")).contains(f",{reason},", autoescape=True)
 
 
+def needs_visit() -> list[Any]:
+    """SQL: the households on the visit queue: a reason or handed over, not done, not closed by
+    a visit. The queue and the office's count of visits by reason both filter with this."""
+    h = HOUSEHOLD.c
+    return [h.state.not_in(OFF_QUEUE), or_(h.reasons != "", h.state == HouseholdState.ROUTED.value),
+            or_(h.visit_outcome.is_(None), h.visit_outcome.not_in(sorted(CLOSING_OUTCOMES)))]
+
+
 def clean_address(address: str) -> str:
     """The address with its whitespace tidied; EnumerationError if empty, too long or unreadable."""
     text = " ".join(address.split()) if isinstance(address, str) else ""
@@ -337,12 +345,9 @@ class Enumeration:
 
     # -- the queue ----------------------------------------------------------------------------------
     def _queue_filter(self, actor: Actor) -> list[Any]:
-        """Households that need a visit: a reason or handed over, not done, not closed by a visit."""
-        h = HOUSEHOLD.c
-        where: list[Any] = [h.state.not_in(OFF_QUEUE), or_(h.reasons != "", h.state == HouseholdState.ROUTED.value),
-                            or_(h.visit_outcome.is_(None), h.visit_outcome.not_in(sorted(CLOSING_OUTCOMES)))]
+        where = needs_visit()
         if actor.role is Role.ENUMERATOR:
-            where.append(h.area_id.in_(sorted(actor.areas)))
+            where.append(HOUSEHOLD.c.area_id.in_(sorted(actor.areas)))
         elif actor.role is not Role.OFFICE:
             raise PermissionDenied("role", "您没有权限查看工作清单", f"a {actor.role.value} has no queue")
         return where
@@ -521,4 +526,4 @@ class Enumeration:
 
 
 __all__ = ["CLOSING_OUTCOMES", "VISIT_OUTCOMES", "Enumeration", "EnumerationError", "QueueItem", "QueueView",
-           "Revealed", "overseas_document"]
+           "Revealed", "needs_visit", "overseas_document"]

@@ -41,6 +41,7 @@ from engine.enumeration import (
     check_household_type,
     chunks,
     clean_address,
+    needs_visit,
     newest_revisions,
     open_address,
     open_revision,
@@ -120,7 +121,9 @@ class AreaCounts:
     in_progress: int = 0
     self_responded: int = 0  # submitted or reopened: a household's own submission stands
     routed: int = 0
-    routed_by_reason: Mapping[str, int] = field(default_factory=dict)
+    # Households on the visit queue by reason, counted as the queue counts them (any state: a
+    # help request comes in progress); one household may have several reasons.
+    to_visit_by_reason: Mapping[str, int] = field(default_factory=dict)
     enumerated: int = 0
     closed: int = 0
     long_form: int = 0  # drawn for the long-form sample (any state)
@@ -358,19 +361,28 @@ class Office:
         """Progress per area and in total, counted by the database on the clear columns."""
         h = HOUSEHOLD.c
         responded = h.reference.is_not(None)  # a submission or an interview stands
-        query = (select(h.area_id, h.state, h.reasons, h.long_form, responded, func.count())
-                 .group_by(h.area_id, h.state, h.reasons, h.long_form, responded))
+        query = (select(h.area_id, h.state, h.long_form, responded, func.count())
+                 .group_by(h.area_id, h.state, h.long_form, responded))
         wanted = sorted(set(area_ids)) if area_ids is not None else None
         if wanted is not None:
             query = query.where(h.area_id.in_(wanted))
+        visits = select(h.area_id, h.reasons, func.count()).where(*needs_visit()).group_by(h.area_id, h.reasons)
+        if wanted is not None:
+            visits = visits.where(h.area_id.in_(wanted))
         with self.store.db.read() as c:
             rows = c.execute(query).all()
+            to_visit = c.execute(visits).all()
         names = dict(self.store.accounts.areas())
         counts: dict[str, dict[str, Any]] = {a: {} for a in (wanted if wanted is not None else names)}
         total: dict[str, Any] = {}
-        for area_id, state, reasons, long_form, answered, n in rows:
+        for area_id, state, long_form, answered, n in rows:
             for target in (counts.setdefault(area_id, {}), total):
-                _add(target, S(state), reasons, bool(long_form), bool(answered), int(n))
+                _add(target, S(state), bool(long_form), bool(answered), int(n))
+        for area_id, reasons, n in to_visit:
+            for target in (counts.setdefault(area_id, {}), total):
+                by_reason = target.setdefault("to_visit_by_reason", {})
+                for reason in filter(None, reasons.split(",")):
+                    by_reason[reason] = by_reason.get(reason, 0) + int(n)
         areas = tuple(_area_counts(a, names.get(a, ""), counts[a]) for a in sorted(counts))
         return Dashboard(areas, _area_counts("", "", total))
 
@@ -489,8 +501,7 @@ class Office:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _add(target: dict[str, Any], state: HouseholdState, reasons: str, long_form: bool, responded: bool,
-         n: int) -> None:
+def _add(target: dict[str, Any], state: HouseholdState, long_form: bool, responded: bool, n: int) -> None:
     def bump(key: str) -> None:
         target[key] = target.get(key, 0) + n
 
@@ -502,16 +513,12 @@ def _add(target: dict[str, Any], state: HouseholdState, reasons: str, long_form:
         bump("long_form")
     if responded:
         bump("responded")
-    if state is S.ROUTED:
-        by_reason = target.setdefault("routed_by_reason", {})
-        for reason in filter(None, reasons.split(",")):
-            by_reason[reason] = by_reason.get(reason, 0) + n
 
 
 def _area_counts(area_id: str, name: str, counts: Mapping[str, Any]) -> AreaCounts:
-    by_reason = dict(sorted(counts.get("routed_by_reason", {}).items()))
-    plain = {k: v for k, v in counts.items() if k != "routed_by_reason"}
-    return AreaCounts(area_id, name, routed_by_reason=by_reason, **plain)
+    by_reason = dict(sorted(counts.get("to_visit_by_reason", {}).items()))
+    plain = {k: v for k, v in counts.items() if k != "to_visit_by_reason"}
+    return AreaCounts(area_id, name, to_visit_by_reason=by_reason, **plain)
 
 
 def _header_problem(header: Sequence[str]) -> str:

@@ -155,8 +155,10 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "dash_outstanding": ("未完成", "Outstanding"),
     "dash_rate": ("完成率", "Response rate"),
     "dash_total": ("合计", "Total"),
-    "dash_routed_by_reason": ("转普查员的原因", "With the enumerator, by reason"),
-    "dash_routed_note": ("一户可能有多个原因。", "A household may have more than one reason."),
+    "dash_routed_by_reason": ("需要上门的住户（按原因）", "Households to visit, by reason"),
+    "dash_routed_note": ("与普查员工作清单的统计相同；一户可能有多个原因。",
+                         "Counted as the enumerators' work queues count them; a household may have more than "
+                         "one reason."),
     "dash_charts": ("图表", "Charts"),
     "dash_chart_title": ("{area}：各状态户数", "{area}: households by state"),
     "dash_rate_title": ("{area}：完成率", "{area}: response rate"),

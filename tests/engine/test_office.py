@@ -250,7 +250,8 @@ def test_dashboard_counts_per_area_and_in_total(world: World) -> None:
     assert (area1.area_id, area1.name) == AREA_1
     assert (area1.registered, area1.credentials_issued, area1.in_progress, area1.self_responded,
             area1.routed, area1.enumerated, area1.outstanding, area1.long_form) == (7, 1, 2, 1, 3, 0, 6, 1)
-    assert area1.routed_by_reason == {"long_form_sample": 1, "non_response": 1, "overseas_member": 1}
+    assert area1.to_visit_by_reason == {"help_requested": 1, "long_form_sample": 1, "non_response": 1,
+                                        "overseas_member": 1}
     assert area1.response_rate == pytest.approx(1 / 7)
     assert (area2.registered, area2.self_responded, area2.outstanding) == (3, 1, 2)
     assert board.total.registered == 10 and board.total.response_rate == pytest.approx(0.2)
@@ -260,6 +261,17 @@ def test_dashboard_counts_per_area_and_in_total(world: World) -> None:
     assert empty.areas[0].registered == 0 and empty.areas[0].response_rate == 0.0
 
 
+
+def test_visits_by_reason_are_counted_as_the_queue_counts_them(world: World) -> None:
+    def both() -> tuple[dict[str, int], dict[str, int]]:
+        area1 = world.office.dashboard([AREA_1[0]]).areas[0]
+        return dict(area1.to_visit_by_reason), {r: n for r, n in world.work.queue(world.e1).counts.items() if n}
+
+    board, queue = both()
+    assert board == queue and board["help_requested"] == 1  # asked for help while in progress
+    world.work.record_visit(world.e1, world.hid("overseas"), "refused")  # off the queue: off the count
+    board, queue = both()
+    assert board == queue and "overseas_member" not in board
 
 def test_drawing_the_sample_leaves_the_response_rate_alone(world: World) -> None:
     before = world.office.dashboard().total

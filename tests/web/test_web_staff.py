@@ -523,6 +523,14 @@ def test_dashboard_moves_with_a_submission_and_the_close(site: Any) -> None:
         enumerator.get("/enumerator?reason=non_response").text)
 
 
+def test_dashboard_counts_visits_by_reason_as_the_queue_does(site: Any) -> None:
+    queue = staff_login(site, "enumerator").get("/enumerator").text
+    shown = {r: int(n) for n, r in re.findall(r'<span class="count-number">(\d+)</span> ([^<]+)</a>', queue)}
+    assert shown[t("reason_help_requested", "zh")] == 1
+    by_reason = total_row(staff_login(site, "office").get("/office").text, "routed-total-row")
+    assert by_reason["help_requested"] == 1  # in progress, yet on the queue: counted where it is visited
+    assert {t(f"reason_{r}", "zh"): n for r, n in by_reason.items()} == shown  # area 2 has none to visit
+
 def test_export_is_masked_by_default_and_audited(site: Any) -> None:
     office = staff_login(site, "office")
     page = office.get("/office/export")

@@ -77,7 +77,7 @@ async def dashboard(staff: StaffRequest) -> Response:
               **charts_of(staff, a, a.name or a.area_id, a.area_id)} for a in board.areas]
     total = {"counts": board.total, "title": ctx.t("dash_total"),
              **charts_of(staff, board.total, ctx.t("dash_total"), "total")}
-    reasons = [r for r in REASONS if any(a.routed_by_reason.get(r) for a in (*board.areas, board.total))]
+    reasons = [r for r in REASONS if any(a.to_visit_by_reason.get(r) for a in (*board.areas, board.total))]
     return ctx.render("staff/dashboard.html", areas=areas, total=total, measures=MEASURES, reasons=reasons,
                       all_reasons=REASONS, **window_values(staff))
 
