@@ -32,6 +32,10 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "nav_duplicates": ("疑似重复", "Duplicates"),
     "nav_export": ("导出", "Export"),
     "none": ("无", "None"),
+    "staff_session_expires": ("为保护普查对象的信息，{minutes} 分钟无操作将自动退出。",
+                              "To protect respondents' information, you will be signed out after {minutes} minutes "
+                              "without activity."),
+    "staff_session_extend": ("保持登录", "Stay signed in"),
     "last_activity": ("最近活动", "Last activity"),
     # sign-in
     "staff_login_title": ("工作人员登录", "Staff sign-in"),
@@ -109,6 +113,8 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "detail_issued": ("账号发放时间", "Credentials issued"),
     "detail_no_credentials": ("无有效账号", "No valid credentials"),
     "detail_no_members": ("尚未登记成员。", "No people yet."),
+    "staff_members": ("住户成员", "People in the household"),
+    "staff_reference": ("提交编号", "Reference number"),
     "reveal_title": ("查看完整信息", "Full view"),
     "reveal_hint": ("显示本户未脱敏的全部答案和住址。每次查看都会记录在审计日志中。",
                     "Shows every answer and the address unmasked. Each view is recorded in the audit log."),

@@ -8,6 +8,7 @@ of the window, and the export (masked by default, audited)."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from typing import Any
@@ -453,6 +454,23 @@ def test_take_over_and_visit_outcomes(site: Any) -> None:
                    outcome="vacant")
     assert site.household("help_requested").account not in queue_codes(browser.get("/enumerator").text)
 
+
+# The household's own texts, and what the staff pages say instead.
+STAFF_WORDING = {"members": "staff_members", "reference": "staff_reference", "session_expires": "staff_session_expires",
+                 "session_extend": "staff_session_extend"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_staff_pages_do_not_speak_as_to_the_household(site: Any, lang: str) -> None:
+    enumerator, office = staff_login(site, "enumerator"), staff_login(site, "office")
+    for browser in (enumerator, office):
+        browser.cookies.set("lang", lang)
+    detail = html.unescape(enumerator.get(f"/enumerator/households/{hid(site, 'submitted')}").text)
+    pages = (detail, html.unescape(enumerator.get("/enumerator").text), html.unescape(office.get("/office").text))
+    for household, staff in STAFF_WORDING.items():
+        said, instead = t(household, lang, minutes=30), t(staff, lang, minutes=30)
+        assert instead in detail
+        assert said == instead or not [page for page in pages if said in page], household
 
 def test_another_areas_enumerator_gets_403_everywhere(site: Any) -> None:
     household = hid(site, "overseas")
