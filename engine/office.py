@@ -104,6 +104,8 @@ class DuplicateEntry:
     member_id: str
     area_id: str
     name: str  # masked
+    code: str = ""  # the household's account code: what every page shows for it
+    number: int = 0  # the person's place in the household's list (1 for the first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,19 +339,18 @@ class Office:
         submissions, where the ID numbers were indexed)."""
         groups = self.store.households.duplicates()
         ids = sorted({hid for _, pairs in groups for hid, _ in pairs})
-        names: dict[tuple[str, str], str] = {}
-        areas: dict[str, str] = {}
+        people: dict[tuple[str, str], tuple[str, int]] = {}  # (household, member) -> (masked name, number)
+        rows: dict[str, Any] = {}
         h = HOUSEHOLD.c
         with self.store.db.read() as c:
             for chunk in chunks(ids):
-                areas.update((r.id, r.area_id) for r in c.execute(select(h.id, h.area_id)
-                                                                 .where(h.id.in_(list(chunk)))))
+                rows.update((r.id, r) for r in c.execute(select(h.id, h.area_id, h.code).where(h.id.in_(list(chunk)))))
                 for hid, row in newest_revisions(c, chunk, SUBMISSIONS).items():
                     doc = open_revision(self.store.keys, c, row)
                     question = self._name_question(doc)
-                    for m in doc.get("members", []):
-                        names[(hid, m["id"])] = mask_name(m.get(question) if question else None)
-        return [DuplicateGroup(tuple(DuplicateEntry(hid, mid, areas.get(hid, ""), names.get((hid, mid), ""))
+                    for number, m in enumerate(doc.get("members", []), start=1):
+                        people[(hid, m["id"])] = (mask_name(m.get(question) if question else None), number)
+        return [DuplicateGroup(tuple(_duplicate_entry(hid, mid, rows.get(hid), people.get((hid, mid), ("", 0)))
                                      for hid, mid in pairs)) for _, pairs in groups]
 
     def _name_question(self, doc: Mapping[str, Any]) -> str | None:
@@ -513,6 +514,11 @@ def _add(target: dict[str, Any], state: HouseholdState, long_form: bool, respond
         bump("long_form")
     if responded:
         bump("responded")
+
+
+def _duplicate_entry(household_id: str, member_id: str, row: Any, person: tuple[str, int]) -> DuplicateEntry:
+    area, code = (row.area_id, row.code) if row is not None else ("", "")
+    return DuplicateEntry(household_id, member_id, area, person[0], code, person[1])
 
 
 def _area_counts(area_id: str, name: str, counts: Mapping[str, Any]) -> AreaCounts:

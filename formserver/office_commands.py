@@ -340,7 +340,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
     print(f"{routed.groups} ID numbers found in two or more households ({routed.households} households, "
           f"{routed.flagged} newly flagged for their enumerators)")
     for number, group in enumerate(groups, start=1):
-        shown = "; ".join(f"{e.area_id} {e.household_id}/{e.member_id} {e.name}" for e in group.entries)
+        shown = "; ".join(f"{e.area_id} {e.code} #{e.number} {e.name}" for e in group.entries)
         print(f"{number}: {shown}")
     return 0
 

@@ -214,8 +214,7 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
                   "in more than one household (names masked)."),
     "dup_group": ("第 {n} 组", "Group {n}"),
     "dup_name": ("姓名（脱敏）", "Name (masked)"),
-    "dup_household": ("住户编号", "Household id"),
-    "dup_member": ("成员编号", "Member id"),
+    "dup_member": ("成员", "Person"),
     "dup_none": ("没有发现重复登记的人员。", "No one is counted twice."),
     "dup_flag": ("标记以上住户，交普查员核实", "Flag these households for their enumerators to check"),
     "dup_flagged": ("共 {groups} 组、{households} 户，新标记 {flagged} 户。", "{groups} groups, {households} "

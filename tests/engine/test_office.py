@@ -241,6 +241,8 @@ def test_duplicates_are_found_across_households_and_reported_masked(world: World
     assert {(e.household_id, e.member_id, e.name) for e in group.entries} == {(copy, "m1", "赵**"),
                                                                             (original, "m1", "赵**")}
     assert {e.area_id for e in group.entries} == {AREA_1[0], AREA_2[0]}
+    codes = {world.store.households.get(hid).code for hid in (copy, original)}
+    assert {(e.code, e.number) for e in group.entries} == {(code, 1) for code in codes}
 
 
 # -- the dashboard -----------------------------------------------------------------------------------------

@@ -592,6 +592,9 @@ def test_duplicate_report_is_masked_and_flags_for_a_visit(site: Any) -> None:
     report = office.get("/office/duplicates")
     assert report.status_code == 200 and "dup-none" not in report.text
     assert report.text.count("王**") == 2 and "王志强" not in report.text and str(wang["D3"]) not in report.text
+    for label in ("submitted", "fresh"):  # named by account code, as everywhere else; no internal ids
+        assert site.household(label).account in report.text and hid(site, label) not in report.text
+    assert t("person_n", "zh", n=1) in report.text and ">m1<" not in report.text
     flagged = office.submit(report, "/office/duplicates")
     assert flagged.status_code == 200 and 'id="dup-flagged"' in flagged.text
     assert {"suspected_duplicate"} <= set(site.store.households.get(hid(site, "submitted")).reasons)

@@ -131,13 +131,17 @@ async def close(staff: StaffRequest) -> Response:
 
 
 # -- duplicates ---------------------------------------------------------------------------------------
+def duplicates_values(staff: StaffRequest) -> dict[str, Any]:
+    return {"groups": office(staff).duplicate_report(), "area_names": dict(staff.ctx.services.store.accounts.areas())}
+
+
 async def duplicates_page(staff: StaffRequest) -> Response:
-    return staff.ctx.render("staff/duplicates.html", groups=office(staff).duplicate_report(), flagged=None)
+    return staff.ctx.render("staff/duplicates.html", flagged=None, **duplicates_values(staff))
 
 
 async def flag_duplicates(staff: StaffRequest) -> Response:
     flagged = office(staff).route_duplicates(staff.actor)
-    return staff.ctx.render("staff/duplicates.html", groups=office(staff).duplicate_report(), flagged=flagged)
+    return staff.ctx.render("staff/duplicates.html", flagged=flagged, **duplicates_values(staff))
 
 
 # -- export and codebook ------------------------------------------------------------------------------
