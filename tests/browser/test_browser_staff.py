@@ -308,3 +308,21 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
         check(page, "queue-after-close")
 
     assert not check.failures, describe([{"page": k, "problems": v} for k, v in check.failures.items()])
+
+
+CUT_OFF = """
+() => [...document.querySelectorAll('main .table-wrap')].filter(w => w.scrollWidth > w.clientWidth)
+  .map(w => w.getAttribute('aria-labelledby'))
+"""
+
+
+def test_the_dashboard_tables_fit_a_desktop_in_both_languages(browser: Browser, staff_site: Staff) -> None:
+    server = staff_site.servers[0]
+    with context_for(browser, viewport=DESKTOP) as context:
+        page = new_page(context)
+        staff_login(page, server, "office", staff_site.staff["office"])
+        for lang in ("zh", "en"):
+            if lang == "en":
+                click_and_wait(page, page.locator("header form[action='/lang'] button"))
+            assert page.locator("main .table-wrap").count() == 2
+            assert page.evaluate(CUT_OFF) == [], f"tables cut off at 1280 px ({lang})"
