@@ -64,6 +64,7 @@ CLOSE_BATCH: Final = 500  # households per transaction when the window closes
 LONG_FORM: Final = RoutingReason.LONG_FORM_SAMPLE.value
 NON_RESPONSE: Final = RoutingReason.NON_RESPONSE.value
 DUPLICATE: Final = RoutingReason.SUSPECTED_DUPLICATE.value
+CLOSES: Final = (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS, S.REOPENED)  # what closing the window changes
 IMPORT_COLUMNS: Final = ("area_id", "address", "household_type")
 IMPORT_OPTIONAL: Final = ("enumerator",)
 
@@ -89,6 +90,12 @@ class CloseReport:
     routed: int  # unsubmitted households now with the enumerator (non_response)
     resubmitted: int  # reopened households back to their last submission
     already_closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClosePlan:
+    routed: int  # unsubmitted households the close would send to their enumerators
+    resubmitted: int  # reopened households it would put back to their last submission
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +292,7 @@ class Office:
             reasons = {*household.reasons, NON_RESPONSE} if state is S.ROUTED else set(household.reasons)
             return {"state": state, "reasons": sorted(reasons)}
 
-        open_states = [s.value for s in (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS, S.REOPENED)]
+        open_states = [s.value for s in CLOSES]
         h = HOUSEHOLD.c
         routed = resubmitted = 0
         # In batches, until none is open: each household is decided on its row as it is when
@@ -302,6 +309,22 @@ class Office:
             routed += sum(1 for fields in changed.values() if fields["state"] == S.ROUTED.value)
             resubmitted += sum(1 for fields in changed.values() if fields["state"] == S.SUBMITTED.value)
         return self._record_close(label, now, routed, resubmitted)
+
+    def plan_close(self, actor: Actor) -> ClosePlan:
+        """What `close_window` would change now, as the lifecycle decides it for each open state;
+        PermissionDenied as the close itself (too early, not the office)."""
+        require_office(actor, system=True)
+        now, window = self.clock.now(), self.forms.short.window
+        authorize(Action.CLOSE_WINDOW, actor, HouseholdFacts("", "", S.CLOSED), now, window)
+        h = HOUSEHOLD.c
+        with self.store.db.read() as c:
+            counts = c.execute(select(h.state, func.count()).where(h.state.in_([s.value for s in CLOSES]))
+                               .group_by(h.state)).all()
+        after: dict[HouseholdState, int] = {}
+        for state, n in counts:
+            new = authorize(Action.CLOSE_WINDOW, actor, HouseholdFacts("", "", S(state)), now, window)
+            after[new] = after.get(new, 0) + int(n)
+        return ClosePlan(after.get(S.ROUTED, 0), after.get(S.SUBMITTED, 0))
 
     def _record_close(self, label: str, now: datetime, routed: int, resubmitted: int) -> CloseReport:
         with self.store.db.transaction() as c:
@@ -561,5 +584,5 @@ def _import_row(line: int, raw: Mapping[str, Any], areas: set[str],
     return _ImportRow(line, area, address, household_type, enumerator_id), ""
 
 
-__all__ = ["AreaCounts", "CloseReport", "Dashboard", "DuplicateEntry", "DuplicateGroup", "DuplicatesRouted",
+__all__ = ["AreaCounts", "ClosePlan", "CloseReport", "Dashboard", "DuplicateEntry", "DuplicateGroup", "DuplicatesRouted",
            "ExportReport", "ImportReport", "Office", "OfficeError", "RowError", "SampleReport"]

@@ -149,6 +149,34 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "done_taken_over": ("已接手本户。", "You have taken this household over."),
     "done_visit": ("走访结果已保存。", "The visit outcome is recorded."),
     "done_completed": ("入户登记已完成。", "The interview is complete."),
+    # confirmations (web.confirm)
+    "confirm_cancel": ("取消，返回", "Cancel and go back"),
+    "confirm_revoke_title": ("停用住户 {code} 的自主填报账号？", "Revoke the credentials of household {code}?"),
+    "confirm_revoke_effect": ("住户现在的密码和二维码立即失效，正在进行的登录随即结束。",
+                              "The household's password and QR code stop working at once, and anyone signed in "
+                              "with them is signed out."),
+    "confirm_revoke_kept": ("已填写的内容不受影响；需要时可以重新发放账号。",
+                            "Nothing answered is lost; you can reissue credentials when needed."),
+    "confirm_revoke_button": ("确认停用", "Yes, revoke them"),
+    "confirm_visit_title": ("记录走访结果“{outcome}”？", "Record the visit outcome “{outcome}”?"),
+    "confirm_visit_effect": ("本户将离开工作清单，不再需要上门。", "The household leaves the work queue: no more "
+                             "visits are due."),
+    "confirm_visit_found": ("之后仍可在“查找住户”中找到本户，改记其他走访结果。",
+                            "You can still find it under “Find a household” and record another outcome."),
+    "confirm_visit_button": ("确认记录", "Yes, record it"),
+    "confirm_sample_title": ("抽取长表户？", "Draw the long-form sample?"),
+    "confirm_sample_effect": ("将按抽样比例 {rate}%、随机种子“{seed}”抽中 {n} 户，转普查员入户登记长表。",
+                              "{n} households will be drawn at a rate of {rate}% with the seed “{seed}” and sent "
+                              "to their enumerators for the long form."),
+    "confirm_sample_final": ("抽中的住户不会撤销。", "A household once drawn stays drawn: this cannot be undone."),
+    "confirm_sample_button": ("确认抽取", "Yes, draw the sample"),
+    "confirm_close_title": ("截止自主填报？", "Close self-response?"),
+    "confirm_close_routed": ("{n} 户未提交的住户将转普查员入户登记。",
+                             "{n} households that have not submitted will go to their enumerators."),
+    "confirm_close_resubmitted": ("{n} 户重新打开但未再次提交的住户，以上次提交的内容为准。",
+                                  "{n} households that reopened and did not submit again keep their last "
+                                  "submission."),
+    "confirm_close_button": ("确认截止", "Yes, close self-response"),
     # the office
     "dash_title": ("普查进度", "Census progress"),
     "dash_table": ("各普查区进度", "Progress by area"),
@@ -200,7 +228,7 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "close_effect_reopened": ("重新打开但未再次提交的住户，以上次提交的内容为准。",
                               "keep the last submission of households that reopened and did not submit again."),
     "close_effect_final": ("此操作不能撤销。", "This cannot be undone."),
-    "close_button": ("确认截止自主填报", "Close self-response now"),
+    "close_button": ("截止自主填报", "Close self-response"),
     "close_cancel": ("取消，返回进度", "Cancel and go back to progress"),
     "close_not_yet": ("自主填报将于 {at} 截止，之后才能执行。", "Self-response closes at {at}; you can do this "
                       "after that."),

@@ -290,6 +290,9 @@ def test_enumerator_household_and_office_journey(browser: Browser, staff_site: S
         click_and_wait(page, page.locator(".staff-nav a[href='/office/close']"))
         check(page, "close-confirm")
         click_and_wait(page, page.locator("main form[action='/office/close'] button"))
+        expect(page.locator("#confirm-effects")).to_be_visible()  # asked first: it cannot be undone
+        check(page, "close-asked")
+        click_and_wait(page, page.locator("main form[action='/office/close'] button"))
         expect(page.locator("#close-result")).to_be_visible()
         check(page, "close-done")
         routed = int(page.locator("#close-routed").inner_text())

@@ -196,12 +196,15 @@ def test_only_the_office_samples(world: World) -> None:
 def test_closing_the_window_routes_exactly_the_unsubmitted(world: World) -> None:
     reopened = world.hid("area2_submitted")
     world.census.reopen(Actor(Role.HOUSEHOLD, reopened), reopened)
-    with pytest.raises(PermissionDenied) as caught:
-        world.office.close_window(world.boss)
-    assert caught.value.code == "window_still_open"
+    for attempt in (world.office.close_window, world.office.plan_close):
+        with pytest.raises(PermissionDenied) as caught:
+            attempt(world.boss)
+        assert caught.value.code == "window_still_open"
     before = {h.label: world.state(h.label) for h in world.data.households}
     world.clock.at = AFTER_CLOSE
+    plan = world.office.plan_close(world.boss)  # what the confirmation page says it will do
     report = world.office.close_window(world.boss)
+    assert (plan.routed, plan.resubmitted) == (report.routed, report.resubmitted)
     unsubmitted = {label for label, state in before.items()
                    if state in (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS)}
     assert unsubmitted == {"fresh", "in_progress", "help_requested", "area2_fresh", "area2_in_progress"}

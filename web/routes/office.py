@@ -24,6 +24,7 @@ from engine.runtime.errors import PermissionDenied
 from engine.spec.model import RoutingReason
 from web.authz import StaffRequest, staff_route
 from web.charts import Bar, bar_chart, progress_bar
+from web.confirm import Confirmation, ask, confirmed
 
 REASONS: Final = tuple(r.value for r in RoutingReason)
 # The dashboard's columns: (key of AreaCounts, text key, colour of its bar).
@@ -109,6 +110,12 @@ async def sample(staff: StaffRequest) -> Response:
     if not seed:
         return ctx.render("staff/sample.html", **{**values, "error": ctx.t("sample_no_seed")})
     try:
+        if draw and not confirmed(form):
+            plan = office(staff).plan_long_form_sample(rate, seed)
+            return ask(ctx, form, Confirmation(
+                ctx.t("confirm_sample_title"),
+                (ctx.t("confirm_sample_effect", n=len(plan.drawn), rate=f"{plan.rate * 100:g}", seed=seed),
+                 ctx.t("confirm_sample_final")), ctx.t("confirm_sample_button"), "/office/sample"), nav="sample")
         report = (office(staff).sample_long_form(rate, seed, staff.actor) if draw
                   else office(staff).plan_long_form_sample(rate, seed))
     except OfficeError as exc:
@@ -123,7 +130,14 @@ async def close_page(staff: StaffRequest) -> Response:
 
 async def close(staff: StaffRequest) -> Response:
     ctx = staff.ctx
+    form = await ctx.request.form()
     try:
+        if not confirmed(form):
+            plan = office(staff).plan_close(staff.actor)
+            return ask(ctx, form, Confirmation(
+                ctx.t("confirm_close_title"),
+                (ctx.t("confirm_close_routed", n=plan.routed), ctx.t("confirm_close_resubmitted", n=plan.resubmitted),
+                 ctx.t("close_effect_final")), ctx.t("confirm_close_button"), "/office"), nav="close")
         report = office(staff).close_window(staff.actor)
     except PermissionDenied as exc:  # still open: say until when
         return ctx.render("staff/close.html", report=None, error=exc.message[ctx.lang], **window_values(staff))
