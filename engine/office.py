@@ -584,5 +584,5 @@ def _import_row(line: int, raw: Mapping[str, Any], areas: set[str],
     return _ImportRow(line, area, address, household_type, enumerator_id), ""
 
 
-__all__ = ["AreaCounts", "ClosePlan", "CloseReport", "Dashboard", "DuplicateEntry", "DuplicateGroup", "DuplicatesRouted",
-           "ExportReport", "ImportReport", "Office", "OfficeError", "RowError", "SampleReport"]
+__all__ = ["AreaCounts", "ClosePlan", "CloseReport", "Dashboard", "DuplicateEntry", "DuplicateGroup",
+           "DuplicatesRouted", "ExportReport", "ImportReport", "Office", "OfficeError", "RowError", "SampleReport"]

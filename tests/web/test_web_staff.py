@@ -8,9 +8,9 @@ of the window, and the export (masked by default, audited)."""
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
+from html import unescape
 from typing import Any
 
 import httpx2 as httpx  # the TestClient transport Starlette uses
@@ -475,8 +475,8 @@ def test_staff_pages_do_not_speak_as_to_the_household(site: Any, lang: str) -> N
     enumerator, office = staff_login(site, "enumerator"), staff_login(site, "office")
     for browser in (enumerator, office):
         browser.cookies.set("lang", lang)
-    detail = html.unescape(enumerator.get(f"/enumerator/households/{hid(site, 'submitted')}").text)
-    pages = (detail, html.unescape(enumerator.get("/enumerator").text), html.unescape(office.get("/office").text))
+    detail = unescape(enumerator.get(f"/enumerator/households/{hid(site, 'submitted')}").text)
+    pages = (detail, unescape(enumerator.get("/enumerator").text), unescape(office.get("/office").text))
     for household, staff in STAFF_WORDING.items():
         said, instead = t(household, lang, minutes=30), t(staff, lang, minutes=30)
         assert instead in detail
@@ -566,7 +566,7 @@ def asks_first(site: Any, browser: Any, page: httpx.Response, action: str, data:
     before = len(site.events())
     asked = browser.submit(page, action, data)
     assert asked.status_code == 200 and 'id="confirm-effects"' in asked.text
-    shown = html.unescape(browser.text_of(asked.text))
+    shown = unescape(browser.text_of(asked.text))
     assert [w for w in words if w not in shown] == []
     assert len(site.events()) == before  # nothing done, nothing audited
     form = browser.form(asked, action)
