@@ -131,6 +131,13 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("GET", "/office/export"): OFFICE_ONLY,
     ("POST", "/office/export"): OFFICE_ONLY,  # the CSV download, audited
     ("GET", "/office/codebook"): OFFICE_ONLY,
+    # -- staff administration (web.routes.staff_admin) ---------------------------------------------------
+    ("GET", "/office/staff"): OFFICE_ONLY,  # the enumerators, with their areas and households
+    ("GET", "/office/staff/new"): OFFICE_ONLY,
+    ("POST", "/office/staff/new"): OFFICE_ONLY,  # answers with the first password, shown once
+    ("POST", "/office/staff/disable"): OFFICE_ONLY,  # after asking
+    ("POST", "/office/staff/enable"): OFFICE_ONLY,
+    ("POST", "/office/staff/reassign"): OFFICE_ONLY,
 })
 
 

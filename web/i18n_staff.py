@@ -31,6 +31,7 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "nav_close": ("截止自主填报", "Close self-response"),
     "nav_duplicates": ("疑似重复", "Duplicates"),
     "nav_export": ("导出", "Export"),
+    "nav_staff": ("普查员管理", "Enumerators"),
     "none": ("无", "None"),
     "staff_session_expires": ("为保护普查对象的信息，{minutes} 分钟无操作将自动退出。",
                               "To protect respondents' information, you will be signed out after {minutes} minutes "
@@ -261,6 +262,54 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "export_confirm_needed": ("导出不脱敏数据前，请勾选确认。", "Tick the confirmation to export unmasked data."),
     "export_download": ("下载 CSV", "Download the CSV"),
     "export_codebook": ("下载编码说明（Markdown）", "Download the codebook (Markdown)"),
+    # staff administration (web.routes.staff_admin)
+    "staff_title": ("普查员管理", "Enumerators"),
+    "staff_intro": ("添加普查员账户，停用或恢复账户，把一位普查员的住户移交给另一位。每项操作都会记录。",
+                    "Add enumerator accounts, disable or enable them, and move one enumerator's households to "
+                    "another. Every change is recorded."),
+    "staff_list": ("普查员", "Enumerators"),
+    "staff_none": ("还没有普查员。", "No enumerators yet."),
+    "staff_areas": ("负责的普查区", "Census areas"),
+    "staff_households": ("负责的住户", "Households"),
+    "staff_status": ("状态", "Status"),
+    "staff_active": ("在用", "Active"),
+    "staff_disabled": ("已停用", "Disabled"),
+    "staff_disable": ("停用 {username}", "Disable {username}"),
+    "staff_enable": ("恢复 {username}", "Enable {username}"),
+    "staff_done_disabled": ("{username} 已停用，其登录已全部结束。", "{username} is disabled and signed out "
+                            "everywhere."),
+    "staff_done_enabled": ("{username} 已恢复，可以重新登录。", "{username} is enabled and can sign in again."),
+    "staff_done_reassigned": ("已移交 {n} 户住户。", "{n} households moved."),
+    "staff_add": ("添加普查员", "Add an enumerator"),
+    "staff_add_intro": ("住户会在填报页面看到普查员的姓名和电话。", "Households see the enumerator's name and phone "
+                        "number on their pages."),
+    "staff_username_hint": ("用于登录：字母、数字和 . _ -", "Used to sign in: letters, digits and . _ -"),
+    "staff_name": ("姓名", "Name"),
+    "staff_name_hint": ("住户看到的姓名", "The name households see"),
+    "staff_phone": ("手机或固定电话", "Mobile or landline number"),
+    "staff_add_submit": ("添加并生成初始密码", "Add and make a first password"),
+    "staff_added_title": ("已添加普查员 {username}", "Enumerator {username} added"),
+    "staff_added_once": ("初始密码只显示这一次，系统不保存密码。请当面交给普查员。",
+                         "The password is shown only this once and is not stored. Hand it to the enumerator in "
+                         "person."),
+    "staff_back": ("返回普查员管理", "Back to the enumerators"),
+    "reassign_title": ("移交住户", "Move households"),
+    "reassign_intro": ("把一位普查员的住户移交给另一位，住户页面随即显示新普查员的姓名和电话。新普查员须负责这些住户"
+                       "所在的普查区，否则不移交任何住户。",
+                       "Move one enumerator's households to another, whose name and phone their pages then show. "
+                       "The new enumerator must work in the households' areas, or nothing moves."),
+    "reassign_from": ("从普查员", "From"),
+    "reassign_to": ("移交给", "To"),
+    "reassign_every_area": ("全部普查区", "Every area"),
+    "reassign_submit": ("移交住户", "Move the households"),
+    "confirm_disable_title": ("停用普查员 {username}？", "Disable enumerator {username}?"),
+    "confirm_disable_effect": ("该账户立即不能登录，正在进行的登录随即结束；以后可以恢复。",
+                               "The account can no longer sign in and its open sessions end at once; you can "
+                               "enable it again later."),
+    "confirm_disable_households": ("{n} 户住户仍显示该普查员的姓名和电话，请把它们移交给其他普查员。",
+                                   "{n} households still show this enumerator's name and phone: move them to "
+                                   "another."),
+    "confirm_disable_button": ("确认停用", "Yes, disable it"),
 }
 
 # Words for the engine's codes: every reason, state, visit outcome, household type and form.

@@ -25,6 +25,7 @@ from engine.spec.model import RoutingReason
 from web.authz import StaffRequest, staff_route
 from web.charts import Bar, bar_chart, progress_bar
 from web.confirm import Confirmation, ask, confirmed
+from web.routes import staff_admin
 
 REASONS: Final = tuple(r.value for r in RoutingReason)
 # The dashboard's columns: (key of AreaCounts, text key, colour of its bar).
@@ -191,6 +192,7 @@ async def codebook(staff: StaffRequest) -> Response:
 
 
 routes = [
+    *staff_admin.routes,  # mounted here: the app registers the enumerator and office route lists
     staff_route("GET", "/office", dashboard),
     staff_route("GET", "/office/sample", sample_page),
     staff_route("POST", "/office/sample", sample),
