@@ -373,11 +373,12 @@ class Enumeration:
         page = select(HOUSEHOLD).where(*filtered).order_by(h.updated_at.desc(), h.id).limit(limit).offset(offset)
         with self.store.db.read() as c:
             groups = c.execute(tally).all()
-            items = self._page_items(c, c.execute(page).all())
+            items = self.page_items(c, c.execute(page).all())
         counts, total = tally_queue(groups, wanted_reasons, wanted_states)
         return QueueView(tuple(items), total, counts, limit, offset)
 
-    def _page_items(self, c: Connection, rows: Sequence[Any]) -> list[QueueItem]:
+    def page_items(self, c: Connection, rows: Sequence[Any]) -> list[QueueItem]:
+        """The households of `rows` as a list shows them, masked; only their newest drafts opened."""
         drafts = newest_revisions(c, [r.id for r in rows], ("draft",)) if rows else {}
         keys = self.store.keys
         items = []
