@@ -107,6 +107,8 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("GET", "/enumerator/queue"): ENUMERATOR_ONLY,  # htmx partial: the list, polled
     ("GET", "/enumerator/register"): ENUMERATOR_ONLY,
     ("POST", "/enumerator/register"): ENUMERATOR_ONLY,  # answers with the credential slip
+    ("GET", "/enumerator/search"): ENUMERATOR_ONLY,  # any household of my areas: state, outcome, area
+    ("POST", "/enumerator/search"): ENUMERATOR_ONLY,  # the same, by account code and address too (not in URLs)
     ("GET", _H): ENUMERATOR_AREA,  # masked detail, interview task list
     ("POST", _H + "/reveal"): ENUMERATOR_AREA,  # the full view: unmasked, audited
     ("POST", _H + "/reissue"): ENUMERATOR_AREA,  # answers with a new slip

@@ -76,6 +76,32 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "head_masked": ("户主（脱敏）", "Head (masked)"),
     "address_masked": ("地址（脱敏）", "Address (masked)"),
     "household_code": ("自主填报码", "Account code"),
+    "queue_not_here": ("工作清单只列出需要上门的住户。", "The work queue lists only the households that need a visit."),
+    "queue_find_others": ("查找其他住户", "Find any other household"),
+    "queue_empty_search": ("在“查找住户”中按状态查找所有住户", "Look through every household by state under “Find a "
+                           "household”"),
+    # finding a household (web.routes.search)
+    "nav_search": ("查找住户", "Find a household"),
+    "search_title": ("查找住户", "Find a household"),
+    "search_intro": ("查找您负责的普查区中的任何住户，包括不在工作清单中的（已拒绝、已提交、已结案等）。"
+                     "地址加密保存，按地址查找时最多比对最近活动的 {batch} 户。",
+                     "Find any household of your areas, including those off the work queue (refused, submitted, "
+                     "closed...). Addresses are stored encrypted: an address search compares at most the {batch} "
+                     "households with the newest activity."),
+    "search_form": ("查找条件", "Search by"),
+    "search_code_hint": ("10 位数字，例如 1234-5678-90", "10 digits, for example 1234-5678-90"),
+    "search_address": ("地址中的字词", "Words of the address"),
+    "search_address_hint": ("例如：吉祥里 208。每个词都要出现在地址中。", "For example: 吉祥里 208. Every word must be "
+                            "in the address."),
+    "search_any_outcome": ("全部走访结果", "Any visit outcome"),
+    "search_any_area": ("我负责的全部普查区", "All my areas"),
+    "search_submit": ("查找", "Search"),
+    "search_results": ("查找结果", "Results"),
+    "search_incomplete": ("只比对了最近活动的 {batch} 户的地址。请选择状态、走访结果或普查区，缩小查找范围。",
+                          "Only the addresses of the {batch} households with the newest activity were compared: "
+                          "choose a state, visit outcome or area to narrow the search."),
+    "search_none": ("没有找到符合条件的住户。", "No household matches."),
+    "search_reissue": ("补发登记单（生成新密码）", "Reissue the slip (a new password)"),
     # registration and the slip
     "register_title": ("登记住户", "Register a household"),
     "register_intro": ("登记后会生成本户的自主填报码、初始密码和二维码，请打印登记单交给住户。",

@@ -664,3 +664,38 @@ def test_duplicate_report_is_masked_and_flags_for_a_visit(site: Any) -> None:
     assert {"suspected_duplicate"} <= set(site.store.households.get(hid(site, "submitted")).reasons)
     queue = staff_login(site, "enumerator").get("/enumerator?reason=suspected_duplicate")
     assert set(queue_codes(queue.text)) == {site.household("submitted").account, site.household("fresh").account}
+
+
+# Latin words a Chinese staff page may show: the language switch, usernames, masked foreign names;
+# and what is set in monospace (codes, usernames, passwords).
+LATIN_ALLOWED = re.compile(r"English|enumerator2?|office|[A-Z]\*\*")
+MONOSPACED = re.compile(r'<(\w+)[^>]*class="[^"]*\bmono\b[^"]*"[^>]*>.*?</\1>', re.S)
+
+
+def english_in(html: str) -> list[str]:
+    body = MONOSPACED.sub("", html.split("<main", 1)[1].split(">", 1)[1].split("</main>", 1)[0])
+    shown = LATIN_ALLOWED.sub("", unescape(re.sub(r"<[^>]+>", " ", body)))
+    return re.findall(r"[A-Za-z]{3,}[A-Za-z ,.]*", shown)
+
+
+def test_the_pages_added_for_finding_confirming_and_staff_speak_chinese(site: Any) -> None:
+    enumerator, office = staff_login(site, "enumerator"), staff_login(site, "office")
+    base = f"/enumerator/households/{hid(site, 'overseas')}"
+    pages = {
+        "search": enumerator.get("/enumerator/search"),
+        "search error": enumerator.submit(enumerator.get("/enumerator/search"), "/enumerator/search", code="12"),
+        "revoke asked": enumerator.submit(enumerator.get(base), f"{base}/revoke"),
+        "visit asked": enumerator.submit(enumerator.get(base), f"{base}/visit", outcome="vacant"),
+        "sample asked": office.submit(office.get("/office/sample"), "/office/sample",
+                                      {"action": "draw", "rate": "10", "seed": "zh"}),
+        "staff": office.get("/office/staff"),
+        "staff new": office.get("/office/staff/new"),
+        "disable asked": office.submit(office.get("/office/staff"), "/office/staff/disable", username="enumerator"),
+        "duplicates": office.get("/office/duplicates"),
+        "staff added": office.submit(office.get("/office/staff/new"), "/office/staff/new",
+                                     {"username": "zh1", "name": "吴敏", "phone": "13911862049",
+                                      "area": "110105001001"}),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        assert english_in(page.text) == [], name

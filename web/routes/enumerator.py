@@ -35,6 +35,7 @@ from engine.census import HouseholdView
 from engine.enumeration import (
     CLOSING_OUTCOMES,
     HOUSEHOLD_TYPES,
+    OFF_QUEUE,
     VISIT_OUTCOMES,
     Enumeration,
     EnumerationError,
@@ -58,7 +59,7 @@ from web.questionpage import CensusPage, PageUrls, form_version
 from web.routes import staff_auth
 
 REASONS: Final = tuple(r.value for r in RoutingReason)
-STATES: Final = tuple(s.value for s in HouseholdState)
+STATES: Final = tuple(s.value for s in HouseholdState if s.value not in OFF_QUEUE)  # those the queue can hold
 PAGE_SIZE: Final = 25
 SHOWN_ISSUES: Final = 20  # issues listed when completing is refused
 POLL_SECONDS: Final = 10
