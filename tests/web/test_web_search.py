@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from engine.store import demo as demo_module
 from tests.web.test_web_staff import confirm, hid, queue_codes, staff_login
 from web.i18n import t
@@ -92,3 +94,15 @@ def test_the_queue_offers_only_states_it_can_hold_and_points_to_the_search(site:
     empty = browser.get("/enumerator?state=credentials_issued")
     assert codes(empty.text) == [] and 'href="/enumerator/search?state=credentials_issued"' in empty.text
     assert hid(site, "fresh") in browser.get("/enumerator/search?state=credentials_issued").text
+
+
+def test_pages_of_results_keep_the_search_in_the_form(site: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("web.routes.search.PAGE_SIZE", 3)
+    browser = staff_login(site, "enumerator")
+    first = search(browser, address="北京市 朝阳区")
+    assert t("queue_page", "zh", page=1, pages=3) in first.text and len(codes(first.text)) == 3
+    pager = [f for f in browser.forms_of(first.text) if f.action == "/enumerator/search" and f.value("page") == "2"]
+    assert len(pager) == 1 and pager[0].value("address") == "北京市 朝阳区"
+    second = browser.post_form("/enumerator/search", pager[0].fields)
+    assert t("queue_page", "zh", page=2, pages=3) in second.text
+    assert not set(codes(second.text)) & set(codes(first.text))

@@ -64,8 +64,12 @@ def search_page(staff: StaffRequest, asked: Asked) -> Response:
     ctx = staff.ctx
     names = dict(ctx.services.store.accounts.areas())
     mine = staff.enumerator.areas if staff.enumerator else ()
-    values: dict[str, Any] = {"asked": asked, "states": STATES, "outcomes": VISIT_OUTCOMES, "batch": ADDRESS_BATCH,
-                              "areas": [(a, names.get(a, a)) for a in mine], "found": None, "error": None}
+    values: dict[str, Any] = {
+        "asked": asked, "batch": ADDRESS_BATCH, "found": None, "error": None,
+        "states_shown": [(s, ctx.t(f"state_{s}")) for s in STATES],
+        "outcomes_shown": [(o, ctx.t(f"outcome_{o}")) for o in VISIT_OUTCOMES],
+        "areas_shown": [(a, f"{names.get(a, a)}（{a}）" if ctx.lang == "zh" else f"{names.get(a, a)} ({a})")
+                        for a in mine]}
     try:
         found = HouseholdSearch(ctx.services.census).find(staff.actor, asked.search(), limit=PAGE_SIZE,
                                                           offset=(asked.page - 1) * PAGE_SIZE)
