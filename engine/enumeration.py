@@ -158,6 +158,14 @@ def has_reason(reason: str) -> Any:
     return (literal(",") + HOUSEHOLD.c.reasons + literal(",")).contains(f",{reason},", autoescape=True)
 
 
+def needs_visit() -> list[Any]:
+    """SQL: the households on the visit queue: a reason or handed over, not done, not closed by
+    a visit. The queue and the office's count of visits by reason both filter with this."""
+    h = HOUSEHOLD.c
+    return [h.state.not_in(OFF_QUEUE), or_(h.reasons != "", h.state == HouseholdState.ROUTED.value),
+            or_(h.visit_outcome.is_(None), h.visit_outcome.not_in(sorted(CLOSING_OUTCOMES)))]
+
+
 def clean_address(address: str) -> str:
     """The address with its whitespace tidied; EnumerationError if empty, too long or unreadable."""
     text = " ".join(address.split()) if isinstance(address, str) else ""
@@ -381,12 +389,9 @@ class Enumeration:
 
     # -- the queue ----------------------------------------------------------------------------------
     def _queue_filter(self, actor: Actor) -> list[Any]:
-        """Households that need a visit: a reason or handed over, not done, not closed by a visit."""
-        h = HOUSEHOLD.c
-        where: list[Any] = [h.state.not_in(OFF_QUEUE), or_(h.reasons != "", h.state == HouseholdState.ROUTED.value),
-                            or_(h.visit_outcome.is_(None), h.visit_outcome.not_in(sorted(CLOSING_OUTCOMES)))]
+        where = needs_visit()
         if actor.role is Role.ENUMERATOR:
-            where.append(h.area_id.in_(sorted(actor.areas)))
+            where.append(HOUSEHOLD.c.area_id.in_(sorted(actor.areas)))
         elif actor.role is not Role.OFFICE:
             raise PermissionDenied("role", "您没有权限查看工作清单", f"a {actor.role.value} has no queue")
         return where
@@ -412,11 +417,12 @@ class Enumeration:
         page = select(HOUSEHOLD).where(*filtered).order_by(h.updated_at.desc(), h.id).limit(limit).offset(offset)
         with self.store.db.read() as c:
             groups = c.execute(tally).all()
-            items = self._page_items(c, c.execute(page).all())
+            items = self.page_items(c, c.execute(page).all())
         counts, total = tally_queue(groups, wanted_reasons, wanted_states)
         return QueueView(tuple(items), total, counts, limit, offset)
 
-    def _page_items(self, c: Connection, rows: Sequence[Any]) -> list[QueueItem]:
+    def page_items(self, c: Connection, rows: Sequence[Any]) -> list[QueueItem]:
+        """The households of `rows` as a list shows them, masked; only their newest drafts opened."""
         drafts = newest_revisions(c, [r.id for r in rows], ("draft",)) if rows else {}
         keys = self.store.keys
         items = []
@@ -565,4 +571,4 @@ class Enumeration:
 
 
 __all__ = ["CLOSING_OUTCOMES", "VISIT_OUTCOMES", "AlreadyIssued", "Enumeration", "EnumerationError", "QueueItem",
-           "QueueView", "Revealed", "overseas_document"]
+           "QueueView", "Revealed", "needs_visit", "overseas_document"]

@@ -41,6 +41,7 @@ from engine.enumeration import (
     check_household_type,
     chunks,
     clean_address,
+    needs_visit,
     newest_revisions,
     open_address,
     open_revision,
@@ -63,6 +64,7 @@ CLOSE_BATCH: Final = 500  # households per transaction when the window closes
 LONG_FORM: Final = RoutingReason.LONG_FORM_SAMPLE.value
 NON_RESPONSE: Final = RoutingReason.NON_RESPONSE.value
 DUPLICATE: Final = RoutingReason.SUSPECTED_DUPLICATE.value
+CLOSES: Final = (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS, S.REOPENED)  # what closing the window changes
 IMPORT_COLUMNS: Final = ("area_id", "address", "household_type")
 IMPORT_OPTIONAL: Final = ("enumerator",)
 
@@ -91,6 +93,12 @@ class CloseReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosePlan:
+    routed: int  # unsubmitted households the close would send to their enumerators
+    resubmitted: int  # reopened households it would put back to their last submission
+
+
+@dataclass(frozen=True, slots=True)
 class DuplicatesRouted:
     groups: int  # ID numbers found in two or more households
     households: int  # households involved
@@ -103,6 +111,8 @@ class DuplicateEntry:
     member_id: str
     area_id: str
     name: str  # masked
+    code: str = ""  # the household's account code: what every page shows for it
+    number: int = 0  # the person's place in the household's list (1 for the first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +130,13 @@ class AreaCounts:
     in_progress: int = 0
     self_responded: int = 0  # submitted or reopened: a household's own submission stands
     routed: int = 0
-    routed_by_reason: Mapping[str, int] = field(default_factory=dict)
+    # Households on the visit queue by reason, counted as the queue counts them (any state: a
+    # help request comes in progress); one household may have several reasons.
+    to_visit_by_reason: Mapping[str, int] = field(default_factory=dict)
     enumerated: int = 0
     closed: int = 0
     long_form: int = 0  # drawn for the long-form sample (any state)
+    responded: int = 0  # a submission or an interview stands, whatever the state since (a drawn sample...)
 
     @property
     def outstanding(self) -> int:
@@ -132,8 +145,9 @@ class AreaCounts:
 
     @property
     def response_rate(self) -> float:
-        """(self-responded + enumerated) / registered; 0.0 for an empty area."""
-        return (self.self_responded + self.enumerated) / self.registered if self.registered else 0.0
+        """responded / registered; 0.0 for an empty area. Counted from the standing submission,
+        not the state: a submitted household drawn for the long form is routed, yet has answered."""
+        return self.responded / self.registered if self.registered else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +292,7 @@ class Office:
             reasons = {*household.reasons, NON_RESPONSE} if state is S.ROUTED else set(household.reasons)
             return {"state": state, "reasons": sorted(reasons)}
 
-        open_states = [s.value for s in (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS, S.REOPENED)]
+        open_states = [s.value for s in CLOSES]
         h = HOUSEHOLD.c
         routed = resubmitted = 0
         # In batches, until none is open: each household is decided on its row as it is when
@@ -295,6 +309,22 @@ class Office:
             routed += sum(1 for fields in changed.values() if fields["state"] == S.ROUTED.value)
             resubmitted += sum(1 for fields in changed.values() if fields["state"] == S.SUBMITTED.value)
         return self._record_close(label, now, routed, resubmitted)
+
+    def plan_close(self, actor: Actor) -> ClosePlan:
+        """What `close_window` would change now, as the lifecycle decides it for each open state;
+        PermissionDenied as the close itself (too early, not the office)."""
+        require_office(actor, system=True)
+        now, window = self.clock.now(), self.forms.short.window
+        authorize(Action.CLOSE_WINDOW, actor, HouseholdFacts("", "", S.CLOSED), now, window)
+        h = HOUSEHOLD.c
+        with self.store.db.read() as c:
+            counts = c.execute(select(h.state, func.count()).where(h.state.in_([s.value for s in CLOSES]))
+                               .group_by(h.state)).all()
+        after: dict[HouseholdState, int] = {}
+        for state, n in counts:
+            new = authorize(Action.CLOSE_WINDOW, actor, HouseholdFacts("", "", S(state)), now, window)
+            after[new] = after.get(new, 0) + int(n)
+        return ClosePlan(after.get(S.ROUTED, 0), after.get(S.SUBMITTED, 0))
 
     def _record_close(self, label: str, now: datetime, routed: int, resubmitted: int) -> CloseReport:
         with self.store.db.transaction() as c:
@@ -332,19 +362,18 @@ class Office:
         submissions, where the ID numbers were indexed)."""
         groups = self.store.households.duplicates()
         ids = sorted({hid for _, pairs in groups for hid, _ in pairs})
-        names: dict[tuple[str, str], str] = {}
-        areas: dict[str, str] = {}
+        people: dict[tuple[str, str], tuple[str, int]] = {}  # (household, member) -> (masked name, number)
+        rows: dict[str, Any] = {}
         h = HOUSEHOLD.c
         with self.store.db.read() as c:
             for chunk in chunks(ids):
-                areas.update((r.id, r.area_id) for r in c.execute(select(h.id, h.area_id)
-                                                                 .where(h.id.in_(list(chunk)))))
+                rows.update((r.id, r) for r in c.execute(select(h.id, h.area_id, h.code).where(h.id.in_(list(chunk)))))
                 for hid, row in newest_revisions(c, chunk, SUBMISSIONS).items():
                     doc = open_revision(self.store.keys, c, row)
                     question = self._name_question(doc)
-                    for m in doc.get("members", []):
-                        names[(hid, m["id"])] = mask_name(m.get(question) if question else None)
-        return [DuplicateGroup(tuple(DuplicateEntry(hid, mid, areas.get(hid, ""), names.get((hid, mid), ""))
+                    for number, m in enumerate(doc.get("members", []), start=1):
+                        people[(hid, m["id"])] = (mask_name(m.get(question) if question else None), number)
+        return [DuplicateGroup(tuple(_duplicate_entry(hid, mid, rows.get(hid), people.get((hid, mid), ("", 0)))
                                      for hid, mid in pairs)) for _, pairs in groups]
 
     def _name_question(self, doc: Mapping[str, Any]) -> str | None:
@@ -355,19 +384,29 @@ class Office:
     def dashboard(self, area_ids: Iterable[str] | None = None) -> Dashboard:
         """Progress per area and in total, counted by the database on the clear columns."""
         h = HOUSEHOLD.c
-        query = (select(h.area_id, h.state, h.reasons, h.long_form, func.count())
-                 .group_by(h.area_id, h.state, h.reasons, h.long_form))
+        responded = h.reference.is_not(None)  # a submission or an interview stands
+        query = (select(h.area_id, h.state, h.long_form, responded, func.count())
+                 .group_by(h.area_id, h.state, h.long_form, responded))
         wanted = sorted(set(area_ids)) if area_ids is not None else None
         if wanted is not None:
             query = query.where(h.area_id.in_(wanted))
+        visits = select(h.area_id, h.reasons, func.count()).where(*needs_visit()).group_by(h.area_id, h.reasons)
+        if wanted is not None:
+            visits = visits.where(h.area_id.in_(wanted))
         with self.store.db.read() as c:
             rows = c.execute(query).all()
+            to_visit = c.execute(visits).all()
         names = dict(self.store.accounts.areas())
         counts: dict[str, dict[str, Any]] = {a: {} for a in (wanted if wanted is not None else names)}
         total: dict[str, Any] = {}
-        for area_id, state, reasons, long_form, n in rows:
+        for area_id, state, long_form, answered, n in rows:
             for target in (counts.setdefault(area_id, {}), total):
-                _add(target, S(state), reasons, bool(long_form), int(n))
+                _add(target, S(state), bool(long_form), bool(answered), int(n))
+        for area_id, reasons, n in to_visit:
+            for target in (counts.setdefault(area_id, {}), total):
+                by_reason = target.setdefault("to_visit_by_reason", {})
+                for reason in filter(None, reasons.split(",")):
+                    by_reason[reason] = by_reason.get(reason, 0) + int(n)
         areas = tuple(_area_counts(a, names.get(a, ""), counts[a]) for a in sorted(counts))
         return Dashboard(areas, _area_counts("", "", total))
 
@@ -486,7 +525,7 @@ class Office:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _add(target: dict[str, Any], state: HouseholdState, reasons: str, long_form: bool, n: int) -> None:
+def _add(target: dict[str, Any], state: HouseholdState, long_form: bool, responded: bool, n: int) -> None:
     def bump(key: str) -> None:
         target[key] = target.get(key, 0) + n
 
@@ -496,16 +535,19 @@ def _add(target: dict[str, Any], state: HouseholdState, reasons: str, long_form:
           S.ROUTED: "routed", S.ENUMERATED: "enumerated", S.CLOSED: "closed"}[state])
     if long_form:
         bump("long_form")
-    if state is S.ROUTED:
-        by_reason = target.setdefault("routed_by_reason", {})
-        for reason in filter(None, reasons.split(",")):
-            by_reason[reason] = by_reason.get(reason, 0) + n
+    if responded:
+        bump("responded")
+
+
+def _duplicate_entry(household_id: str, member_id: str, row: Any, person: tuple[str, int]) -> DuplicateEntry:
+    area, code = (row.area_id, row.code) if row is not None else ("", "")
+    return DuplicateEntry(household_id, member_id, area, person[0], code, person[1])
 
 
 def _area_counts(area_id: str, name: str, counts: Mapping[str, Any]) -> AreaCounts:
-    by_reason = dict(sorted(counts.get("routed_by_reason", {}).items()))
-    plain = {k: v for k, v in counts.items() if k != "routed_by_reason"}
-    return AreaCounts(area_id, name, routed_by_reason=by_reason, **plain)
+    by_reason = dict(sorted(counts.get("to_visit_by_reason", {}).items()))
+    plain = {k: v for k, v in counts.items() if k != "to_visit_by_reason"}
+    return AreaCounts(area_id, name, to_visit_by_reason=by_reason, **plain)
 
 
 def _header_problem(header: Sequence[str]) -> str:
@@ -542,5 +584,5 @@ def _import_row(line: int, raw: Mapping[str, Any], areas: set[str],
     return _ImportRow(line, area, address, household_type, enumerator_id), ""
 
 
-__all__ = ["AreaCounts", "CloseReport", "Dashboard", "DuplicateEntry", "DuplicateGroup", "DuplicatesRouted",
-           "ExportReport", "ImportReport", "Office", "OfficeError", "RowError", "SampleReport"]
+__all__ = ["AreaCounts", "ClosePlan", "CloseReport", "Dashboard", "DuplicateEntry", "DuplicateGroup",
+           "DuplicatesRouted", "ExportReport", "ImportReport", "Office", "OfficeError", "RowError", "SampleReport"]

@@ -29,28 +29,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import select
-
-from engine.answers.codes import parse_phone
-from engine.answers.problems import InputProblem
 from engine.census import Census
 from engine.clock import SystemClock
 from engine.forms import Forms
 from engine.office import Office
 from engine.runtime.lifecycle import Actor, Role
-from engine.store.accounts import ENUMERATOR, OFFICE_USER
-from engine.store.credentials import DEFAULT_HASHER, new_password
+from engine.staff import StaffAdmin
+from engine.store.credentials import DEFAULT_HASHER
 from engine.store.db import Database, NotMigrated, database_url, open_database, require_current
-from engine.store.errors import StoreError
 from engine.store.store import Store, open_keys
 from formserver.errors import Command, CommandError, guarded
 from formserver.notices import key_file_created
 
 CLI_ACTOR = Actor(Role.OFFICE, "cli")
 ACTOR_LABEL = "office:cli"
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 AREA_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
-MIN_PASSWORD = 10
 HASHER = DEFAULT_HASHER  # staff passwords; tests swap in a cheap one
 
 
@@ -188,28 +181,16 @@ def _census(args: argparse.Namespace) -> Iterator[Census]:
         yield Census(store, Forms.load(), store.clock)
 
 
-def _password(args: argparse.Namespace) -> tuple[str, bool]:
-    """(password, generated)."""
+def _password(args: argparse.Namespace) -> str | None:
+    """The password given or typed; None: the engine makes one."""
     if args.password is not None:
-        password = str(args.password)
-    elif args.ask_password:
-        password = getpass.getpass("password: ")
-        if getpass.getpass("again: ") != password:
-            raise CommandError("the two passwords differ")
-    else:
-        return new_password(), True
-    if len(password) < MIN_PASSWORD:
-        raise CommandError(f"a password has at least {MIN_PASSWORD} characters")
-    return password, False
-
-
-def _check_username(store: Store, username: str) -> None:
-    if not USERNAME.match(username):
-        raise CommandError(f"{username!r} is not a username: letters, digits, . _ - (at most 64)")
-    with store.db.read() as c:
-        for table in (ENUMERATOR, OFFICE_USER):
-            if c.execute(select(table.c.id).where(table.c.username == username)).first() is not None:
-                raise CommandError(f"the username {username!r} is taken")
+        return str(args.password)
+    if not args.ask_password:
+        return None
+    password = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != password:
+        raise CommandError("the two passwords differ")
+    return password
 
 
 # -- the commands ----------------------------------------------------------------------------------
@@ -225,46 +206,28 @@ def run_areas_add(args: argparse.Namespace) -> int:
 
 
 def run_enumerators_add(args: argparse.Namespace) -> int:
-    name = " ".join(args.name.split())
-    if not name or len(name) > 50:
-        raise CommandError("the name is 1 to 50 characters")
-    try:
-        phone = parse_phone(args.phone)
-    except InputProblem:
-        raise CommandError(f"{args.phone!r} is not a mobile or landline number") from None
     with _store(args) as store:
-        _check_username(store, args.username)
-        known = dict(store.accounts.areas())
-        unknown = [a for a in args.areas if a not in known]
-        if unknown:
-            raise CommandError(f"no area {', '.join(unknown)}: add it with `formserver areas add` first")
-        password, generated = _password(args)
-        store.accounts.add_enumerator(args.username, password, name=name, phone=phone,
-                                             areas=sorted(set(args.areas)), actor=ACTOR_LABEL)
+        added = StaffAdmin(store).add_enumerator(CLI_ACTOR, args.username, name=args.name, phone=args.phone,
+                                                 areas=args.areas, password=_password(args))
     print(f"added enumerator {args.username} for {', '.join(sorted(set(args.areas)))}")
-    if generated:
-        print(f"password: {password}  (shown once; hand it over in person)")
+    if added.generated:
+        print(f"password: {added.password}  (shown once; hand it over in person)")
     return 0
 
 
 def run_office_add(args: argparse.Namespace) -> int:
     with _store(args) as store:
-        _check_username(store, args.username)
-        password, generated = _password(args)
-        store.accounts.add_office_user(args.username, password, actor=ACTOR_LABEL)
+        added = StaffAdmin(store).add_office_user(CLI_ACTOR, args.username, _password(args))
     print(f"added office account {args.username}")
-    if generated:
-        print(f"password: {password}  (shown once)")
+    if added.generated:
+        print(f"password: {added.password}  (shown once)")
     return 0
 
 
 def run_staff_disable(args: argparse.Namespace) -> int:
     kind, verb = args.kind, "disabled" if args.disabled else "enabled"
     with _store(args) as store:
-        try:
-            change = store.accounts.set_staff_disabled(kind, args.username, args.disabled, actor=ACTOR_LABEL)
-        except StoreError:
-            raise CommandError(f"no {kind} account {args.username!r}") from None
+        change = StaffAdmin(store).set_disabled(CLI_ACTOR, kind, args.username, args.disabled)
     print(f"{kind} {args.username} {verb}" if change.changed else f"{kind} {args.username} was {verb} already")
     if args.disabled and change.assigned:
         print(f"{change.assigned} households still show {args.username} as their enumerator: move them with "
@@ -272,28 +235,10 @@ def run_staff_disable(args: argparse.Namespace) -> int:
     return 0
 
 
-def _enumerator_id(store: Store, username: str) -> str:
-    found = store.accounts.staff_id("enumerator", username)
-    if found is None:
-        raise CommandError(f"no enumerator account {username!r}")
-    return found
-
-
 def run_enumerators_reassign(args: argparse.Namespace) -> int:
-    if args.from_username == args.to_username:
-        raise CommandError("FROM and TO are the same enumerator")
     with _store(args) as store:
-        from_id, to_id = (_enumerator_id(store, name) for name in (args.from_username, args.to_username))
-        if args.area is not None and args.area not in dict(store.accounts.areas()):
-            raise CommandError(f"no area {args.area}")
-        target = store.accounts.enumerator(to_id)
-        if not target.areas or target.disabled:
-            raise CommandError(f"{args.to_username} is disabled or works in no area")
-        done = store.accounts.reassign(from_id, to_id, actor=ACTOR_LABEL, area_id=args.area)
-    if done.outside:
-        raise CommandError(f"{args.to_username} does not work in {', '.join(done.outside)}, where some of "
-                           f"{args.from_username}'s households are: nothing moved (use --area)")
-    print(f"moved {done.moved} households from {args.from_username} to {args.to_username}")
+        moved = StaffAdmin(store).reassign(CLI_ACTOR, args.from_username, args.to_username, args.area)
+    print(f"moved {moved} households from {args.from_username} to {args.to_username}")
     return 0
 
 
@@ -341,7 +286,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
     print(f"{routed.groups} ID numbers found in two or more households ({routed.households} households, "
           f"{routed.flagged} newly flagged for their enumerators)")
     for number, group in enumerate(groups, start=1):
-        shown = "; ".join(f"{e.area_id} {e.household_id}/{e.member_id} {e.name}" for e in group.entries)
+        shown = "; ".join(f"{e.area_id} {e.code} #{e.number} {e.name}" for e in group.entries)
         print(f"{number}: {shown}")
     return 0
 

@@ -33,7 +33,7 @@ from engine.store.maintenance import Maintenance, keep_running
 from engine.store.store import Store
 from web.context import Ctx, Services
 from web.passwords import Busy, PasswordWork, retry_later
-from web.routes import enumerator, household, office, pages, public, registration
+from web.routes import enumerator, household, office, pages, public, registration, search
 from web.security import BodyLimit, SecurityHeaders, Throttle
 from web.sessions import Sessions
 from web.settings import Settings
@@ -51,7 +51,7 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
                         Throttle(store.db, settings), PasswordWork(settings.password_threads, settings.password_queue))
     # The question pages first: they are most of the traffic, and Starlette tries routes in order.
     routes: list[BaseRoute] = [*pages.routes, *public.routes, *household.routes, *enumerator.routes,
-                               *registration.routes,
+                               *registration.routes, *search.routes,
                                *office.routes, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     maintenance = Maintenance(store.db, settings.clock, settings.session_idle)
     app = CensusApp(settings, routes=routes, lifespan=housekeeping(maintenance, settings), exception_handlers={

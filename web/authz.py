@@ -107,6 +107,8 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("GET", "/enumerator/queue"): ENUMERATOR_ONLY,  # htmx partial: the list, polled
     ("GET", "/enumerator/register"): ENUMERATOR_ONLY,
     ("POST", "/enumerator/register"): ENUMERATOR_ONLY,  # on to the credential slip (once per form)
+    ("GET", "/enumerator/search"): ENUMERATOR_ONLY,  # any household of my areas: state, outcome, area
+    ("POST", "/enumerator/search"): ENUMERATOR_ONLY,  # the same, by account code and address too (not in URLs)
     ("GET", _H): ENUMERATOR_AREA,  # masked detail, interview task list
     ("POST", _H + "/reveal"): ENUMERATOR_AREA,  # the full view: unmasked, audited
     ("POST", _H + "/reissue"): ENUMERATOR_AREA,  # on to the new slip (once per form)
@@ -134,6 +136,13 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("GET", "/office/export"): OFFICE_ONLY,
     ("POST", "/office/export"): OFFICE_ONLY,  # the CSV download, audited
     ("GET", "/office/codebook"): OFFICE_ONLY,
+    # -- staff administration (web.routes.staff_admin) ---------------------------------------------------
+    ("GET", "/office/staff"): OFFICE_ONLY,  # the enumerators, with their areas and households
+    ("GET", "/office/staff/new"): OFFICE_ONLY,
+    ("POST", "/office/staff/new"): OFFICE_ONLY,  # answers with the first password, shown once
+    ("POST", "/office/staff/disable"): OFFICE_ONLY,  # after asking
+    ("POST", "/office/staff/enable"): OFFICE_ONLY,
+    ("POST", "/office/staff/reassign"): OFFICE_ONLY,
 })
 
 

@@ -180,7 +180,8 @@ class Ctx:
             return Markup()
         settings, lang = self.settings, self.lang
         remaining = int((session.expires_at - settings.clock.now()).total_seconds())
-        note = t("session_expires", lang, minutes=int(settings.session_idle.total_seconds() // 60))
+        prefix = "" if session.kind == "household" else "staff_"  # staff guard others' data, not their own
+        note = t(f"{prefix}session_expires", lang, minutes=int(settings.session_idle.total_seconds() // 60))
         swap = ' hx-swap-oob="true"' if oob else ""
         return Markup(
             f'<div id="session-timer" class="session" data-remaining="{remaining}" '
@@ -192,7 +193,7 @@ class Ctx:
             '<form method="post" action="/session/extend" hx-post="/session/extend" hx-target="#session-timer" '
             'hx-swap="outerHTML">\n'
             f'<input type="hidden" name="_csrf" value="{escape(session.csrf)}">\n'
-            f'<button type="submit" class="button">{escape(t("session_extend", lang))}</button>\n'
+            f'<button type="submit" class="button">{escape(t(f"{prefix}session_extend", lang))}</button>\n'
             '</form>\n</div>\n</div>\n')
 
     @property

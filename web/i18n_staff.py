@@ -31,7 +31,12 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "nav_close": ("截止自主填报", "Close self-response"),
     "nav_duplicates": ("疑似重复", "Duplicates"),
     "nav_export": ("导出", "Export"),
+    "nav_staff": ("普查员管理", "Enumerators"),
     "none": ("无", "None"),
+    "staff_session_expires": ("为保护普查对象的信息，{minutes} 分钟无操作将自动退出。",
+                              "To protect respondents' information, you will be signed out after {minutes} minutes "
+                              "without activity."),
+    "staff_session_extend": ("保持登录", "Stay signed in"),
     "last_activity": ("最近活动", "Last activity"),
     # sign-in
     "staff_login_title": ("工作人员登录", "Staff sign-in"),
@@ -71,6 +76,32 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "head_masked": ("户主（脱敏）", "Head (masked)"),
     "address_masked": ("地址（脱敏）", "Address (masked)"),
     "household_code": ("自主填报码", "Account code"),
+    "queue_not_here": ("工作清单只列出需要上门的住户。", "The work queue lists only the households that need a visit."),
+    "queue_find_others": ("查找其他住户", "Find any other household"),
+    "queue_empty_search": ("在“查找住户”中按状态查找所有住户", "Look through every household by state under “Find a "
+                           "household”"),
+    # finding a household (web.routes.search)
+    "nav_search": ("查找住户", "Find a household"),
+    "search_title": ("查找住户", "Find a household"),
+    "search_intro": ("查找您负责的普查区中的任何住户，包括不在工作清单中的（已拒绝、已提交、已结案等）。"
+                     "地址加密保存，按地址查找时最多比对最近活动的 {batch} 户。",
+                     "Find any household of your areas, including those off the work queue (refused, submitted, "
+                     "closed...). Addresses are stored encrypted: an address search compares at most the {batch} "
+                     "households with the newest activity."),
+    "search_form": ("查找条件", "Search by"),
+    "search_code_hint": ("10 位数字，例如 1234-5678-90", "10 digits, for example 1234-5678-90"),
+    "search_address": ("地址中的字词", "Words of the address"),
+    "search_address_hint": ("例如：吉祥里 208。每个词都要出现在地址中。", "For example: 吉祥里 208. Every word must be "
+                            "in the address."),
+    "search_any_outcome": ("全部走访结果", "Any visit outcome"),
+    "search_any_area": ("我负责的全部普查区", "All my areas"),
+    "search_submit": ("查找", "Search"),
+    "search_results": ("查找结果", "Results"),
+    "search_incomplete": ("只比对了最近活动的 {batch} 户的地址。请选择状态、走访结果或普查区，缩小查找范围。",
+                          "Only the addresses of the {batch} households with the newest activity were compared: "
+                          "choose a state, visit outcome or area to narrow the search."),
+    "search_none": ("没有找到符合条件的住户。", "No household matches."),
+    "search_reissue": ("补发登记单（生成新密码）", "Reissue the slip (a new password)"),
     # registration and the slip
     "register_title": ("登记住户", "Register a household"),
     "register_intro": ("登记后会生成本户的自主填报码、初始密码和二维码，请打印登记单交给住户。",
@@ -122,6 +153,8 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "detail_issued": ("账号发放时间", "Credentials issued"),
     "detail_no_credentials": ("无有效账号", "No valid credentials"),
     "detail_no_members": ("尚未登记成员。", "No people yet."),
+    "staff_members": ("住户成员", "People in the household"),
+    "staff_reference": ("提交编号", "Reference number"),
     "reveal_title": ("查看完整信息", "Full view"),
     "reveal_hint": ("显示本户未脱敏的全部答案和住址。每次查看都会记录在审计日志中。",
                     "Shows every answer and the address unmasked. Each view is recorded in the audit log."),
@@ -157,6 +190,34 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "done_visit": ("走访结果已保存。", "The visit outcome is recorded."),
     "done_completed": ("入户登记已完成。", "The interview is complete."),
     "done_member_removed": ("已删除这位成员及其答案。", "The person and their answers are removed."),
+    # confirmations (web.confirm)
+    "confirm_cancel": ("取消，返回", "Cancel and go back"),
+    "confirm_revoke_title": ("停用住户 {code} 的自主填报账号？", "Revoke the credentials of household {code}?"),
+    "confirm_revoke_effect": ("住户现在的密码和二维码立即失效，正在进行的登录随即结束。",
+                              "The household's password and QR code stop working at once, and anyone signed in "
+                              "with them is signed out."),
+    "confirm_revoke_kept": ("已填写的内容不受影响；需要时可以重新发放账号。",
+                            "Nothing answered is lost; you can reissue credentials when needed."),
+    "confirm_revoke_button": ("确认停用", "Yes, revoke them"),
+    "confirm_visit_title": ("记录走访结果“{outcome}”？", "Record the visit outcome “{outcome}”?"),
+    "confirm_visit_effect": ("本户将离开工作清单，不再需要上门。", "The household leaves the work queue: no more "
+                             "visits are due."),
+    "confirm_visit_found": ("之后仍可在“查找住户”中找到本户，改记其他走访结果。",
+                            "You can still find it under “Find a household” and record another outcome."),
+    "confirm_visit_button": ("确认记录", "Yes, record it"),
+    "confirm_sample_title": ("抽取长表户？", "Draw the long-form sample?"),
+    "confirm_sample_effect": ("将按抽样比例 {rate}%、随机种子“{seed}”抽中 {n} 户，转普查员入户登记长表。",
+                              "{n} households will be drawn at a rate of {rate}% with the seed “{seed}” and sent "
+                              "to their enumerators for the long form."),
+    "confirm_sample_final": ("抽中的住户不会撤销。", "A household once drawn stays drawn: this cannot be undone."),
+    "confirm_sample_button": ("确认抽取", "Yes, draw the sample"),
+    "confirm_close_title": ("截止自主填报？", "Close self-response?"),
+    "confirm_close_routed": ("{n} 户未提交的住户将转普查员入户登记。",
+                             "{n} households that have not submitted will go to their enumerators."),
+    "confirm_close_resubmitted": ("{n} 户重新打开但未再次提交的住户，以上次提交的内容为准。",
+                                  "{n} households that reopened and did not submit again keep their last "
+                                  "submission."),
+    "confirm_close_button": ("确认截止", "Yes, close self-response"),
     # the office
     "dash_title": ("普查进度", "Census progress"),
     "dash_table": ("各普查区进度", "Progress by area"),
@@ -169,8 +230,10 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "dash_outstanding": ("未完成", "Outstanding"),
     "dash_rate": ("完成率", "Response rate"),
     "dash_total": ("合计", "Total"),
-    "dash_routed_by_reason": ("转普查员的原因", "With the enumerator, by reason"),
-    "dash_routed_note": ("一户可能有多个原因。", "A household may have more than one reason."),
+    "dash_routed_by_reason": ("需要上门的住户（按原因）", "Households to visit, by reason"),
+    "dash_routed_note": ("与普查员工作清单的统计相同；一户可能有多个原因。",
+                         "Counted as the enumerators' work queues count them; a household may have more than "
+                         "one reason."),
     "dash_charts": ("图表", "Charts"),
     "dash_chart_title": ("{area}：各状态户数", "{area}: households by state"),
     "dash_rate_title": ("{area}：完成率", "{area}: response rate"),
@@ -206,7 +269,7 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "close_effect_reopened": ("重新打开但未再次提交的住户，以上次提交的内容为准。",
                               "keep the last submission of households that reopened and did not submit again."),
     "close_effect_final": ("此操作不能撤销。", "This cannot be undone."),
-    "close_button": ("确认截止自主填报", "Close self-response now"),
+    "close_button": ("截止自主填报", "Close self-response"),
     "close_cancel": ("取消，返回进度", "Cancel and go back to progress"),
     "close_not_yet": ("自主填报将于 {at} 截止，之后才能执行。", "Self-response closes at {at}; you can do this "
                       "after that."),
@@ -220,8 +283,7 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
                   "in more than one household (names masked)."),
     "dup_group": ("第 {n} 组", "Group {n}"),
     "dup_name": ("姓名（脱敏）", "Name (masked)"),
-    "dup_household": ("住户编号", "Household id"),
-    "dup_member": ("成员编号", "Member id"),
+    "dup_member": ("成员", "Person"),
     "dup_none": ("没有发现重复登记的人员。", "No one is counted twice."),
     "dup_flag": ("标记以上住户，交普查员核实", "Flag these households for their enumerators to check"),
     "dup_flagged": ("共 {groups} 组、{households} 户，新标记 {flagged} 户。", "{groups} groups, {households} "
@@ -240,6 +302,54 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "export_confirm_needed": ("导出不脱敏数据前，请勾选确认。", "Tick the confirmation to export unmasked data."),
     "export_download": ("下载 CSV", "Download the CSV"),
     "export_codebook": ("下载编码说明（Markdown）", "Download the codebook (Markdown)"),
+    # staff administration (web.routes.staff_admin)
+    "staff_title": ("普查员管理", "Enumerators"),
+    "staff_intro": ("添加普查员账户，停用或恢复账户，把一位普查员的住户移交给另一位。每项操作都会记录。",
+                    "Add enumerator accounts, disable or enable them, and move one enumerator's households to "
+                    "another. Every change is recorded."),
+    "staff_list": ("普查员", "Enumerators"),
+    "staff_none": ("还没有普查员。", "No enumerators yet."),
+    "staff_areas": ("负责的普查区", "Census areas"),
+    "staff_households": ("负责的住户", "Households"),
+    "staff_status": ("状态", "Status"),
+    "staff_active": ("在用", "Active"),
+    "staff_disabled": ("已停用", "Disabled"),
+    "staff_disable": ("停用 {username}", "Disable {username}"),
+    "staff_enable": ("恢复 {username}", "Enable {username}"),
+    "staff_done_disabled": ("{username} 已停用，其登录已全部结束。", "{username} is disabled and signed out "
+                            "everywhere."),
+    "staff_done_enabled": ("{username} 已恢复，可以重新登录。", "{username} is enabled and can sign in again."),
+    "staff_done_reassigned": ("已移交 {n} 户住户。", "{n} households moved."),
+    "staff_add": ("添加普查员", "Add an enumerator"),
+    "staff_add_intro": ("住户会在填报页面看到普查员的姓名和电话。", "Households see the enumerator's name and phone "
+                        "number on their pages."),
+    "staff_username_hint": ("用于登录：字母、数字和 . _ -", "Used to sign in: letters, digits and . _ -"),
+    "staff_name": ("姓名", "Name"),
+    "staff_name_hint": ("住户看到的姓名", "The name households see"),
+    "staff_phone": ("手机或固定电话", "Mobile or landline number"),
+    "staff_add_submit": ("添加并生成初始密码", "Add and make a first password"),
+    "staff_added_title": ("已添加普查员 {username}", "Enumerator {username} added"),
+    "staff_added_once": ("初始密码只显示这一次，系统不保存密码。请当面交给普查员。",
+                         "The password is shown only this once and is not stored. Hand it to the enumerator in "
+                         "person."),
+    "staff_back": ("返回普查员管理", "Back to the enumerators"),
+    "reassign_title": ("移交住户", "Move households"),
+    "reassign_intro": ("把一位普查员的住户移交给另一位，住户页面随即显示新普查员的姓名和电话。新普查员须负责这些住户"
+                       "所在的普查区，否则不移交任何住户。",
+                       "Move one enumerator's households to another, whose name and phone their pages then show. "
+                       "The new enumerator must work in the households' areas, or nothing moves."),
+    "reassign_from": ("从普查员", "From"),
+    "reassign_to": ("移交给", "To"),
+    "reassign_every_area": ("全部普查区", "Every area"),
+    "reassign_submit": ("移交住户", "Move the households"),
+    "confirm_disable_title": ("停用普查员 {username}？", "Disable enumerator {username}?"),
+    "confirm_disable_effect": ("该账户立即不能登录，正在进行的登录随即结束；以后可以恢复。",
+                               "The account can no longer sign in and its open sessions end at once; you can "
+                               "enable it again later."),
+    "confirm_disable_households": ("{n} 户住户仍显示该普查员的姓名和电话，请把它们移交给其他普查员。",
+                                   "{n} households still show this enumerator's name and phone: move them to "
+                                   "another."),
+    "confirm_disable_button": ("确认停用", "Yes, disable it"),
 }
 
 # Words for the engine's codes: every reason, state, visit outcome, household type and form.

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
@@ -82,15 +83,6 @@ class StaffChange:
     assigned: int
 
 
-@dataclass(frozen=True, slots=True)
-class Reassignment:
-    """What `reassign` did, or (`moved` 0) why it did nothing: the areas of the households
-    that the new enumerator does not work in."""
-
-    moved: int
-    outside: tuple[str, ...]
-
-
 class Accounts:
     def __init__(self, db: Database, keys: KeyService, clock: Clock, hasher: PasswordHasher = DEFAULT_HASHER):
         self.db = db
@@ -136,9 +128,30 @@ class Accounts:
             areas = tuple(c.execute(select(ea.area_id).where(ea.enumerator_id == enumerator_id)
                                     .order_by(ea.area_id)).scalars())
             key = self.keys.get(c, STAFF)
+        return self._info(key, row, areas)
+
+    def enumerators(self) -> list[EnumeratorInfo]:
+        """Every enumerator account, enabled or not, by username."""
+        ea = ENUMERATOR_AREA.c
+        with self.db.read() as c:
+            rows = c.execute(select(ENUMERATOR).order_by(ENUMERATOR.c.username)).all()
+            areas: dict[str, list[str]] = {}
+            for enumerator_id, area in c.execute(select(ea.enumerator_id, ea.area_id).order_by(ea.area_id)):
+                areas.setdefault(enumerator_id, []).append(area)
+            key = self.keys.get(c, STAFF) if rows else b""
+        return [self._info(key, row, tuple(areas.get(row.id, ()))) for row in rows]
+
+    @staticmethod
+    def _info(key: bytes, row: Any, areas: tuple[str, ...]) -> EnumeratorInfo:
         contact = json.loads(open_sealed(key, row.contact_sealed, household_id=STAFF, revision=0,
-                                         questionnaire_version=f"enumerator:{enumerator_id}"))
+                                         questionnaire_version=f"enumerator:{row.id}"))
         return EnumeratorInfo(row.id, row.username, contact["name"], contact["phone"], areas, bool(row.disabled))
+
+    def username_taken(self, username: str) -> bool:
+        """Whether an enumerator or an office account has this username (one namespace for both)."""
+        with self.db.read() as c:
+            return any(c.execute(select(t.c.id).where(t.c.username == username)).first() is not None
+                       for t in STAFF_KINDS.values())
 
     def staff_id(self, kind: str, username: str) -> str | None:
         t = STAFF_KINDS[kind]
@@ -156,7 +169,7 @@ class Accounts:
     def set_staff_disabled(self, kind: str, username: str, disabled: bool, *, actor: str) -> StaffChange:
         """Disable (or enable again) a staff account. Disabling ends its open sessions in the
         same transaction: a lost phone or a departed enumerator is shut out at once, not at the
-        next idle timeout. Answers and households are untouched; `reassign` moves an
+        next idle timeout. Answers and households are untouched; `engine.staff` moves an
         enumerator's households to another."""
         t = STAFF_KINDS[kind]
         now = self.clock.now()
@@ -176,27 +189,6 @@ class Accounts:
                 assigned = int(c.execute(select(func.count()).select_from(HOUSEHOLD)
                                          .where(HOUSEHOLD.c.enumerator_id == row.id)).scalar() or 0)
         return StaffChange(str(row.id), changed, assigned)
-
-    def reassign(self, from_id: str, to_id: str, *, actor: str, area_id: str | None = None) -> Reassignment:
-        """Move the households naming `from_id` as their enumerator (those of one area, if
-        given) to `to_id`, whose name and phone their hub then shows. All or nothing: if any of
-        them lies in an area `to_id` does not work in, nothing moves and those areas are named.
-        One audit event per household moved."""
-        h, ea = HOUSEHOLD.c, ENUMERATOR_AREA.c
-        now = self.clock.now()
-        with self.db.transaction() as c:
-            where = [h.enumerator_id == from_id] + ([h.area_id == area_id] if area_id is not None else [])
-            rows = c.execute(select(h.id, h.area_id).where(*where).order_by(h.id)).all()
-            covered = set(c.execute(select(ea.area_id).where(ea.enumerator_id == to_id)).scalars())
-            outside = tuple(sorted({r.area_id for r in rows} - covered))
-            if outside or not rows:
-                return Reassignment(0, outside)
-            c.execute(update(HOUSEHOLD).where(*where).values(enumerator_id=to_id, updated_at=now,
-                                                             row_version=HOUSEHOLD.c.row_version + 1))
-            for r in rows:
-                audit.record(c, at=now, actor=actor, action="reassign", household_id=r.id,
-                             detail=f"enumerator={to_id}")
-        return Reassignment(len(rows), ())
 
     def add_office_user(self, username: str, password: str, *, actor: str) -> str:
         user_id = "o" + secrets.token_hex(6)

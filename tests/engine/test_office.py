@@ -196,12 +196,15 @@ def test_only_the_office_samples(world: World) -> None:
 def test_closing_the_window_routes_exactly_the_unsubmitted(world: World) -> None:
     reopened = world.hid("area2_submitted")
     world.census.reopen(Actor(Role.HOUSEHOLD, reopened), reopened)
-    with pytest.raises(PermissionDenied) as caught:
-        world.office.close_window(world.boss)
-    assert caught.value.code == "window_still_open"
+    for attempt in (world.office.close_window, world.office.plan_close):
+        with pytest.raises(PermissionDenied) as caught:
+            attempt(world.boss)
+        assert caught.value.code == "window_still_open"
     before = {h.label: world.state(h.label) for h in world.data.households}
     world.clock.at = AFTER_CLOSE
+    plan = world.office.plan_close(world.boss)  # what the confirmation page says it will do
     report = world.office.close_window(world.boss)
+    assert (plan.routed, plan.resubmitted) == (report.routed, report.resubmitted)
     unsubmitted = {label for label, state in before.items()
                    if state in (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS)}
     assert unsubmitted == {"fresh", "in_progress", "help_requested", "area2_fresh", "area2_in_progress"}
@@ -241,6 +244,8 @@ def test_duplicates_are_found_across_households_and_reported_masked(world: World
     assert {(e.household_id, e.member_id, e.name) for e in group.entries} == {(copy, "m1", "赵**"),
                                                                             (original, "m1", "赵**")}
     assert {e.area_id for e in group.entries} == {AREA_1[0], AREA_2[0]}
+    codes = {world.store.households.get(hid).code for hid in (copy, original)}
+    assert {(e.code, e.number) for e in group.entries} == {(code, 1) for code in codes}
 
 
 # -- the dashboard -----------------------------------------------------------------------------------------
@@ -250,7 +255,8 @@ def test_dashboard_counts_per_area_and_in_total(world: World) -> None:
     assert (area1.area_id, area1.name) == AREA_1
     assert (area1.registered, area1.credentials_issued, area1.in_progress, area1.self_responded,
             area1.routed, area1.enumerated, area1.outstanding, area1.long_form) == (7, 1, 2, 1, 3, 0, 6, 1)
-    assert area1.routed_by_reason == {"long_form_sample": 1, "non_response": 1, "overseas_member": 1}
+    assert area1.to_visit_by_reason == {"help_requested": 1, "long_form_sample": 1, "non_response": 1,
+                                        "overseas_member": 1}
     assert area1.response_rate == pytest.approx(1 / 7)
     assert (area2.registered, area2.self_responded, area2.outstanding) == (3, 1, 2)
     assert board.total.registered == 10 and board.total.response_rate == pytest.approx(0.2)
@@ -259,6 +265,27 @@ def test_dashboard_counts_per_area_and_in_total(world: World) -> None:
     empty = world.office.dashboard(["nowhere"])
     assert empty.areas[0].registered == 0 and empty.areas[0].response_rate == 0.0
 
+
+
+def test_visits_by_reason_are_counted_as_the_queue_counts_them(world: World) -> None:
+    def both() -> tuple[dict[str, int], dict[str, int]]:
+        area1 = world.office.dashboard([AREA_1[0]]).areas[0]
+        return dict(area1.to_visit_by_reason), {r: n for r, n in world.work.queue(world.e1).counts.items() if n}
+
+    board, queue = both()
+    assert board == queue and board["help_requested"] == 1  # asked for help while in progress
+    world.work.record_visit(world.e1, world.hid("overseas"), "refused")  # off the queue: off the count
+    board, queue = both()
+    assert board == queue and "overseas_member" not in board
+
+def test_drawing_the_sample_leaves_the_response_rate_alone(world: World) -> None:
+    before = world.office.dashboard().total
+    report = world.office.sample_long_form(1.0, "all", world.boss)
+    assert world.hid("submitted") in report.drawn  # a submitted household, now routed for the long form
+    after = world.office.dashboard().total
+    assert after.routed > before.routed and after.self_responded < before.self_responded
+    assert after.response_rate == before.response_rate == 0.2  # Wang and Zhao have answered all along
+    assert after.responded == before.responded == 2
 
 # -- the export -------------------------------------------------------------------------------------------
 def read_export(path: Path) -> tuple[bytes, list[dict[str, str]]]:

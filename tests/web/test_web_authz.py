@@ -169,6 +169,10 @@ def form_for(site: Any, method: str, path: str, who: Who, pair: tuple[str, str])
         STAFF_HOUSEHOLD_PREFIX + "/page/{record}/{page}/live": {"shown": "H1", "H1": "2"},
         "/office/sample": {"action": "preview", "rate": "10", "seed": "authz"},
         "/office/export": {"masking": "masked"},
+        "/office/staff/new": {"username": "authz", "name": "权限", "phone": "13911862047", "area": AREA_X},
+        "/office/staff/disable": {"username": "enumerator2"},
+        "/office/staff/enable": {"username": "enumerator2"},
+        "/office/staff/reassign": {"from": "enumerator", "to": "enumerator2", "area": AREA_X},
     }
     return {**data, **extra.get(path, {})}
 

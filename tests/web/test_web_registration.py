@@ -155,7 +155,8 @@ def test_the_slip_is_shown_only_to_the_session_that_issued_it(site: Any) -> None
     assert staff_login(site, "enumerator2").get(slip_url).status_code == 403  # another area's enumerator
     # Revoked since: the slip's password no longer signs in, so it is not shown either.
     detail = browser.get(f"/enumerator/households/{household_id}")
-    browser.submit(detail, f"/enumerator/households/{household_id}/revoke")
+    revoke = f"/enumerator/households/{household_id}/revoke"
+    browser.submit(browser.submit(detail, revoke), revoke)  # asked first, then confirmed
     assert password not in browser.get(slip_url).text
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from html import unescape
 from typing import Any
 
 import httpx2 as httpx  # the TestClient transport Starlette uses
 from sqlalchemy import update
 
+from engine.office import Office
 from engine.runtime.lifecycle import HouseholdState
 from engine.store import demo as demo_module
 from engine.store.accounts import ENUMERATOR as ENUMERATOR_TABLE
@@ -61,6 +63,15 @@ def queue_codes(html: str) -> list[str]:
 
 def csrf(browser: Any, url: str) -> str:
     return str(browser.csrf_of(browser.get(url).text))
+
+
+def confirm(browser: Any, asked: httpx.Response) -> httpx.Response:
+    """Answer "yes" on the confirmation page that an irreversible action answers with first."""
+    assert asked.status_code == 200 and 'id="confirm-effects"' in asked.text, asked.status_code
+    form = next(f for f in browser.forms_of(asked.text) if f.value("confirmed") == "yes")
+    response: httpx.Response = browser.submit(asked, form.action)
+    return response
+
 
 
 # -- signing in ---------------------------------------------------------------------------------------
@@ -214,7 +225,7 @@ def test_revoke_stops_the_credentials(site: Any) -> None:
     h = site.household("in_progress")
     browser = staff_login(site, "enumerator")
     detail = browser.get(f"/enumerator/households/{h.household_id}")
-    done = browser.submit(detail, f"/enumerator/households/{h.household_id}/revoke")
+    done = confirm(browser, browser.submit(detail, f"/enumerator/households/{h.household_id}/revoke"))
     assert done.status_code == 303
     assert t("done_revoked", "zh") in browser.follow(done).text
     old = site.client()
@@ -412,10 +423,27 @@ def test_take_over_and_visit_outcomes(site: Any) -> None:
     assert visited.status_code == 303 and site.store.households.get(household).visit_outcome == "nobody_home"
     still = queue_codes(browser.get("/enumerator").text)
     assert site.household("help_requested").account in still  # nobody home: visit again
-    browser.submit(browser.get(f"/enumerator/households/{household}"), f"/enumerator/households/{household}/visit",
-                   outcome="vacant")
+    confirm(browser, browser.submit(browser.get(f"/enumerator/households/{household}"),
+                                    f"/enumerator/households/{household}/visit", outcome="vacant"))
     assert site.household("help_requested").account not in queue_codes(browser.get("/enumerator").text)
 
+
+# The household's own texts, and what the staff pages say instead.
+STAFF_WORDING = {"members": "staff_members", "reference": "staff_reference", "session_expires": "staff_session_expires",
+                 "session_extend": "staff_session_extend"}
+
+
+def test_staff_pages_do_not_speak_as_to_the_household(site: Any) -> None:
+    enumerator, office = staff_login(site, "enumerator"), staff_login(site, "office")
+    for lang in ("zh", "en"):
+        for browser in (enumerator, office):
+            browser.cookies.set("lang", lang)
+        detail = unescape(enumerator.get(f"/enumerator/households/{hid(site, 'submitted')}").text)
+        pages = (detail, unescape(enumerator.get("/enumerator").text), unescape(office.get("/office").text))
+        for household, staff in STAFF_WORDING.items():
+            said, instead = t(household, lang, minutes=30), t(staff, lang, minutes=30)
+            assert instead in detail, (lang, staff)
+            assert said == instead or not [page for page in pages if said in page], (lang, household)
 
 def test_another_areas_enumerator_gets_403_everywhere(site: Any) -> None:
     household = hid(site, "overseas")
@@ -462,16 +490,16 @@ def test_dashboard_moves_with_a_submission_and_the_close(site: Any) -> None:
     assert after["self_responded"] == before["self_responded"] + 1
     assert after["outstanding"] == before["outstanding"] - 1
     # Too early: the close is refused and nothing moves.
-    confirm = office.get("/office/close")
-    assert confirm.status_code == 200 and 'action="/office/close"' not in confirm.text
-    early = office.post_form("/office/close", {"_csrf": office.csrf_of(confirm.text)})
+    close_page = office.get("/office/close")
+    assert close_page.status_code == 200 and 'action="/office/close"' not in close_page.text
+    early = office.post_form("/office/close", {"_csrf": office.csrf_of(close_page.text)})
     assert early.status_code == 200 and "error-summary" in early.text
     assert total_row(office.get("/office").text) == after
     site.clock.advance(days=3)  # past 2020-11-05 23:59:59+08:00
     office = staff_login(site, "office")  # three days later: a new session
-    confirm = office.get("/office/close")
-    assert 'action="/office/close"' in confirm.text
-    closed = office.submit(confirm, "/office/close")
+    close_page = office.get("/office/close")
+    assert 'action="/office/close"' in close_page.text
+    closed = confirm(office, office.submit(close_page, "/office/close"))
     routed = re.search(r'id="close-routed">(\d+)<', closed.text)
     assert closed.status_code == 200 and routed
     unsubmitted = ("in_progress", "help_requested", "area2_fresh", "area2_in_progress")
@@ -485,6 +513,68 @@ def test_dashboard_moves_with_a_submission_and_the_close(site: Any) -> None:
     assert site.household("in_progress").account in queue_codes(
         enumerator.get("/enumerator?reason=non_response").text)
 
+
+def test_dashboard_counts_visits_by_reason_as_the_queue_does(site: Any) -> None:
+    queue = staff_login(site, "enumerator").get("/enumerator").text
+    shown = {r: int(n) for n, r in re.findall(r'<span class="count-number">(\d+)</span> ([^<]+)</a>', queue)}
+    assert shown[t("reason_help_requested", "zh")] == 1
+    by_reason = total_row(staff_login(site, "office").get("/office").text, "routed-total-row")
+    assert by_reason["help_requested"] == 1  # in progress, yet on the queue: counted where it is visited
+    assert {t(f"reason_{r}", "zh"): n for r, n in by_reason.items()} == shown  # area 2 has none to visit
+
+def asks_first(site: Any, browser: Any, page: httpx.Response, action: str, data: dict[str, str],
+               words: tuple[str, ...]) -> httpx.Response:
+    """Post the action: it answers with a confirmation page naming what will happen (`words`),
+    whose form reposts the same fields, and nothing has changed yet; cancel leads back."""
+    before = len(site.events())
+    asked = browser.submit(page, action, data)
+    assert asked.status_code == 200 and 'id="confirm-effects"' in asked.text
+    shown = unescape(browser.text_of(asked.text))
+    assert [w for w in words if w not in shown] == []
+    assert len(site.events()) == before  # nothing done, nothing audited
+    form = browser.form(asked, action)
+    assert form.value("confirmed") == "yes" and all(form.value(k) == v for k, v in data.items())
+    assert browser.get(re.search(r'href="([^"]+)" id="confirm-cancel"', asked.text).group(1)).status_code == 200  # type: ignore[union-attr]
+    return asked
+
+
+def test_irreversible_actions_ask_first_without_javascript(site: Any) -> None:
+    enumerator, office = staff_login(site, "enumerator"), staff_login(site, "office")
+    h = site.household("in_progress")
+    base = f"/enumerator/households/{h.household_id}"
+    asked = asks_first(site, enumerator, enumerator.get(base), f"{base}/revoke", {},
+                       (t("confirm_revoke_title", "zh", code=h.account),))
+    assert site.store.accounts.issued_at(h.household_id) is not None  # still valid
+    assert confirm(enumerator, asked).status_code == 303
+    assert site.store.accounts.issued_at(h.household_id) is None
+
+    overseas = hid(site, "overseas")
+    asked = asks_first(site, enumerator, enumerator.get(f"/enumerator/households/{overseas}"),
+                       f"/enumerator/households/{overseas}/visit", {"outcome": "refused"},
+                       (t("confirm_visit_title", "zh", outcome=t("outcome_refused", "zh")),))
+    assert site.store.households.get(overseas).visit_outcome is None
+    assert confirm(enumerator, asked).status_code == 303
+    assert site.store.households.get(overseas).visit_outcome == "refused"
+    nobody = enumerator.submit(enumerator.get(f"/enumerator/households/{overseas}"),
+                               f"/enumerator/households/{overseas}/visit", outcome="nobody_home")
+    assert nobody.status_code == 303  # a visit again later: nothing to confirm
+
+    data = {"action": "draw", "rate": "50", "seed": "s1"}
+    plan = len(Office(site.app.state.services.census).plan_long_form_sample(0.5, "s1").drawn)
+    asked = asks_first(site, office, office.get("/office/sample"), "/office/sample", data,
+                       (t("confirm_sample_effect", "zh", n=plan, rate="50", seed="s1"),))
+    assert sum(1 for x in site.store.households.list() if x.long_form) == 1
+    confirm(office, asked)
+    assert sum(1 for x in site.store.households.list() if x.long_form) == 1 + plan
+
+    site.clock.advance(days=3)
+    office = staff_login(site, "office")
+    open_ones = ("fresh", "in_progress", "help_requested", "area2_fresh", "area2_in_progress")
+    routed = sum(1 for x in open_ones if site.store.households.get(hid(site, x)).state is not HouseholdState.ROUTED)
+    asked = asks_first(site, office, office.get("/office/close"), "/office/close", {},
+                       (t("confirm_close_routed", "zh", n=routed), t("confirm_close_resubmitted", "zh", n=0)))
+    assert Office(site.app.state.services.census).window_closed_at() is None
+    assert re.search(r'id="close-routed">(\d+)<', confirm(office, asked).text).group(1) == str(routed)  # type: ignore[union-attr]
 
 def test_export_is_masked_by_default_and_audited(site: Any) -> None:
     office = staff_login(site, "office")
@@ -514,7 +604,7 @@ def test_long_form_sample_preview_then_draw(site: Any) -> None:
     would = re.search(r'id="sample-drawn">(\d+)<', preview.text)
     assert preview.status_code == 200 and would and int(would.group(1)) > 0
     assert sum(1 for h in site.store.households.list() if h.long_form) == 1  # a preview draws nothing
-    drawn = office.submit(page, "/office/sample", {"action": "draw", "rate": "50", "seed": "s1"})
+    drawn = confirm(office, office.submit(page, "/office/sample", {"action": "draw", "rate": "50", "seed": "s1"}))
     assert re.search(r'id="sample-drawn">(\d+)<', drawn.text).group(1) == would.group(1)  # type: ignore[union-attr]
     assert sum(1 for h in site.store.households.list() if h.long_form) == 1 + int(would.group(1))
     bad = office.submit(page, "/office/sample", {"action": "draw", "rate": "150", "seed": "s1"})
@@ -529,8 +619,46 @@ def test_duplicate_report_is_masked_and_flags_for_a_visit(site: Any) -> None:
     report = office.get("/office/duplicates")
     assert report.status_code == 200 and "dup-none" not in report.text
     assert report.text.count("王**") == 2 and "王志强" not in report.text and str(wang["D3"]) not in report.text
+    for label in ("submitted", "fresh"):  # named by account code, as everywhere else; no internal ids
+        assert site.household(label).account in report.text and hid(site, label) not in report.text
+    assert t("person_n", "zh", n=1) in report.text and ">m1<" not in report.text
     flagged = office.submit(report, "/office/duplicates")
     assert flagged.status_code == 200 and 'id="dup-flagged"' in flagged.text
     assert {"suspected_duplicate"} <= set(site.store.households.get(hid(site, "submitted")).reasons)
     queue = staff_login(site, "enumerator").get("/enumerator?reason=suspected_duplicate")
     assert set(queue_codes(queue.text)) == {site.household("submitted").account, site.household("fresh").account}
+
+
+# Latin words a Chinese staff page may show: the language switch, usernames, masked foreign names;
+# and what is set in monospace (codes, usernames, passwords).
+LATIN_ALLOWED = re.compile(r"English|enumerator2?|office|[A-Z]\*\*")
+MONOSPACED = re.compile(r'<(\w+)[^>]*class="[^"]*\bmono\b[^"]*"[^>]*>.*?</\1>', re.S)
+
+
+def english_in(html: str) -> list[str]:
+    body = MONOSPACED.sub("", html.split("<main", 1)[1].split(">", 1)[1].split("</main>", 1)[0])
+    shown = LATIN_ALLOWED.sub("", unescape(re.sub(r"<[^>]+>", " ", body)))
+    return re.findall(r"[A-Za-z]{3,}[A-Za-z ,.]*", shown)
+
+
+def test_the_pages_added_for_finding_confirming_and_staff_speak_chinese(site: Any) -> None:
+    enumerator, office = staff_login(site, "enumerator"), staff_login(site, "office")
+    base = f"/enumerator/households/{hid(site, 'overseas')}"
+    pages = {
+        "search": enumerator.get("/enumerator/search"),
+        "search error": enumerator.submit(enumerator.get("/enumerator/search"), "/enumerator/search", code="12"),
+        "revoke asked": enumerator.submit(enumerator.get(base), f"{base}/revoke"),
+        "visit asked": enumerator.submit(enumerator.get(base), f"{base}/visit", outcome="vacant"),
+        "sample asked": office.submit(office.get("/office/sample"), "/office/sample",
+                                      {"action": "draw", "rate": "10", "seed": "zh"}),
+        "staff": office.get("/office/staff"),
+        "staff new": office.get("/office/staff/new"),
+        "disable asked": office.submit(office.get("/office/staff"), "/office/staff/disable", username="enumerator"),
+        "duplicates": office.get("/office/duplicates"),
+        "staff added": office.submit(office.get("/office/staff/new"), "/office/staff/new",
+                                     {"username": "zh1", "name": "吴敏", "phone": "13911862049",
+                                      "area": "110105001001"}),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        assert english_in(page.text) == [], name

@@ -29,6 +29,8 @@ from starlette.responses import Response
 
 from engine.census import HouseholdView
 from engine.enumeration import (
+    CLOSING_OUTCOMES,
+    OFF_QUEUE,
     VISIT_OUTCOMES,
     Enumeration,
     EnumerationError,
@@ -45,13 +47,14 @@ from engine.spec.model import Page, RoutingReason, Scope
 from engine.store.masking import mask_address, mask_name
 from engine.store.slips import new_token
 from web.authz import StaffRequest, staff_route
+from web.confirm import Confirmation, ask, confirmed
 from web.fields import display
 from web.i18n_staff import form_name
 from web.questionpage import CensusPage, PageUrls, form_version
 from web.routes import staff_auth
 
 REASONS: Final = tuple(r.value for r in RoutingReason)
-STATES: Final = tuple(s.value for s in HouseholdState)
+STATES: Final = tuple(s.value for s in HouseholdState if s.value not in OFF_QUEUE)  # those the queue can hold
 PAGE_SIZE: Final = 25
 SHOWN_ISSUES: Final = 20  # issues listed when completing is refused
 POLL_SECONDS: Final = 10
@@ -154,8 +157,15 @@ async def queue_fragment(staff: StaffRequest) -> Response:
 
 # -- credentials --------------------------------------------------------------------------------------
 async def revoke(staff: StaffRequest) -> Response:
+    ctx = staff.ctx
+    form = await ctx.request.form()
+    if not confirmed(form):
+        return ask(ctx, form, Confirmation(
+            ctx.t("confirm_revoke_title", code=staff.household.code if staff.household else ""),
+            (ctx.t("confirm_revoke_effect"), ctx.t("confirm_revoke_kept")), ctx.t("confirm_revoke_button"),
+            BASE + staff.household_id), nav="queue")
     work(staff).revoke(staff.actor, staff.household_id)
-    return staff.ctx.redirect(BASE + staff.household_id, done="revoked")
+    return ctx.redirect(BASE + staff.household_id, done="revoked")
 
 
 # -- the household ----------------------------------------------------------------------------------
@@ -337,13 +347,18 @@ async def confirm_warning(staff: StaffRequest) -> Response:
 
 
 async def visit(staff: StaffRequest) -> Response:
-    form = await staff.ctx.request.form()
+    ctx = staff.ctx
+    form = await ctx.request.form()
     outcome = str(form.get("outcome", ""))
     if outcome not in VISIT_OUTCOMES:
-        return staff.ctx.render("staff/household.html", status=200,
-                                **detail_values(staff, error=staff.ctx.t("staff_pick_outcome")))
+        return ctx.render("staff/household.html", status=200, **detail_values(staff, error=ctx.t("staff_pick_outcome")))
+    if outcome in CLOSING_OUTCOMES and not confirmed(form):  # the household leaves the queue
+        return ask(ctx, form, Confirmation(
+            ctx.t("confirm_visit_title", outcome=ctx.t(f"outcome_{outcome}")),
+            (ctx.t("confirm_visit_effect"), ctx.t("confirm_visit_found")), ctx.t("confirm_visit_button"),
+            BASE + staff.household_id), nav="queue")
     work(staff).record_visit(staff.actor, staff.household_id, outcome)
-    return staff.ctx.redirect(BASE + staff.household_id, done="visit")
+    return ctx.redirect(BASE + staff.household_id, done="visit")
 
 
 async def complete(staff: StaffRequest) -> Response:

@@ -24,6 +24,8 @@ from engine.runtime.errors import PermissionDenied
 from engine.spec.model import RoutingReason
 from web.authz import StaffRequest, staff_route
 from web.charts import Bar, bar_chart, progress_bar
+from web.confirm import Confirmation, ask, confirmed
+from web.routes import staff_admin
 
 REASONS: Final = tuple(r.value for r in RoutingReason)
 # The dashboard's columns: (key of AreaCounts, text key, colour of its bar).
@@ -66,7 +68,7 @@ def charts_of(staff: StaffRequest, counts: AreaCounts, title: str, slug: str) ->
         "bars": bar_chart(f"chart-{slug}", t("dash_chart_title", area=title), bars),
         "rate": progress_bar(f"rate-{slug}", t("dash_rate_title", area=title), rate,
                              t("dash_rate_text", rate=f"{rate * 100:.1f}",
-                               done=counts.self_responded + counts.enumerated, registered=counts.registered)),
+                               done=counts.responded, registered=counts.registered)),
     }
 
 
@@ -77,7 +79,7 @@ async def dashboard(staff: StaffRequest) -> Response:
               **charts_of(staff, a, a.name or a.area_id, a.area_id)} for a in board.areas]
     total = {"counts": board.total, "title": ctx.t("dash_total"),
              **charts_of(staff, board.total, ctx.t("dash_total"), "total")}
-    reasons = [r for r in REASONS if any(a.routed_by_reason.get(r) for a in (*board.areas, board.total))]
+    reasons = [r for r in REASONS if any(a.to_visit_by_reason.get(r) for a in (*board.areas, board.total))]
     return ctx.render("staff/dashboard.html", areas=areas, total=total, measures=MEASURES, reasons=reasons,
                       all_reasons=REASONS, **window_values(staff))
 
@@ -109,6 +111,12 @@ async def sample(staff: StaffRequest) -> Response:
     if not seed:
         return ctx.render("staff/sample.html", **{**values, "error": ctx.t("sample_no_seed")})
     try:
+        if draw and not confirmed(form):
+            plan = office(staff).plan_long_form_sample(rate, seed)
+            return ask(ctx, form, Confirmation(
+                ctx.t("confirm_sample_title"),
+                (ctx.t("confirm_sample_effect", n=len(plan.drawn), rate=f"{plan.rate * 100:g}", seed=seed),
+                 ctx.t("confirm_sample_final")), ctx.t("confirm_sample_button"), "/office/sample"), nav="sample")
         report = (office(staff).sample_long_form(rate, seed, staff.actor) if draw
                   else office(staff).plan_long_form_sample(rate, seed))
     except OfficeError as exc:
@@ -123,7 +131,14 @@ async def close_page(staff: StaffRequest) -> Response:
 
 async def close(staff: StaffRequest) -> Response:
     ctx = staff.ctx
+    form = await ctx.request.form()
     try:
+        if not confirmed(form):
+            plan = office(staff).plan_close(staff.actor)
+            return ask(ctx, form, Confirmation(
+                ctx.t("confirm_close_title"),
+                (ctx.t("confirm_close_routed", n=plan.routed), ctx.t("confirm_close_resubmitted", n=plan.resubmitted),
+                 ctx.t("close_effect_final")), ctx.t("confirm_close_button"), "/office"), nav="close")
         report = office(staff).close_window(staff.actor)
     except PermissionDenied as exc:  # still open: say until when
         return ctx.render("staff/close.html", report=None, error=exc.message[ctx.lang], **window_values(staff))
@@ -131,13 +146,17 @@ async def close(staff: StaffRequest) -> Response:
 
 
 # -- duplicates ---------------------------------------------------------------------------------------
+def duplicates_values(staff: StaffRequest) -> dict[str, Any]:
+    return {"groups": office(staff).duplicate_report(), "area_names": dict(staff.ctx.services.store.accounts.areas())}
+
+
 async def duplicates_page(staff: StaffRequest) -> Response:
-    return staff.ctx.render("staff/duplicates.html", groups=office(staff).duplicate_report(), flagged=None)
+    return staff.ctx.render("staff/duplicates.html", flagged=None, **duplicates_values(staff))
 
 
 async def flag_duplicates(staff: StaffRequest) -> Response:
     flagged = office(staff).route_duplicates(staff.actor)
-    return staff.ctx.render("staff/duplicates.html", groups=office(staff).duplicate_report(), flagged=flagged)
+    return staff.ctx.render("staff/duplicates.html", flagged=flagged, **duplicates_values(staff))
 
 
 # -- export and codebook ------------------------------------------------------------------------------
@@ -173,6 +192,7 @@ async def codebook(staff: StaffRequest) -> Response:
 
 
 routes = [
+    *staff_admin.routes,  # mounted here: the app registers the enumerator and office route lists
     staff_route("GET", "/office", dashboard),
     staff_route("GET", "/office/sample", sample_page),
     staff_route("POST", "/office/sample", sample),

@@ -174,30 +174,20 @@ def test_disabling_staff_ends_their_sessions_and_logins(store: Store) -> None:
     assert audit.verify_chain(store.db)[0] is None
 
 
-def test_reassign_moves_households_all_or_nothing(store: Store) -> None:
+def test_enumerators_are_listed_with_their_areas_and_usernames_are_one_namespace(store: Store) -> None:
+    assert store.accounts.enumerators() == []
     store.accounts.add_area(AREA, "甲", actor="office:o1")
     store.accounts.add_area("2", "乙", actor="office:o1")
-    wang = store.accounts.add_enumerator("wang", "pw-wang-1", name="王", phone="1", areas=[AREA, "2"],
+    wang = store.accounts.add_enumerator("wang", "pw-wang-1", name="王", phone="1", areas=["2", AREA],
                                          actor="office:o1")
-    li = store.accounts.add_enumerator("li", "pw-li-1", name="李", phone="2", areas=[AREA], actor="office:o1")
-    mine = [household(store, f"1000-0000-0{n}") for n in range(1, 4)]
-    elsewhere = store.households.register(code="2000-0000-01", area_id="2", address="乙一号",
-                                          household_type="family", questionnaire="census2020-short",
-                                          enumerator_id=wang, actor="office:o1")
-    for hid in mine[:2]:
-        store.households.modify(hid, lambda _: {"enumerator_id": wang}, actor="office:o1", action="assign")
-
-    refused = store.accounts.reassign(wang, li, actor="office:o1")
-    assert (refused.moved, refused.outside) == (0, ("2",))
-    assert {store.households.get(h).enumerator_id for h in mine[:2]} == {wang}  # nothing moved
-
-    done = store.accounts.reassign(wang, li, actor="office:o1", area_id=AREA)
-    assert (done.moved, done.outside) == (2, ())
-    assert [store.households.get(h).enumerator_id for h in mine] == [li, li, None]
-    assert store.households.get(elsewhere).enumerator_id == wang
-    moved = [(e.household_id, e.detail) for e in audit.events(store.db) if e.action == "reassign"]
-    assert sorted(moved) == sorted((h, f"enumerator={li}") for h in mine[:2])
-    assert store.accounts.reassign(wang, li, actor="office:o1", area_id=AREA).moved == 0
+    li = store.accounts.add_enumerator("li", "pw-li-1", name="李", phone="2", areas=[], actor="office:o1")
+    store.accounts.add_office_user("boss", "pw-boss-1", actor="office:o1")
+    store.accounts.set_staff_disabled("enumerator", "li", True, actor="office:o1")
+    listed = fresh_keys(store).accounts.enumerators()
+    assert [(e.id, e.username, e.name, e.areas, e.disabled) for e in listed] == [
+        (li, "li", "李", (), True), (wang, "wang", "王", (AREA, "2"), False)]
+    assert listed[1] == store.accounts.enumerator(wang)
+    assert [store.accounts.username_taken(u) for u in ("wang", "boss", "zhao")] == [True, True, False]
 
 
 # SQLite has one write lock for the whole database; PostgreSQL's row locks hold up no one else here.
