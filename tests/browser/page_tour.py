@@ -206,6 +206,7 @@ def enumerator_pages(album: Album, page: Page, server: Server, site: Site) -> No
                 shows="main .error-summary")
     staff_login(page, server, "enumerator", site.staff["enumerator"])
     album.get(page, server, "queue", "/enumerator")
+    album.get(page, server, "search", "/enumerator/search", shows="main form")
     album.get(page, server, "register", "/enumerator/register")
     album.after(page, server, "register-refused", lambda: register(page, server, ""), shows="main .error-summary")
     album.after(page, server, "slip", lambda: register(page, server, ADDRESS), shows="main .slip")
@@ -238,6 +239,8 @@ def office_pages(album: Album, page: Page, server: Server, site: Site) -> None:
     album.get(page, server, "close-too-early", "/office/close")
     album.get(page, server, "duplicates", "/office/duplicates")
     album.get(page, server, "export", "/office/export")
+    album.get(page, server, "staff", "/office/staff")
+    album.get(page, server, "staff-new", "/office/staff/new", shows="main form")
     album.after(page, server, "export-refused", lambda: unmasked_export(page, server), shows="main .error-summary")
 
 
@@ -255,7 +258,14 @@ def pages_after_the_close(album: Album, pages: dict[str, Page], server: Server, 
     staff_login(page, server, "office", site.staff["office"])
     album.get(page, server, "close", "/office/close", shows="main form[action='/office/close']")
     close = "main form[action='/office/close'] button"
-    album.after(page, server, "closed", press(page, server, "/office/close", close), shows="#close-result")
+    album.after(page, server, "close-confirm", press(page, server, "/office/close", close), shows="#confirm-title")
+    confirm = "main form button.warning-button"
+
+    def close_and_confirm() -> None:
+        press(page, server, "/office/close", close)()
+        click_and_wait(page, page.locator(confirm))
+
+    album.after(page, server, "closed", close_and_confirm, shows="#close-result")
     page = pages["enumerator"]
     staff_login(page, server, "enumerator", site.staff["enumerator"])
     album.get(page, server, "queue-after-close", "/enumerator?reason=non_response")
