@@ -24,14 +24,13 @@ from engine.answers.problems import InputProblem
 from engine.runtime import unfinished
 from engine.runtime.errors import RosterError
 from engine.spec.answer_types import ANSWER_TYPES
-from engine.spec.model import Questionnaire, Scope
+from engine.spec.model import MAX_MEMBERS, MEMBER_ID_PATTERN, Questionnaire, Scope
 
 FORMAT = 1
 HOUSEHOLD = "household"  # the record id of the household's own answers
-MAX_MEMBERS = 2000  # above any real collective household entered online; bounds the work per request
 MAX_TEXT = 10_000  # characters in any one raw input before it is even parsed
 MAX_DEPTH = 2  # containers within containers in one raw input: a list of codes, a mapping of counts
-MEMBER_ID = re.compile(r"^m[0-9]{1,6}$")
+MEMBER_ID = re.compile(MEMBER_ID_PATTERN)
 # Lone halves of UTF-16 surrogate pairs: JSON may escape them ("\ud800"), UTF-8 cannot hold them,
 # so a text holding one could never be stored, hashed or shown.
 SURROGATES = re.compile("[\ud800-\udfff]")

@@ -43,7 +43,7 @@ class RecordState:
         return qid in self.values
 
 
-_CACHE: dict[tuple[int, Any], tuple[Question, InputProblem | None]] = {}
+_CACHE: dict[tuple[int, Any], tuple[Question, tuple[Any, InputProblem | None]]] = {}
 _CACHE_LIMIT = 200_000
 
 
@@ -68,25 +68,36 @@ def _key(value: Any, depth: int = 0) -> Any:
     return (type(value).__name__, value)
 
 
-def value_problem(question: Question, value: Any) -> InputProblem | None:
-    """Why a stored value is not acceptable for `question`.
+def accepted(question: Question, value: Any) -> tuple[Any, InputProblem | None]:
+    """A stored value for `question` as its canonical form (`45.0` for an integer is 45), or why
+    it is not acceptable (see `AnswerType.accept`).
 
     Cached, because drafts repeat the same codes and numbers across members and saves; the
     entry holds the question itself so that an id reused after garbage collection cannot match.
     """
     if unencodable(value):  # a lone surrogate: accepted by the parsers, storable nowhere
-        return InputProblem("wrong_kind")
+        return None, InputProblem("wrong_kind")
     try:
         key = (id(question), _key(value))
         hit = _CACHE.get(key)
     except TypeError:  # junk not worth caching, or unhashable
-        return ANSWER_TYPES[question.type].problem(value, question)
+        return ANSWER_TYPES[question.type].accept(value, question)
     if hit is not None and hit[0] is question:
-        return hit[1]
-    result = ANSWER_TYPES[question.type].problem(value, question)
+        return _own(hit[1])
+    result = ANSWER_TYPES[question.type].accept(value, question)
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()
     _CACHE[key] = (question, result)
+    return _own(result)
+
+
+def _own(result: tuple[Any, InputProblem | None]) -> tuple[Any, InputProblem | None]:
+    """A cached list or mapping of counts, copied: no two records share one value."""
+    value, problem = result
+    if isinstance(value, list):
+        return list(value), problem
+    if isinstance(value, dict):
+        return dict(value), problem
     return result
 
 
@@ -133,9 +144,9 @@ def resolve_record(
                 state.relevant[question.id] = question
                 if question.id in answers:
                     value = answers[question.id]
-                    problem = value_problem(question, value)
+                    canonical, problem = accepted(question, value)
                     if problem is None:
-                        values[question.id] = value
+                        values[question.id] = canonical
                     else:
                         state.invalid[question.id] = problem
                 open_before = open_before or (not question.optional and question.id not in values)

@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from engine.runtime import unfinished
-from engine.runtime.document import FORMAT, MAX_MEMBERS, MEMBER_ID, TOP_KEYS
-from engine.spec.model import Questionnaire, Scope
+from engine.runtime.document import FORMAT, MEMBER_ID, TOP_KEYS
+from engine.spec.model import MAX_MEMBERS, Questionnaire, Scope
 
 MAX_PROBLEMS = 50  # enough to act on; a flood of problems helps nobody
 CONFIRMATION_KEY = re.compile(r"^(household|m[0-9]{1,6})/[A-Za-z][A-Za-z0-9_]{0,199}$")  # record/check

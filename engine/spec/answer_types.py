@@ -8,6 +8,7 @@ and a value posted by another client are held to the same rules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,7 @@ from engine.answers.resident_id import parse_resident_id
 from engine.answers.times import parse_date, parse_year_month
 from engine.spec.expressions.nodes import BOOL, DATE, NUMBER, TEXT, YEAR_MONTH, VType
 from engine.spec.model import Question
+from engine.spec.schema_patterns import CALENDAR_DATE, date_range, year_month_range
 
 PLACE_CODE_DIGITS = {"county": 6, "township": 9, "village": 12}
 YEAR_MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -28,6 +30,8 @@ DATE_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 RESIDENT_ID_PATTERN = "^[0-9]{17}[0-9X]$"
 PHONE_PATTERN = "^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8})$"
 TEXT_LIMIT = 200  # a default cap: no census answer is longer, and it bounds what we store
+CONTROL_CLASS = "[\u0000-\u001f\u007f-\u009f]"  # Unicode's control characters (Cc), exactly
+CONTROL = re.compile(CONTROL_CLASS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +43,60 @@ class AnswerType:
     parse: Callable[[Any, Question], Any]  # raw input -> canonical value; raises InputProblem
     needs_options: bool = False
     doc: str = ""
+    free_text: bool = False  # stored as parsed (stripped, NFC, names folded): see `accept`
 
     def problem(self, value: Any, question: Question) -> InputProblem | None:
-        """Why a stored (canonical) value is not acceptable, or None."""
+        """Why a stored value is not acceptable, or None."""
+        return self.accept(value, question)[1]
+
+    def accept(self, value: Any, question: Question) -> tuple[Any, InputProblem | None]:
+        """A stored value as its canonical form, or why it is not acceptable.
+
+        A value from a JSON document must already be canonical, with deliberate leniencies where
+        JSON Schema cannot tell a value from its canonical form: a whole number written with a
+        fraction (`45.0`), a multi-choice in another order (stored in option order), and free
+        text or a name with stray spaces or unfolded dots (stored as typed on a form would be)."""
         try:
+            if self.free_text:
+                _as_sent(value, question)
             canonical = self.parse(value, question)
         except InputProblem as exc:
-            return exc
-        if canonical != value:
-            return InputProblem("not_canonical")
+            return None, exc
+        if self.free_text or (canonical == value and type(canonical) is type(value)) or _equivalent(canonical, value):
+            return canonical, None
+        return None, InputProblem("not_canonical")
+
+
+def _equivalent(canonical: Any, value: Any) -> bool:
+    if isinstance(canonical, list):  # a multi-choice: the same codes, each once
+        return isinstance(value, list) and len(value) == len(canonical) and set(value) == set(canonical)
+    if isinstance(canonical, dict):  # counts: each part equivalent
+        return isinstance(value, dict) and value.keys() == canonical.keys() and all(
+            _equivalent(canonical[k], value[k]) for k in canonical)
+    if isinstance(value, bool) or isinstance(canonical, bool):
+        return value is canonical
+    return isinstance(value, (int, float)) and isinstance(canonical, (int, float)) and value == canonical
+
+
+def _whole(raw: Any) -> int | None:
+    """A JSON number with no fraction as an int (45 and 45.0 alike), else None."""
+    if isinstance(raw, bool):
         return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    return None
+
+
+def _as_sent(value: Any, q: Question) -> None:
+    """What the schema says of free text as sent: a string, at most its length, no control
+    characters (parsing strips them from the ends, so they are looked for first)."""
+    if not isinstance(value, str) or CONTROL.search(value):
+        raise InputProblem("wrong_kind")
+    limit = q.max_length or (50 if q.type == "name" else TEXT_LIMIT)
+    if len(value) > limit:
+        raise InputProblem("too_long", limit=limit)
 
 
 def _text_raw(raw: Any) -> str:
@@ -83,7 +131,8 @@ def _bounded(value: Any, q: Question) -> Any:
 def _parse_integer(raw: Any, q: Question) -> int:
     if isinstance(raw, bool):
         raise InputProblem("not_a_whole_number")
-    value = raw if isinstance(raw, int) else parse_integer(_text_raw(raw))
+    whole = _whole(raw)
+    value = whole if whole is not None else parse_integer(_text_raw(raw))
     return int(_bounded(value, q))
 
 
@@ -175,7 +224,8 @@ def _parse_counts(raw: Any, q: Question) -> dict[str, int]:
         value = raw.get(name)
         if value is None or value == "":
             raise InputProblem("empty")
-        number = value if isinstance(value, int) and not isinstance(value, bool) else parse_integer(_text_raw(value))
+        whole = _whole(value)
+        number = whole if whole is not None else parse_integer(_text_raw(value))
         if number < 0:
             raise InputProblem("negative_count")
         if isinstance(q.maximum, (int, float)) and number > q.maximum:
@@ -209,7 +259,11 @@ def _string(pattern: str | None = None, **extra: Any) -> Callable[[Question], di
 
 
 def _text_schema(q: Question) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": q.max_length or TEXT_LIMIT}
+    # Unanchored patterns: "a letter somewhere", "no control character anywhere" read the same in
+    # every regex flavour (an anchored `$` matches before a final newline in Python's).
+    limit = q.max_length or (50 if q.type == "name" else TEXT_LIMIT)
+    return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": "\\S",
+            "not": {"pattern": CONTROL_CLASS}}
 
 
 def _bounds_note(q: Question) -> dict[str, Any]:
@@ -219,6 +273,10 @@ def _bounds_note(q: Question) -> dict[str, Any]:
     if q.maximum is not None:
         out["x-maximum"] = q.maximum
     return out
+
+
+def _bound(value: float | int | str | None) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _option_ref(q: Question) -> dict[str, Any]:
@@ -281,9 +339,9 @@ ANSWER_TYPES: dict[str, AnswerType] = {
     t.name: t
     for t in (
         AnswerType("text", frozenset({"max_length"}), _const(TEXT), _text_schema, _parse_text,
-                   doc="free text, one line"),
+                   doc="free text, one line", free_text=True),
         AnswerType("name", frozenset({"max_length"}), _const(TEXT), _text_schema, _parse_name,
-                   doc="a person's name; minority-name dots are normalised to ·"),
+                   doc="a person's name; minority-name dots are normalised to ·", free_text=True),
         AnswerType("integer", _NUMERIC_KEYS, _const(NUMBER),
                    lambda q: {"type": "integer", **_range(q)}, _parse_integer, doc="a whole number"),
         AnswerType("decimal", _NUMERIC_KEYS | {"places"}, _const(NUMBER), _decimal_schema, _parse_decimal,
@@ -295,10 +353,13 @@ ANSWER_TYPES: dict[str, AnswerType] = {
         AnswerType("yes_no", frozenset(), _const(BOOL), lambda q: {"type": "boolean"}, _parse_yes_no,
                    doc="yes or no, stored as true/false"),
         AnswerType("year_month", frozenset({"min", "max"}), _const(YEAR_MONTH),
-                   lambda q: {"type": "string", "pattern": YEAR_MONTH_PATTERN, **_bounds_note(q)},
+                   lambda q: {"type": "string", "pattern": year_month_range(_bound(q.minimum), _bound(q.maximum)),
+                              **_bounds_note(q)},
                    _parse_year_month, doc='a year and month, stored as "1985-06"'),
         AnswerType("date", frozenset({"min", "max"}), _const(DATE),
-                   lambda q: {"type": "string", "format": "date", "pattern": DATE_PATTERN, **_bounds_note(q)},
+                   lambda q: {"type": "string", "format": "date",
+                              "pattern": date_range(_bound(q.minimum), _bound(q.maximum)),
+                              "allOf": [{"pattern": CALENDAR_DATE}], **_bounds_note(q)},
                    _parse_date, doc='a date, stored as "1985-06-03"'),
         AnswerType("resident_id", frozenset(), _const(TEXT),
                    _string(RESIDENT_ID_PATTERN, **{"x-checkCharacter": "ISO 7064 MOD 11-2"}),

@@ -1,36 +1,38 @@
 """Stage four: a `Questionnaire` -> JSON Schema (Draft 2020-12) of a submitted household document.
 
-Conditions on a single record compile to `if/then/else`: a relevant question is required
-(unless optional) and an irrelevant one must be absent, so the schema alone enforces skip
-logic for any client. A condition is translated through two functions, T(e) ("e is definitely
-true") and F(e) ("e is definitely false"), mirroring the engine's three-valued logic:
-`not e` is true exactly when e is false, and a comparison is only decided when its question is
-answered. What JSON Schema cannot say (conditions across records, functions, comparisons of
-year-months, checks) is left to the engine and annotated with `x-engine-*` keywords.
+Conditions compile to `if/then/else` (engine/spec/schema_conditions.py): a relevant question is
+required (unless optional) and an irrelevant one must be absent, so the schema alone enforces
+skip logic for any client. A member's condition on the household's answers (a section's `when`)
+is decided at the document's level; derived values that conditions read are materialised in
+the document and checked (engine/spec/schema_derived.py). The engine gives the same verdict on
+every document (engine/runtime/conformance.py); what JSON Schema cannot say (checks, conditions
+across members, functions) is left to the engine and annotated with `x-engine-*` keywords.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 from engine.spec.answer_types import ANSWER_TYPES
 from engine.spec.build import PERSON_NUMBER
 from engine.spec.expressions import CompiledExpression
-from engine.spec.expressions.nodes import BoolOp, Call, Compare, ListLiteral, Literal, Node, Not, Ref, VType
-from engine.spec.model import Question, Questionnaire, Scope
+from engine.spec.model import MAX_MEMBERS, MEMBER_ID_PATTERN, Question, Questionnaire, Scope
+from engine.spec.schema_conditions import condition_schema
+from engine.spec.schema_derived import checked_values, derived_rule, value_schema
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-MEMBER_ID_PATTERN = "^[A-Za-z0-9_-]{1,40}$"
 Schema = dict[str, Any]
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_BOUND = {"<": "exclusiveMaximum", "<=": "maximum", ">": "exclusiveMinimum", ">=": "minimum"}
 _OPTIONS_REF = "#/$defs/options/"
+# Member questions' rules under one condition on the household: (its schema, rules, questions).
+_Groups = dict[tuple[str, ...], tuple[Schema, list[Schema], list[str]]]
 
 
 def to_json_schema(q: Questionnaire) -> Schema:
-    household = _record(q, Scope.HOUSEHOLD)
-    member = _record(q, Scope.MEMBER)
+    document_rules: list[Schema] = []
+    household = _record(q, Scope.HOUSEHOLD, document_rules)
+    member = _record(q, Scope.MEMBER, document_rules)
     member["properties"] = {"id": {"type": "string", "pattern": MEMBER_ID_PATTERN}, **member["properties"]}
     member["required"] = ["id", *member["required"]]
     options = {
@@ -45,6 +47,7 @@ def to_json_schema(q: Questionnaire) -> Schema:
                                 "x-labels": {o.code: dict(o.label) for o in ol.options}}
     _escape_refs(household)
     _escape_refs(member)
+    _escape_refs(document_rules)
     schema: Schema = {
         "$schema": DRAFT,
         "$id": f"urn:formserver:{q.id}:{q.version}",
@@ -57,7 +60,7 @@ def to_json_schema(q: Questionnaire) -> Schema:
             "household": {"$ref": "#/$defs/household"},
             # No minItems: whether a household may have no members (all died in the period)
             # is the spec's rule (a household check), not the document format's.
-            "members": {"type": "array", "items": {"$ref": "#/$defs/member"}},
+            "members": {"type": "array", "items": {"$ref": "#/$defs/member"}, "maxItems": MAX_MEMBERS},
             "declaration": {
                 "type": "object",
                 "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 50},
@@ -72,6 +75,8 @@ def to_json_schema(q: Questionnaire) -> Schema:
         "additionalProperties": False,
         "$defs": {"household": household, "member": member, "options": options},
     }
+    if document_rules:
+        schema["allOf"] = document_rules
     engine_rules = [
         {"id": c.id, "scope": "household", "severity": c.severity.value, "check": c.expression.source}
         for c in q.checks
@@ -85,10 +90,11 @@ def to_json_schema(q: Questionnaire) -> Schema:
     return schema
 
 
-def _record(q: Questionnaire, scope: Scope) -> Schema:
+def _record(q: Questionnaire, scope: Scope, document_rules: list[Schema]) -> Schema:
     properties: dict[str, Schema] = {}
     required: list[str] = []
     conditions: list[Schema] = []
+    groups: _Groups = {}
     for question in q.questions_in(scope):
         prop = {**_label(question), **ANSWER_TYPES[question.type].schema(question)}
         if question.hint is not None:
@@ -98,26 +104,75 @@ def _record(q: Questionnaire, scope: Scope) -> Schema:
                 {"id": c.id, "severity": c.severity.value, "check": c.expression.source} for c in question.checks
             ]
         properties[question.id] = prop
-        rule = _requirement(question)
+        own, household = _split(question)
+        rule = _requirement(question, own)
+        if household and rule is not None:
+            rule = _household_rule(question, household, rule, groups)
         if rule is None:
             prop["x-engine-when"] = " and ".join(f"({e.source})" for e in question.relevance)
         elif rule == "required":
             required.append(question.id)
         elif isinstance(rule, dict):
             conditions.append(rule)
+    checked = checked_values(q, scope)
     if scope is Scope.MEMBER:
-        properties[PERSON_NUMBER] = {"type": "integer", "minimum": 1, "readOnly": True,
+        properties[PERSON_NUMBER] = {"type": "integer", "readOnly": True,
                                      "description": "place in the roster, 1 = the first person entered"}
     for derived in q.derived_in(scope):
-        prop = {**_value_schema(derived.expression.type), "readOnly": True,
+        prop = {**value_schema(derived.expression.type), "readOnly": True,
                 "description": f"derived: {derived.expression.source}"}
         if derived.label is not None:
             prop["title"] = next(iter(derived.label.values()))
         properties[derived.id] = prop
+        rule = derived_rule(q, derived) if derived.id in checked else None
+        if rule is not None:
+            conditions.append(rule)
+    for name in sorted(checked):
+        properties[name]["x-checked"] = True  # conditions read it: the engine recomputes it, rejects a wrong one
+    for when, rules, skipped in groups.values():
+        document_rules.append({
+            "if": {"properties": {"household": when}},
+            "then": {"properties": {"members": {"items": {"allOf": rules}}}},
+            "else": {"properties": {"members": {"items": {"properties": {qid: False for qid in skipped}}}}},
+        })
     out: Schema = {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
     if conditions:
         out["allOf"] = conditions
     return out
+
+
+def _split(question: Question) -> tuple[list[CompiledExpression], list[CompiledExpression]]:
+    """A question's conditions: on its own record, and (a member's) on the household's answers alone."""
+    own: list[CompiledExpression] = []
+    household: list[CompiledExpression] = []
+    for e in question.relevance:
+        typed = e.typed
+        on_household = question.scope is Scope.MEMBER and typed.household_refs and not typed.refs
+        (household if on_household and not typed.uses_members else own).append(e)
+    return own, household
+
+
+def _household_rule(question: Question, household: list[CompiledExpression], rule: Schema | str,
+                    groups: _Groups) -> Schema | str | None:
+    """Put the household's part of a member question's conditions at the document's level: where
+    the household's answers make it true, the member's own `rule` applies to every member;
+    elsewhere the question is asked of nobody. Returns what stays in the member's schema."""
+    parts = [condition_schema(e, "household") for e in household]
+    if any(p is None for p in parts):
+        return None
+    key = tuple(e.source for e in household)
+    if key not in groups:
+        when: Schema = parts[0] if len(parts) == 1 else {"allOf": parts}  # type: ignore[assignment]
+        groups[key] = (when, [], [])
+    _, rules, skipped = groups[key]
+    skipped.append(question.id)
+    if rule == "required":
+        rules.append({"required": [question.id]})
+        return "optional"  # required only where the household's condition holds
+    if isinstance(rule, dict) and "then" in rule:
+        rules.append({"if": rule["if"], "then": rule["then"]})
+        return {"if": rule["if"], "else": rule["else"]}
+    return rule
 
 
 def _escape_refs(schema: Any) -> None:
@@ -141,11 +196,11 @@ def _label(question: Question) -> Schema:
     return {"title": next(iter(question.label.values())), "x-label": dict(question.label)}
 
 
-def _requirement(question: Question) -> Schema | str | None:
+def _requirement(question: Question, relevance: Sequence[CompiledExpression]) -> Schema | str | None:
     """"required", "optional", an if/then/else schema, or None when the engine must decide."""
-    if not question.relevance:
+    if not relevance:
         return "optional" if question.optional else "required"
-    parts = [condition_schema(e) for e in question.relevance]
+    parts = [condition_schema(e) for e in relevance]
     if any(p is None for p in parts):
         return None
     when: Schema = parts[0] if len(parts) == 1 else {"allOf": parts}  # type: ignore[assignment]
@@ -153,87 +208,3 @@ def _requirement(question: Question) -> Schema | str | None:
     if not question.optional:
         rule["then"] = {"required": [question.id]}
     return rule
-
-
-def condition_schema(expression: CompiledExpression) -> Schema | None:
-    """A schema that a record matches exactly when the condition is definitely true."""
-    return _truth(expression.typed.node, True)
-
-
-def _truth(node: Node, wanted: bool) -> Schema | None:
-    if isinstance(node, Not):
-        return _truth(node.operand, not wanted)
-    if isinstance(node, BoolOp):
-        parts = [_truth(n, wanted) for n in node.operands]
-        if any(p is None for p in parts):
-            return None
-        conjunctive = (node.op == "and") == wanted  # De Morgan: not (a and b) = not a or not b
-        return {"allOf" if conjunctive else "anyOf": parts}
-    if isinstance(node, Literal) and isinstance(node.value, bool):
-        return {} if node.value == wanted else {"not": {}}
-    if isinstance(node, Ref) and node.record == "self" and node.part is None:
-        return _field(node.name, {"const": wanted})  # a yes/no question used as a condition
-    if isinstance(node, Call) and node.function == "answered" and isinstance(node.args[0], Ref):
-        ref = node.args[0]
-        if ref.record != "self":
-            return None
-        present: Schema = {"required": [ref.name]}
-        return present if wanted else {"not": present}
-    if isinstance(node, Compare):
-        return _compare(node, wanted)
-    return None
-
-
-def _compare(node: Compare, wanted: bool) -> Schema | None:
-    left, right, op = node.left, node.right, node.op
-    if op in ("in", "not in"):
-        if isinstance(left, Literal) and isinstance(right, Ref):  # "3" in C20 (multi-choice)
-            test: Schema = {"contains": {"const": left.value}}
-            ref = right
-        elif isinstance(left, Ref) and isinstance(right, ListLiteral):
-            test = {"enum": [i.value for i in right.items]}
-            ref = left
-        else:
-            return None
-        if op == "not in":
-            test = {"not": test}
-        return _decided(ref, test, wanted)
-    if isinstance(left, Literal) and isinstance(right, Ref):
-        left, right, op = right, left, _FLIP[op]
-    if not (isinstance(left, Ref) and isinstance(right, Literal)):
-        return None
-    value = right.value
-    if op == "==":
-        test = {"const": value}
-    elif op == "!=":
-        test = {"not": {"const": value}}
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        test = {_BOUND[op]: value}
-    else:
-        return None  # ordering of year-months and dates is the engine's
-    return _decided(left, test, wanted)
-
-
-def _decided(ref: Ref, test: Schema, wanted: bool) -> Schema | None:
-    if ref.record != "self":
-        return None  # another record: the engine decides
-    return _field(ref.name, test if wanted else {"not": test}, ref.part)
-
-
-def _field(name: str, test: Schema, part: str | None = None) -> Schema:
-    if part is not None:
-        test = {"required": [part], "properties": {part: test}}
-    return {"required": [name], "properties": {name: test}}
-
-
-def _value_schema(vtype: VType) -> Schema:
-    schemas: dict[str, Schema] = {
-        "number": {"type": "number"},
-        "bool": {"type": "boolean"},
-        "text": {"type": "string"},
-        "choice": {"type": "string"},
-        "year_month": {"type": "string"},
-        "date": {"type": "string"},
-        "multi": {"type": "array", "items": {"type": "string"}},
-    }
-    return schemas.get(vtype.kind, {})

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from engine.answers.resident_id import make_resident_id
 from engine.runtime.document import HOUSEHOLD, add_member, apply_answers, confirm, remove_member
-from engine.runtime.relevance import PERSON_NUMBER, value_problem
+from engine.runtime.relevance import PERSON_NUMBER, accepted
 from engine.runtime.schema_check import schema_errors
 from engine.runtime.submission import declare, prepare
 from engine.runtime.wellformed import check_document
@@ -81,7 +81,7 @@ def check_invariants(households: Any, doc: dict[str, Any]) -> Any:
             if key in ("id", PERSON_NUMBER) or key in {d.id for d in q.derived}:
                 continue
             assert key in state.relevant, f"{key} of {state.record_id} is not asked but would be submitted"
-            assert value_problem(q.questions[key], value) is None
+            assert accepted(q.questions[key], value)[1] is None
     if e.members and not e.errors:
         assert schema_errors(q, effective) == [], effective
     if e.submittable and not e.hand_over and e.members:
@@ -181,7 +181,7 @@ def test_stored_junk_is_never_submitted(households: Any, data: Any) -> None:
     else:
         doc["members"] = [target]
     e = check_invariants(households, doc)
-    if question.id in e.state(record_id).relevant and value_problem(question, value) is not None:
+    if question.id in e.state(record_id).relevant and accepted(question, value)[1] is not None:
         assert any(i.question_id == question.id and i.check_id is None for i in e.issues_for(record_id))
 
 

@@ -218,7 +218,7 @@ def test_schema_and_engine_agree_on_conditional_requirements(skip_logic: Questio
         env = Env({"person_number": number}, household, [], reference)
         member_answers, seen, member_ok = _draw_record(data, q, Scope.MEMBER, env, careful)
         expected &= member_ok
-        member = {"id": f"p{number}", "person_number": number, **member_answers}
+        member = {"id": f"m{number}", "person_number": number, **member_answers}
         if "age" in seen:  # derived values are stored in the document before validation
             member["age"] = seen["age"]
         members.append(member)
@@ -240,7 +240,7 @@ def _validator(q: Questionnaire) -> Any:
 
 def _base_document(**household: Any) -> dict[str, Any]:
     return {"household": {"H1": "1", "H6": 50, **household},
-            "members": [{"id": "p1", "D1": "张三", "D4": "1", "D5": "2000-01", "age": 20, "D11": 3}]}
+            "members": [{"id": "m1", "D1": "张三", "D4": "1", "D5": "2000-01", "age": 20, "D11": 3}]}
 
 
 def test_base_document_against_its_schema(tmp_path: Path) -> None:
@@ -249,7 +249,7 @@ def test_base_document_against_its_schema(tmp_path: Path) -> None:
     assert not validator.is_valid(_base_document(H1="2"))  # H6 is not asked of a collective household
     assert validator.is_valid({"household": {"H1": "2"}, "members": _base_document()["members"]})
     assert not validator.is_valid({"household": {"H1": "1"}, "members": _base_document()["members"]})
-    young = {"id": "p2", "D1": "李四", "D4": "2", "D5": "2019-01", "age": 1}
+    young = {"id": "m2", "D1": "李四", "D4": "2", "D5": "2019-01", "age": 1}
     assert validator.is_valid({"household": {"H1": "2"}, "members": [young]})
     assert not validator.is_valid({"household": {"H1": "2"}, "members": [{**young, "D11": 1}]})
     assert not validator.is_valid({"household": {"H1": "2"}, "members": [{**young, "extra": 1}]})
