@@ -1,12 +1,15 @@
 """`formserver evaluate SPEC DOCUMENT.json`: the engine's verdict on a document, as JSON.
 
 Designers test their skip logic, checks and routing with hand-written documents, no browser
-needed. Members without an id get one (m1, m2, ...) so test documents stay short.
+needed. Members without an id get one (m1, m2, ...) so test documents stay short. `as_submitted`
+is the engine's verdict on the document exactly as written, as a client would submit it: the
+same verdict as the JSON Schema of `formserver compile` (engine/runtime/conformance.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from datetime import datetime
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.runtime.case import Case
+from engine.runtime.conformance import document_problems
 from engine.runtime.errors import DocumentError
 from engine.runtime.evaluate import Evaluation, evaluate
 from engine.spec.compiler import check_file
@@ -49,6 +53,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     doc = _read(args.document)
     if doc is UNREADABLE:  # said why on stderr (a document of `null` is read, and then refused)
         return 2
+    as_written = copy.deepcopy(doc)
+    _number_members(doc)
     case = Case(long_form=args.long_form, help_requested=args.help_requested, submitted=args.submitted)
     try:
         evaluation = evaluate(q, doc, at=at, case=case)
@@ -57,7 +63,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
               f"the first: {exc.problems[0]['message']['en'] if exc.problems else '?'}", file=sys.stderr)
         _emit({"document_problems": exc.problems})
         return 1
-    _emit(report(evaluation))
+    problems = document_problems(q, as_written)
+    _emit({**report(evaluation), "as_submitted": {"accepted": not problems, "problems": problems}})
     return 0
 
 
@@ -94,7 +101,6 @@ def _read(path: Path) -> Any:
     except ValueError as exc:  # e.g. a number of thousands of digits
         print(f"{path}: not valid JSON here: {str(exc).split(';')[0][:120]}", file=sys.stderr)
         return UNREADABLE
-    _number_members(doc)
     return doc
 
 

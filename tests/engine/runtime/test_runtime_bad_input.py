@@ -295,6 +295,21 @@ def test_cli_on_junk_answers(capsys: Any, tmp_path: Path) -> None:
     assert report["submittable"] is False
 
 
+def test_cli_says_whether_the_document_as_written_would_be_accepted(capsys: Any, tmp_path: Path) -> None:
+    """`as_submitted`: the document exactly as written (no ids added), the JSON Schema's verdict."""
+    nobody = {"household": {"H1": "1", "H2": {"present": 0, "absent": 0}, "H4": {"male": 1, "female": 0}},
+              "members": []}
+    code, out, _ = _run(capsys, tmp_path, json.dumps(nobody))
+    assert code == 0 and json.loads(out)["as_submitted"] == {"accepted": True, "problems": []}
+    skipped = {**nobody, "household": {**nobody["household"], "H5": "1"}}  # the dwelling is not asked
+    code, out, _ = _run(capsys, tmp_path, json.dumps(skipped))
+    verdict = json.loads(out)["as_submitted"]
+    assert code == 0 and not verdict["accepted"]
+    assert [(p["path"], p["code"]) for p in verdict["problems"]] == [("household.H5", "not_asked")]
+    code, out, _ = _run(capsys, tmp_path, json.dumps({**nobody, "members": [{"D1": "张三"}]}))
+    assert [p["code"] for p in json.loads(out)["as_submitted"]["problems"]] == ["bad_member_id"]
+
+
 def test_cli_refuses_times_without_offsets_and_missing_files(capsys: Any, tmp_path: Path) -> None:
     code, _, err = _run(capsys, tmp_path, "{}", "--at", "2020-11-05T23:59:59")
     assert code == 2 and "UTC offset" in err

@@ -115,3 +115,31 @@ def test_compile_broken_spec_or_library(tmp_path: Path, capsys: pytest.CaptureFi
     assert "option library" in err
     assert main(["compile", str(tmp_path / "nope.yaml")]) == 1
     assert "FILE_NOT_FOUND" in capsys.readouterr().err
+
+
+def test_compile_of_the_short_form_has_its_skip_rules_as_if_then(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every condition of the short form is in its schema: none is left to `x-engine-when`."""
+    short = Path(__file__).resolve().parents[3] / "forms" / "census2020" / "short.yaml"
+    assert main(["compile", str(short)]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "x-engine-when" not in json.dumps(schema)
+
+    def governed(rules: list[dict[str, object]]) -> set[str]:  # questions some if/then/else requires or forbids
+        found: set[str] = set()
+        for rule in rules:
+            assert "if" in rule and ("then" in rule or "else" in rule), rule
+            found |= set(re.findall(r'"((?:H|D)[0-9]+(?:_place)?)": false', json.dumps(rule.get("else", {}))))
+        return found
+
+    household = schema["$defs"]["household"]
+    # H3 and the dwelling page: H2.present + H2.absent > 0; H6 and H7: H5 == "1".
+    assert governed(household["allOf"]) == {"H3", "H5", "H6", "H7"}
+    assert set(household["required"]) == {"H1", "H2", "H4"}
+    # The person section's condition on the household, at the document's level, for every person item.
+    (section,) = schema["allOf"]
+    assert section["if"]["properties"]["household"]["allOf"][-1]["anyOf"]  # some count is at least 1
+    assert governed([section]) >= {"D1", "D2", "D4", "D5", "D11", "D12"}
+    member = schema["$defs"]["member"]
+    assert governed(member["allOf"]) >= {"D7_place", "D8_place", "D9", "D10", "D11", "D12"}
+    assert member["required"] == ["id"]
+    assert member["properties"]["age"]["x-checked"] is True  # read by conditions: materialised and checked
