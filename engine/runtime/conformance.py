@@ -48,8 +48,9 @@ def document_problems(q: Questionnaire, doc: Any) -> list[Problem]:
     if out:
         return out[:MAX_PROBLEMS]
     evaluation = evaluate(q, doc, at=q.reference_time, case=Case())
+    derived = {scope: (_derived(q, scope), checked_values(q, scope)) for scope in Scope}
     for state in (evaluation.household, *evaluation.members):
-        out.extend(_record(q, state))
+        out.extend(_record(q, state, *derived[state.scope]))
         if len(out) >= MAX_PROBLEMS:
             break
     return out[:MAX_PROBLEMS]
@@ -82,7 +83,8 @@ def _declaration(value: Any) -> bool:
             and ("at" not in value or _time(value["at"])))
 
 
-def _record(q: Questionnaire, state: RecordState) -> list[Problem]:
+def _record(q: Questionnaire, state: RecordState, derived: Mapping[str, VType],
+            checked: frozenset[str]) -> list[Problem]:
     path = HOUSEHOLD if state.scope is Scope.HOUSEHOLD else f"members.{state.record_id}"
     out = []
     for qid, question in state.relevant.items():
@@ -95,8 +97,7 @@ def _record(q: Questionnaire, state: RecordState) -> list[Problem]:
         if qid in q.questions and qid not in state.relevant:
             out.append(problem(f"{path}.{qid}", "not_asked", "这个问题没有被问到，不应有回答",
                                f"{qid} is not asked of this record (its conditions do not hold): leave it out"))
-    checked = checked_values(q, state.scope)
-    for name, vtype in _derived(q, state.scope).items():
+    for name, vtype in derived.items():
         given, expected = state.answers.get(name, _ABSENT), state.values.get(name, _ABSENT)
         if name in checked and not _same(given, expected):
             shown = "absent" if expected is _ABSENT else repr(expected)

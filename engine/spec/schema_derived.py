@@ -64,7 +64,7 @@ def value_fits(vtype: VType, value: Any) -> bool:
 def derived_rule(q: Questionnaire, derived: Derived) -> Schema | None:
     """A schema a record matches exactly when its materialised `derived` is right, or None when
     only the engine can tell. Today: `age(X)` of a year-month question with a min and a max, as
-    one pattern of X per age (a span of twelve months)."""
+    the span of birth months (twelve) that gives the age."""
     node = derived.expression.typed.node
     if not (isinstance(node, Call) and node.function == "age" and len(node.args) == 1
             and isinstance(node.args[0], Ref) and node.args[0].record == "self"):
@@ -74,12 +74,22 @@ def derived_rule(q: Questionnaire, derived: Derived) -> Schema | None:
                                                              and isinstance(source.maximum, str)):
         return None
     reference = q.reference_time.date()
-    choices = [{"properties": {source.id: {"pattern": months_pattern(low, high)}, derived.id: {"const": age}}}
-               for age, low, high in _spans(year_month(source.minimum), year_month(source.maximum),
-                                            lambda ym: age_at(f"{ym[0]:04d}-{ym[1]:02d}", reference))]
+    spans = sorted(_spans(year_month(source.minimum), year_month(source.maximum),
+                          lambda ym: age_at(f"{ym[0]:04d}-{ym[1]:02d}", reference)))
     return {"if": {"required": [source.id]},
-            "then": {"required": [derived.id], "anyOf": choices},
+            "then": {"required": [derived.id], **_search(derived.id, source.id, spans)},
             "else": {"properties": {derived.id: False}}}
+
+
+def _search(name: str, source: str, spans: list[tuple[Any, YearMonth, YearMonth]]) -> Schema:
+    """The age's own span of birth months, found by halving on the age: a handful of `if`s per
+    member instead of trying each of 130 ages (500 members: 0.1 s to validate, not 1.2 s)."""
+    if len(spans) == 1:
+        age, low, high = spans[0]
+        return {"properties": {name: {"const": age}, source: {"pattern": months_pattern(low, high)}}}
+    middle = len(spans) // 2
+    return {"if": {"properties": {name: {"maximum": spans[middle - 1][0]}}},
+            "then": _search(name, source, spans[:middle]), "else": _search(name, source, spans[middle:])}
 
 
 def _spans(low: YearMonth, high: YearMonth, value: Any) -> Iterator[tuple[Any, YearMonth, YearMonth]]:
