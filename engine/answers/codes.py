@@ -15,10 +15,10 @@ from engine.answers.problems import InputProblem
 
 _MOBILE: Final = re.compile(r"1[3-9][0-9]{9}")
 # Area codes: 010 and 020-029 have three digits, all others (0311, 0755, ...) four.
-_AREA: Final = r"0(?:[12][0-9]|[3-9][0-9]{2})"
+AREA_CODE: Final = r"0(?:[12][0-9]|[3-9][0-9]{2})"
 # The area code's length follows from its second digit, so where (or whether) a separator was
 # typed changes nothing: "075-51234567" is 0755-1234567 as surely as "07551234567" is.
-_LANDLINE: Final = re.compile(rf"(?P<a>{_AREA})(?P<l>[0-9]{{7,8}})")
+_LANDLINE: Final = re.compile(rf"(?P<a>{AREA_CODE})(?P<l>[0-9]{{7,8}})")
 _PHONE_NOISE: Final = re.compile(r"[\s\-()]")
 
 # Provinces, autonomous regions, municipalities, Taiwan, Hong Kong and Macao (GB/T 2260).

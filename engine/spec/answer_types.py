@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.answers.codes import parse_phone, parse_place_code, parse_text
+from engine.answers.codes import AREA_CODE, PROVINCES, parse_phone, parse_place_code, parse_text
 from engine.answers.names import parse_name
 from engine.answers.numbers import parse_decimal, parse_integer
 from engine.answers.problems import InputProblem
@@ -28,7 +28,7 @@ PLACE_CODE_DIGITS = {"county": 6, "township": 9, "village": 12}
 YEAR_MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
 DATE_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 RESIDENT_ID_PATTERN = "^[0-9]{17}[0-9X]$"
-PHONE_PATTERN = "^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8})$"
+PHONE_PATTERN = f"^(1[3-9][0-9]{{9}}|{AREA_CODE}-[0-9]{{7,8}})$"  # as stored: the area code as its digits say
 TEXT_LIMIT = 200  # a default cap: no census answer is longer, and it bounds what we store
 CONTROL_CLASS = "[\u0000-\u001f\u007f-\u009f]"  # Unicode's control characters (Cc), exactly
 CONTROL = re.compile(CONTROL_CLASS)
@@ -306,7 +306,7 @@ def _counts_schema(q: Question) -> dict[str, Any]:
 
 def _place_schema(q: Question) -> dict[str, Any]:
     digits = PLACE_CODE_DIGITS[q.level or "township"]
-    return {"type": "string", "pattern": f"^[0-9]{{{digits}}}$"}
+    return {"type": "string", "pattern": f"^(?:{'|'.join(sorted(PROVINCES))})[0-9]{{{digits - 2}}}$"}
 
 
 def _parse_place(raw: Any, q: Question) -> str:
