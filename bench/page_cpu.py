@@ -9,7 +9,7 @@ folder, or with `--postgres` in a scratch database on DATABASE_URL's server (els
 127.0.0.1:5432), dropped afterwards; PostgreSQL's own CPU is not in the figures. It reports
 CPU µs per GET and per POST, best of `--rounds`, and with `--profile` the functions that take
 the most time. Use it to compare two commits on the same machine
-(e.g. `git worktree add /tmp/base <commit>` and run this file from there too).
+(e.g. `git worktree add ../base <commit>` and run this file from there too).
 
 Run: python bench/page_cpu.py [--requests 2000] [--rounds 3] [--postgres [URL]] [--profile]
 """
