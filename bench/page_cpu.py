@@ -191,7 +191,7 @@ async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -
                                                  for m in sorted(driver.cpu))
                   + "; floor " + ", ".join(f"{m} {v:.0f} µs" for m, v in sorted(floors.items())), flush=True)
         if profile and prof is not None:
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
         met = True
         print(f"best of {rounds} ({requests} requests a round), CPU per request, against the floor "
               f"(target <= {TARGET_VS_FLOOR:.0f}x):")
