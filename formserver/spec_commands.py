@@ -1,4 +1,4 @@
-"""Designer commands: check, compile, docs, spec-schema."""
+"""Designer commands: check, compile, docs, diagram, spec-schema."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-o", "--output", type=Path)
     p.add_argument("--format", choices=("markdown", "html"))
     p.set_defaults(run=run_docs)
+
+    p = sub.add_parser("diagram", help="draw the routing diagram: sections, pages, conditions, hand-overs "
+                       "(SVG, PNG or PDF by -o's suffix, with Graphviz; DOT text without -o)")
+    p.add_argument("spec", type=Path)
+    p.add_argument("-o", "--output", type=Path, help="flow.svg, flow.png, flow.pdf or flow.dot")
+    p.add_argument("--lang", help="the language of the labels (default: the spec's first)")
+    p.set_defaults(run=run_diagram)
 
     p = sub.add_parser("spec-schema", help="print the JSON Schema of the questionnaire language (for editors)")
     p.add_argument("-o", "--output", type=Path)
@@ -97,6 +104,34 @@ def run_docs(args: argparse.Namespace) -> int:
         return 1
     fmt = args.format or ("html" if args.output and args.output.suffix in (".html", ".htm") else "markdown")
     _write(codebook_html(q) if fmt == "html" else codebook_markdown(q), args.output)
+    return 0
+
+
+def run_diagram(args: argparse.Namespace) -> int:
+    from engine.spec.diagram import FORMATS, DiagramError, flow_dot, render
+    from engine.spec.model import Questionnaire
+
+    q = _compiled(args.spec)
+    if not isinstance(q, Questionnaire):
+        return 1
+    if args.lang is not None and args.lang not in q.languages:
+        print(f"--lang {args.lang}: the spec's languages are {', '.join(q.languages)}", file=sys.stderr)
+        return 2
+    dot = flow_dot(q, args.lang)
+    fmt = args.output.suffix.lstrip(".").lower() if args.output is not None else "dot"
+    if fmt == "dot":
+        _write(dot, args.output)
+        return 0
+    if fmt not in FORMATS:
+        print(f"{args.output}: write .svg, .png, .pdf or .dot", file=sys.stderr)
+        return 2
+    try:
+        drawn = render(dot, fmt)
+    except DiagramError as exc:
+        print(f"formserver diagram: {exc}", file=sys.stderr)
+        return 1
+    args.output.write_bytes(drawn)
+    print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
