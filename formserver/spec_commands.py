@@ -1,4 +1,4 @@
-"""Designer commands: check, compile, docs, diagram, spec-schema."""
+"""Designer commands: check, compile, docs, diagram, diff, spec-schema."""
 
 from __future__ import annotations
 
@@ -33,6 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-o", "--output", type=Path, help="flow.svg, flow.png, flow.pdf or flow.dot")
     p.add_argument("--lang", help="the language of the labels (default: the spec's first)")
     p.set_defaults(run=run_diagram)
+
+    p = sub.add_parser("diff", help="what changed between two versions of a spec, each change classified as "
+                       "safe, to review, or needing a migration of old answers")
+    p.add_argument("old", type=Path)
+    p.add_argument("new", type=Path)
+    p.add_argument("--json", action="store_true", help="one JSON object per change")
+    p.add_argument("--fail-on-migration", action="store_true",
+                   help="exit 1 when a change needs a migration (for CI)")
+    p.set_defaults(run=run_diff)
 
     p = sub.add_parser("spec-schema", help="print the JSON Schema of the questionnaire language (for editors)")
     p.add_argument("-o", "--output", type=Path)
@@ -133,6 +142,23 @@ def run_diagram(args: argparse.Namespace) -> int:
     args.output.write_bytes(drawn)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from engine.spec.diff import Impact, diff
+    from engine.spec.model import Questionnaire
+
+    old, new = _compiled(args.old), _compiled(args.new)
+    if not isinstance(old, Questionnaire) or not isinstance(new, Questionnaire):
+        return 1
+    changes = diff(old, new)
+    for c in changes:
+        print(json.dumps({"impact": c.impact.value, "kind": c.kind, "subject": c.subject, "detail": c.detail},
+                         ensure_ascii=False) if args.json else c.render())
+    counts = {impact: sum(c.impact is impact for c in changes) for impact in Impact}
+    print(f"{old.id} {old.version} -> {new.id} {new.version}: {len(changes)} changes, {counts[Impact.SAFE]} safe, "
+          f"{counts[Impact.REVIEW]} to review, {counts[Impact.MIGRATION]} needing migration", file=sys.stderr)
+    return 1 if args.fail_on_migration and counts[Impact.MIGRATION] else 0
 
 
 def run_spec_schema(args: argparse.Namespace) -> int:
