@@ -1,8 +1,9 @@
-"""Designer commands: check, compile, docs, diagram, diff, spec-schema."""
+"""Designer commands: check, compile, docs, diagram, diff, translations, spec-schema."""
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
@@ -42,6 +43,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--fail-on-migration", action="store_true",
                    help="exit 1 when a change needs a migration (for CI)")
     p.set_defaults(run=run_diff)
+
+    p = sub.add_parser("translations", help="a spec's texts for translators as a gettext PO file, and back")
+    group = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    t = group.add_parser("export", help="write the PO file of one language (translated entries filled in)")
+    t.add_argument("spec", type=Path)
+    t.add_argument("--lang", required=True, help="the language to translate into, e.g. ug or en")
+    t.add_argument("-o", "--output", type=Path)
+    t.set_defaults(run=run_translations_export)
+    t = group.add_parser("import", help="write a PO file's translations into the spec's YAML files")
+    t.add_argument("spec", type=Path)
+    t.add_argument("po", type=Path)
+    t.add_argument("--lang", help="the language (default: the PO file's Language header)")
+    t.set_defaults(run=run_translations_import)
 
     p = sub.add_parser("spec-schema", help="print the JSON Schema of the questionnaire language (for editors)")
     p.add_argument("-o", "--output", type=Path)
@@ -159,6 +173,58 @@ def run_diff(args: argparse.Namespace) -> int:
     print(f"{old.id} {old.version} -> {new.id} {new.version}: {len(changes)} changes, {counts[Impact.SAFE]} safe, "
           f"{counts[Impact.REVIEW]} to review, {counts[Impact.MIGRATION]} needing migration", file=sys.stderr)
     return 1 if args.fail_on_migration and counts[Impact.MIGRATION] else 0
+
+
+def run_translations_export(args: argparse.Namespace) -> int:
+    from engine.spec.model import Questionnaire
+    from engine.spec.translations import LANGUAGE, export_po
+
+    if not LANGUAGE.match(args.lang):
+        print(f"--lang {args.lang}: a language code such as ug, en or zh-Hant", file=sys.stderr)
+        return 2
+    q = _compiled(args.spec)
+    if not isinstance(q, Questionnaire):
+        return 1
+    po = export_po(args.spec, q.languages, args.lang, q.id, q.version)
+    if args.output is None:
+        sys.stdout.buffer.write(po)
+    else:
+        args.output.write_bytes(po)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_translations_import(args: argparse.Namespace) -> int:
+    from babel.messages.pofile import PoFileError, read_po
+
+    from engine.spec.model import Questionnaire
+    from engine.spec.translations import LANGUAGE, declare_language, import_po
+
+    q = _compiled(args.spec)
+    if not isinstance(q, Questionnaire):
+        return 1
+    try:
+        po = args.po.read_bytes()
+        header = read_po(io.BytesIO(po))
+    except (OSError, PoFileError, ValueError) as exc:
+        print(f"{args.po}: not a readable PO file ({exc})", file=sys.stderr)
+        return 1
+    lang = args.lang or (str(header.locale).replace("_", "-") if header.locale else "")
+    if not LANGUAGE.match(lang):
+        print(f"{args.po}: say which language it is with --lang (its header names none)", file=sys.stderr)
+        return 2
+    result = import_po(args.spec, q.languages, po, lang)
+    for context in result.stale:
+        print(f"{context}: the source text changed since the export; not applied (export again)", file=sys.stderr)
+    for context in result.unknown:
+        print(f"{context}: no such text in the spec; not applied", file=sys.stderr)
+    declared = lang in q.languages or declare_language(args.spec, lang)
+    print(f"{lang}: {result.applied} translations written to {len(result.files)} files, {result.unchanged} "
+          f"unchanged, {len(result.stale)} stale, {len(result.unknown)} unknown", file=sys.stderr)
+    if not declared:
+        print(f"declare {lang} in the languages: of the spec that lists them, then run formserver check",
+              file=sys.stderr)
+    return 1 if result.stale or result.unknown else 0
 
 
 def run_spec_schema(args: argparse.Namespace) -> int:
