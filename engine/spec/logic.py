@@ -288,7 +288,7 @@ class Logic:
         return Question(
             q.id, q.type, label, q.scope, q.section_id, q.page_id, q.index, q.node.pos, hint, q.optional, when,
             relevance, q.options, q.unit, q.minimum, q.maximum, q.places, q.max_length, q.level, q.parts,
-            q.min_selected, q.max_selected, checks,
+            q.min_selected, q.max_selected, checks, region=q.region, scheme=q.scheme,
         )
 
     def routing(self) -> tuple[RoutingRule, ...]:

@@ -127,6 +127,8 @@ class Question:
     min_selected: int | None = None
     max_selected: int | None = None
     checks: tuple[Check, ...] = ()
+    region: str | None = None  # phone: the numbering plan's region (ISO 3166-1 alpha-2); None: CN
+    scheme: str | None = None  # national_id: the python-stdnum scheme, e.g. cn.ric or us.ssn
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,6 +146,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "min_selected": "multi_choice: the fewest options to tick (default 1; 0 allows none).",
         "max_selected": "multi_choice: the most options that may be ticked.",
         "level": "place_code: county (6 digits), township (9, default) or village (12).",
+        "region": "phone: the country or region whose numbers are accepted (ISO 3166-1 alpha-2, e.g. US; "
+                  "default CN). Checked with phonenumbers; stored in E.164 (+12025550143) except CN's.",
+        "scheme": "national_id: the identity number scheme, a python-stdnum module such as cn.ric, us.ssn "
+                  "or gb.nino; its format and check digits are verified.",
         "parts": "count_pair: two or more named counts answered together, each with its label, e.g. "
                  "{male: {zh: 男, en: Male}, female: {zh: 女, en: Female}}.",
         AFTER: "Only in a spec that extends another: place this new question after the question with this "
@@ -285,6 +289,8 @@ def _defs() -> Schema:
         "min_selected": {"type": "integer", "minimum": 0, "maximum": 1000},
         "max_selected": {"type": "integer", "minimum": 1, "maximum": 1000},
         "level": {"enum": list(PLACE_CODE_DIGITS)},
+        "region": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "scheme": {"type": "string", "pattern": "^[a-z]{2,3}_?\\.[a-z][a-z0-9_]*$"},
         "parts": {"type": "object", "propertyNames": {"pattern": ID_PATTERN.pattern},
                   "additionalProperties": _ref("label"), "minProperties": 2},
         AFTER: ident,
