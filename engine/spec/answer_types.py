@@ -45,10 +45,6 @@ class AnswerType:
     doc: str = ""
     free_text: bool = False  # stored as parsed (stripped, NFC, names folded): see `accept`
 
-    def problem(self, value: Any, question: Question) -> InputProblem | None:
-        """Why a stored value is not acceptable, or None."""
-        return self.accept(value, question)[1]
-
     def accept(self, value: Any, question: Question) -> tuple[Any, InputProblem | None]:
         """A stored value as its canonical form, or why it is not acceptable.
 
@@ -94,9 +90,14 @@ def _as_sent(value: Any, q: Question) -> None:
     characters (parsing strips them from the ends, so they are looked for first)."""
     if not isinstance(value, str) or CONTROL.search(value):
         raise InputProblem("wrong_kind")
-    limit = q.max_length or (50 if q.type == "name" else TEXT_LIMIT)
+    limit = text_limit(q)
     if len(value) > limit:
         raise InputProblem("too_long", limit=limit)
+
+
+def text_limit(q: Question) -> int:
+    """The most characters of a text or name answer: its `max_length`, else 50 for a name."""
+    return q.max_length or (50 if q.type == "name" else TEXT_LIMIT)
 
 
 def _text_raw(raw: Any) -> str:
@@ -112,11 +113,11 @@ def _empty_check(text: str) -> str:
 
 
 def _parse_text(raw: Any, q: Question) -> str:
-    return parse_text(_empty_check(_text_raw(raw)), q.max_length or TEXT_LIMIT)
+    return parse_text(_empty_check(_text_raw(raw)), text_limit(q))
 
 
 def _parse_name(raw: Any, q: Question) -> str:
-    return parse_name(_empty_check(_text_raw(raw)), q.max_length or 50)
+    return parse_name(_empty_check(_text_raw(raw)), text_limit(q))
 
 
 def _bounded(value: Any, q: Question) -> Any:
@@ -261,8 +262,7 @@ def _string(pattern: str | None = None, **extra: Any) -> Callable[[Question], di
 def _text_schema(q: Question) -> dict[str, Any]:
     # Unanchored patterns: "a letter somewhere", "no control character anywhere" read the same in
     # every regex flavour (an anchored `$` matches before a final newline in Python's).
-    limit = q.max_length or (50 if q.type == "name" else TEXT_LIMIT)
-    return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": "\\S",
+    return {"type": "string", "minLength": 1, "maxLength": text_limit(q), "pattern": "\\S",
             "not": {"pattern": CONTROL_CLASS}}
 
 

@@ -38,7 +38,6 @@ from engine.spec.codebook.names import BUILT_IN as BUILT_IN
 from engine.spec.codebook.names import ID_SEX as ID_SEX
 from engine.spec.codebook.source import expression_source
 from engine.spec.codebook.text import LABEL_LIMIT as LABEL_LIMIT
-from engine.spec.codebook.types_in_words import NAME_LIMIT as NAME_LIMIT
 from engine.spec.codebook.types_in_words import PLACE_LEVELS as PLACE_LEVELS
 from engine.spec.codebook.words import CASE_FACTS as CASE_FACTS
 from engine.spec.codebook.words import expression_in_words

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from engine.spec.answer_types import PLACE_CODE_DIGITS, TEXT_LIMIT
+from engine.spec.answer_types import PLACE_CODE_DIGITS, text_limit
 from engine.spec.codebook.document import anchor
 from engine.spec.codebook.text import link, number_text, tx
 from engine.spec.model import Question
 
-NAME_LIMIT = 50  # the default length of a name answer (answer_types._parse_name)
 PLACE_LEVELS = {"county": ("县级", "county"), "township": ("乡级", "township"),
                 "village": ("村级", "village")}
 
@@ -32,12 +31,12 @@ def type_in_words(x: Question, lang: str, options_in_appendix: bool = False) -> 
 
 
 def _text(x: Question, lang: str) -> list[str]:
-    limit = x.max_length or TEXT_LIMIT
+    limit = text_limit(x)
     return [f"文字，最多{limit}个字" if lang == "zh" else f"text, up to {limit} characters"]
 
 
 def _name(x: Question, lang: str) -> list[str]:
-    limit = x.max_length or NAME_LIMIT
+    limit = text_limit(x)
     return [f"姓名，最多{limit}个字（姓名各部分之间的圆点统一写作“·”）" if lang == "zh" else
             f"a person's name, up to {limit} characters (dots between the parts of a name "
             "are written as ·)"]
