@@ -16,6 +16,7 @@ duplicate member ids) is beyond this verdict: `evaluate` reports those as issues
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import islice
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -30,7 +31,8 @@ from engine.spec.expressions.nodes import NUMBER, VType
 from engine.spec.model import Questionnaire, Scope
 from engine.spec.schema_derived import checked_values, value_fits
 
-# The keys of a submitted document (the schema's), and those only a draft has.
+# The keys of a submitted document, as the schema has them (a draft's `format`, `next_member`,
+# `confirmations` and `unfinished` are not submitted).
 SUBMITTED_KEYS = frozenset({"questionnaire", "version", "household", "members", "declaration", "submitted_at"})
 _FORMATS = Draft202012Validator.FORMAT_CHECKER  # the very checker the schema's validator uses
 Problem = dict[str, Any]
@@ -41,8 +43,9 @@ def document_problems(q: Questionnaire, doc: Any) -> list[Problem]:
     """Why the engine does not accept `doc` as a submitted document of `q` (empty: it does)."""
     if not isinstance(doc, dict):
         return check_document(q, doc)
-    out = [problem(str(key)[:60], "unknown_key", "提交的答卷中不应有这个字段", f"{str(key)[:60]!r} is not "
-                   "part of a submitted document") for key in doc if key not in SUBMITTED_KEYS]
+    unknown = islice((key for key in doc if key not in SUBMITTED_KEYS), MAX_PROBLEMS)
+    out = [problem(str(key)[:60], "unknown_key", "提交的答卷中不应有这个字段",
+                   f"{str(key)[:60]!r} is not part of a submitted document") for key in unknown]
     out.extend(_header(q, doc))
     out.extend(check_document(q, {k: v for k, v in doc.items() if k in TOP_KEYS and k != "declaration"}))
     if out:
