@@ -22,13 +22,13 @@ from engine.answers.resident_id import parse_resident_id
 from engine.answers.times import parse_date, parse_year_month
 from engine.spec.expressions.nodes import BOOL, DATE, NUMBER, TEXT, YEAR_MONTH, VType
 from engine.spec.model import Question
-from engine.spec.schema_patterns import CALENDAR_DATE, date_range, year_month_range
+from engine.spec.schema_patterns import CALENDAR_DATE, END, date_range, year_month_range
 
 PLACE_CODE_DIGITS = {"county": 6, "township": 9, "village": 12}
 YEAR_MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
 DATE_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-RESIDENT_ID_PATTERN = "^[0-9]{17}[0-9X]$"
-PHONE_PATTERN = f"^(1[3-9][0-9]{{9}}|{AREA_CODE}-[0-9]{{7,8}})$"  # as stored: the area code as its digits say
+RESIDENT_ID_PATTERN = f"^[0-9]{{17}}[0-9X]{END}"
+PHONE_PATTERN = f"^(1[3-9][0-9]{{9}}|{AREA_CODE}-[0-9]{{7,8}}){END}"  # as stored: the area code as its digits say
 TEXT_LIMIT = 200  # a default cap: no census answer is longer, and it bounds what we store
 CONTROL_CLASS = "[\u0000-\u001f\u007f-\u009f]"  # Unicode's control characters (Cc), exactly
 CONTROL = re.compile(CONTROL_CLASS)
@@ -320,7 +320,7 @@ def _phone_schema(q: Question) -> dict[str, Any]:
 
 def _place_schema(q: Question) -> dict[str, Any]:
     digits = PLACE_CODE_DIGITS[q.level or "township"]
-    return {"type": "string", "pattern": f"^(?:{'|'.join(sorted(PROVINCES))})[0-9]{{{digits - 2}}}$"}
+    return {"type": "string", "pattern": f"^(?:{'|'.join(sorted(PROVINCES))})[0-9]{{{digits - 2}}}{END}"}
 
 
 def _parse_place(raw: Any, q: Question) -> str:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from engine.spec.expressions import CompiledExpression
 
 Text = Mapping[str, str]  # language code -> text, one entry per declared language
-MEMBER_ID_PATTERN = "^m[0-9]{1,6}$"  # a member's id in a document: m1, m2, ... (never reused)
+# A member's id in a document: m1, m2, ... (never reused); `(?!\n)`: not "m1\n" (see schema_patterns.END).
+MEMBER_ID_PATTERN = "^m[0-9]{1,6}(?!\\n)$"
 MAX_MEMBERS = 2000  # above any real collective household entered online; bounds the work per request
 
 

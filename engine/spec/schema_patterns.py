@@ -10,11 +10,14 @@ from __future__ import annotations
 from engine.answers.times import MAX_YEAR, MIN_YEAR
 
 YearMonth = tuple[int, int]
+# The end of the text in every regex flavour: Python's `$` also matches before a final newline,
+# so "1990-01\n" would pass a Python validator that the engine (and ECMA-262) reject.
+END = "(?!\\n)$"
 _LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
 # A day that exists: 31 in long months, 30 in short ones, 28 in February and the 29th in leap
 # years, so that clients whose validators treat `format` as a note still reject 2021-02-29.
 CALENDAR_DATE = ("^(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
-                 f"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)$")
+                 f"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29){END}")
 
 
 def year_month_range(low: str | None, high: str | None) -> str:
@@ -24,7 +27,7 @@ def year_month_range(low: str | None, high: str | None) -> str:
 
 def months_pattern(low: YearMonth, high: YearMonth) -> str:
     """An anchored pattern for the year-months from `low` to `high` inclusive."""
-    return f"^(?:{_months_between(low, high)})$"
+    return f"^(?:{_months_between(low, high)}){END}"
 
 
 def date_range(low: str | None, high: str | None) -> str:
@@ -33,12 +36,12 @@ def date_range(low: str | None, high: str | None) -> str:
     lo = (*_ym(low[:7] if low else None, (MIN_YEAR, 1)), int(low[8:10]) if low else 1)
     hi = (*_ym(high[:7] if high else None, (MAX_YEAR, 12)), int(high[8:10]) if high else 31)
     if lo[:2] == hi[:2]:
-        return f"^{_ym_text(lo[:2])}-{_numbers(lo[2], hi[2])}$"
+        return f"^{_ym_text(lo[:2])}-{_numbers(lo[2], hi[2])}{END}"
     parts = [f"{_ym_text(lo[:2])}-{_numbers(lo[2], 31)}", f"{_ym_text(hi[:2])}-{_numbers(1, hi[2])}"]
     inner = _months_between(next_month(lo[:2]), _previous(hi[:2]))
     if inner:
         parts.append(f"(?:{inner})-{_numbers(1, 31)}")
-    return f"^(?:{'|'.join(parts)})$"
+    return f"^(?:{'|'.join(parts)}){END}"
 
 
 def next_month(ym: YearMonth) -> YearMonth:

@@ -113,7 +113,8 @@ def _pick(data: st.DataObject, doc: dict[str, Any],
 
 
 MUTATIONS = ["skipped", "wrong_type", "out_of_range", "missing", "member_id", "reordered", "whole_float",
-             "derived", "unknown_key", "text_form", "calendar", "code_form", "other_answer"]
+             "derived", "unknown_key", "text_form", "calendar", "code_form", "other_answer",
+             "trailing_newline"]
 
 
 def _mutate(data: st.DataObject, q: Questionnaire, doc: dict[str, Any], kind: str) -> str:
@@ -178,6 +179,11 @@ def _mutate(data: st.DataObject, q: Questionnaire, doc: dict[str, Any], kind: st
             ["0101-2345678", "+8613800138000", "138 0013 8000", "010-1234567", "0755-12345678"]
             if question(hit[2]).type == "phone"  # type: ignore[union-attr]
             else ["99" + value[2:], "00" + value[2:], "１" + value[1:], "12" + value[2:]]))
+    elif kind == "trailing_newline":  # Python's `$` matches before it; the engine and ECMA-262 do not
+        hit = _pick(data, doc, lambda s, k, v: isinstance(v, str) and (question(k) is not None or k == "id"))
+        if hit is None:
+            return "none"
+        hit[1][hit[2]] += "\n"
     elif kind == "other_answer":  # another acceptable answer: what is asked after it may change
         hit = _pick(data, doc, lambda s, k, v: question(k) is not None)
         if hit is None:
