@@ -96,9 +96,8 @@ def _answers(data: st.DataObject, q: Questionnaire, scope: Scope) -> dict[str, A
 def _valid_document(data: st.DataObject, q: Questionnaire) -> dict[str, Any]:
     draft = {"household": _answers(data, q, Scope.HOUSEHOLD),
              "members": [{"id": f"m{i}", **_answers(data, q, Scope.MEMBER)}
-                         for i in range(1, data.draw(st.integers(1, 3)) + 1)]}
-    at = q.reference_time
-    return evaluate(q, draft, at=at).effective_document()
+                         for i in range(1, data.draw(st.integers(0, 3)) + 1)]}
+    return evaluate(q, draft, at=q.reference_time).effective_document()
 
 
 def _records(doc: dict[str, Any]) -> list[tuple[Scope, dict[str, Any]]]:
