@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from engine.spec.diagnostics import Position
 
 if TYPE_CHECKING:
+    from engine.spec.code_lists import CodeList
     from engine.spec.expressions import CompiledExpression
 
 Text = Mapping[str, str]  # language code -> text, one entry per declared language
@@ -125,6 +126,9 @@ class Question:
     min_selected: int | None = None
     max_selected: int | None = None
     checks: tuple[Check, ...] = ()
+    # Code questions: the list, and the question whose answer (a code one level up) holds this one.
+    code_list: CodeList | None = None
+    parent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +210,7 @@ class Questionnaire:
     extends: str | None = None
     # Indexes built by the compiler once, for the runtime's lookups.
     questions: Mapping[str, Question] = field(default_factory=lambda: MappingProxyType({}))
+    code_lists: Mapping[str, CodeList] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def household_sections(self) -> tuple[Section, ...]:
