@@ -38,7 +38,7 @@ def field_html(f: FieldView, lang: str) -> Markup:
         notes += (f'<p class="error-message" id="error-{fid}"><span class="visually-hidden">'
                   f'{escape(t("error_prefix", lang))}</span>{escape(error)}</p>\n')
     widget = f.widget
-    if widget == "radios" and len(f.choices) > SELECT_ABOVE:
+    if widget == "select" or (widget == "radios" and len(f.choices) > SELECT_ABOVE):
         out.append(f'<label class="label" for="field-{fid}">{label}</label>\n{notes}'
                    f'<select class="input select" id="field-{fid}" name="{fid}"{described}>\n')
         out.append('<option value=""></option>\n' if any(c.checked for c in f.choices)

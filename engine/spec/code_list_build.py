@@ -120,6 +120,8 @@ def _parent(b: Builder, q: DraftQuestion, found: CodeList) -> bool:
     parent_id = b.read.kind(node, "parent", str, path, "D8_county")
     if parent_id is None:
         return False
+    if parent_id in b.broken_ids:
+        return False  # its own mistake is reported: nothing more to say here
     parent = b.questions.get(parent_id)
     depth = found.depth(q.level or "")
     wanted = found.levels[depth - 1] if depth else None
