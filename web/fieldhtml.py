@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from web.codesearch import search_box
 from web.fields import Choice, FieldView
 from web.i18n import t
 
@@ -45,6 +46,8 @@ def field_html(f: FieldView, lang: str) -> Markup:
                    else '<option value="" selected></option>\n')
         out.append(_ticked(_choices(f.id, "option", _labels(f.choices)), f.choices, " selected"))
         out.append("</select>\n")
+        if f.search:
+            out.append(search_box(f.id, f.search, lang))
     elif widget in ("radios", "checkboxes", "yes_no", "counts"):
         out.append(f'<fieldset id="field-{fid}"{described}>\n<legend class="label">{label}</legend>\n{notes}')
         if widget == "counts":

@@ -70,6 +70,7 @@ class FieldView:
     placeholder: str = ""
     error: str | None = None
     warnings: list[Issue] = field(default_factory=list)
+    search: str | None = None  # the top of a chain of code questions: its search URL (web/codesearch.py)
 
 
 def read_form(questions: Iterable[Question], form: FormData) -> dict[str, Any]:
