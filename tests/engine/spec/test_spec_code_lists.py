@@ -173,7 +173,7 @@ def test_the_file_is_read_once_while_it_is_unchanged(tmp_path: Path) -> None:
 
 
 def test_the_short_form_compiles_quickly_with_its_divisions() -> None:
-    """44,704 rows: read once (well under a second), then the form compiles as fast as without it."""
+    """44,703 rows: read once (well under a second), then the form compiles as fast as without it."""
     short = Path(__file__).resolve().parents[3] / "forms" / "census2020" / "short.yaml"
     code_lists._CACHE.clear()
     start = time.process_time()
