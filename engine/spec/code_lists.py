@@ -160,7 +160,7 @@ def _parse(path: Path, depth_limit: int) -> _Read:
         name, parent, number = rows[code]
         depth = _depth(code, rows)
         if depth is None:
-            column = len(code) + len(name) + 3
+            column = lines[number - 1].rfind(",") + 2  # the parent is the last field
             problems.append(RowProblem(number, column, f'the parent "{parent}" is not a code of this file'
                                        if parent not in rows else f'the code "{code}" is its own ancestor',
                                        "give the code of the place above it, or leave it empty at the top"))

@@ -185,3 +185,11 @@ def test_the_short_form_compiles_quickly_with_its_divisions() -> None:
     assert first.ok and first.questionnaire is not None
     assert len(first.questionnaire.code_lists["divisions"].codes) > 40_000
     assert cold < 2.0 and warm < 0.5, (cold, warm)
+
+
+def test_a_csv_not_in_utf8_is_reported_at_the_line_of_the_bad_byte(tmp_path: Path) -> None:
+    text = spec_with(tmp_path)
+    (tmp_path / "places.csv").write_bytes(CSV.encode("utf-8") + "440306,宝安区,4403\n".encode("gbk"))
+    d = only(check_text(tmp_path, text))
+    assert (d.code, d.position.line, d.position.column) == ("BAD_CODE_ROW", 11, 1)
+    assert "not UTF-8" in d.message and "UTF-8" in d.fix
