@@ -81,6 +81,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "checks": "Household-level checks: they belong to the household and may look at every member "
                   "(any, all, count over members).",
         "routing": "When a household goes to an enumerator: one rule per reason.",
+        "migrations": "How answers given under the version before this one become answers of this one, so "
+                      "that households in progress can move to it: from (that version), rename {old: new}, "
+                      "recode {question: {old code: new code}}, drop [removed questions]. Not inherited "
+                      "through extends.",
     },
     "self_response": {
         "opens": "When households may start filling in, with its UTC offset, e.g. 2020-10-11T00:00:00+08:00.",
@@ -357,6 +361,19 @@ def language_schema() -> Schema:
         "sections": _array(_ref("section")),
         "checks": _array(_ref("check"), 0),
         "routing": _array(_ref("routing"), 0),
+        "migrations": {
+            "type": "object", "required": ["from"], "additionalProperties": False,
+            "properties": {
+                "from": {"type": ["string", "number"], "description": "The version households answered."},
+                "rename": {"type": "object", "additionalProperties": {"type": "string"},
+                           "description": "Old question id: new question id."},
+                "recode": {"type": "object", "additionalProperties": {
+                    "type": "object", "additionalProperties": {"type": ["string", "integer"]}},
+                    "description": "Question (its new id): {old code: new code}."},
+                "drop": {"type": "array", "items": {"type": "string"},
+                         "description": "Questions removed on purpose: their answers are discarded."},
+            },
+        },
     }
     library = {"required": [LIBRARY_KEY], "propertyNames": {"const": LIBRARY_KEY}}
     return {
