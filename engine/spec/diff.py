@@ -5,8 +5,9 @@ A change is SAFE when every answer given under the old version is still a valid 
 the new one (a new question is simply asked on the next visit; a new option or a wider range
 accepts everything it accepted before). It NEEDS MIGRATION when old answers would be lost or
 become invalid (a question removed or renamed, its type changed, an option code removed, a range
-narrowed): a `migrations:` mapping must say what becomes of them. Conditions and checks are
-REVIEW: old answers stay valid, but who is asked what, or what is accepted, changes.
+narrowed): a `migrations:` mapping must say what becomes of them, and once the new version's
+`migrations:` block (from the old version) does, the change is SAFE and says so. Conditions and
+checks are REVIEW: old answers stay valid, but who is asked what, or what is accepted, changes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.spec.model import Check, OptionList, Question, Questionnaire, Text
+from engine.spec.model import Check, Migration, OptionList, Question, Questionnaire, Text
 
 
 class Impact(enum.Enum):
@@ -47,22 +48,36 @@ def _source(expression: object) -> str | None:
 def diff(old: Questionnaire, new: Questionnaire) -> list[Change]:
     """Every change from `old` to `new`, questions in the new version's order, then the rest."""
     changes: list[Change] = []
+    m = new.migration if new.migration is not None and new.migration.from_version == old.version else None
+    if new.migration is not None and m is None:
+        changes.append(Change(Impact.REVIEW, "migration_version", "migrations",
+                              f"from {new.migration.from_version}, but the old spec is version {old.version}"))
     removed = {k: q for k, q in old.questions.items() if k not in new.questions}
     added = {k: q for k, q in new.questions.items() if k not in old.questions}
-    renamed = _renames(removed, added)
+    declared = {k: v for k, v in (m.rename if m else {}).items() if k in removed and v in added}
+    renamed = {**_renames({k: q for k, q in removed.items() if k not in declared},
+                          {k: q for k, q in added.items() if k not in declared.values()}), **declared}
     for qid, question in new.questions.items():
         if qid in old.questions:
-            changes.extend(_question(old.questions[qid], question))
+            changes.extend(_question(old.questions[qid], question, m))
         elif qid in renamed.values():
             before = next(k for k, v in renamed.items() if v == qid)
-            changes.append(Change(Impact.MIGRATION, "question_renamed", qid,
-                                  f"was {before} (same label, type and options): map {before} to {qid}"))
+            if before in declared:
+                changes.append(Change(Impact.SAFE, "question_renamed", qid, f"was {before}: migrated (rename)"))
+            else:
+                changes.append(Change(Impact.MIGRATION, "question_renamed", qid,
+                                      f"was {before} (same label, type and options): map {before} to {qid}"))
         else:
             asked = f" when {question.when.source}" if question.when else ""
             changes.append(Change(Impact.SAFE, "question_added", qid,
                                   f"{question.type} on page {question.page_id}{asked}: asked on the next visit"))
     for qid, question in removed.items():
-        if qid not in renamed:
+        if qid in renamed:
+            continue
+        if m is not None and qid in m.drop:
+            changes.append(Change(Impact.SAFE, "question_removed", qid,
+                                  f"{question.type} on page {question.page_id}: its answers are dropped (drop)"))
+        else:
             changes.append(Change(Impact.MIGRATION, "question_removed", qid,
                                   f"{question.type} on page {question.page_id}: its answers would be dropped"))
     changes.extend(_named("derived", {d.id: _source(d.expression) for d in old.derived},
@@ -91,7 +106,7 @@ def _renames(removed: Mapping[str, Question], added: Mapping[str, Question]) -> 
     return found
 
 
-def _question(old: Question, new: Question) -> Iterable[Change]:
+def _question(old: Question, new: Question, m: Migration | None) -> Iterable[Change]:
     qid = new.id
     if old.type != new.type:
         yield Change(Impact.MIGRATION, "type_changed", qid, f"{old.type} -> {new.type}: old answers need converting")
@@ -107,17 +122,22 @@ def _question(old: Question, new: Question) -> Iterable[Change]:
     if old.optional != new.optional:
         yield Change(Impact.SAFE if new.optional else Impact.REVIEW, "required_changed", qid,
                      "now optional" if new.optional else "now required: households that left it empty are asked")
-    yield from _options(qid, old.options, new.options)
+    yield from _options(qid, old.options, new.options, (m.recode.get(qid) if m else None) or {})
     yield from _bounds(qid, old, new)
     yield from _checks(qid, old.checks, new.checks)
 
 
-def _options(qid: str, old: OptionList | None, new: OptionList | None) -> Iterable[Change]:
+def _options(qid: str, old: OptionList | None, new: OptionList | None,
+             recode: Mapping[str, str]) -> Iterable[Change]:
     before = {o.code: o.label for o in old.options} if old else {}
     after = {o.code: o.label for o in new.options} if new else {}
     for code in sorted(before.keys() - after.keys()):
-        yield Change(Impact.MIGRATION, "option_removed", qid,
-                     f"code {code} ({_label(before[code])}): answers with it need recoding")
+        if code in recode:
+            yield Change(Impact.SAFE, "option_removed", qid,
+                         f"code {code} ({_label(before[code])}): recoded to {recode[code]} (recode)")
+        else:
+            yield Change(Impact.MIGRATION, "option_removed", qid,
+                         f"code {code} ({_label(before[code])}): answers with it need recoding")
     for code in sorted(after.keys() - before.keys()):
         yield Change(Impact.SAFE, "option_added", qid, f"code {code} ({_label(after[code])})")
     for code in sorted(before.keys() & after.keys()):
