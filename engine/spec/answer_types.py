@@ -8,7 +8,6 @@ and a value posted by another client are held to the same rules.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -20,6 +19,7 @@ from engine.answers.numbers import parse_decimal, parse_integer
 from engine.answers.problems import InputProblem
 from engine.answers.resident_id import parse_resident_id
 from engine.answers.times import parse_date, parse_year_month
+from engine.spec.canonical import CONTROL_CLASS, as_sent, equivalent, whole
 from engine.spec.expressions.nodes import BOOL, DATE, NUMBER, TEXT, YEAR_MONTH, VType
 from engine.spec.model import Question
 from engine.spec.schema_patterns import CALENDAR_DATE, END, date_range, year_month_range
@@ -30,8 +30,6 @@ DATE_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 RESIDENT_ID_PATTERN = f"^[0-9]{{17}}[0-9X]{END}"
 PHONE_PATTERN = f"^(1[3-9][0-9]{{9}}|{AREA_CODE}-[0-9]{{7,8}}){END}"  # as stored: the area code as its digits say
 TEXT_LIMIT = 200  # a default cap: no census answer is longer, and it bounds what we store
-CONTROL_CLASS = "[\u0000-\u001f\u007f-\u009f]"  # Unicode's control characters (Cc), exactly
-CONTROL = re.compile(CONTROL_CLASS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,45 +52,13 @@ class AnswerType:
         text or a name with stray spaces or unfolded dots (stored as typed on a form would be)."""
         try:
             if self.free_text:
-                _as_sent(value, question)
+                as_sent(value, text_limit(question))
             canonical = self.parse(value, question)
         except InputProblem as exc:
             return None, exc
-        if self.free_text or (canonical == value and type(canonical) is type(value)) or _equivalent(canonical, value):
+        if self.free_text or (canonical == value and type(canonical) is type(value)) or equivalent(canonical, value):
             return canonical, None
         return None, InputProblem("not_canonical")
-
-
-def _equivalent(canonical: Any, value: Any) -> bool:
-    if isinstance(canonical, list):  # a multi-choice: the same codes, each once
-        return isinstance(value, list) and len(value) == len(canonical) and set(value) == set(canonical)
-    if isinstance(canonical, dict):  # counts: each part equivalent
-        return isinstance(value, dict) and value.keys() == canonical.keys() and all(
-            _equivalent(canonical[k], value[k]) for k in canonical)
-    if isinstance(value, bool) or isinstance(canonical, bool):
-        return value is canonical
-    return isinstance(value, (int, float)) and isinstance(canonical, (int, float)) and value == canonical
-
-
-def _whole(raw: Any) -> int | None:
-    """A JSON number with no fraction as an int (45 and 45.0 alike), else None."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
-    return None
-
-
-def _as_sent(value: Any, q: Question) -> None:
-    """What the schema says of free text as sent: a string, at most its length, no control
-    characters (parsing strips them from the ends, so they are looked for first)."""
-    if not isinstance(value, str) or CONTROL.search(value):
-        raise InputProblem("wrong_kind")
-    limit = text_limit(q)
-    if len(value) > limit:
-        raise InputProblem("too_long", limit=limit)
 
 
 def text_limit(q: Question) -> int:
@@ -132,8 +98,8 @@ def _bounded(value: Any, q: Question) -> Any:
 def _parse_integer(raw: Any, q: Question) -> int:
     if isinstance(raw, bool):
         raise InputProblem("not_a_whole_number")
-    whole = _whole(raw)
-    value = whole if whole is not None else parse_integer(_text_raw(raw))
+    number = whole(raw)
+    value = number if number is not None else parse_integer(_text_raw(raw))
     return int(_bounded(value, q))
 
 
@@ -225,8 +191,8 @@ def _parse_counts(raw: Any, q: Question) -> dict[str, int]:
         value = raw.get(name)
         if value is None or value == "":
             raise InputProblem("empty")
-        whole = _whole(value)
-        number = whole if whole is not None else parse_integer(_text_raw(value))
+        exact = whole(value)
+        number = exact if exact is not None else parse_integer(_text_raw(value))
         if number < 0:
             raise InputProblem("negative_count")
         if isinstance(q.maximum, (int, float)) and number > q.maximum:
