@@ -550,6 +550,11 @@ class Enumeration:
         view is. `record_id` and `page_id` are those of a page found in the questionnaire."""
         self._record_view(actor, household_id, "interview_view", f"page={record_id}/{page_id}")
 
+    def record_household_view(self, actor: Actor, household_id: str) -> None:
+        """A client (the API) was sent every answer of the household for the interview: audited
+        as a page view is, for all the records at once."""
+        self._record_view(actor, household_id, "interview_view", "page=*")
+
     def record_issues_view(self, actor: Actor, household_id: str, shown: int) -> None:
         """The household's page lists the issues that stop the interview completing; their
         messages name members in full, so each such view is audited (how many, never which)."""

@@ -1,0 +1,121 @@
+"""What a household does through the API, and an enumerator in the interview: the household
+with its ETag, answering (`If-Match`), confirming warnings, adding and removing people, and
+submitting. Each goes through the census as the pages do; `Target` says whose household and
+how it is shown (an enumerator's full view is audited, as the interview pages are)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from engine.census import Census, HouseholdView, household_done
+from engine.runtime.lifecycle import Actor, HouseholdState
+from engine.runtime.submission import declaration_problems
+from web.api.models import AnswersIn, ConfirmationIn, DeclarationIn, MemberAdded, Submitted
+from web.api.operation import Call, Reply
+from web.api.problems import ApiProblem
+from web.api.shape import etag_of, household_out
+
+
+@dataclass
+class Target:
+    """The household a call changes and who changes it. `seen` runs before the household is
+    shown in full (the enumerator's audit); `ready` before any change (the interview started)."""
+
+    call: Call
+    actor: Actor
+    household_id: str
+    seen: Callable[[], None] = lambda: None
+    ready: Callable[[], None] = lambda: None
+
+    @property
+    def census(self) -> Census:
+        return self.call.ctx.services.census
+
+    def view(self) -> HouseholdView:
+        return self.census.view(self.household_id)
+
+    def reply(self, view: HouseholdView, status: int = 200) -> Reply:
+        self.seen()
+        return Reply(household_out(view), status, {"ETag": etag_of(view)})
+
+    def matched(self) -> HouseholdView:
+        """The household, if `If-Match` names its ETag; else 412 with the household as it is."""
+        view = self.view()
+        wanted = [tag.strip() for tag in (self.call.header("if-match") or "").split(",")]
+        if etag_of(view) not in wanted and "*" not in wanted:
+            self.seen()
+            raise ApiProblem(412, "stale", household=household_out(view).model_dump(mode="json"),
+                             headers={"ETag": etag_of(view)})
+        return view
+
+
+async def show(target: Target) -> Reply:
+    return target.reply(target.view())
+
+
+async def answer(target: Target) -> Reply:
+    target.ready()
+    view = target.matched()
+    body: AnswersIn = target.call.body
+    answered = target.census.answer_records(target.actor, target.household_id, view.version, body.records,
+                                            view=view, hand_over=False)
+    if answered.problems:
+        errors = []
+        for key, found in answered.problems.items():
+            record, _, question = key.partition("/")
+            errors.append({"record": record, "field": question, "code": found.code, "message": dict(found.message)})
+        raise ApiProblem(422, "not_acceptable", errors=errors)
+    return target.reply(answered.view)
+
+
+async def confirm(target: Target) -> Reply:
+    target.ready()
+    body: ConfirmationIn = target.call.body
+    view = target.view()
+    known = [i for i in view.evaluation.warnings if (i.record_id, i.check_id, i.fingerprint)
+             == (body.record, body.check, body.fingerprint)]
+    if not known:
+        raise ApiProblem(422, "no_such_warning", {
+            "zh": "没有这条提示，或答案已改变：请重新读取本户。",
+            "en": "No such warning, or the answers changed: read the household again."})
+    # The version now, as the pages do: the fingerprint binds the confirmation to the answers.
+    return target.reply(target.census.confirm(target.actor, target.household_id, view.version, body.record,
+                                              body.check, body.fingerprint))
+
+
+async def add_member(target: Target) -> Reply:
+    target.ready()
+    view = target.matched()
+    if not household_done(view, target.census.clock.now()):
+        raise ApiProblem(422, "roster_complete", {"zh": "按已填写的内容，本户不需要再添加人员。",
+                                                  "en": "By the answers given, nobody more is asked about."})
+    new_view, member_id = target.census.add_member(target.actor, target.household_id, view.version)
+    target.seen()
+    return Reply(MemberAdded(member=member_id, household=household_out(new_view)), 201, {"ETag": etag_of(new_view)})
+
+
+async def remove_member(target: Target) -> Reply:
+    target.ready()
+    view = target.matched()
+    member_id = target.call.request.path_params["member"]
+    if member_id not in [m.record_id for m in view.evaluation.members]:
+        raise ApiProblem(404, "no_such_member")
+    return target.reply(target.census.remove_member(target.actor, target.household_id, view.version, member_id))
+
+
+async def submit(target: Target) -> Reply:
+    """Declare and submit. A retry (the same Idempotency-Key, after a lost answer) finds the
+    household submitted with the same answers: the census answers with the standing reference."""
+    body: DeclarationIn = target.call.body
+    problems = declaration_problems(body.declarant, body.promise)
+    if problems:
+        raise ApiProblem(422, "declaration", errors=[{"record": None, "field": field, "code": exc.code,
+                                                     "message": dict(exc.message)} for field, exc in problems.items()])
+    view = target.view()
+    if not (view.state is HouseholdState.SUBMITTED and view.info.reference):
+        view = target.matched()
+    new_view, reference = target.census.submit(target.actor, target.household_id, view.version, body.declarant,
+                                               body.promise)
+    target.seen()
+    return Reply(Submitted(reference=reference, household=household_out(new_view)), 200, {"ETag": etag_of(new_view)})
