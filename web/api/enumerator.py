@@ -140,7 +140,7 @@ async def remove_member(call: Call) -> Reply:
 
 async def visit(call: Call) -> Reply:
     body: VisitIn = call.body
-    work(call).record_visit(call.staff.actor, call.staff.household_id, body.outcome)
+    call.staff.household = work(call).record_visit(call.staff.actor, call.staff.household_id, body.outcome)
     return await detail(call)
 
 
