@@ -36,6 +36,10 @@ class Target:
         return self.census.view(self.household_id)
 
     def reply(self, view: HouseholdView, status: int = 200) -> Reply:
+        """The household as it now is; with `Prefer: return=minimal`, its ETag alone (204): a
+        client saving as it goes needs nothing else, and the answer costs little to make."""
+        if "return=minimal" in (self.call.header("prefer") or "") and self.call.request.method != "GET":
+            return Reply(None, 204, {"ETag": etag_of(view)})
         self.seen()
         return Reply(household_out(view), status, {"ETag": etag_of(view)})
 

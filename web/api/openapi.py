@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from web.api.models import Problem
+from web.api.models import HouseholdOut, Problem
 from web.api.operation import Operation
 from web.api.problems import PROBLEM
 
@@ -58,6 +58,12 @@ def document(operations: Sequence[Operation], version: str) -> dict[str, Any]:
         if op.etag:
             success["headers"] = {"ETag": {"schema": {"type": "string"}, "description": "Send as If-Match"}}
         responses: dict[str, Any] = {str(op.status): success}
+        if op.method != "GET" and op.response is HouseholdOut:  # answered by `changes.Target.reply`
+            parameters.append({"name": "Prefer", "in": "header", "required": False,
+                               "schema": {"type": "string", "enum": ["return=minimal", "return=representation"]},
+                               "description": "return=minimal: 204 with the new ETag alone"})
+            responses["204"] = {"description": "Done (Prefer: return=minimal)",
+                                "headers": {"ETag": {"schema": {"type": "string"}, "description": "Send as If-Match"}}}
         statuses = set(op.statuses)
         if not op.public:
             statuses |= {401, 403}

@@ -119,3 +119,11 @@ def test_help_reopen_and_hand_over_go_through_the_lifecycle(site: Any) -> None:
     refused = api.patch(H + "/answers", headers=auth(token, If_Match=handed.headers["etag"]),
                         json={"records": {"household": {"H7": 2}}})
     assert refused.status_code in (403, 409) and refused.headers["content-type"] == "application/problem+json"
+
+
+def test_return_minimal_answers_with_the_etag_alone(site: Any) -> None:
+    api, token, etag = start(site)
+    saved = api.patch(H + "/answers", headers=auth(token, If_Match=etag, Prefer="return=minimal"),
+                      json={"records": {"household": {"H1": "1"}}})
+    assert saved.status_code == 204 and not saved.content
+    assert saved.headers["etag"] == api.get(H, headers=auth(token)).headers["etag"] != etag
