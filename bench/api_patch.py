@@ -7,8 +7,9 @@ production argon2 credentials on a SQLite store (or PostgreSQL with --store post
 signs in twice, once through the start page (a cookie) and once through the API (a token),
 and answers the household's first page so that the dwelling page is asked.
 
-Then three timed phases of --seconds each, closed loop, every request a real save (H6 changes
-each time; one revision each):
+Then three timed phases of --seconds each, taking turns (--rounds stretches each, in a changing
+order, so that the machine's other load weighs on all alike), closed loop, every request a real
+save (H6 changes each time; one revision each):
 - html: POST /household/page/household/dwelling (a form, the CSRF token, the version: it goes
   up by one with each save, so no GET is needed between) -> 303 to the next page (not followed);
 - api: PATCH /api/v1/household/answers with If-Match (the ETag of the last answer) -> 200 with
@@ -17,7 +18,7 @@ each time; one revision each):
 
 Target: both API phases at least the HTML POST's saves per second, zero errors.
 
-Run: python bench/api_patch.py [--concurrency 64] [--seconds 20] [--store sqlite|postgres]
+Run: python bench/api_patch.py [--concurrency 64] [--seconds 30] [--rounds 5] [--store sqlite|postgres]
      [--pg-url URL] [--json FILE]
 """
 
@@ -127,7 +128,7 @@ async def phase(port: int, clients: list[Client], seconds: float, pid: int, kind
     return stats
 
 
-async def run(port: int, accounts: list[Account], seconds: float, pid: int) -> dict[str, Stats]:
+async def run(port: int, accounts: list[Account], seconds: float, rounds: int, pid: int) -> dict[str, Stats]:
     setup = Stats()
     clients = [Client(Session(port, setup, float("inf"), 0.0)) for _ in accounts]
     gate = asyncio.Semaphore(8)  # sign-ins verify argon2 hashes: a few at a time
@@ -137,16 +138,33 @@ async def run(port: int, accounts: list[Account], seconds: float, pid: int) -> d
             await c.sign_in(a)
 
     await asyncio.gather(*(sign_in(c, a) for c, a in zip(clients, accounts, strict=True)))
-    results = {kind: await phase(port, clients, seconds, pid, kind) for kind in ("html", "api", "api-minimal")}
+    # The phases take turns, a short stretch each, in a changing order: the machine's other load
+    # (it is shared) then weighs on all three alike.
+    kinds = ["html", "api", "api-minimal"]
+    results = {kind: Stats() for kind in kinds}
+    for turn in range(rounds):
+        for kind in kinds[turn % 3:] + kinds[:turn % 3]:
+            merge(results[kind], await phase(port, clients, seconds / rounds, pid, kind))
     for c in clients:
         await c.session.close()
     return results
 
 
+def merge(total: Stats, part: Stats) -> None:
+    for kind, values in part.latencies.items():
+        total.latencies[kind].extend(values)
+    total.errors.update(part.errors)
+    total.completed += part.completed
+    total.answered += part.answered
+    total.server_cpu += part.server_cpu
+    total.ended += part.ended - part.started  # `seconds` is ended - started: the turns' sum
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=30, help="per phase, in all its turns")
+    parser.add_argument("--rounds", type=int, default=5, help="turns each phase takes")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--pg-url")
     parser.add_argument("--json", type=Path)
@@ -161,7 +179,7 @@ def main() -> int:
         command = [sys.executable, "-m", "formserver.cli", "serve", "--data", str(data), "--port", str(port),
                    "--workers", "2"]
         pid = stack.enter_context(server(command, env, port, "/api/openapi.json", data / "server.log"))
-        results = asyncio.run(run(port, accounts, args.seconds, pid))
+        results = asyncio.run(run(port, accounts, args.seconds, args.rounds, pid))
     print(f"\n{args.store}, {args.concurrency} connections, {args.seconds:.0f} s each:")
     print(f"{'phase':<12} {'saves/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/save':>12} {'errors':>7}")
     out = {}

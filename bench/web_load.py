@@ -85,7 +85,7 @@ TARGET_P99_MS = 150.0
 FIRST_PAGE = "/household/page/household/household_type"
 FORM_LOOP = ("/household/page/household/births_deaths", "/household/page/household/dwelling")
 
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)"(?: id="[^"]*")? value="([^"]*)"')  # (the version has an id)
 ERROR_SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
 
 

@@ -96,16 +96,17 @@ class Sessions:
             return None
         return self._alive(raw, key, row, now, touch)
 
-    def load_household(self, raw: str | None) -> tuple[SessionInfo | None, tuple[HouseholdInfo, Loaded] | None]:
+    def load_household(self, raw: str | None, *, api: bool = False
+                       ) -> tuple[SessionInfo | None, tuple[HouseholdInfo, Loaded] | None]:
         """`load`, and for a household's session its household's row and newest draft, read
         in the same statement (`Households.load_view_by_session`): one round trip where a
         household's page took two. Other sessions come from `load`, without a household."""
-        if self.households is None or not raw or len(raw) > 100 or raw.startswith(API_PREFIX):
-            return self.load(raw), None
+        if self.households is None or not raw or len(raw) > 100 or raw.startswith(API_PREFIX) is not api:
+            return self.load(raw, api=api), None
         key = digest(raw)
         found = self.households.load_view_by_session(key)
         if found is None:
-            return self.load(raw), None
+            return self.load(raw, api=api), None
         row, household, loaded = found
         session = self._alive(raw, key, row, self.settings.clock.now(), True)
         return session, ((household, loaded) if session is not None else None)

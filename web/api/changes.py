@@ -5,14 +5,14 @@ how it is shown (an enumerator's full view is audited, as the interview pages ar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from engine.census import Census, HouseholdView, household_done
 from engine.runtime.lifecycle import Actor, HouseholdState
 from engine.runtime.submission import declaration_problems
-from web.api.models import AnswersIn, ConfirmationIn, DeclarationIn, MemberAdded, Submitted
-from web.api.operation import Call, Reply
+from web.api.models import AnswersIn, ConfirmationIn, DeclarationIn, HouseholdOut, MemberAdded, Submitted
+from web.api.operation import Call, Handler, Operation, Reply
 from web.api.problems import ApiProblem
 from web.api.shape import etag_of, household_out
 
@@ -33,6 +33,10 @@ class Target:
         return self.call.ctx.services.census
 
     def view(self) -> HouseholdView:
+        """The household now: the one read with the session the first time (one round trip)."""
+        loaded, self.call.loaded = self.call.loaded, None
+        if loaded is not None and loaded[0].id == self.household_id:
+            return self.census.view_of(*loaded)
         return self.census.view(self.household_id)
 
     def reply(self, view: HouseholdView, status: int = 200) -> Reply:
@@ -52,6 +56,16 @@ class Target:
             raise ApiProblem(412, "stale", household=household_out(view).model_dump(mode="json"),
                              headers={"ETag": etag_of(view)})
         return view
+
+
+def on(target: Callable[[Call], Target], change: Callable[[Target], Awaitable[Reply]]) -> Handler:
+    """An operation's handler: `change` applied to the household `target` names for the call
+    (the household's own, or the enumerator's of the path)."""
+    async def handler(call: Call) -> Reply:
+        return await change(target(call))
+
+    handler.__name__ = change.__name__
+    return handler
 
 
 async def show(target: Target) -> Reply:
@@ -123,3 +137,20 @@ async def submit(target: Target) -> Reply:
                                                body.promise)
     target.seen()
     return Reply(Submitted(reference=reference, household=household_out(new_view)), 200, {"ETag": etag_of(new_view)})
+
+
+CHANGE = (404, 409, 412, 415, 428)  # the problems of a change besides 401/403/422
+
+
+def operations(base: str, target: Callable[[Call], Target], tag: str) -> list[Operation]:
+    """The changes a household makes to itself and an enumerator in the interview, under `base`."""
+    return [
+        Operation("PATCH", base + "/answers", on(target, answer), "Answer: a partial document per record",
+                  HouseholdOut, body=AnswersIn, if_match=True, etag=True, statuses=CHANGE, tag=tag),
+        Operation("POST", base + "/confirmations", on(target, confirm), "Confirm a warning", HouseholdOut,
+                  body=ConfirmationIn, etag=True, statuses=CHANGE, tag=tag),
+        Operation("POST", base + "/members", on(target, add_member), "Add a person", MemberAdded, 201,
+                  if_match=True, etag=True, statuses=CHANGE, tag=tag),
+        Operation("DELETE", base + "/members/{member}", on(target, remove_member), "Remove a person",
+                  HouseholdOut, if_match=True, etag=True, statuses=CHANGE, tag=tag),
+    ]

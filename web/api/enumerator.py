@@ -11,10 +11,7 @@ from engine.store.slips import SlipRequest, usable_token
 from web.api import changes
 from web.api.changes import Target
 from web.api.models import (
-    AnswersIn,
-    ConfirmationIn,
     HouseholdOut,
-    MemberAdded,
     QuestionnaireOut,
     QueueItemOut,
     QueueOut,
@@ -122,22 +119,6 @@ async def interview(call: Call) -> Reply:
     return await changes.show(target(call))
 
 
-async def answer(call: Call) -> Reply:
-    return await changes.answer(target(call))
-
-
-async def confirm(call: Call) -> Reply:
-    return await changes.confirm(target(call))
-
-
-async def add_member(call: Call) -> Reply:
-    return await changes.add_member(target(call))
-
-
-async def remove_member(call: Call) -> Reply:
-    return await changes.remove_member(target(call))
-
-
 async def visit(call: Call) -> Reply:
     body: VisitIn = call.body
     call.staff.household = work(call).record_visit(call.staff.actor, call.staff.household_id, body.outcome)
@@ -155,7 +136,6 @@ async def complete(call: Call) -> Reply:
     return Reply(Submitted(reference=reference, household=household_out(view)), 200, {"ETag": etag_of(view)})
 
 
-CHANGE = (404, 409, 412, 415, 428)
 operations = [
     Operation("GET", E + "/queue", queue, "The work queue of my areas (masked)", QueueOut, query=QueueQuery,
               tag="enumerator"),
@@ -169,14 +149,7 @@ operations = [
               HouseholdOut, etag=True, statuses=(404, 409), tag="enumerator"),
     Operation("GET", EH + "/interview", interview, "Every answer and the evaluation (audited)", HouseholdOut,
               etag=True, statuses=(404,), tag="enumerator"),
-    Operation("PATCH", EH + "/answers", answer, "Answer: a partial document per record", HouseholdOut,
-              body=AnswersIn, if_match=True, etag=True, statuses=CHANGE, tag="enumerator"),
-    Operation("POST", EH + "/confirmations", confirm, "Confirm a warning", HouseholdOut, body=ConfirmationIn,
-              etag=True, statuses=CHANGE, tag="enumerator"),
-    Operation("POST", EH + "/members", add_member, "Add a person", MemberAdded, 201, if_match=True, etag=True,
-              statuses=CHANGE, tag="enumerator"),
-    Operation("DELETE", EH + "/members/{member}", remove_member, "Remove a person", HouseholdOut, if_match=True,
-              etag=True, statuses=CHANGE, tag="enumerator"),
+    *changes.operations(EH, target, "enumerator"),
     Operation("POST", EH + "/visits", visit, "Record a visit's outcome", StaffHouseholdOut, body=VisitIn,
               etag=True, statuses=(404, 409, 415), tag="enumerator"),
     Operation("POST", EH + "/submission", complete, "Complete the interview", Submitted, etag=True,

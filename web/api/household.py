@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from web.api import changes
-from web.api.changes import Target
+from web.api.changes import Target, on
 from web.api.models import (
-    AnswersIn,
-    ConfirmationIn,
     DeclarationIn,
     HouseholdOut,
-    MemberAdded,
     QuestionnaireOut,
     Submitted,
 )
@@ -29,30 +26,6 @@ async def questionnaire(call: Call) -> Reply:
     return Reply(questionnaire_out(target.census.questionnaire_of(target.view().info)))
 
 
-async def show(call: Call) -> Reply:
-    return await changes.show(own(call))
-
-
-async def answer(call: Call) -> Reply:
-    return await changes.answer(own(call))
-
-
-async def confirm(call: Call) -> Reply:
-    return await changes.confirm(own(call))
-
-
-async def add_member(call: Call) -> Reply:
-    return await changes.add_member(own(call))
-
-
-async def remove_member(call: Call) -> Reply:
-    return await changes.remove_member(own(call))
-
-
-async def submit(call: Call) -> Reply:
-    return await changes.submit(own(call))
-
-
 async def hand_over(call: Call) -> Reply:
     """Confirm the answers that hand the household over to an enumerator (`hand_over_pending`)."""
     target = own(call)
@@ -69,23 +42,16 @@ async def ask_help(call: Call) -> Reply:
     return target.reply(target.census.request_help(target.actor, target.household_id))
 
 
-CHANGE = (404, 409, 412, 415, 428)
 operations = [
-    Operation("GET", H, show, "The household: answers, members, state and evaluation", HouseholdOut, etag=True),
+    Operation("GET", H, on(own, changes.show), "The household: answers, members, state and evaluation",
+              HouseholdOut, etag=True),
     Operation("GET", H + "/questionnaire", questionnaire, "Its questionnaire: JSON Schema and client model",
               QuestionnaireOut),
-    Operation("PATCH", H + "/answers", answer, "Answer: a partial document per record", HouseholdOut,
-              body=AnswersIn, if_match=True, etag=True, statuses=CHANGE),
-    Operation("POST", H + "/confirmations", confirm, "Confirm a warning", HouseholdOut, body=ConfirmationIn,
-              etag=True, statuses=CHANGE),
-    Operation("POST", H + "/members", add_member, "Add a person", MemberAdded, 201, if_match=True, etag=True,
-              statuses=CHANGE),
-    Operation("DELETE", H + "/members/{member}", remove_member, "Remove a person", HouseholdOut, if_match=True,
-              etag=True, statuses=CHANGE),
+    *changes.operations(H, own, "household"),
     Operation("POST", H + "/hand-over", hand_over, "Confirm the hand-over the answers bring", HouseholdOut,
               etag=True, statuses=(409,)),
-    Operation("POST", H + "/submission", submit, "Declare and submit", Submitted, body=DeclarationIn,
-              if_match=True, idempotency=True, etag=True, statuses=CHANGE),
+    Operation("POST", H + "/submission", on(own, changes.submit), "Declare and submit", Submitted,
+              body=DeclarationIn, if_match=True, idempotency=True, etag=True, statuses=changes.CHANGE),
     Operation("POST", H + "/reopen", reopen, "Reopen a submission to change it", HouseholdOut, etag=True,
               statuses=(409,)),
     Operation("POST", H + "/help", ask_help, "Ask an enumerator for help", HouseholdOut, etag=True,

@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from engine.store.households import HouseholdInfo, Loaded
 from web.api.problems import ApiProblem
 from web.authz import ANONYMOUS, TABLE, Refused, StaffRequest, admit
 from web.context import Ctx
@@ -33,6 +34,7 @@ class Call:
     token: str | None
     body: Any = None
     query: Any = None
+    loaded: tuple[HouseholdInfo, Loaded] | None = None  # a household's, read with its session
 
     @property
     def ctx(self) -> Ctx:
@@ -134,7 +136,7 @@ def api_route(op: Operation) -> Route:
     async def endpoint(request: Request) -> Response:
         ctx = Ctx(request)
         token = bearer(request)
-        session = ctx.services.sessions.load(token, api=True) if token else None
+        session, loaded = ctx.services.sessions.load_household(token, api=True) if token else (None, None)
         ctx._session = session  # never the cookie's: the API has no cookies (and so no CSRF)
         if token is not None and session is None:
             raise ApiProblem(401, "token_invalid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
@@ -149,7 +151,7 @@ def api_route(op: Operation) -> Route:
             if refused.role == ANONYMOUS:
                 raise ApiProblem(401, headers={"WWW-Authenticate": "Bearer"}) from None
             raise ApiProblem(403) from None
-        call = Call(staff, session, token)
+        call = Call(staff, session, token, loaded=loaded)
         if op.if_match and not request.headers.get("if-match"):
             raise ApiProblem(428, "if_match_required")
         if op.idempotency and not request.headers.get("idempotency-key"):
@@ -161,8 +163,8 @@ def api_route(op: Operation) -> Route:
         reply = await op.handler(call)
         if reply.model is None:
             return Response(status_code=reply.status, headers=dict(reply.headers))
-        return JSONResponse(reply.model.model_dump(mode="json"), status_code=reply.status,
-                            headers=dict(reply.headers))
+        return Response(reply.model.model_dump_json(), status_code=reply.status, headers=dict(reply.headers),
+                        media_type=JSON)
 
     endpoint.__name__ = getattr(op.handler, "__name__", "api")
     return Route(op.path, endpoint, methods=[op.method])

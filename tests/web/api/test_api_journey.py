@@ -5,45 +5,15 @@ households of one site (areas X and Y) stand for the two clients."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from engine.clock import FixedClock
-from engine.forms import Forms
-from engine.store.db import open_database, upgrade
-from engine.store.demo import DEMO_NOW, create_demo
-from engine.store.keyring import Keyring
-from engine.store.store import store_for_tests
-from tests.formserver.conftest import scratch_pg  # noqa: F401  (a fixture)
 from tests.web.api.conftest import auth, client
-from tests.web.conftest import BASE_URL, CHEAP_HASHER, Site
+from tests.web.conftest import Site
 from tests.web.test_web_journeys import HEAD, HOUSEHOLD_ANSWERS, TEEN, TODDLER
-from web.app import create_app
 from web.authz import API
-from web.settings import Settings
 
 HTML, JSON = "fresh", "area2_fresh"
 DECLARANT = "欧阳明辉"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_site(request: pytest.FixtureRequest, tmp_path: Path, forms: Forms) -> Iterator[Site]:
-    if request.param == "sqlite":
-        made: Site = request.getfixturevalue("site")
-        yield made
-        return
-    db = open_database(request.getfixturevalue("scratch_pg"))
-    upgrade(db)
-    clock = FixedClock(DEMO_NOW)
-    store = store_for_tests(db, Keyring.new(DEMO_NOW), clock, CHEAP_HASHER)
-    demo = create_demo(store, forms.short, base_url=BASE_URL)
-    settings = Settings(data_dir=tmp_path, base_url=BASE_URL, clock=clock)
-    made = Site(store, clock, create_app(settings, store, forms), demo, forms, settings)
-    yield made
-    store.close()
 
 
 def as_json(answers: dict[str, str]) -> dict[str, Any]:
