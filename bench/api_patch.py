@@ -99,10 +99,14 @@ class Client:
 
 
 async def phase(port: int, clients: list[Client], seconds: float, pid: int, kind: str) -> Stats:
-    stats = Stats()
-    for c in clients:
+    stats, untimed = Stats(), Stats()
+    for c in clients:  # where the household now is: the other phases saved since
         await c.session.http.close()
-        if kind != "html":  # the ETag as it now is (the page phase saved since)
+        c.session.stats, c.session.deadline = untimed, float("inf")
+        if kind == "html":
+            await c.session.call("GET", DWELLING)
+            c.version = int(c.session.field("version"))
+        else:
             reply = await c.session.http.request("GET", "/api/v1/household",
                                                  headers=[f"Authorization: Bearer {c.token}"])
             c.etag = reply.headers["etag"]

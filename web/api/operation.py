@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
@@ -120,8 +120,7 @@ def read_query(request: Request, model: type[BaseModel]) -> BaseModel:
         values = params.getlist(name)
         if not values:
             continue
-        data[name] = values if getattr(info.annotation, "__origin__", None) is list or "list[" in str(
-            info.annotation) else values[-1]
+        data[name] = values if get_origin(info.annotation) is list else values[-1]
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -138,7 +137,7 @@ def api_route(op: Operation) -> Route:
         token = bearer(request)
         session, loaded = ctx.services.sessions.load_household(token, api=True) if token else (None, None)
         ctx._session = session  # never the cookie's: the API has no cookies (and so no CSRF)
-        if token is not None and session is None:
+        if token is not None and session is None and not found.public:  # (signing in again: never mind it)
             raise ApiProblem(401, "token_invalid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
         def end() -> None:

@@ -23,6 +23,8 @@ def test_a_household_signs_in_with_its_slip_and_out_again(site: Any) -> None:
     assert api.get(API + "/household", headers=auth(body["token"])).json()["id"] == h.household_id
     assert api.delete(SESSIONS + "/current", headers=auth(body["token"])).status_code == 204
     assert is_problem(api.get(API + "/household", headers=auth(body["token"])), 401, "token_invalid")
+    again = api.post(SESSIONS, json={"account": h.account, "password": h.password}, headers=auth(body["token"]))
+    assert again.status_code == 201  # the ended token, still sent, does not stand in the way
 
 
 def test_the_qr_token_and_staff_sign_in(site: Any) -> None:
