@@ -28,7 +28,7 @@ from engine.census import Census, HouseholdView, actor_label, case_of, reasons_o
 from engine.runtime import document as docs
 from engine.runtime.errors import EngineError, NotSubmittable, PermissionDenied
 from engine.runtime.evaluate import Evaluation, evaluate
-from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
+from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize, can
 from engine.runtime.schema_check import schema_errors
 from engine.runtime.submission import content_hash, reference_number
 from engine.spec.model import Questionnaire, RoutingReason, Scope
@@ -468,6 +468,19 @@ class Enumeration:
                     raise EnumerationError("form_not_loaded", "该问卷未加载", f"the form {form} is not loaded")
                 return form
         return self.forms.self_response
+
+    def interview_ready(self, actor: Actor, household: HouseholdInfo) -> bool:
+        """The interview can go on: the actor may change the answers now, and the household is on
+        the form the interview uses (`start_interview` switched it)."""
+        if household.state is HouseholdState.CLOSED:
+            return False
+        window = self.census.questionnaire_of(household).window
+        if not can(Action.SAVE, actor, facts(household), self.clock.now(), window):
+            return False
+        try:
+            return self.interview_form(household) == household.questionnaire
+        except EnumerationError:
+            return False
 
     def start_interview(self, actor: Actor, household_id: str) -> str:
         """Ready the household for the in-person interview; return the form id to use."""

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from engine.store.tables import Enumerator, OfficeUser
+from web.authz import ENUMERATOR, OFFICE
 from web.context import Ctx
 from web.devices import DEVICE_COOKIE, DEVICE_KEY_LABEL, LIFETIME, DeviceCookies
 from web.passwords import Busy
@@ -126,3 +128,19 @@ def qr_sign_in(ctx: Ctx, token: str, *, cookies: bool = True) -> str | Refused:
     if cookies:  # the browser is known to the account from now on: its way in during an attack on it
         remember_device(ctx, "household:" + ctx.services.store.households.get(household_id).code)
     return household_id
+
+
+def staff_account(ctx: Ctx, username: str, password: str) -> tuple[str, str] | None:
+    """(kind, id) of the staff account, or None. Both tables are always asked, so an unknown
+    username costs the same two password checks as a wrong password. (A blank field costs
+    none, whoever's the username: it says nothing about which exist.)"""
+    if not username or not password:
+        return None
+    accounts = ctx.services.store.accounts
+    enumerator = accounts.check_staff_password(Enumerator, username, password)
+    office = accounts.check_staff_password(OfficeUser, username, password)
+    if enumerator is not None:
+        return ENUMERATOR, enumerator
+    if office is not None:
+        return OFFICE, office
+    return None

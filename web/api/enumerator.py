@@ -26,7 +26,6 @@ from web.api.operation import Call, Operation, Reply
 from web.api.problems import ApiProblem, said
 from web.api.shape import etag_of, household_out, questionnaire_out
 from web.authz import API
-from web.routes.enumerator import interview_ready
 from web.sessions import digest
 
 E = API + "/enumerator"
@@ -37,17 +36,22 @@ def work(call: Call) -> Enumeration:
     return Enumeration(call.ctx.services.census)
 
 
+def ready(call: Call) -> bool:
+    assert call.staff.household is not None
+    return work(call).interview_ready(call.staff.actor, call.staff.household)
+
+
 def target(call: Call) -> Target:
     """The household the path names (in the enumerator's areas: the route's rule checked it)."""
     household_id = call.staff.household_id
 
-    def ready() -> None:
-        if not interview_ready(call.staff):
+    def require_ready() -> None:
+        if not ready(call):
             raise ApiProblem(403, "interview_not_started", {
                 "zh": "请先开始入户登记：POST …/interview。", "en": "Start the interview first: POST …/interview."})
 
     return Target(call, call.staff.actor, household_id,
-                  seen=lambda: work(call).record_household_view(call.staff.actor, household_id), ready=ready)
+                  seen=lambda: work(call).record_household_view(call.staff.actor, household_id), ready=require_ready)
 
 
 async def queue(call: Call) -> Reply:
@@ -101,7 +105,7 @@ async def detail(call: Call) -> Reply:
     head = mask_name(head_of(view.document, view.questionnaire.member_name_question))
     return Reply(StaffHouseholdOut(household=household_out(view, full=False), code=h.code, area=h.area_id,
                                    address=mask_address(store.households.address(h.id)), head=head,
-                                   visit_outcome=h.visit_outcome, interview_ready=interview_ready(call.staff)),
+                                   visit_outcome=h.visit_outcome, interview_ready=ready(call)),
                  headers={"ETag": etag_of(view)})
 
 

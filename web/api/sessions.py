@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from functools import partial
 
+import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)
 from engine.store.credentials import normalize_account_code
 from web.api.models import HouseholdSignIn, QrSignIn, SessionOut, SignIn, StaffSignIn
 from web.api.operation import Call, Operation, Reply
 from web.api.problems import ApiProblem, said
 from web.authz import API
-from web.routes.staff_auth import check as staff_check
-from web.signin import Refused, qr_sign_in
+from web.signin import Refused, qr_sign_in, staff_account
 from web.signin import SignIn as Attempt
 
 
@@ -39,7 +39,7 @@ async def sign_in(call: Call) -> Reply:
         assert isinstance(body, StaffSignIn)
         username = body.username.strip()
         staff = await Attempt(ctx, f"staff:{username.casefold()}", cookies=False).run(
-            partial(staff_check, ctx, username, body.password))
+            partial(staff_account, ctx, username, body.password))
         found, failed = staff, "staff_login_failed"
     if isinstance(found, Refused):
         raise refused(found, failed)
