@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from engine.spec.code_lists import CodeList
 from engine.spec.codebook import codebook_markdown
 from engine.spec.model import Derived, Questionnaire, Scope
 from engine.store.masking import MASK_BY_TYPE, WITHHELD, mask_address
@@ -47,16 +48,25 @@ def withhold(value: str | None) -> str:
 
 def export_columns(questionnaires: Iterable[Questionnaire]) -> list[str]:
     """The fixed columns, then every item of every form (household items first, then person
-    items), count pairs as ITEM.part, derived values after the questions."""
+    items), count pairs as ITEM.part, a code's place name beside it as ITEM.name, derived
+    values after the questions."""
     forms = list(questionnaires)
     columns = list(EXPORT_FIXED)
     for scope in (Scope.HOUSEHOLD, Scope.MEMBER):
         for q in forms:
             for question in sorted(q.questions_in(scope), key=lambda x: x.index):
                 names = [f"{question.id}.{p.name}" for p in question.parts] or [question.id]
+                if question.code_list is not None:
+                    names.append(f"{question.id}.name")
                 columns.extend(n for n in names if n not in columns)
             columns.extend(d.id for d in q.derived_in(scope) if d.id not in columns)
     return columns
+
+
+def code_names(questionnaires: Iterable[Questionnaire]) -> dict[str, CodeList]:
+    """The code list of each code item: its column is followed by the place's name (ITEM.name)."""
+    return {qid: question.code_list for q in questionnaires for qid, question in q.questions.items()
+            if question.code_list is not None}
 
 
 def _reads(derived: Derived) -> set[str]:
@@ -106,7 +116,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _items(record: Mapping[str, Any], masks: ExportMasks) -> dict[str, str]:
+def _items(record: Mapping[str, Any], masks: ExportMasks, names: Mapping[str, CodeList]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in record.items():
         if key == "id":
@@ -115,28 +125,32 @@ def _items(record: Mapping[str, Any], masks: ExportMasks) -> dict[str, str]:
             out.update({f"{key}.{part}": masks.cell(key, v) for part, v in value.items()})
         else:
             out[key] = masks.cell(key, value)
+        if key in names and isinstance(value, str):  # a place, not a person: never masked
+            out[f"{key}.name"] = neutralise(names[key].full_name(value) or "")
     return out
 
 
 def person_rows(household: Any, revision_kind: str, doc: Mapping[str, Any], address: str,
-                masks: ExportMasks | None) -> Iterator[dict[str, str]]:
+                masks: ExportMasks | None, names: Mapping[str, CodeList] | None = None) -> Iterator[dict[str, str]]:
     """The rows of one household's standing submission `doc`: `masks` None for the export in
     full. `household` has the columns id, area_id, household_type, reference, submitted_at. A
     household with nobody to register (all died) gets one row without person items, so its
-    deaths are not lost."""
+    deaths are not lost. `names`: the code list of each code item (`code_names`)."""
     shown = masks or IN_FULL
+    names = names or {}
     reference = household.reference or ""
     fixed = {"household_id": household.id, "area_id": household.area_id,
              "household_type": household.household_type, "questionnaire": str(doc.get("questionnaire", "")),
              "revision_kind": revision_kind, "reference": withhold(reference) if masks else reference,
              "submitted_at": household.submitted_at.isoformat() if household.submitted_at else "",
              "address": neutralise(mask_address(address) if masks else address)}
-    items = _items(doc.get("household") or {}, shown)
+    items = _items(doc.get("household") or {}, shown, names)
     members = doc.get("members") or []
     if not members:
         yield {**fixed, "person_number": "", "member_id": "", **items}
     for number, member in enumerate(members, start=1):
-        yield {**fixed, "person_number": str(number), "member_id": member["id"], **items, **_items(member, shown)}
+        own = _items(member, shown, names)
+        yield {**fixed, "person_number": str(number), "member_id": member["id"], **items, **own}
 
 
 def write_private_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> int:
@@ -172,7 +186,8 @@ def export_codebook(questionnaires: Iterable[Questionnaire], masked: bool) -> st
         "by the household, or enumerated, in person); the household's items repeat on each of its rows. "
         "A household with nobody to register has one row without person items.", "",
         "Fixed columns: " + ", ".join(f"`{c}`" for c in EXPORT_FIXED) + ". The other columns are the items "
-        "below, by id; count pairs have one column per part (`H2.present`); yes/no answers are "
+        "below, by id; count pairs have one column per part (`H2.present`); a code from a code list is followed by "
+        "its place's name from the top level down (`D8_place.name`: 北京市 市辖区 朝阳区 建外街道); yes/no answers are "
         "`true`/`false`; text starting with = + - @ is prefixed with ' so spreadsheets do not run it.", "",
         masking, "",
     ])

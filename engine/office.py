@@ -46,7 +46,14 @@ from engine.enumeration import (
     open_address,
     open_revision,
 )
-from engine.export import ExportMasks, export_codebook, export_columns, person_rows, write_private_csv
+from engine.export import (
+    ExportMasks,
+    code_names,
+    export_codebook,
+    export_columns,
+    person_rows,
+    write_private_csv,
+)
 from engine.runtime.errors import EngineError, PermissionDenied
 from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
 from engine.spec.model import RoutingReason
@@ -418,6 +425,7 @@ class Office:
         """One row per person of every household with a standing submission (submitted or
         enumerated), masked or in full (see engine/export.py)."""
         masks = ExportMasks.of(self.forms.values()) if masked else None
+        names = code_names(self.forms.values())
         h = HOUSEHOLD.c
         with self.store.db.read() as c:
             ids = list(c.execute(select(h.id).where(h.reference.is_not(None)).order_by(h.area_id, h.id)).scalars())
@@ -430,7 +438,7 @@ class Office:
                            open_address(self.store.keys, c, hid, meta[hid].address_sealed))
                           for hid in chunk if hid in revisions]
             for household, revision, doc, address in opened:
-                yield from person_rows(household, revision.kind, doc, address, masks)
+                yield from person_rows(household, revision.kind, doc, address, masks, names)
 
     def export_csv(self, path: Path, masked: bool, actor: Actor) -> ExportReport:
         """Write the export (UTF-8 with BOM, readable by Excel; mode 0600) and its codebook

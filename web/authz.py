@@ -103,6 +103,7 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("GET", "/household/page/{record}/{page}"): HOUSEHOLD_SELF,
     ("POST", "/household/page/{record}/{page}"): HOUSEHOLD_SELF,
     ("POST", "/household/page/{record}/{page}/live"): HOUSEHOLD_SELF,  # htmx partial
+    ("GET", "/household/codes/{question}"): HOUSEHOLD_SELF,  # htmx partial: places by name (no answers)
     # -- staff sign-in (web.routes.staff_auth) ------------------------------------------------------
     ("GET", "/staff/login"): Rule(frozenset(ROLES)),  # signed-in staff go on to their home
     ("POST", "/staff/login"): Rule(frozenset(ROLES)),

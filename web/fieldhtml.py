@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from web.codesearch import search_box
 from web.fields import Choice, FieldView
 from web.i18n import t
 
@@ -38,13 +39,15 @@ def field_html(f: FieldView, lang: str) -> Markup:
         notes += (f'<p class="error-message" id="error-{fid}"><span class="visually-hidden">'
                   f'{escape(t("error_prefix", lang))}</span>{escape(error)}</p>\n')
     widget = f.widget
-    if widget == "radios" and len(f.choices) > SELECT_ABOVE:
+    if widget == "select" or (widget == "radios" and len(f.choices) > SELECT_ABOVE):
         out.append(f'<label class="label" for="field-{fid}">{label}</label>\n{notes}'
                    f'<select class="input select" id="field-{fid}" name="{fid}"{described}>\n')
         out.append('<option value=""></option>\n' if any(c.checked for c in f.choices)
                    else '<option value="" selected></option>\n')
         out.append(_ticked(_choices(f.id, "option", _labels(f.choices)), f.choices, " selected"))
         out.append("</select>\n")
+        if f.search:
+            out.append(search_box(f.id, f.search, lang))
     elif widget in ("radios", "checkboxes", "yes_no", "counts"):
         out.append(f'<fieldset id="field-{fid}"{described}>\n<legend class="label">{label}</legend>\n{notes}')
         if widget == "counts":

@@ -35,6 +35,7 @@ WIDGETS: Mapping[str, tuple[str, str, str]] = {
     "phone": ("text", "tel", "tel"),
     "place_code": ("text", "numeric", "off"),
     "count_pair": ("counts", "numeric", "off"),
+    "code": ("select", "", ""),
 }
 PLACEHOLDERS = {"year_month": "1985-06", "date": "1985-06-03"}
 
@@ -70,6 +71,7 @@ class FieldView:
     placeholder: str = ""
     error: str | None = None
     warnings: list[Issue] = field(default_factory=list)
+    search: str | None = None  # the top of a chain of code questions: its search URL (web/codesearch.py)
 
 
 def read_form(questions: Iterable[Question], form: FormData) -> dict[str, Any]:
@@ -104,7 +106,10 @@ def field_views(questions: Sequence[Question], state: RecordState, lang: str, *,
             placeholder=PLACEHOLDERS.get(q.type, ""), error=errors.get(q.id),
             warnings=[w for w in warnings if w.question_id == q.id],
         )
-        _fill(view, q, value, lang)
+        if q.code_list is not None:
+            view.choices = code_choices(q, state.values, value)
+        else:
+            _fill(view, q, value, lang)
         out.append(view)
     return out
 
@@ -125,10 +130,20 @@ def _fill(view: FieldView, q: Question, value: Any, lang: str) -> None:
         view.value = "" if value is None else str(value)
 
 
+def code_choices(q: Question, values: Mapping[str, Any], value: Any) -> list[Choice]:
+    """A code question's options: the codes under its parent's answer (the top level without one)."""
+    assert q.code_list is not None
+    parent = values.get(q.parent) if q.parent else None
+    return [Choice(c.code, c.name, c.code == value) for c in q.code_list.options(parent)]
+
+
 def display(q: Question, value: Any, lang: str) -> str:
     """An answer as a person reads it on the review page."""
     if value is None or value == "" or value == []:
         return t("not_answered", lang)
+    if q.code_list is not None:
+        return f"{q.code_list.full_name(str(value)) or ''}（{value}）" if lang == "zh" else \
+            f"{q.code_list.full_name(str(value)) or ''} ({value})"
     if q.options is not None:
         codes = value if isinstance(value, list) else [value]
         return "、".join(pick(q.options.label_of(c) or {"zh": c}, lang) for c in codes) if lang == "zh" else \

@@ -111,6 +111,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "review_intro": ("提交前请逐项核对。可以点击“修改”更正。", "Check each answer before you submit. "
                      "Use “Change” to correct one."),
     "not_answered": ("未填写", "Not answered"),
+    "code_search_label": ("或者输入地名搜索（如：朝阳）", "Or type a place name to search (for example 朝阳)"),
+    "code_search_count": ("找到 {count} 个地方，选择一个：", "{count} places found; choose one:"),
+    "code_search_none": ("没有找到这个地名，请换个写法，或逐级选择", "No place of that name; try another spelling, "
+                         "or choose one level at a time"),
     "fix_first": ("还有 {n} 处需要修改或确认，请先处理。", "{n} answers still need changing or confirming."),
     "review_more_problems": ("另有 {n} 处，已在各位成员的答案处和页码旁标出。",
                              "{n} more are marked at the answers and beside the page numbers."),

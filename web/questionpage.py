@@ -40,7 +40,7 @@ from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
 from engine.runtime.validation import Issue
 from engine.spec.model import Page, Questionnaire, Severity
-from web import handover
+from web import codesearch, handover
 from web.fields import field_views, read_form
 
 if TYPE_CHECKING:  # the preview imports this module and needs neither the census nor sessions
@@ -69,6 +69,7 @@ class PageUrls:
     home: str
     returns_to: str | None = None
     query: str = ""
+    codes: str | None = None  # where the search of a code list is (`{codes}{question}`); None: no search
 
     def page(self, record_id: str, page_id: str) -> str:
         return f"{self.prefix}{record_id}/{page_id}"
@@ -171,12 +172,17 @@ def elsewhere(q: Questionnaire, state: RecordState, page: Page, issues: list[Iss
     return out
 
 
-def read_page(form: FormData, state: RecordState, page: Page) -> tuple[dict[str, Any], set[str]]:
+def read_page(form: FormData, state: RecordState, page: Page,
+              q: Questionnaire | None = None) -> tuple[dict[str, Any], set[str]]:
     """The raw answers posted for the page, and the questions the page showed. A question shown
-    and no longer asked is read too: the engine drops its answer."""
+    and no longer asked is read too: the engine drops its answer. A place picked from a search
+    (`codesearch.apply_pick`) answers its chain of levels, which is then shown again."""
     shown = {str(v) for v in form.getlist("shown")}
-    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
-    return read_form(asked, form), shown
+    asked = [x for x in page.questions if x.id in state.relevant or x.id in shown]
+    raw = read_form(asked, form)
+    if q is not None and form.get(codesearch.PICK):
+        shown -= codesearch.apply_pick(q, page, form.get(codesearch.PICK), raw)
+    return raw, shown
 
 
 class QuestionPage(ABC):
@@ -239,6 +245,7 @@ class QuestionPage(ABC):
         ev, lang = self.evaluation, self.lang
         errors, warnings = shown_issues(ev, state, page, lang, problems, required)
         fields = field_views(page.questions, state, lang, typed=typed or {}, errors=errors, warnings=warnings)
+        codesearch.mark_search(self.questionnaire, page.questions, fields, self.urls.codes)
         return {"page": page, "state": state, "fields": fields, "title": self.title(state, page), "errors": errors,
                 "warnings": warnings, "back": self.urls.back(ev, state, page), "plan": ev.plan,
                 "fix_elsewhere": elsewhere(self.questionnaire, state, page, warnings, lang, self.urls),
@@ -280,7 +287,7 @@ class QuestionPage(ABC):
         it has something to say (keeping what was typed where it was refused), else go on."""
         state, page = self.target()
         form = await self.request.form()
-        raw, shown = read_page(form, state, page)
+        raw, shown = read_page(form, state, page, self.questionnaire)
         problems = self.answer_acceptable(state.record_id, raw, form)
         held = not problems and self.hand_over(form)  # (with a problem on the page, the page comes first)
         gone = self.left(state, page, live=False)

@@ -73,6 +73,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "请输入 {digits} 位行政区划代码，例如 {example}",
         "Enter the {digits}-digit administrative division code, for example {example}",
     ),
+    "not_in_code_list": (
+        "请从列表中选择，或输入列表中的代码",
+        "Choose from the list, or enter a code that is in it",
+    ),
+    "not_under_parent": (
+        "这一项与上一级的选择不一致，请重新选择",
+        "This does not lie within the place chosen above; please choose again",
+    ),
     "invisible_character": (
         "姓名里有看不见的字符（{char}），可能是复制时带进来的。请清空这一项，再重新输入姓名",
         "The name has an invisible character in it ({char}), perhaps copied in with it. Clear the box "

@@ -134,6 +134,8 @@ def resolve_record(
                 if question.id in answers:
                     value = answers[question.id]
                     problem = value_problem(question, value)
+                    if problem is None and question.parent is not None:
+                        problem = _outside_parent(question, value, values)
                     if problem is None:
                         values[question.id] = value
                     else:
@@ -147,6 +149,15 @@ def resolve_record(
                 state.pending.append(page)
     _derive_until(pending, float("inf"), env, values)
     return state
+
+
+def _outside_parent(question: Question, value: Any, values: Mapping[str, Any]) -> InputProblem | None:
+    """A code must lie under its parent's answer (the question is asked only once that is given)."""
+    assert question.code_list is not None and question.parent is not None
+    parent = values.get(question.parent)
+    if parent is None or question.code_list.under(value, parent):
+        return None
+    return InputProblem("not_under_parent")
 
 
 def _decided(env: Env, *conditions: CompiledExpression | None) -> bool | None:

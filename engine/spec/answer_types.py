@@ -269,6 +269,24 @@ def _parse_place(raw: Any, q: Question) -> str:
     return parse_place_code(_text_raw(raw), q.level or "township")
 
 
+def _parse_code(raw: Any, q: Question) -> str:
+    assert q.code_list is not None and q.level is not None  # the compiler gives every code question both
+    code = _text_raw(raw).strip()
+    if not code:
+        raise InputProblem("empty")
+    if not q.code_list.at(code, q.level):
+        raise InputProblem("not_in_code_list")
+    return code
+
+
+def _code_schema(q: Question) -> dict[str, Any]:
+    assert q.code_list is not None and q.level is not None
+    out: dict[str, Any] = {"$ref": f"#/$defs/code_lists/{q.code_list.name}/{q.level}"}
+    if q.parent is not None:
+        out["x-parent"] = q.parent  # the code lies under the parent's answer (the engine checks it)
+    return out
+
+
 def _decimal_schema(q: Question) -> dict[str, Any]:
     return {"type": "number", **_range(q), "x-decimalPlaces": q.places if q.places is not None else 2}
 
@@ -327,6 +345,8 @@ ANSWER_TYPES: dict[str, AnswerType] = {
                    doc="an identity number of `scheme` (python-stdnum: cn.ric, us.ssn, ...), check digits verified"),
         AnswerType("place_code", frozenset({"level"}), _const(TEXT), _place_schema, _parse_place,
                    doc="an administrative division code: county 6, township 9, village 12 digits"),
+        AnswerType("code", frozenset({"code_list", "level", "parent"}), _const(TEXT), _code_schema, _parse_code,
+                   doc="a code from a code list file (e.g. a township), under the answer of a parent question"),
         AnswerType("count_pair", frozenset({"parts", "max"}), _counts_vtype, _counts_schema, _parse_counts,
                    doc="two or more named counts answered together, e.g. males and females"),
     )

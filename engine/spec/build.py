@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.spec.answer_types import ANSWER_TYPES, PLACE_CODE_DIGITS
+from engine.spec.code_list_build import code_question, read_code_lists
+from engine.spec.code_lists import CodeList
 from engine.spec.diagnostics import Diagnostics, Position, SpecPath, did_you_mean
 from engine.spec.expressions import Symbol
 from engine.spec.expressions.nodes import NUMBER, VType
@@ -32,7 +34,8 @@ from engine.spec.symbols import Symbols
 
 PERSON_NUMBER = "person_number"
 TOP_KEYS = ("questionnaire", "version", "title", "description", "languages", "reference_time", "self_response",
-            "extends", "imports", "option_lists", "derived", "sections", "checks", "routing", "migrations")
+            "extends", "imports", "option_lists", "code_lists", "derived", "sections", "checks", "routing",
+            "migrations")
 SECTION_KEYS = ("id", "title", "when", "repeat", "member_name", "size", "first_member", "pages", "questions")
 ROSTER_KEYS = ("size", "first_member")  # of a section with repeat: members
 FIRST_MEMBER_KEYS = ("label", "when")
@@ -66,6 +69,8 @@ class DraftQuestion:
     parts: tuple[CountPart, ...] = ()
     min_selected: int | None = None
     max_selected: int | None = None
+    code_list: CodeList | None = None
+    parent: str | None = None
     region: str | None = None
     scheme: str | None = None
 
@@ -112,6 +117,8 @@ class Builder:
         self.symbols = Symbols()
         self.option_lists: dict[str, OptionList] = {}
         self.broken_lists: set[str] = set()  # declared, but unreadable (already reported)
+        self.code_lists: dict[str, CodeList] = {}
+        self.broken_code_lists: set[str] = set()
         self.sections: list[DraftSection] = []
         self.questions: dict[str, DraftQuestion] = {}
         self.broken_ids: set[str] = set()  # questions declared with an id but unreadable (reported)
@@ -188,6 +195,7 @@ class Builder:
 
     # -- option lists -----------------------------------------------------------------------
     def option_lists_pass(self) -> None:
+        read_code_lists(self)
         lists = self.read.kind(self.tree, "option_lists", YMap, ())
         for name, entries in (lists or {}).items():
             path: SpecPath = ("option_lists", name)
@@ -362,6 +370,10 @@ class Builder:
             self.symbols.add(Symbol(qid, VType("error"), section.scope, float(index)))
             return None
         q = DraftQuestion(node, path, qid, qtype, section.scope, section.id, page.id, index, label, hint, optional)
+        if qtype == "code" and not code_question(self, q):
+            self.broken_ids.add(qid)  # reported; still a name (see above)
+            self.symbols.add(Symbol(qid, VType("error"), section.scope, float(index)))
+            return None
         self._type_keys(q)
         self.questions[qid] = q
         self.symbols.add(Symbol(qid, ANSWER_TYPES[qtype].vtype(self._probe(q)), q.scope, float(index)))

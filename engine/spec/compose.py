@@ -24,6 +24,7 @@ def compose(path: Path, diags: Diagnostics, shown_as: str | None = None, _chain:
         return tree
     base_dir = path.parent
     _apply_imports(tree, base_dir, diags)
+    _anchor_code_lists(tree, base_dir)
     parent_name = tree.get("extends")
     if parent_name is None:
         return tree
@@ -53,6 +54,14 @@ def compose(path: Path, diags: Diagnostics, shown_as: str | None = None, _chain:
                       where, ("extends",), "extend a questionnaire spec")
         return None
     return _merge_spec(parent, tree, diags)
+
+
+def _anchor_code_lists(tree: YMap, base_dir: Path) -> None:
+    """A code list's file is relative to the spec that declares it, wherever it is merged into."""
+    lists = tree.get("code_lists")
+    for entry in lists.values() if isinstance(lists, YMap) else ():
+        if isinstance(entry, YMap):
+            entry.folder = base_dir
 
 
 def _resolve(path: Path) -> Path | None:
@@ -142,7 +151,7 @@ def _merge_spec(parent: YMap, child: YMap, diags: Diagnostics) -> YMap:
         base = out.get(key)
         if key == "sections" and isinstance(value, YList) and isinstance(base, YList):
             out.put(key, _merge_items(base, value, diags, ("sections",), "pages"), child)
-        elif key == "option_lists" and isinstance(value, YMap) and isinstance(base, YMap):
+        elif key in ("option_lists", "code_lists") and isinstance(value, YMap) and isinstance(base, YMap):
             merged = YMap(value.pos)
             for k, v in base.items():
                 merged.put(k, v, base)

@@ -59,6 +59,10 @@ CODES: Final[dict[str, str]] = {
     "UNKNOWN_REASON": "a routing rule names a reason the engine does not know",
     "UNKNOWN_PIPE": "a {placeholder} in a text names no question of its record",
     "BAD_SEVERITY": "a check's severity is neither error nor warning",
+    "UNKNOWN_CODE_LIST": "a code question names a code list that is not declared",
+    "UNKNOWN_LEVEL": "a code question names a level its code list does not have",
+    "BAD_PARENT": "a code question's parent is not a code question one level up in the same list",
+    "BAD_CODE_ROW": "a row of a code list's CSV file is wrong (reported at its line in the CSV)",
     "MIGRATION_UNKNOWN": "migrations: name a question or an option code this version does not have",
     # Warnings (`formserver check` reports them; only --strict fails on them):
     "WHEN_NEVER_TRUE": "warning: a condition that no answers can make true",

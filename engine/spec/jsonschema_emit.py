@@ -72,6 +72,8 @@ def to_json_schema(q: Questionnaire) -> Schema:
         "additionalProperties": False,
         "$defs": {"household": household, "member": member, "options": options},
     }
+    if q.code_lists:
+        schema["$defs"]["code_lists"] = _code_lists(q)
     engine_rules = [
         {"id": c.id, "scope": "household", "severity": c.severity.value, "check": c.expression.source}
         for c in q.checks
@@ -83,6 +85,21 @@ def to_json_schema(q: Questionnaire) -> Schema:
             {"reason": r.reason.value, "kind": r.kind.value, "form": r.form, "when": r.when.source} for r in q.routing
         ]
     return schema
+
+
+def _code_lists(q: Questionnaire) -> Schema:
+    """The codes of each level a code question uses (names stay in the CSV the list names)."""
+    out: Schema = {}
+    for question in q.questions.values():
+        cl = question.code_list
+        if cl is None or question.level is None or question.level in out.get(cl.name, {}):
+            continue
+        depth = cl.depth(question.level)
+        out.setdefault(cl.name, {})[question.level] = {
+            "type": "string", "enum": [c.code for c in cl.codes.values() if c.depth == depth],
+            "x-codeList": cl.file,
+        }
+    return out
 
 
 def _record(q: Questionnaire, scope: Scope) -> Schema:

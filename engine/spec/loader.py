@@ -79,6 +79,7 @@ class YMap(dict[str, Any]):
     key_pos: dict[str, Position]
     val_pos: dict[str, Position]
     val_src: dict[str, Source]
+    folder: Path | None = None  # a code list entry: the folder of the spec that declares it (compose)
 
     def __init__(self, pos: Position) -> None:
         super().__init__()

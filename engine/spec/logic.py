@@ -282,6 +282,8 @@ class Logic:
     def _question(self, q: DraftQuestion, s: DraftSection, s_when: CompiledExpression | None,
                   p_when: CompiledExpression | None) -> Question:
         when = self.expr(q.node, "when", q.path, Context(q.scope, self.b.symbols, float(q.index)))
+        if q.parent is not None:
+            when = self._after_parent(q, when)
         label = self.pipes(q.node, "label", q.path, q.scope, q.label) or MappingProxyType({})
         hint = self.pipes(q.node, "hint", q.path, q.scope, q.hint)
         checks = self.checks(q.node, q.path, q.scope, q.id)
@@ -289,8 +291,19 @@ class Logic:
         return Question(
             q.id, q.type, label, q.scope, q.section_id, q.page_id, q.index, q.node.pos, hint, q.optional, when,
             relevance, q.options, q.unit, q.minimum, q.maximum, q.places, q.max_length, q.level, q.parts,
-            q.min_selected, q.max_selected, checks, region=q.region, scheme=q.scheme,
+            q.min_selected, q.max_selected, checks, region=q.region, scheme=q.scheme, code_list=q.code_list,
+            parent=q.parent,
         )
+
+    def _after_parent(self, q: DraftQuestion, when: CompiledExpression | None) -> CompiledExpression | None:
+        """A code question is asked once its parent is answered: `answered(PARENT) and (WHEN)`,
+        compiled after the designer's own `when` (whose mistakes were reported at their place)."""
+        if when is None and "when" in q.node:
+            return None
+        source = f"answered({q.parent})" + (f" and ({when.source})" if when is not None else "")
+        compiled, _ = compile_expression(source, Context(q.scope, self.b.symbols, float(q.index)),
+                                         q.node.where("parent"))
+        return compiled
 
     def routing(self) -> tuple[RoutingRule, ...]:
         out = []
@@ -364,5 +377,5 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
         header.id, header.version, header.title, header.languages, header.reference_time, header.window,
         sections, MappingProxyType(dict(b.option_lists)), tuple(logic.derived), checks, routing, source,
         extends if isinstance(extends, str) else None, MappingProxyType(questions),
-        migration,
+        migration, MappingProxyType(dict(b.code_lists)),
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from engine.spec.diagnostics import Position
 
 if TYPE_CHECKING:
+    from engine.spec.code_lists import CodeList
     from engine.spec.expressions import CompiledExpression
 
 Text = Mapping[str, str]  # language code -> text, one entry per declared language
@@ -127,6 +128,9 @@ class Question:
     checks: tuple[Check, ...] = ()
     region: str | None = None  # phone: the numbering plan's region (ISO 3166-1 alpha-2); None: CN
     scheme: str | None = None  # national_id: the python-stdnum scheme, e.g. cn.ric or us.ssn
+    # Code questions: the list, and the question whose answer (a code one level up) holds this one.
+    code_list: CodeList | None = None
+    parent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +224,7 @@ class Questionnaire:
     # Indexes built by the compiler once, for the runtime's lookups.
     questions: Mapping[str, Question] = field(default_factory=lambda: MappingProxyType({}))
     migration: Migration | None = None
+    code_lists: Mapping[str, CodeList] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def household_sections(self) -> tuple[Section, ...]:

@@ -30,6 +30,7 @@ from typing import Any
 
 from engine.spec.answer_types import ANSWER_TYPES, DATE_PATTERN, PLACE_CODE_DIGITS, YEAR_MONTH_PATTERN
 from engine.spec.build import FIRST_MEMBER_KEYS, PAGE_KEYS, QUESTION_KEYS, SECTION_KEYS, TOP_KEYS, TYPE_KEYS
+from engine.spec.code_list_build import CODE_LIST_KEYS
 from engine.spec.logic import CHECK_KEYS, DERIVED_KEYS, ROUTING_KEYS, SPEC_REASONS
 from engine.spec.model import RoutingKind, Scope, Severity
 from engine.spec.shape import ID_PATTERN, RESERVED
@@ -74,6 +75,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                    "[options.yaml].",
         "option_lists": "Option lists of this spec, declared once and referred to by name from a question's "
                         "options. A list of the same name replaces the base's.",
+        "code_lists": "Code lists read from CSV files (code,name,parent), for questions of type code: "
+                      "{divisions: {file: divisions/china.csv, levels: {province: {zh: 省级, en: Province}, "
+                      "...}}}.",
         "derived": "Values computed from answers, e.g. age: stored (read-only) in the document and usable in "
                    "expressions like questions once their inputs are asked.",
         "sections": "What is asked: sections of pages of questions. A household section is asked once; a "
@@ -90,6 +94,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "opens": "When households may start filling in, with its UTC offset, e.g. 2020-10-11T00:00:00+08:00.",
         "closes": "When self-response ends, with its UTC offset, e.g. 2020-11-05T23:59:59+08:00. A household "
                   "not submitted by then goes to an enumerator (non_response).",
+    },
+    "code_list": {
+        "file": "The CSV file, relative to the spec that declares the list: a line code,name,parent, then "
+                "one row per code (parent: the code one level up; empty at the top).",
+        "levels": "The levels from the top down, each with its label, e.g. {province: {zh: 省级, en: "
+                  "Province}, county: {zh: 县级, en: County}}: a row's level is its depth.",
     },
     "option": {
         "code": 'The stored code. Codes are text: quote them ("1", "01").',
@@ -149,7 +159,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                    "imported), or the options inline as a list of {code, label}.",
         "min_selected": "multi_choice: the fewest options to tick (default 1; 0 allows none).",
         "max_selected": "multi_choice: the most options that may be ticked.",
-        "level": "place_code: county (6 digits), township (9, default) or village (12).",
+        "level": "place_code: county (6 digits), township (9, default) or village (12). code: one of the "
+                 "levels of its code list (default: the deepest).",
+        "code_list": "code: the name of a code list declared under code_lists:, e.g. divisions.",
+        "parent": "code: the code question one level up (asked before it) whose answer this code lies "
+                  "under; the question is asked once that one is answered, e.g. D8_county.",
         "region": "phone: the country or region whose numbers are accepted (ISO 3166-1 alpha-2, e.g. US; "
                   "default CN). Checked with phonenumbers; stored in E.164 (+12025550143) except CN's.",
         "scheme": "national_id: the identity number scheme, a python-stdnum module such as cn.ric, us.ssn "
@@ -226,9 +240,12 @@ def _type_rules() -> list[Schema]:
                     shapes[bound] = {"type": "string", "pattern": YEAR_MONTH_PATTERN}
                 else:
                     shapes[bound] = {"type": "string", "pattern": DATE_PATTERN}
+        if name == "place_code":
+            shapes["level"] = {"enum": list(PLACE_CODE_DIGITS)}
         then["properties"].update(shapes)
         required = [key for key, needed in (("options", answer_type.needs_options),
-                                            ("parts", name == "count_pair")) if needed]
+                                            ("parts", name == "count_pair"), ("code_list", name == "code"))
+                    if needed]
         if required:
             then["required"] = required
         rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]}, "then": then})
@@ -292,7 +309,9 @@ def _defs() -> Schema:
                               _ref("option_list")]},
         "min_selected": {"type": "integer", "minimum": 0, "maximum": 1000},
         "max_selected": {"type": "integer", "minimum": 1, "maximum": 1000},
-        "level": {"enum": list(PLACE_CODE_DIGITS)},
+        "level": ident,
+        "code_list": ident,
+        "parent": ident,
         "region": {"type": "string", "pattern": "^[A-Z]{2}$"},
         "scheme": {"type": "string", "pattern": "^[a-z]{2,3}_?\\.[a-z][a-z0-9_]*$"},
         "parts": {"type": "object", "propertyNames": {"pattern": ID_PATTERN.pattern},
@@ -332,6 +351,11 @@ def _defs() -> Schema:
         "time": time,
         "option": option,
         "option_list": _array(_ref("option")),
+        "code_list": _closed("code_list", CODE_LIST_KEYS, {
+            "file": {"type": "string", "minLength": 1},
+            "levels": {"type": "object", "propertyNames": {"pattern": ID_PATTERN.pattern},
+                       "additionalProperties": _ref("label"), "minProperties": 1},
+        }, required=CODE_LIST_KEYS),
         "check": check,
         "derived": derived,
         "routing": routing,
@@ -357,6 +381,8 @@ def language_schema() -> Schema:
         "extends": {"type": "string", "minLength": 1},
         "imports": _array({"type": "string", "minLength": 1}, 0),
         "option_lists": {"type": "object", "additionalProperties": _ref("option_list")},
+        "code_lists": {"type": "object", "propertyNames": {"pattern": ID_PATTERN.pattern},
+                       "additionalProperties": _ref("code_list")},
         "derived": _array(_ref("derived"), 0),
         "sections": _array(_ref("section")),
         "checks": _array(_ref("check"), 0),

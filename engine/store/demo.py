@@ -119,7 +119,8 @@ CHEN_FAMILY: Final = (
 # Help requested: a Uyghur head whose hukou is in Urumqi (away six years, for work).
 MAIMAITI: Final = (
     _person("买买提·艾力", "0", M, _D(1985, 7, 9), 53, region="650102", ethnic="05", education="5",
-            literate=True, D8="3", D8_place="650102001", D9="9", D10="1"),
+            literate=True, D8="3", D8_province="65", D8_prefecture="6501", D8_county="650102",
+            D8_place="650102003", D9="9", D10="1"),
 )
 # Area 2: a woman of 72 living alone (submitted) and a half-done household.
 ZHAO_ALONE: Final = (_person("赵淑芬", "0", F, _D(1948, 3, 25), 2, education="3", literate=True),)

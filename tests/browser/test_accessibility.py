@@ -141,6 +141,11 @@ def test_every_page_type_passes_axe_and_fits_a_phone(browser: Browser, server: S
         check("member-identity")
         fill_page(page, {"D1": "张伟", "S1": "1", "D2": "0", "D4": "1"})
         check("member-birth")
+        goto(page, server, f"/household/page/{member.group(1)}/residence_hukou")
+        answer(page, {"D8": "3"})
+        page.locator("main .code-search input").fill("朝阳")  # the hukou place's search, with its matches
+        expect(page.locator("main .code-matches button").first).to_be_visible()
+        check("member-hukou-search")
         goto(page, server, "/household")
         check("hub-with-member")
         click_and_wait(page, page.locator("main a[href$='/remove']").first)

@@ -72,22 +72,24 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         assert visible_questions(page) == ["D7", "D8"]
         answer(page, {"D7": "2"})
         assert visible_questions(page) == ["D7", "D7_place", "D8"]
-        answer(page, {"D7": "1", "D8": "3"})
-        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9"]
+        answer(page, {"D8": "3"})
+        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D9"]
         answer(page, {"D9": "4"})
         # D10 (why away) is asked now, on the same page, without a navigation.
-        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10"]
+        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D9", "D10"]
         expect(page.locator("#questions legend", has_text="离开户口登记地的原因")).to_be_visible()
+        answer(page, {"D8_province": "44"})  # the next level of the hukou place follows
+        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D8_prefecture", "D9", "D10"]
         assert page.evaluate("window.__sameDocument === true")
         assert path_of(page) == f"/household/page/{member}/residence_hukou"
-        answer(page, {"D10": "1", "D8_place": "110105001"})
+        answer(page, {"D10": "1", "D7_place": "110105001"})
         # An answer the engine refuses shows its error at the field at once, and is not saved.
-        answer(page, {"D8_place": "12"})
-        expect(page.locator("#wrap-D8_place .error-message")).to_be_visible()
+        answer(page, {"D7_place": "12"})
+        expect(page.locator("#wrap-D7_place .error-message")).to_be_visible()
         expect(page).to_have_title(re.compile("^错误："))  # the title says so too, then stops saying it
-        answer(page, {"D8_place": "110105001"})
+        answer(page, {"D7_place": "110105001"})
         expect(page).not_to_have_title(re.compile("^错误："))
-        answer(page, {"D8_place": "12"})
+        answer(page, {"D7_place": "12"})
         assert page.evaluate("window.__sameDocument === true")
         page.close()  # mid-way: no "save and continue"
 
@@ -98,14 +100,15 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         expect(page.locator("#field-D1")).to_have_value("李桂兰")
         expect(page.locator("input[name=S1][value='1']")).to_be_checked()
         goto(page, server, f"/household/page/{member}/residence_hukou")
-        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10"]
+        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D8_prefecture", "D9", "D10"]
+        expect(page.locator("#field-D8_province")).to_have_value("44")
         expect(page.locator("input[name=D9][value='4']")).to_be_checked()
         expect(page.locator("input[name=D10][value='1']")).to_be_checked()
         # What was typed last is kept as typed, with what is wrong with it; the last good answer
         # stands meanwhile.
-        expect(page.locator("#field-D8_place")).to_have_value("12")
-        expect(page.locator("#wrap-D8_place .error-message")).to_be_visible()
-        assert draft_of(demo, who.household_id)["members"][-1]["D8_place"] == "110105001"
+        expect(page.locator("#field-D7_place")).to_have_value("12")
+        expect(page.locator("#wrap-D7_place .error-message")).to_be_visible()
+        assert draft_of(demo, who.household_id)["members"][-1]["D7_place"] == "110105001"
 
 
 def test_what_is_typed_while_autosave_is_on_its_way_is_kept(page: Page, server: Server, demo: Demo) -> None:

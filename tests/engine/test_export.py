@@ -81,3 +81,28 @@ def test_formulas_are_neutralised_masked_or_not_and_numbers_left_alone() -> None
     assert IN_FULL.cell("N", -5) == "-5" and IN_FULL.cell("Y", True) == "true"
     assert IN_FULL.cell("L", ["1", "2"]) == "1;2"
     assert masks.cell("D1", None) == "" and masks.cell("D1", "") == ""
+
+
+@pytest.fixture(scope="module")
+def short() -> Questionnaire:
+    from engine.forms import FORMS_DIR
+    from engine.spec.compiler import compile_file
+
+    return compile_file(FORMS_DIR / "census2020" / "short.yaml")
+
+
+def test_a_code_is_followed_by_its_places_name_masked_or_not(short: Questionnaire) -> None:
+    from engine.export import code_names, export_columns
+
+    columns = export_columns([short])
+    assert columns.index("D8_place.name") == columns.index("D8_place") + 1
+    assert columns.index("D8_province.name") == columns.index("D8_province") + 1
+    member = {"id": "m1", "D1": "欧阳娜娜", "D8": "3", "D8_province": "11", "D8_prefecture": "1101",
+              "D8_county": "110105", "D8_place": "110105001"}
+    names = code_names([short])
+    for masks in (None, ExportMasks.of([short])):
+        [row] = person_rows(HOUSEHOLD, "submitted", {"members": [member]}, ADDRESS, masks, names)
+        assert (row["D8_place"], row["D8_place.name"]) == ("110105001", "北京市 市辖区 朝阳区 建外街道")
+        assert row["D8_province.name"] == "北京市"
+    [row] = person_rows(HOUSEHOLD, "submitted", {"members": [{"id": "m1", "D8": "1"}]}, ADDRESS, None, names)
+    assert "D8_place.name" not in row  # nothing asked, nothing named

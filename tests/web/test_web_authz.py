@@ -141,6 +141,7 @@ def url_for(site: Any, path: str, who: Who, pair: tuple[str, str]) -> str:
         "member": last_member(site, own) if "{member}" in path else "",
         "record": "household",
         "page": "household_type",
+        "question": "D8_province",  # the search of the hukou place's chain of levels
     }
     return path.format(**{k: v for k, v in values.items() if "{" + k + "}" in path})
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from starlette.responses import Response
+from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from engine.runtime.lifecycle import HouseholdState
+from web import codesearch
 from web.questionpage import CensusPage, PageUrls
 from web.routes.household import HouseholdRequest, _local, household, window_open
+
+CODES = "/household/codes/"
 
 
 def _page(hr: HouseholdRequest) -> CensusPage:
@@ -28,7 +32,7 @@ def _page(hr: HouseholdRequest) -> CensusPage:
     record = quote(hr.ctx.request.path_params["record"], safe="")
     back = f"/household/review?at={record}#record-{record}"  # the review's page and section of the record
     urls = PageUrls("/household/page/", "/household", returns_to=back if review else None,
-                    query="?return=review" if review else "")
+                    query="?return=review" if review else "", codes=CODES)
     return CensusPage(hr.ctx, hr.actor, hr.actor.id, hr.view, urls, template="page.html",
                       handed_over="/household/handed-over")
 
@@ -51,6 +55,17 @@ async def live(hr: HouseholdRequest) -> Response:
     return await _page(hr).live()
 
 
+async def codes(hr: HouseholdRequest) -> Response:
+    """htmx: the places whose name holds `q`, for the search box at the top of a chain of code
+    questions (web/codesearch.py). Only the typed text travels in the URL; bounded results."""
+    q = hr.view.questionnaire
+    top = q.questions.get(hr.ctx.request.path_params["question"])
+    if top is None or not codesearch.is_top(q, top):
+        raise HTTPException(404, "no such search")
+    text = str(hr.ctx.request.query_params.get("q", ""))
+    return hr.ctx.finish(HTMLResponse(codesearch.search_results(q, top, text, hr.ctx.lang)))
+
+
 def next_after_confirm(url: str) -> str:
     return url if _local(url) else "/household"
 
@@ -59,4 +74,5 @@ routes = [
     Route("/household/page/{record}/{page}", household(show), methods=["GET"]),
     Route("/household/page/{record}/{page}", household(save, changes=True), methods=["POST"]),
     Route("/household/page/{record}/{page}/live", household(live, changes=True), methods=["POST"]),
+    Route(CODES + "{question}", household(codes), methods=["GET"]),
 ]

@@ -130,6 +130,20 @@ def _national_id(x: Question, lang: str) -> list[str]:
             f"an identity number: {name} ({x.scheme}; its format and check digits are verified)"]
 
 
+def _code(x: Question, lang: str) -> list[str]:
+    """Refers to the list: its name, file and level, and the question it lies under."""
+    cl = x.code_list
+    if cl is None or x.level is None:
+        return []
+    level = tx(cl.level_labels[x.level], lang) if x.level in cl.level_labels else x.level
+    count = sum(1 for c in cl.codes.values() if c.depth == cl.depth(x.level))
+    if lang == "zh":
+        return [f"代码表“{cl.name}”（文件 {cl.file}）中{level}一级的代码，共{count}个"
+                + (f"，须属于 {x.parent} 所选地区" if x.parent else "")]
+    return [f"a {level.lower()} code from code list “{cl.name}” (file {cl.file}; {count} codes at this level)"
+            + (f", within the place chosen in {x.parent}" if x.parent else "")]
+
+
 def _count_pair(x: Question, lang: str) -> list[str]:
     names = [f"“{tx(p.label, lang)}”" for p in x.parts]
     most = x.maximum
@@ -148,7 +162,7 @@ _FIXED = {  # answer types described by one phrase: (zh, en)
 _DESCRIBE: dict[str, Callable[[Question, str], list[str]]] = {
     "text": _text, "name": _name, "integer": _numeric, "decimal": _numeric, "year_month": _temporal,
     "date": _temporal, "place_code": _place_code, "count_pair": _count_pair, "phone": _phone,
-    "national_id": _national_id,
+    "national_id": _national_id, "code": _code,
 }
 
 

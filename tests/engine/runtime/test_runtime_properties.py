@@ -24,6 +24,9 @@ from engine.spec.model import Question, Scope
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = ["张三", "李四", "阿依古丽.买买提", "𠮷野家", "John Smith", "王 五", "张3"]
 PLACES = ["110105001", "440305001", "１１０１０５００１", "650102003"]
+# Codes of the divisions list by level: two lineages (Beijing's 朝阳区, Shenzhen's 南山区).
+DIVISIONS = {"province": ["11", "44"], "prefecture": ["1101", "4403"], "county": ["110105", "440305"],
+             "township": ["110105001", "440305001"]}
 
 junk = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True, allow_infinity=True),
@@ -58,6 +61,8 @@ def valid(question: Question) -> st.SearchStrategy[Any]:
         return st.sampled_from([True, False, "是", "否", "1", "0"])
     if kind == "place_code":
         return st.sampled_from(PLACES)
+    if kind == "code":
+        return st.sampled_from(DIVISIONS[question.level or "township"])
     raise AssertionError(f"no strategy for {kind}")
 
 
@@ -205,5 +210,6 @@ def _other_value(question: Question) -> Any:
             "count_pair": lambda: {p.name: "3" for p in question.parts}, "decimal": lambda: "33.3",
             "integer": lambda: "7", "name": lambda: "欧阳娜娜", "year_month": lambda: "1999-09",
             "resident_id": lambda: make_resident_id("440305", dt.date(1999, 9, 9), 7, "2"),
-            "yes_no": lambda: "否", "place_code": lambda: "650102003"}[question.type]()
+            "yes_no": lambda: "否", "place_code": lambda: "650102003",
+            "code": lambda: DIVISIONS[question.level or "township"][-1]}[question.type]()
 

@@ -58,6 +58,9 @@ def test_unknown_birth_month_hides_education(households: Any) -> None:
     assert "education" not in [p.id for p in state.pages]
 
 
+# The hukou place, one level at a time from the divisions list: Shenzhen's 南头街道.
+SHENZHEN = {"D8_province": "44", "D8_prefecture": "4403", "D8_county": "440305", "D8_place": "440305001"}
+
 # (record, gate question, codes of the gate to try, follow-up questions, asked?)
 GATES = [
     pytest.param(HOUSEHOLD, "H5", only("1"), ("H6", "H7"), True, id="H5-dwelling"),
@@ -66,8 +69,8 @@ GATES = [
     pytest.param("member", "D9", only("1"), ("D10",), False, id="D9-not-away"),
     pytest.param("member", "D7", only("2"), ("D7_place",), True, id="D7-elsewhere-place"),
     pytest.param("member", "D7", only("1"), ("D7_place",), False, id="D7-here-no-place"),
-    pytest.param("member", "D8", only("3"), ("D8_place",), True, id="D8-other-township-place"),
-    pytest.param("member", "D8", all_but("3"), ("D8_place",), False, id="D8-no-place"),
+    pytest.param("member", "D8", only("3"), ("D8_province",), True, id="D8-other-township-place"),
+    pytest.param("member", "D8", all_but("3"), ("D8_province", "D8_place"), False, id="D8-no-place"),
     pytest.param("member", "D8", all_but("4"), ("D9",), True, id="D8-registered-D9"),
     pytest.param("member", "D8", only("4"), ("D9", "D10"), False, id="D8-no-hukou-no-D9-D10"),
 ]
@@ -91,7 +94,7 @@ def test_follow_up_questions(households: Any, short: Any, record: str, gate: str
 def test_place_code_follow_ups_take_township_codes(households: Any) -> None:
     doc = households.build(size=1)
     mid = doc["members"][0]["id"]
-    doc = households.apply(doc, mid, {"D7": "2", "D7_place": "１１０１０５００１", "D8": "3", "D8_place": "440305001"})
+    doc = households.apply(doc, mid, {"D7": "2", "D7_place": "１１０１０５００１", "D8": "3", **SHENZHEN})
     e = households.evaluate(doc)
     member = e.effective_document()["members"][0]
     assert member["D7_place"] == "110105001"
@@ -119,8 +122,8 @@ FLIPS = [
     pytest.param("member", {"D5": "2005-10", "D11": "4", "D12": "否"}, {"D5": "2017-11"},
                  {"D11": "4", "D12": False}, id="education-page"),
     pytest.param("member", {"D9": "4", "D10": "3"}, {"D9": "1"}, {"D10": "3"}, id="away-reason"),
-    pytest.param("member", {"D8": "3", "D8_place": "440305001", "D9": "4", "D10": "1"}, {"D8": "4"},
-                 {"D8_place": "440305001", "D9": "4", "D10": "1"}, id="no-hukou-chain"),
+    pytest.param("member", {"D8": "3", **SHENZHEN, "D9": "4", "D10": "1"}, {"D8": "4"},
+                 {**SHENZHEN, "D9": "4", "D10": "1"}, id="no-hukou-chain"),
     pytest.param(HOUSEHOLD, {"H2": {"present": "1", "absent": "0"}, "H5": "1"},
                  {"H2": {"present": "0", "absent": "0"}}, {"H3": {"male": 0, "female": 0}, "H5": "1"},
                  id="nobody-to-register"),

@@ -335,3 +335,13 @@ def test_cli_writes_both_formats(tmp_path: Path, spec: Questionnaire) -> None:
         assert main(["docs", str(source), "-o", str(tmp_path / name)]) == 0
     assert (tmp_path / "book.md").read_text(encoding="utf-8").startswith('<a id="top"></a>')
     assert (tmp_path / "book.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_code_question_refers_to_its_list() -> None:
+    short = compile_file(Path(__file__).resolve().parents[3] / "forms" / "census2020" / "short.yaml")
+    markdown = codebook_markdown(short)
+    assert ("a township code from code list “divisions” (file divisions/china.csv; 41352 codes at this level), "
+            "within the place chosen in D8_county") in markdown
+    assert ("代码表“divisions”（文件 divisions/china.csv）中乡级一级的代码，共41352个，"
+            "须属于 D8_county 所选地区") in markdown
+    assert "Asked only when D8_county (County) has been answered" in markdown
