@@ -87,6 +87,15 @@ class PartOut(BaseModel):
     label: Text
 
 
+class CodeListOut(BaseModel):
+    """A hierarchical code list a question's answer comes from (its codes are in the JSON Schema;
+    the pages search it by name)."""
+
+    name: str
+    levels: list[str]
+    level_labels: dict[str, Text]
+
+
 class QuestionOut(BaseModel):
     id: str
     type: str
@@ -97,6 +106,7 @@ class QuestionOut(BaseModel):
     when: str | None = Field(None, description="asked only when this holds (its own condition)")
     relevance: list[str] = Field(description="every condition it is asked under: section, page, its own")
     options: list[OptionOut] | None = None
+    code_list: CodeListOut | None = None
     minimum: float | int | str | None = None
     maximum: float | int | str | None = None
     places: int | None = None

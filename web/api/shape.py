@@ -14,6 +14,7 @@ from engine.spec.model import Check, Question, Questionnaire
 from engine.store.masking import mask_name
 from web.api.models import (
     CheckOut,
+    CodeListOut,
     EvaluationOut,
     HouseholdOut,
     IssueOut,
@@ -53,6 +54,9 @@ def _question(q: Question) -> QuestionOut:
         unit=dict(q.unit) if q.unit else None, optional=q.optional, when=_source(q.when),
         relevance=[e.source for e in q.relevance],
         options=[OptionOut(code=o.code, label=dict(o.label)) for o in q.options.options] if q.options else None,
+        code_list=CodeListOut(name=q.code_list.name, levels=list(q.code_list.levels),
+                              level_labels={k: dict(v) for k, v in q.code_list.level_labels.items()})
+        if q.code_list else None,
         minimum=q.minimum, maximum=q.maximum, places=q.places, max_length=q.max_length,
         parts=[PartOut(name=p.name, label=dict(p.label)) for p in q.parts], min_selected=q.min_selected,
         max_selected=q.max_selected, checks=[_check(c) for c in q.checks])

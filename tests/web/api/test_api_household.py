@@ -35,6 +35,7 @@ def test_the_household_with_its_evaluation(site: Any) -> None:
     questions = {q["id"]: q for s in questionnaire["sections"] for p in s["pages"] for q in p["questions"]}
     assert questions["H6"]["relevance"] and questions["H6"]["unit"]["en"]
     assert {o["code"] for o in questions["H1"]["options"]} >= {"1"}
+    assert questions["D8_place"]["code_list"]["levels"][0] == "province"  # its codes: in the JSON Schema
 
 
 def test_answers_need_the_current_etag_and_are_saved_all_or_nothing(site: Any) -> None:
