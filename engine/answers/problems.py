@@ -90,6 +90,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "最多选择 {high} 项",
         "Choose at most {high}",
     ),
+    "exclusive_option": (
+        "“{option_zh}”不能与其他选项同时选择：只选“{option_zh}”，或者取消勾选它",
+        "“{option_en}” cannot be ticked together with other options: tick it alone, or untick it",
+    ),
     "too_small": (
         "不能小于 {low}，请核对后重新输入",
         "Enter {low} or more",

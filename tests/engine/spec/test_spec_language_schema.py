@@ -146,7 +146,9 @@ def test_keys_equal_what_the_compiler_accepts(schema: dict[str, Any]) -> None:
     assert set(defs["check"]["properties"]) == set(CHECK_KEYS)
     assert set(defs["routing"]["properties"]) == set(ROUTING_KEYS)
     assert set(defs["derived"]["properties"]) == set(DERIVED_KEYS)
-    assert set(defs["option"]["properties"]) == {"code", "label"}
+    assert set(defs["option"]["properties"]) == {"code", "label", "specify", "exclusive"}
+    specify = defs["option"]["properties"]["specify"]["anyOf"][1]
+    assert set(specify["properties"]) == {"name", "label", "max_length"}
     assert set(schema["properties"]["self_response"]["properties"]) == {"opens", "closes"}
 
 
@@ -183,7 +185,7 @@ def test_every_key_is_closed_and_described(schema: dict[str, Any]) -> None:
             walk(value, f"{path}/{key}")
 
     walk(schema, "#")
-    assert checked == 10  # top, self_response, option, check, derived, routing, question, page, section,
+    assert checked == 11  # top, self_response, option, specify, check, derived, routing, question, page, section,
     # and a section's first_member
 
 
