@@ -125,8 +125,7 @@ def _parse_multi(raw: Any, q: Question) -> list[str]:
     chosen = [c for c in codes if c in items]  # option order, no repeats
     alone = next((c for c in q.options.exclusive_codes if c in chosen), None) if len(chosen) > 1 else None
     if alone is not None:  # "none of these" with some of these: an error, the schema says the same
-        label = q.options.label_of(alone) or {}
-        raise InputProblem("exclusive_option", option_zh=label.get("zh", alone), option_en=label.get("en", alone))
+        raise InputProblem("exclusive_option", option=dict(q.options.label_of(alone) or {"zh": alone}))
     low = q.min_selected if q.min_selected is not None else 1
     if len(chosen) < low:
         raise InputProblem("too_few", low=low)
