@@ -175,7 +175,8 @@ def read_page(form: FormData, state: RecordState, page: Page) -> tuple[dict[str,
     """The raw answers posted for the page, and the questions the page showed. A question shown
     and no longer asked is read too: the engine drops its answer."""
     shown = {str(v) for v in form.getlist("shown")}
-    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown]
+    asked = [q for q in page.questions if q.id in state.relevant or q.id in shown
+             or (q.specifies is not None and q.specifies[0] in shown)]  # typed with its option just chosen
     return read_form(asked, form), shown
 
 
