@@ -36,32 +36,32 @@ OPTION_ONLY = frozenset({"specify", "exclusive"})  # keys of an option, never of
 
 
 def read_specify(read: Reader, item: YMap, path: SpecPath) -> Specify | None:
-    """An option's `specify: true`, or `specify: {name, label, max_length}`; None if absent,
-    `false` or wrong (reported)."""
+    """An option's `specify: true`, or `specify: {name, label, max_length}`; None if absent or
+    `false`. A wrong one is reported, and read as far as it goes (no model is built while it
+    stands, but the text's name still resolves: no second message where an expression uses it)."""
     value = item.get("specify")
     where = item.where_key("specify")
     if value is None or value is False:
         return None
+    default = Specify(DEFAULT_NAME, None, DEFAULT_MAX_LENGTH, where)
     if value is True:
-        return Specify(DEFAULT_NAME, None, DEFAULT_MAX_LENGTH, where)
+        return default
     spath = (*path, "specify")
     if not isinstance(value, YMap):
         read.kind(item, "specify", (bool, YMap), path, "true, or {name: other, max_length: 30}")
-        return None
+        return default
     read.keys(value, SPECIFY_KEYS, spath, "specify")
     name = value.get("name", DEFAULT_NAME)
     if not isinstance(name, str) or not ID_PATTERN.match(name):
         read.diags.add("BAD_ID", f'specify name "{name}" is not a valid name', value.where("name"),
                        (*spath, "name"), "start with a letter; use only letters, digits and _, e.g. name: other")
-        return None
+        name = DEFAULT_NAME
     label = read.label(value, "label", spath, required=False)
-    if "label" in value and label is None:
-        return None  # reported
     length = read.kind(value, "max_length", int, spath, "30")
     if length is not None and not 1 <= length <= MAX_LENGTH_LIMIT:
         read.diags.add("BAD_RANGE", f"max_length must be between 1 and {MAX_LENGTH_LIMIT}",
                        value.where("max_length"), (*spath, "max_length"))
-        return None
+        length = None
     return Specify(name, label, length or DEFAULT_MAX_LENGTH, where)
 
 
