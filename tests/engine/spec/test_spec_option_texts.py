@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 from spec_helpers import check_text, codes, compile_text, only
 
+from engine.spec.codebook import codebook_markdown
 from engine.spec.jsonschema_emit import to_json_schema
 
 HEAD = """\
@@ -210,3 +211,13 @@ def test_schema_says_an_exclusive_option_stands_alone(tmp_path: Path) -> None:
     prop = to_json_schema(compile_text(tmp_path, SPEC))["$defs"]["household"]["properties"]
     assert prop["H3"]["not"] == {"contains": {"const": "9"}, "minItems": 2}
     assert prop["H2_other"]["x-specifies"] == {"question": "H2", "option": "8"}
+
+
+# -- the codebook ------------------------------------------------------------------------------------
+def test_codebook_notes_the_options_and_lists_the_text(tmp_path: Path) -> None:
+    book = codebook_markdown(compile_text(tmp_path, SPEC))
+    assert ("| 2 | 其他设施 | Something else | 选此项须注明，记为 H3_what<br>opens a text field, stored as H3_what |"
+            in book)
+    assert "| 9 | 都没有 | None of these | 只能单独选择<br>ticked only alone |" in book
+    assert "### H3_what 什么设施 / Which?" in book
+    assert '`"2" in H3`' in book  # when it is asked
