@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.export import IN_FULL, ExportMasks, person_rows
+from engine.export import IN_FULL, ExportMasks, export_columns, person_rows
+from engine.spec.compiler import compile_file
 from engine.spec.model import Questionnaire
 from tests.engine.spec.spec_helpers import BASE, compile_text, replace_once
 
@@ -81,3 +82,13 @@ def test_formulas_are_neutralised_masked_or_not_and_numbers_left_alone() -> None
     assert IN_FULL.cell("N", -5) == "-5" and IN_FULL.cell("Y", True) == "true"
     assert IN_FULL.cell("L", ["1", "2"]) == "1;2"
     assert masks.cell("D1", None) == "" and masks.cell("D1", "") == ""
+
+
+def test_an_option_s_text_is_the_column_after_its_question_and_masked_as_text() -> None:
+    short = compile_file(Path(__file__).resolve().parents[2] / "forms" / "census2020" / "short.yaml")
+    columns = export_columns([short])
+    assert columns[columns.index("D10") + 1] == "D10_other"
+    member = {"id": "m1", "D10": "8", "D10_other": "照顾孙子女"}
+    [masked] = person_rows(HOUSEHOLD, "submitted", {"members": [member]}, ADDRESS, ExportMasks.of([short]))
+    [full] = person_rows(HOUSEHOLD, "submitted", {"members": [member]}, ADDRESS, None)
+    assert (masked["D10"], masked["D10_other"], full["D10_other"]) == ("8", "****", "照顾孙子女")
