@@ -46,7 +46,7 @@ sections:
           - {code: "1", label: {zh: 厨房, en: Kitchen}}
           - code: "2"
             label: {zh: 其他设施, en: Something else}
-            specify: {name: what, label: {zh: 什么设施, en: Which?}, max_length: 20}
+            specify: {name: what, label: {zh: 什么设施, en: "Which?"}, max_length: 20}
           - {code: "9", label: {zh: 都没有, en: None of these}, exclusive: true}
       - id: H4
         type: text
