@@ -159,8 +159,9 @@ def _parse(q: Questionnaire, doc: Document, record_id: str,
         except InputProblem as exc:
             problems[qid] = exc
     for qid in [k for k in raw if k in updates or k in problems]:
-        question = q.questions[qid]
-        if question.specifies is not None and not _chosen(question.specifies, updates, current):
+        question = q.questions.get(qid)
+        if question is not None and question.specifies is not None and not _chosen(question.specifies, updates,
+                                                                                    current):
             updates.pop(qid, None)  # an option's text, typed under an option not chosen: ignored
             problems.pop(qid, None)
     return updates, problems
