@@ -6,14 +6,13 @@ footer) and is repeated field by field until the page is about `BARE_PAGE_BYTES`
 6,000) bytes. What the form server does beyond this (sessions, decryption, evaluation,
 saving) is what the comparison measures.
 
-`--nodelay` serves it with TCP_NODELAY set on every connection. With `--workers` above 1,
-uvicorn hands its workers a listening socket created without IPPROTO_TCP, so asyncio does not
-set TCP_NODELAY on the connections, and a response written in two parts (head, then body)
-waits for the client's delayed ACK: about 40 ms per request on a keep-alive connection.
-`formserver serve --workers 2` runs like that today; `--nodelay` shows what the same stack
-does without the stall.
+It is served as `formserver serve` serves (web/server.py): TCP_NODELAY set on every
+connection. With `--workers` above 1, uvicorn hands its workers a listening socket created
+without IPPROTO_TCP, so asyncio does not set TCP_NODELAY itself, and a response written in two
+parts (head, then body) would wait for the client's delayed ACK: about 40 ms per request on a
+keep-alive connection. `--delayed-ack` serves without it, to show that stall.
 
-Run: python bench/bare_page.py [--port 8100] [--workers 2] [--bytes 6000] [--nodelay]
+Run: python bench/bare_page.py [--port 8100] [--workers 2] [--bytes 6000] [--delayed-ack]
 """
 
 from __future__ import annotations
@@ -146,13 +145,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--bytes", type=int, default=DEFAULT_BYTES, help="page size to aim for")
-    parser.add_argument("--nodelay", action="store_true", help="set TCP_NODELAY on every connection")
+    parser.add_argument("--delayed-ack", action="store_true",
+                        help="leave TCP_NODELAY unset (uvicorn's default with --workers > 1)")
     args = parser.parse_args()
     os.environ["BARE_PAGE_BYTES"] = str(args.bytes)
-    # The same server settings as `formserver serve` (unless --nodelay).
+    # The same server settings as `formserver serve` (unless --delayed-ack).
     uvicorn.run("bare_page:create", factory=True, app_dir=str(HERE), host=args.host, port=args.port,
                 workers=args.workers, log_level="warning", access_log=False, server_header=False,
-                http=NoDelayProtocol if args.nodelay else "auto")
+                http="auto" if args.delayed_ack else NoDelayProtocol)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ per request: the same loop as web_load's form phase (a demo household's `births_
 `dwelling` pages: GET, POST changed answers, a real save, 303), on SQLite in a temporary data
 folder, or with `--postgres` in a scratch database on DATABASE_URL's server (else
 127.0.0.1:5432), dropped afterwards; PostgreSQL's own CPU is not in the figures. It reports
-CPU µs per GET and per POST, best of `--rounds`, and with `--profile` the functions that take
-the most time. Use it to compare two commits on the same machine
-(e.g. `git worktree add /tmp/base <commit>` and run this file from there too).
+CPU µs per GET and per POST, best of `--rounds`, against the floor page (`bench/floor_page.py`,
+the least a question page must do) run in the same process, alternated round by round, with
+issue 20's verdict (real <= 2x the floor, GET and POST), and with `--profile` the functions
+that take the most time. Use it to compare two commits on the same machine
+(e.g. `git worktree add ../base <commit>` and run this file from there too).
 
 Run: python bench/page_cpu.py [--requests 2000] [--rounds 3] [--postgres [URL]] [--profile]
 """
@@ -36,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the checkout this file is in, not whatever is installed
 sys.path.insert(0, str(ROOT / "bench"))
 # web_load's pages and answers, so that the two benchmarks measure the same loop.
+import floor_page  # noqa: E402  # the baseline: the least a question page must do
 from web_load import FIRST_PAGE as FIRST  # noqa: E402  (bench/ is not a package)
 from web_load import FORM_LOOP as PAGES  # noqa: E402
 from web_load import HIDDEN, scratch_postgres  # noqa: E402
@@ -129,12 +132,32 @@ def demo(folder: Path) -> str:
     raise SystemExit("the demo printed no fresh household")
 
 
-async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -> None:
+TARGET_VS_FLOOR = 2.0  # issue 20: a real page costs at most twice the floor's CPU
+
+
+async def floor_round(app: Any, requests: int) -> dict[str, float]:
+    """CPU µs per GET and per POST of the floor page, alternated as a form page alternates."""
+    cpu = {"GET": 0.0, "POST": 0.0}
+    for i in range(requests // 2):
+        for method in ("GET", "POST"):
+            body = "&".join(f"Q{k}={(i + k) % 97}" for k in range(floor_page.FIELDS)).encode()
+            started = time.process_time()
+            status, _ = await floor_page.asgi(app, method, body if method == "POST" else b"", sid=f"s{i % 4}")
+            cpu[method] += time.process_time() - started
+            if status != (303 if method == "POST" else 200):
+                raise SystemExit(f"floor {method}: status {status}")
+    return {m: v / (requests // 2) * 1e6 for m, v in cpu.items()}
+
+
+async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -> bool:
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="page_cpu_"))
         os.environ.pop("DATABASE_URL", None) if postgres is None else os.environ.update(
             DATABASE_URL=stack.enter_context(scratch_postgres(postgres or None)))
         qr = demo(Path(tmp) / "data")
+        (Path(tmp) / "floor").mkdir()
+        floor_page.prepare(Path(tmp) / "floor", 4)
+        floor = floor_page.build(Path(tmp) / "floor", floor_page.bare_page.DEFAULT_BYTES)
         os.environ.update(FORMSERVER_DATA=str(Path(tmp) / "data"), FORMSERVER_CLOCK_START=DEMO_START)
         from web.asgi import create  # after the environment names the data folder
 
@@ -144,11 +167,15 @@ async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -
         for i in range(20):  # warm up: caches, first saves, follow-up questions answered
             for path in PAGES:
                 await driver.fill(path, dict(ANSWERS, **{"H4.male": str(i % 2)}))
+        await floor_round(floor, 200)  # warm up the floor too
         best: dict[str, float] = {}
+        prof: cProfile.Profile | None = None
+        floor_best: dict[str, float] = {}
         for r in range(rounds):
             driver.cpu.clear()
             driver.count.clear()
             driver.profile = cProfile.Profile(time.process_time) if profile and r == rounds - 1 else None
+            prof = driver.profile
             for i in range(requests // 4):  # 4 requests per turn: GET and POST of two pages
                 answers = dict(ANSWERS, **{"H4.male": str(i % 2), "H6": f"{80 + i % 10}.5"})
                 for path in PAGES:
@@ -156,16 +183,27 @@ async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -
             for method in driver.cpu:
                 per = driver.cpu[method] / driver.count[method] * 1e6
                 best[method] = min(best.get(method, per), per)
+            driver.profile = None
+            floors = await floor_round(floor, requests)
+            for method, per in floors.items():
+                floor_best[method] = min(floor_best.get(method, per), per)
             print(f"round {r + 1}: " + ", ".join(f"{m} {driver.cpu[m] / driver.count[m] * 1e6:.0f} µs"
-                                                 for m in sorted(driver.cpu)))
-        mean = sum(best.values()) / len(best)
-        print(f"best of {rounds}: GET {best['GET']:.0f} µs, POST {best['POST']:.0f} µs CPU per request "
-              f"(mean {mean:.0f} µs; {requests} requests a round)")
-        if driver.profile is not None:
-            pstats.Stats(driver.profile).sort_stats("cumulative").print_stats(40)
+                                                 for m in sorted(driver.cpu))
+                  + "; floor " + ", ".join(f"{m} {v:.0f} µs" for m, v in sorted(floors.items())), flush=True)
+        if profile and prof is not None:
+            pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
+        met = True
+        print(f"best of {rounds} ({requests} requests a round), CPU per request, against the floor "
+              f"(target <= {TARGET_VS_FLOOR:.0f}x):")
+        for method in ("GET", "POST"):
+            ratio = best[method] / floor_best[method]
+            met = met and ratio <= TARGET_VS_FLOOR
+            print(f"  {method:<4} real {best[method]:>6.0f} µs, floor {floor_best[method]:>6.0f} µs: {ratio:.2f}x -> "
+                  f"{'met' if ratio <= TARGET_VS_FLOOR else 'MISSED'}")
+        return met
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000, help="requests per round (GET and POST)")
     parser.add_argument("--rounds", type=int, default=3)
@@ -173,8 +211,8 @@ def main() -> None:
     parser.add_argument("--postgres", nargs="?", const="", default=None, metavar="URL",
                         help="PostgreSQL instead of SQLite (a scratch database on this server)")
     args = parser.parse_args()
-    asyncio.run(run(args.requests, args.rounds, args.profile, args.postgres))
+    return 0 if asyncio.run(run(args.requests, args.rounds, args.profile, args.postgres)) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

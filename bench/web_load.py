@@ -8,7 +8,7 @@ For each store (SQLite in a temporary data folder; PostgreSQL in a scratch datab
    below verifies a real argon2id hash, as in production). They are registered once (on
    PostgreSQL by two processes; SQLite holds its write lock while `issue` hashes) and copied
    to the other store with `formserver backup` and `formserver restore`, with the key file.
-2. `formserver serve --workers 2` on that store, with the clock inside the 2020 window
+2. `formserver serve --workers W` (default 2) on that store, with the clock inside the 2020 window
    (FORMSERVER_CLOCK_START, as `--demo` does).
 3. Form pages, timed: C households (logged in beforehand, not timed) each loop over two
    question pages: GET the page, POST changed answers (a real save), follow the redirect to
@@ -18,11 +18,11 @@ For each store (SQLite in a temporary data folder; PostgreSQL in a scratch datab
    3 times (add a member, that member's pages), review, declaration, submit, confirmation.
    Real form data with the CSRF token and version parsed from each page. Bounded by time and
    by the households set up; households still answering at the deadline are not counted.
-5. The bare page (`bench/bare_page.py`: Starlette + Jinja2, uvicorn, 2 workers, no engine,
-   no store), of the median size of the question pages just served, at the same concurrency:
-   once with the server settings of `formserver serve`, once with TCP_NODELAY set on each
-   connection (uvicorn with --workers > 1 leaves it unset, which costs ~40 ms per keep-alive
-   response; see bare_page.py).
+5. The baselines, each at the same concurrency and on the same server settings as
+   `formserver serve` (uvicorn, W workers, TCP_NODELAY on every connection): the bare page
+   (`bench/bare_page.py`: Starlette + Jinja2, no engine, no store) of the median size of the
+   question pages just served, and the floor (`bench/floor_page.py`: the least a question
+   page must do, GET then POST, read, decrypt, render, seal, save and audit).
 
 Every client is closed-loop (the next request as soon as the last one answered; add
 `--think-ms` for a pause between requests). By Little's law a closed loop of C clients
@@ -36,10 +36,12 @@ a two-core machine the client's CPU is taken from the servers, which would make 
 page look slower than it is. Traffic goes to 127.0.0.1 only; every loop is bounded in time
 and in count.
 
-Targets on this machine: form pages >= 60% of the bare page's requests/s, p99 < 150 ms at
-64 concurrent clients, zero errors.
+Targets on this machine (issue 20; the earlier "60% of the bare page" was retired when the
+floor showed it left no room): form pages cost at most twice the floor's server CPU per request,
+p99 <= 150 ms for GET and for POST at 64 concurrent clients, zero errors. The bare page's rate
+is printed for reference only.
 
-Run: python bench/web_load.py [--stores sqlite postgres] [--concurrency 64] [--form-seconds 30]
+Run: python bench/web_load.py [--stores sqlite postgres] [--concurrency 64] [--workers 2] [--form-seconds 30]
      [--flow-seconds 120] [--bare-seconds 30] [--households 256] [--think-ms 0]
      [--ramp-seconds 10] [--pg-url URL] [--py-spy DIR] [--json FILE]
 """
@@ -79,13 +81,13 @@ REQUEST_TIMEOUT = 30.0  # seconds for one request, connection included
 READY_TIMEOUT = 90.0  # seconds for a server to answer after start
 IDLE_RECONNECT = 3.0  # uvicorn closes keep-alive connections idle for 5 s: reconnect before
 MAX_PAGES_PER_RECORD = 20  # a flow that loops on pages is an error, not a hang
-TARGET_RATIO = 0.60
+TARGET_CPU_VS_FLOOR = 2.0
 TARGET_P99_MS = 150.0
 
 FIRST_PAGE = "/household/page/household/household_type"
 FORM_LOOP = ("/household/page/household/births_deaths", "/household/page/household/dwelling")
 
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)"(?: [a-z-]+="[^"]*")* value="([^"]*)"')
 ERROR_SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
 
 
@@ -748,7 +750,7 @@ class Result:
     forms: Stats
     flows: Stats
     bare: Stats
-    bare_nodelay: Stats
+    floor: Stats
     bare_bytes: int
     load: tuple[float, float, float]
 
@@ -757,7 +759,7 @@ def run_store(name: str, store: Prepared, accounts: list[Account], args: argpars
     think = args.think_ms / 1000
     port = free_port()
     cmd = [sys.executable, "-m", "formserver.cli", "serve", "--data", str(store.data), "--port", str(port),
-           "--workers", "2"]
+           "--workers", str(args.workers)]
     with server(cmd, store.env, port, "/", store.data / "server.log") as pid:
         form_accounts, flow_accounts = accounts[:args.concurrency], accounts[args.concurrency:]
         print(f"{name}: logging in {len(form_accounts)} households, then form pages for {args.form_seconds:.0f} s",
@@ -770,19 +772,26 @@ def run_store(name: str, store: Prepared, accounts: list[Account], args: argpars
         flows = asyncio.run(run_flows(port, flow_accounts, args.concurrency, args.flow_seconds, think,
                                        args.ramp_seconds))
         flows.server_cpu = group_cpu(pid) - cpu  # includes the households still answering at the end
-    # The baseline runs after the server stopped, at the same concurrency.
+    import floor_page  # bench/ is not a package; floor_page uses this module's client lazily
+
+    # The baselines run after the server stopped, at the same concurrency and worker count.
     size = int(statistics.median(forms.page_sizes)) if forms.page_sizes else 6000
-    bare_port = free_port()
-    print(f"{name}: bare page of {size} bytes for {args.bare_seconds:.0f} s, then with TCP_NODELAY",
-          file=sys.stderr)
-    bares = []
-    for extra in ([], ["--nodelay"]):  # as `formserver serve` runs, then without the delayed-ACK stall
-        with tempfile.TemporaryDirectory(prefix="fs_bench_") as folder:
-            cmd = [sys.executable, str(ROOT / "bench" / "bare_page.py"), "--port", str(bare_port), "--workers",
-                   "2", "--bytes", str(size), *extra]
-            with server(cmd, dict(os.environ), bare_port, "/health", Path(folder) / "bare.log") as bare_pid:
-                bares.append(asyncio.run(run_bare(bare_port, args.concurrency, args.bare_seconds, think, bare_pid)))
-    return Result(name, forms, flows, bares[0], bares[1], size, load)
+    print(f"{name}: bare page of {size} bytes, then the floor, {args.bare_seconds:.0f} s each", file=sys.stderr)
+    bare_port, floor_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory(prefix="fs_bench_") as tmp:
+        folder = Path(tmp)
+        cmd = [sys.executable, str(ROOT / "bench" / "bare_page.py"), "--port", str(bare_port), "--workers",
+               str(args.workers), "--bytes", str(size)]
+        with server(cmd, dict(os.environ), bare_port, "/health", folder / "bare.log") as bare_pid:
+            bare = asyncio.run(run_bare(bare_port, args.concurrency, args.bare_seconds, think, bare_pid))
+        floor_page.prepare(folder, args.concurrency)
+        cmd = [sys.executable, str(ROOT / "bench" / "floor_page.py"), "--serve", str(folder), str(floor_port),
+               str(args.workers)]
+        env = dict(os.environ, BARE_PAGE_BYTES=str(size))
+        with server(cmd, env, floor_port, "/health", folder / "floor.log") as floor_pid:
+            floor = asyncio.run(floor_page.load(floor_port, floor_pid, args.concurrency, args.bare_seconds,
+                                                post=True))
+    return Result(name, forms, flows, bare, floor, size, load)
 
 
 # -- the report -------------------------------------------------------------------------------------------
@@ -792,43 +801,42 @@ FORM_KINDS = ("page GET", "page POST")
 
 def report(results: list[Result], args: argparse.Namespace) -> bool:
     cores = os.cpu_count() or 1
-    print(f"\nweb load: {args.concurrency} concurrent clients, think time {args.think_ms:.0f} ms, "
-          f"{cores} CPUs, loopback; latencies in ms; 'cpu' = server CPU ms per request\n")
+    print(f"\nweb load: {args.concurrency} concurrent clients, {args.workers} worker(s), think time "
+          f"{args.think_ms:.0f} ms, {cores} CPUs, loopback; latencies in ms; 'cpu' = server CPU ms per request\n")
     head = (f"{'store':<9} {'phase':<11} {'req/s':>6} {'GET p50':>8} {'GET p99':>8} {'POST p50':>9} "
-            f"{'POST p99':>9} {'cpu':>5} {'done':>6} {'/min':>5} {'errors':>6} {'vs bare':>7} {'by cpu':>6}")
+            f"{'POST p99':>9} {'cpu':>5} {'done':>6} {'/min':>5} {'errors':>6} {'vs bare':>7} {'cpu/floor':>9}")
     print(head)
     print("-" * len(head))
     met = True
     for r in results:
-        bare_rate = r.bare.rate()
-        for phase, s in (("form pages", r.forms), ("households", r.flows)):
+        bare_rate, floor_cpu = r.bare.rate(), r.floor.cpu_ms
+        rows: list[tuple[str, Stats, list[str], list[str]]] = [
+            ("form pages", r.forms, ["page GET"], ["page POST"]), ("households", r.flows, ["page GET"], ["page POST"]),
+            ("bare page", r.bare, ["bare GET"], []), ("floor", r.floor, ["GET"], ["POST"])]
+        for phase, s, gets, posts in rows:
             rate = s.rate(FORM_KINDS) if phase == "form pages" else s.rate()
             per_min = f"{s.completed / s.seconds * 60:5.1f}" if phase == "households" else ""
-            print(f"{r.store:<9} {phase:<11} {rate:>6.0f} {s.pct(['page GET'], 50):>8.0f} "
-                  f"{s.pct(['page GET'], 99):>8.0f} {s.pct(['page POST'], 50):>9.0f} {s.pct(['page POST'], 99):>9.0f} "
-                  f"{s.cpu_ms:>5.1f} {s.completed:>6} {per_min:>5} {sum(s.errors.values()):>6} "
-                  f"{rate / bare_rate:>7.0%} {r.bare.cpu_ms / s.cpu_ms:>6.0%}")
-        for label, b in (("bare page", r.bare), ("bare+nodel", r.bare_nodelay)):
-            print(f"{r.store:<9} {label:<11} {b.rate():>6.0f} {b.pct(['bare GET'], 50):>8.0f} "
-                  f"{b.pct(['bare GET'], 99):>8.0f} {'':>9} {'':>9} {b.cpu_ms:>5.1f} {b.completed:>6} "
-                  f"{'':>5} {sum(b.errors.values()):>6} {b.rate() / bare_rate:>7.0%} {r.bare.cpu_ms / b.cpu_ms:>6.0%}")
+            post50 = f"{s.pct(posts, 50):>9.0f}" if posts else f"{'':>9}"
+            post99 = f"{s.pct(posts, 99):>9.0f}" if posts else f"{'':>9}"
+            print(f"{r.store:<9} {phase:<11} {rate:>6.0f} {s.pct(gets, 50):>8.0f} {s.pct(gets, 99):>8.0f} {post50} "
+                  f"{post99} {s.cpu_ms:>5.1f} {s.completed:>6} {per_min:>5} {sum(s.errors.values()):>6} "
+                  f"{rate / bare_rate:>7.0%} {s.cpu_ms / floor_cpu:>9.2f}")
         others = ", ".join(f"{k} {r.flows.pct([k], 50):.0f}/{r.flows.pct([k], 99):.0f}"
                            for k in ("login", "hub", "member add", "review", "submit") if r.flows.latencies[k])
         print(f"{'':<9} households p50/p99 ms: {others}")
         print(f"{'':<9} question pages {r.bare_bytes} bytes (median); load average {r.load[0]:.1f} during the run; "
               f"form pages at {cores} cores of their own: ~{cores * 1000 / r.forms.cpu_ms:.0f} req/s")
-        print(f"{'':<9} form pages reach {r.forms.rate(FORM_KINDS) / r.bare_nodelay.rate():.0%} of the bare page "
-              "with TCP_NODELAY ('bare+nodel': the same page without uvicorn's delayed-ACK stall)")
-        for s in (r.forms, r.flows, r.bare, r.bare_nodelay):
+        for s in (r.forms, r.flows, r.bare, r.floor):
             for message, n in s.errors.most_common(5):
                 print(f"{'':<9} error x{n}: {message}")
-        ratio = r.forms.rate(FORM_KINDS) / bare_rate
+        ratio = r.forms.cpu_ms / floor_cpu
         p99 = max(r.forms.pct(["page GET"], 99), r.forms.pct(["page POST"], 99))
-        errors = sum(n for x in (r.forms, r.flows, r.bare, r.bare_nodelay) for n in x.errors.values())
-        ok = ratio >= TARGET_RATIO and p99 < TARGET_P99_MS and errors == 0
+        errors = sum(n for x in (r.forms, r.flows, r.bare, r.floor) for n in x.errors.values())
+        ok = ratio <= TARGET_CPU_VS_FLOOR and p99 <= TARGET_P99_MS and errors == 0
         met = met and ok
-        print(f"{'':<9} targets (form pages >= {TARGET_RATIO:.0%} of bare, p99 < {TARGET_P99_MS:.0f} ms, "
-              f"0 errors): {ratio:.0%}, p99 {p99:.0f} ms, {errors} errors -> {'met' if ok else 'MISSED'}")
+        print(f"{'':<9} targets (form pages <= {TARGET_CPU_VS_FLOOR:.0f}x the floor's CPU per request, "
+              f"p99 <= {TARGET_P99_MS:.0f} ms, 0 errors): {ratio:.2f}x, p99 {p99:.0f} ms, {errors} errors -> "
+              f"{'met' if ok else 'MISSED'}")
         print()
     return met
 
@@ -842,7 +850,7 @@ def as_json(results: list[Result]) -> list[dict[str, Any]]:
                                for k, v in s.latencies.items()}}
 
     return [{"store": r.store, "forms": stats(r.forms), "flows": stats(r.flows), "bare": stats(r.bare),
-             "bare_nodelay": stats(r.bare_nodelay),
+             "floor": stats(r.floor),
              "bare_bytes": r.bare_bytes, "load_average": r.load} for r in results]
 
 
@@ -850,10 +858,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stores", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"])
     parser.add_argument("--concurrency", type=int, default=64, help="concurrent clients (default 64)")
+    parser.add_argument("--workers", type=int, default=2, choices=[1, 2, 4],
+                        help="uvicorn workers for the server and the baselines (default 2)")
     parser.add_argument("--form-seconds", type=float, default=30.0, help="form-page phase (default 30 s)")
     parser.add_argument("--flow-seconds", type=float, default=120.0,
                         help="whole-household phase (default 120 s)")
-    parser.add_argument("--bare-seconds", type=float, default=30.0, help="bare page (default 30 s)")
+    parser.add_argument("--bare-seconds", type=float, default=30.0,
+                        help="each baseline: the bare page, the floor (default 30 s)")
     parser.add_argument("--households", type=int, default=256,
                         help="households registered per store: --concurrency for the form pages, the rest "
                              "for whole households (default 256)")

@@ -31,6 +31,7 @@ WIDGETS: Mapping[str, tuple[str, str, str]] = {
     "year_month": ("text", "numeric", "off"),
     "date": ("text", "numeric", "off"),
     "resident_id": ("text", "text", "off"),
+    "national_id": ("text", "text", "off"),
     "phone": ("text", "tel", "tel"),
     "place_code": ("text", "numeric", "off"),
     "count_pair": ("counts", "numeric", "off"),

@@ -56,6 +56,8 @@ from engine.runtime.evaluate import Evaluation, evaluate
 from engine.runtime.relevance import PERSON_NUMBER, RecordState
 from engine.runtime.texts import pick, render
 from engine.spec.compiler import check_file, display_name
+from engine.spec.diagram import DiagramError, flow_dot
+from engine.spec.diagram import render as draw
 from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section
 from web.i18n import BY_LANGUAGE, LANGUAGES, TEXTS, language_of
 from web.questionpage import FRAGMENT, PageUrls, QuestionPage, member_name
@@ -77,6 +79,9 @@ PREVIEW_TEXTS: dict[str, tuple[str, str]] = {
     "preview_banner": ("预览 {spec}（编译版本 {version}）。临时住户：不登录，不保存任何内容。",
                        "Previewing {spec} (build {version}). Scratch household: no login, nothing is saved."),
     "all_pages": ("全部页面", "All pages"),
+    "diagram": ("流程图", "Routing diagram"),
+    "diagram_alt": ("问卷的流程图：各节和各页、跳转条件、转交普查员的出口",
+                    "The questionnaire's flow: sections and pages, conditions, hand-overs to an enumerator"),
     "not_asked": ("当前不问", "Not asked now"),
     "asked": ("问", "asked"),
     "skipped": ("跳过", "skipped"),
@@ -533,6 +538,18 @@ def index_sections(ld: Loaded) -> list[dict[str, Any]]:
 # -- handlers ------------------------------------------------------------------------------------------
 
 
+async def diagram(request: Request) -> Response:
+    """The routing diagram of the spec as it is now (Graphviz SVG), in the preview's language."""
+    ld = load(request)
+    if not isinstance(ld, Loaded):
+        return ld
+    try:
+        svg = draw(flow_dot(ld.q, ld.lang if ld.lang in ld.q.languages else None), "svg")
+    except DiagramError as exc:
+        return PlainTextResponse(str(exc), status_code=503)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
 async def index(request: Request) -> Response:
     ld = load(request)
     if not isinstance(ld, Loaded):
@@ -730,6 +747,7 @@ def create_preview_app(spec_path: Path | str, on_change: Callable[[Compiled], No
         Route("/case", set_case, methods=["POST"]),
         Route("/lang", language, methods=["POST"]),
         Route("/__version", spec_version, methods=["GET"]),
+        Route("/diagram.svg", diagram, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})

@@ -56,6 +56,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The last character of the identity number does not match the first 17, so a digit may be "
         "mistyped. Please check each digit against the ID card and type it again",
     ),
+    "bad_phone_region": (
+        "这不是 {region} 的有效电话号码，请核对后重新输入，例如 {example}",
+        "This is not a valid phone number of {region}; please check it and type it again, for example {example}",
+    ),
+    "bad_national_id": (
+        "{scheme}的格式不对，请对照证件重新输入",
+        "This is not a valid {scheme}; please copy it again from the document",
+    ),
     "bad_phone": (
         "请输入 11 位手机号码（例如 13812345678），或带区号的固定电话（例如 010-12345678）",
         "Enter an 11-digit mobile number (for example 13812345678) or a landline number with its "

@@ -11,12 +11,12 @@ import datetime
 import re
 from typing import Final
 
+from stdnum.cn import ric
+
 from engine.answers.normalize import nfkc
 from engine.answers.problems import InputProblem
 from engine.answers.times import MAX_YEAR, MIN_YEAR
 
-_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK: Final = "10X98765432"  # indexed by the weighted sum mod 11
 _SHAPE: Final = re.compile(r"[0-9]{17}[0-9X]")
 _DIGITS17: Final = re.compile(r"[0-9]{17}")
 _SEPARATORS: Final = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2014\u2212]")
@@ -26,11 +26,10 @@ FEMALE: Final = "2"
 
 
 def check_character(first17: str) -> str:
-    """The MOD 11-2 check character ("0"-"9" or "X") for the first 17 digits."""
+    """The MOD 11-2 check character ("0"-"9" or "X") for the first 17 digits (python-stdnum's)."""
     if not _DIGITS17.fullmatch(first17):
         raise ValueError(f"expected 17 ASCII digits, not {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    return str(ric.calc_check_digit(first17 + "0"))  # stdnum ignores the last character given
 
 
 def normalize_resident_id(raw: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.answers.codes import parse_phone, parse_place_code, parse_text
+from engine.answers.codes import parse_place_code, parse_text
 from engine.answers.names import parse_name
 from engine.answers.numbers import parse_decimal, parse_integer
 from engine.answers.problems import InputProblem
@@ -262,6 +262,20 @@ def _counts_schema(q: Question) -> dict[str, Any]:
     }
 
 
+def _locale() -> Any:
+    """engine.answers.locale_types, imported when a phone or identity number is first parsed
+    (its libraries' metadata takes a while to load, and most commands never need it)."""
+    import engine.answers.locale_types as module
+
+    return module
+
+
+def _phone_schema(q: Question) -> dict[str, Any]:
+    if q.region in (None, "CN"):
+        return {"type": "string", "pattern": PHONE_PATTERN}
+    return {"type": "string", "pattern": _locale().E164_PATTERN, "x-region": q.region}
+
+
 def _place_schema(q: Question) -> dict[str, Any]:
     digits = PLACE_CODE_DIGITS[q.level or "township"]
     return {"type": "string", "pattern": f"^[0-9]{{{digits}}}$"}
@@ -320,8 +334,13 @@ ANSWER_TYPES: dict[str, AnswerType] = {
                    _string(RESIDENT_ID_PATTERN, **{"x-checkCharacter": "ISO 7064 MOD 11-2"}),
                    lambda raw, q: parse_resident_id(_text_raw(raw)),
                    doc="an 18-character resident ID number with its check character"),
-        AnswerType("phone", frozenset(), _const(TEXT), _string(PHONE_PATTERN),
-                   lambda raw, q: parse_phone(_text_raw(raw)), doc="a mobile or landline number"),
+        AnswerType("phone", frozenset({"region"}), _const(TEXT), _phone_schema,
+                   lambda raw, q: _locale().parse_phone_in(_text_raw(raw), q.region),
+                   doc="a mobile or landline number of `region` (default CN), checked with phonenumbers"),
+        AnswerType("national_id", frozenset({"scheme"}), _const(TEXT),
+                   lambda q: {"type": "string", "x-scheme": q.scheme},
+                   lambda raw, q: _locale().parse_national_id(_text_raw(raw), q.scheme or ""),
+                   doc="an identity number of `scheme` (python-stdnum: cn.ric, us.ssn, ...), check digits verified"),
         AnswerType("place_code", frozenset({"level"}), _const(TEXT), _place_schema, _parse_place,
                    doc="an administrative division code: county 6, township 9, village 12 digits"),
         AnswerType("count_pair", frozenset({"parts", "max"}), _counts_vtype, _counts_schema, _parse_counts,

@@ -42,7 +42,7 @@ from engine.spec.symbols import Symbols
 
 PERSON_NUMBER = "person_number"
 TOP_KEYS = ("questionnaire", "version", "title", "description", "languages", "reference_time", "self_response",
-            "extends", "imports", "option_lists", "derived", "sections", "checks", "routing")
+            "extends", "imports", "option_lists", "derived", "sections", "checks", "routing", "migrations")
 SECTION_KEYS = ("id", "title", "when", "repeat", "member_name", "size", "first_member", "pages", "questions")
 ROSTER_KEYS = ("size", "first_member")  # of a section with repeat: members
 FIRST_MEMBER_KEYS = ("label", "when")
@@ -76,6 +76,8 @@ class DraftQuestion:
     parts: tuple[CountPart, ...] = ()
     min_selected: int | None = None
     max_selected: int | None = None
+    region: str | None = None
+    scheme: str | None = None
     specifies: tuple[str, str] | None = None  # an option's text: (question id, option code)
 
 
@@ -427,6 +429,10 @@ class Builder:
             self._selection(q)
         if q.type == "place_code":
             self._level(q)
+        if "region" in keys and "region" in node:
+            q.region = self._locale(q, "region", "region: US (a two-letter country code)")
+        if "scheme" in keys:
+            q.scheme = self._locale(q, "scheme", "scheme: cn.ric, us.ssn or gb.nino (a python-stdnum module)")
         if q.type == "count_pair":
             q.parts = self._parts(q)
 
@@ -476,6 +482,25 @@ class Builder:
         self.diags.add("BAD_VALUE", f'level "{level}" is not a place-code level.'
                        + did_you_mean(str(level), PLACE_CODE_DIGITS), q.node.where("level"), (*q.path, "level"),
                        "level: county (6 digits), township (9) or village (12)")
+
+    def _locale(self, q: DraftQuestion, key: str, fix: str) -> str | None:
+        """A phone's region or an identity number's scheme, as the libraries know them; else
+        MISSING_KEY / BAD_VALUE with the nearest names. (Imported here: `check` of a spec
+        without such questions does not pay for loading the libraries' metadata.)"""
+        from engine.answers.locale_types import id_scheme, id_schemes, phone_regions
+
+        value = q.node.get(key)
+        if value is None:
+            self.diags.add("MISSING_KEY", f"a {q.type} question needs {key}:", q.node.pos, q.path, fix)
+            return None
+        if key == "region" and isinstance(value, str) and value in phone_regions():
+            return value
+        if key == "scheme" and isinstance(value, str) and id_scheme(value) is not None:
+            return value
+        known = sorted(phone_regions()) if key == "region" else id_schemes()
+        self.diags.add("BAD_VALUE", f'{key} "{value}" is not known.' + did_you_mean(str(value), known),
+                       q.node.where(key), (*q.path, key), fix)
+        return None
 
     def _count(self, node: YMap, key: str, path: SpecPath, low: int, high: int) -> int | None:
         value = self.read.kind(node, key, int, path, str(low))

@@ -136,7 +136,7 @@ def _copy_entries(source: YMap, target: YMap, diags: Diagnostics, what: str) -> 
 def _merge_spec(parent: YMap, child: YMap, diags: Diagnostics) -> YMap:
     out = YMap(child.pos)
     for key, value in parent.items():
-        if key != "extends":
+        if key not in ("extends", "migrations"):  # a migration belongs to the version that declares it
             out.put(key, value, parent)
     for key, value in child.items():
         base = out.get(key)

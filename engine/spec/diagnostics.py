@@ -62,6 +62,7 @@ CODES: Final[dict[str, str]] = {
     "UNKNOWN_REASON": "a routing rule names a reason the engine does not know",
     "UNKNOWN_PIPE": "a {placeholder} in a text names no question of its record",
     "BAD_SEVERITY": "a check's severity is neither error nor warning",
+    "MIGRATION_UNKNOWN": "migrations: name a question or an option code this version does not have",
     # Warnings (`formserver check` reports them; only --strict fails on them):
     "WHEN_NEVER_TRUE": "warning: a condition that no answers can make true",
     "UNREACHABLE": "warning: a section or page that no household sees (handed over first)",

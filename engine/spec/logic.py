@@ -17,6 +17,7 @@ from engine.spec.diagnostics import Position, SpecPath, did_you_mean
 from engine.spec.expressions import CompiledExpression, Context, Symbol, compile_expression, referenced_names
 from engine.spec.expressions.nodes import VType
 from engine.spec.loader import YMap
+from engine.spec.migration_block import read_migration
 from engine.spec.model import (
     Check,
     Derived,
@@ -296,7 +297,7 @@ class Logic:
         return Question(
             q.id, q.type, label, q.scope, q.section_id, q.page_id, q.index, q.node.pos, hint, q.optional, when,
             relevance, q.options, q.unit, q.minimum, q.maximum, q.places, q.max_length, q.level, q.parts,
-            q.min_selected, q.max_selected, checks, q.specifies,
+            q.min_selected, q.max_selected, checks, region=q.region, scheme=q.scheme, specifies=q.specifies,
         )
 
     def specify_condition(self, q: DraftQuestion) -> CompiledExpression | None:
@@ -367,6 +368,10 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
     routing = logic.routing()
     if b.diags or header is None:
         return None
+    questions_by_id = {q.id: q for s in sections for p in s.pages for q in p.questions}
+    migration = read_migration(b.tree, b.read, b.diags, questions_by_id)  # once the questions are known
+    if b.diags:
+        return None
     questions: dict[str, Question] = {}
     for section in sections:
         for page in section.pages:
@@ -377,4 +382,5 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
         header.id, header.version, header.title, header.languages, header.reference_time, header.window,
         sections, MappingProxyType(dict(b.option_lists)), tuple(logic.derived), checks, routing, source,
         extends if isinstance(extends, str) else None, MappingProxyType(questions),
+        migration,
     )

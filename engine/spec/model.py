@@ -142,6 +142,8 @@ class Question:
     min_selected: int | None = None
     max_selected: int | None = None
     checks: tuple[Check, ...] = ()
+    region: str | None = None  # phone: the numbering plan's region (ISO 3166-1 alpha-2); None: CN
+    scheme: str | None = None  # national_id: the python-stdnum scheme, e.g. cn.ric or us.ssn
     # The text of an option that opens one: (the choice question's id, the option's code). Such
     # a question is asked when that option is chosen, and shown under the option.
     specifies: tuple[str, str] | None = None
@@ -201,6 +203,17 @@ class RoutingRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Migration:
+    """How answers given under an earlier version become answers of this one (`migrations:`)."""
+
+    from_version: str
+    rename: Mapping[str, str]  # old question id -> new
+    recode: Mapping[str, Mapping[str, str]]  # question (new id) -> {old code: new code}
+    drop: tuple[str, ...]  # old questions whose answers are discarded on purpose
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
 class SelfResponseWindow:
     opens: datetime
     closes: datetime
@@ -226,6 +239,7 @@ class Questionnaire:
     extends: str | None = None
     # Indexes built by the compiler once, for the runtime's lookups.
     questions: Mapping[str, Question] = field(default_factory=lambda: MappingProxyType({}))
+    migration: Migration | None = None
 
     @property
     def household_sections(self) -> tuple[Section, ...]:

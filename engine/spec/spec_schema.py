@@ -82,6 +82,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "checks": "Household-level checks: they belong to the household and may look at every member "
                   "(any, all, count over members).",
         "routing": "When a household goes to an enumerator: one rule per reason.",
+        "migrations": "How answers given under the version before this one become answers of this one, so "
+                      "that households in progress can move to it: from (that version), rename {old: new}, "
+                      "recode {question: {old code: new code}}, drop [removed questions]. Not inherited "
+                      "through extends.",
     },
     "self_response": {
         "opens": "When households may start filling in, with its UTC offset, e.g. 2020-10-11T00:00:00+08:00.",
@@ -156,6 +160,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "min_selected": "multi_choice: the fewest options to tick (default 1; 0 allows none).",
         "max_selected": "multi_choice: the most options that may be ticked.",
         "level": "place_code: county (6 digits), township (9, default) or village (12).",
+        "region": "phone: the country or region whose numbers are accepted (ISO 3166-1 alpha-2, e.g. US; "
+                  "default CN). Checked with phonenumbers; stored in E.164 (+12025550143) except CN's.",
+        "scheme": "national_id: the identity number scheme, a python-stdnum module such as cn.ric, us.ssn "
+                  "or gb.nino; its format and check digits are verified.",
         "parts": "count_pair: two or more named counts answered together, each with its label, e.g. "
                  "{male: {zh: 男, en: Male}, female: {zh: 女, en: Female}}.",
         AFTER: "Only in a spec that extends another: place this new question after the question with this "
@@ -302,6 +310,8 @@ def _defs() -> Schema:
         "min_selected": {"type": "integer", "minimum": 0, "maximum": 1000},
         "max_selected": {"type": "integer", "minimum": 1, "maximum": 1000},
         "level": {"enum": list(PLACE_CODE_DIGITS)},
+        "region": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "scheme": {"type": "string", "pattern": "^[a-z]{2,3}_?\\.[a-z][a-z0-9_]*$"},
         "parts": {"type": "object", "propertyNames": {"pattern": ID_PATTERN.pattern},
                   "additionalProperties": _ref("label"), "minProperties": 2},
         AFTER: ident,
@@ -368,6 +378,19 @@ def language_schema() -> Schema:
         "sections": _array(_ref("section")),
         "checks": _array(_ref("check"), 0),
         "routing": _array(_ref("routing"), 0),
+        "migrations": {
+            "type": "object", "required": ["from"], "additionalProperties": False,
+            "properties": {
+                "from": {"type": ["string", "number"], "description": "The version households answered."},
+                "rename": {"type": "object", "additionalProperties": {"type": "string"},
+                           "description": "Old question id: new question id."},
+                "recode": {"type": "object", "additionalProperties": {
+                    "type": "object", "additionalProperties": {"type": ["string", "integer"]}},
+                    "description": "Question (its new id): {old code: new code}."},
+                "drop": {"type": "array", "items": {"type": "string"},
+                         "description": "Questions removed on purpose: their answers are discarded."},
+            },
+        },
     }
     library = {"required": [LIBRARY_KEY], "propertyNames": {"const": LIBRARY_KEY}}
     return {

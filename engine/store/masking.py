@@ -148,8 +148,12 @@ def mask_address(address: str | None) -> str:
     return text[:keep] + WITHHELD
 
 
-# The mask of each answer type that holds personal data; answers of other types (choices,
-# numbers, year-months, place codes) are shown as they are.
+# The mask of each answer type that holds personal data; answers of the types in NOT_PERSONAL
+# (choices, numbers, year-months, place codes) are shown as they are. Every answer type is in
+# one or the other (a test holds it), so a new type cannot be shown unmasked by omission.
 MASK_BY_TYPE: Final[Mapping[str, Callable[[str | None], str]]] = {
     "name": mask_name, "resident_id": mask_resident_id, "phone": mask_phone, "text": mask_text, "date": mask_date,
+    "national_id": mask_resident_id,  # any scheme: the first character at most (China's: its region)
 }
+NOT_PERSONAL: Final = frozenset({"integer", "decimal", "choice", "multi_choice", "yes_no", "year_month",
+                                 "place_code", "count_pair"})

@@ -291,3 +291,18 @@ def test_the_background_watcher_recompiles_without_requests(spec: Path) -> None:
 def test_cli_refuses_a_missing_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", str(tmp_path / "missing.yaml")]) == 1
     assert "no such spec file" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (scripts/test installs it)")
+def test_the_index_shows_the_routing_diagram_of_the_spec_as_it_is_now(client: TestClient) -> None:
+    assert '<img class="diagram" src="/diagram.svg"' in client.get("/").text
+    drawn = client.get("/diagram.svg")
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/svg+xml"
+    assert "<svg" in drawn.text and "第二页" in drawn.text and "Q1" in drawn.text  # title, and its condition
+
+
+def test_the_diagram_says_what_to_install_without_graphviz(client: TestClient,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    drawn = client.get("/diagram.svg")
+    assert drawn.status_code == 503 and "graphviz" in drawn.text

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from engine.spec.codebook.document import Block, Group, Heading, Para, Table, Toc, TocEntry, anchor
+from engine.spec.codebook.document import Block, Figure, Group, Heading, Para, Table, Toc, TocEntry, anchor
 from engine.spec.codebook.text import all_languages, both, code, link, paren, slash, tx
 from engine.spec.codebook.types_in_words import type_in_words
 from engine.spec.codebook.words import Words, expression_in_words
+from engine.spec.diagram import flow_dot
 from engine.spec.expressions import CompiledExpression
 from engine.spec.model import (
     Check,
@@ -125,6 +127,12 @@ class Codebook:
             blocks.extend(self.derived())
         if q.checks:
             blocks.extend(self.household_checks())
+        blocks.append(Heading(2, "流程图 Routing diagram", "diagram"))
+        blocks.append(Para(both("页面按顺序排列；箭头上写明进入某页的条件，虚线表示条件不满足时跳过；红色出口表示转交普查员。",
+                                "Pages in order; an arrow into a page carries its condition, a dashed arrow "
+                                "where a household goes otherwise; red exits hand the household to an "
+                                "enumerator.")))
+        blocks.append(Figure(flow_dot(q), Path(q.source).name if q.source else f"{q.id}.yaml"))
         blocks.extend(self.routing())
         appendix = [o for o in q.option_lists.values() if o.name in self.uses and self.in_appendix(o)]
         if appendix:
@@ -212,6 +220,7 @@ class Codebook:
             entries.append(TocEntry(1, "派生变量 Derived values", "derived"))
         if self.q.checks:
             entries.append(TocEntry(1, "住户层面的核查 Household checks", "household-checks"))
+        entries.append(TocEntry(1, "流程图 Routing diagram", "diagram"))
         entries.append(TocEntry(1, "转交普查员 Routing to an enumerator", "routing"))
         if any(o.name in self.uses and self.in_appendix(o) for o in self.q.option_lists.values()):
             entries.append(TocEntry(1, "附录：共用选项表 Appendix: shared option lists", "appendix"))

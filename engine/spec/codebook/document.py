@@ -48,7 +48,16 @@ class Group:
     blocks: list[Block] = field(default_factory=list)
 
 
-Block = Heading | Para | Table | Toc | Group
+@dataclass(frozen=True)
+class Figure:
+    """The routing diagram in DOT (`engine/spec/diagram.py`): drawn inline in HTML when Graphviz is
+    installed; in Markdown, the DOT text and the command that draws it."""
+
+    dot: str
+    spec: str  # the spec's file name, for the command
+
+
+Block = Heading | Para | Table | Toc | Group | Figure
 
 
 def anchor(kind: str, name: str) -> str:

@@ -6,13 +6,16 @@ import html
 from collections.abc import Iterable
 
 from engine.spec.codebook.builder import Codebook
-from engine.spec.codebook.document import Block, Heading, Para, Table, Toc
+from engine.spec.codebook.document import Block, Figure, Heading, Para, Table, Toc
 from engine.spec.codebook.text import LINK, slash
+from engine.spec.diagram import DiagramError, render
 from engine.spec.model import Questionnaire
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei",
        sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; }
+figure.diagram { margin: 1rem 0; overflow-x: auto; }
+figure.diagram svg { max-width: 100%; height: auto; }
 h1 { font-size: 1.7rem; border-bottom: 3px solid #333; padding-bottom: .3rem; }
 h2 { font-size: 1.35rem; border-bottom: 1px solid #999; margin-top: 2.2rem; }
 h3 { font-size: 1.15rem; margin-top: 1.6rem; }
@@ -75,6 +78,8 @@ def _html_blocks(blocks: Iterable[Block], out: list[str]) -> None:
             for row in block.rows:
                 out.append("<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>")
             out.append("</tbody></table>")
+        elif isinstance(block, Figure):
+            out.append(_figure_html(block))
         elif isinstance(block, Toc):
             out.append("<nav><ul>")
             previous = 1
@@ -98,6 +103,15 @@ def _html_blocks(blocks: Iterable[Block], out: list[str]) -> None:
             out.append(f'<section class="{html.escape(block.css)}">')
             _html_blocks(block.blocks, out)
             out.append("</section>")
+
+
+def _figure_html(figure: Figure) -> str:
+    """The diagram as inline SVG (Graphviz's own drawing, no script), or how to draw it."""
+    try:
+        svg = render(figure.dot, "svg").decode()
+    except DiagramError as exc:
+        return f"<p>{html.escape(str(exc))}. formserver diagram {html.escape(figure.spec)} -o flow.svg</p>"
+    return f'<figure class="diagram">{svg[svg.index("<svg"):]}</figure>'
 
 
 def codebook_html(q: Questionnaire) -> str:

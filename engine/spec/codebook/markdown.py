@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from engine.spec.codebook.builder import Codebook
-from engine.spec.codebook.document import Block, Heading, Para, Table, Toc
+from engine.spec.codebook.document import Block, Figure, Heading, Para, Table, Toc
 from engine.spec.codebook.text import LINK
 from engine.spec.model import Questionnaire
 
@@ -46,6 +46,9 @@ def _md_blocks(blocks: Iterable[Block], out: list[str]) -> None:
             for row in block.rows:
                 out.append("| " + " | ".join(_md_inline(c, cell=True) for c in row) + " |")
             out.append("")
+        elif isinstance(block, Figure):
+            out.append(f"`formserver diagram {block.spec} -o flow.svg` draws it (Graphviz):\n")
+            out.append("```dot\n" + block.dot + "```\n")
         elif isinstance(block, Toc):
             for e in block.entries:
                 line = "  " * (e.level - 1) + f"- [{_md_inline(e.text, cell=True)}](#{e.anchor})"

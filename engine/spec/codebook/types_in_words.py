@@ -114,6 +114,22 @@ def _place_code(x: Question, lang: str) -> list[str]:
             f"the administrative division code of a {en_level} ({digits} digits)"]
 
 
+def _phone(x: Question, lang: str) -> list[str]:
+    if x.region in (None, "CN"):
+        return ["电话号码：11位手机号码，或带区号的固定电话（如010-12345678）" if lang == "zh" else
+                "a phone number: an 11-digit mobile number, or a landline with its area code (like 010-12345678)"]
+    return [f"{x.region}的电话号码（按E.164存储，如+12025550143）" if lang == "zh" else
+            f"a phone number of {x.region} (stored in E.164, like +12025550143)"]
+
+
+def _national_id(x: Question, lang: str) -> list[str]:
+    from engine.answers.locale_types import scheme_name
+
+    name = scheme_name(x.scheme or "")
+    return [f"证件号码：{name}（{x.scheme}，核验格式和校验位）" if lang == "zh" else
+            f"an identity number: {name} ({x.scheme}; its format and check digits are verified)"]
+
+
 def _count_pair(x: Question, lang: str) -> list[str]:
     names = [f"“{tx(p.label, lang)}”" for p in x.parts]
     most = x.maximum
@@ -128,13 +144,11 @@ _FIXED = {  # answer types described by one phrase: (zh, en)
     "yes_no": ("是或否", "yes or no"),
     "resident_id": ("18位公民身份号码（核验末位校验码）",
                     "an 18-character resident ID number (its last, check character is verified)"),
-    "phone": ("电话号码：11位手机号码，或带区号的固定电话（如010-12345678）",
-              "a phone number: an 11-digit mobile number, or a landline with its area code "
-              "(like 010-12345678)"),
 }
 _DESCRIBE: dict[str, Callable[[Question, str], list[str]]] = {
     "text": _text, "name": _name, "integer": _numeric, "decimal": _numeric, "year_month": _temporal,
-    "date": _temporal, "place_code": _place_code, "count_pair": _count_pair,
+    "date": _temporal, "place_code": _place_code, "count_pair": _count_pair, "phone": _phone,
+    "national_id": _national_id,
 }
 
 

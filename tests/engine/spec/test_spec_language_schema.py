@@ -185,8 +185,8 @@ def test_every_key_is_closed_and_described(schema: dict[str, Any]) -> None:
             walk(value, f"{path}/{key}")
 
     walk(schema, "#")
-    assert checked == 11  # top, self_response, option, specify, check, derived, routing, question, page, section,
-    # and a section's first_member
+    assert checked == 12  # top, self_response, option, specify, check, derived, routing, question, page, section,
+    # a section's first_member, and migrations
 
 
 def test_routing_reasons_and_kinds(schema: dict[str, Any]) -> None:

@@ -161,3 +161,12 @@ def phone_candidates(phone: str) -> int:
 @pytest.mark.parametrize("phone", ["13800138000", "+8613800138000", "010-12345678", "0755-1234567", "1234567"])
 def test_a_masked_phone_leaves_at_least_100000_numbers(phone: str) -> None:
     assert phone_candidates(phone) >= MIN_PHONE_CANDIDATES
+
+
+def test_every_answer_type_is_masked_or_declared_not_personal() -> None:
+    from engine.spec.answer_types import ANSWER_TYPES
+    from engine.store.masking import NOT_PERSONAL
+
+    assert set(MASK_BY_TYPE) | NOT_PERSONAL == set(ANSWER_TYPES)
+    assert not set(MASK_BY_TYPE) & NOT_PERSONAL
+    assert MASK_BY_TYPE["national_id"]("536904399") == "5********"
