@@ -41,9 +41,9 @@ HUSBAND = {"D1": "王德明", "S1": "1", "D2": "1", "D3": make_resident_id("1101
            "C21": "false", "C23": "2", "C26": "2"}
 # The overseas household's premises differ from what the interview carried over from its short form.
 OVERSEAS_HOUSEHOLD = {"F1": "1", "F2": "1", "F3": "120.5", "F4": "4"}
-# P6_other is typed under 其他, which is not chosen: not asked, and kept in the draft only.
-FOREIGNER = {"P1": "Lukas Becker", "P2": "8", "P3": "1", "P4": "1990-07", "P5": "5", "P5_country": "德国", "P6": "2",
-             "P6_other": "交流访问", "P7": "4", "P8": "7", "P9": "true", "P10": "2", "P11": "I"}
+# In mainland China for 其他 (6), which opens P6_other.
+FOREIGNER = {"P1": "Lukas Becker", "P2": "8", "P3": "1", "P4": "1990-07", "P5": "5", "P5_country": "德国", "P6": "6",
+             "P6_other": "学术交流", "P7": "4", "P8": "7", "P9": "true", "P10": "2", "P11": "I"}
 
 
 def bad_value(q: Question) -> dict[str, Any]:
