@@ -75,9 +75,11 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         answer(page, {"D7": "1", "D8": "3"})
         assert visible_questions(page) == ["D7", "D8", "D8_place", "D9"]
         answer(page, {"D9": "4"})
-        # D10 (why away) is asked now, on the same page, without a navigation.
-        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10"]
+        # D10 (why away) is asked now, on the same page, without a navigation; with it the text
+        # field of its 其他, in the page (its `shown`) but hidden while 其他 is not chosen.
+        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10", "D10_other"]
         expect(page.locator("#questions legend", has_text="离开户口登记地的原因")).to_be_visible()
+        expect(page.locator("#field-D10_other")).to_be_hidden()
         assert page.evaluate("window.__sameDocument === true")
         assert path_of(page) == f"/household/page/{member}/residence_hukou"
         answer(page, {"D10": "1", "D8_place": "110105001"})
@@ -98,7 +100,7 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         expect(page.locator("#field-D1")).to_have_value("李桂兰")
         expect(page.locator("input[name=S1][value='1']")).to_be_checked()
         goto(page, server, f"/household/page/{member}/residence_hukou")
-        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10"]
+        assert visible_questions(page) == ["D7", "D8", "D8_place", "D9", "D10", "D10_other"]
         expect(page.locator("input[name=D9][value='4']")).to_be_checked()
         expect(page.locator("input[name=D10][value='1']")).to_be_checked()
         # What was typed last is kept as typed, with what is wrong with it; the last good answer
