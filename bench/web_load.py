@@ -123,27 +123,33 @@ class Connection:
         self._writer: asyncio.StreamWriter | None = None
         self._last_used = 0.0
 
-    async def request(self, method: str, path: str, form: Sequence[tuple[str, str]] | None = None) -> Reply:
+    async def request(self, method: str, path: str, form: Sequence[tuple[str, str]] | None = None, *,
+                      json: object = None, headers: Sequence[str] = ()) -> Reply:
+        """`form`: a form post; `json`: a JSON body (the API); `headers`: more header lines."""
         if self._writer is not None and time.monotonic() - self._last_used > IDLE_RECONNECT:
             await self.close()
         try:
-            return await asyncio.wait_for(self._exchange(method, path, form), REQUEST_TIMEOUT)
+            return await asyncio.wait_for(self._exchange(method, path, form, json, headers), REQUEST_TIMEOUT)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError) as exc:
             await self.close()
             raise HttpError(f"{type(exc).__name__} on {method} {path}") from exc
 
-    async def _exchange(self, method: str, path: str, form: Sequence[tuple[str, str]] | None) -> Reply:
+    async def _exchange(self, method: str, path: str, form: Sequence[tuple[str, str]] | None, data: object,
+                        extra: Sequence[str]) -> Reply:
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(HOST, self.port)
         assert self._reader is not None
         lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}", "User-Agent: fs-web-load",
-                 "Accept: text/html"]
+                 "Accept: text/html", *extra]
         if self.cookies:
             lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         body = b""
         if form is not None:
             body = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in form).encode()
             lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        elif data is not None:
+            body = json.dumps(data).encode()
+            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
         self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         head = await self._reader.readuntil(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from engine.answers.problems import InputProblem
@@ -82,6 +83,15 @@ def reasons_of(q: Questionnaire, routes: tuple[Route, ...], keep: tuple[str, ...
     """The stored reasons: those re-derived from the answers now, plus the outside facts kept."""
     fresh = derivable(q)
     return sorted({r.reason.value for r in routes} | {r for r in keep if r not in fresh})
+
+
+def household_done(view: HouseholdView, at: datetime) -> bool:
+    """Whether a person added now would be asked anything: member questions may depend on the
+    household's answers (the roster is only asked once H2 says someone lives here), so the
+    spec decides, by evaluating the draft with one more member."""
+    doc, member_id = docs.add_member(view.document)
+    evaluation = evaluate(view.questionnaire, doc, at=at, case=case_of(view.info), previous=view.evaluation)
+    return bool(evaluation.state(member_id).pages)
 
 
 EVALUATIONS_KEPT = 2000  # per process: the households being filled in right now
@@ -222,19 +232,36 @@ class Census:
         the household over even when they demand it: a radio group's arrow keys pass through every
         option, and one of them must not end self-response for good. The next deliberate save
         does it (and the page says so meanwhile)."""
+        answered = self.answer_records(actor, household_id, expected_version, {record_id: raw}, view, hand_over)
+        prefix = f"{record_id}/"
+        return replace(answered, problems={k.removeprefix(prefix): v for k, v in answered.problems.items()},
+                       changed=tuple(c.removeprefix(prefix) for c in answered.changed))
+
+    def answer_records(self, actor: Actor, household_id: str, expected_version: int,
+                       records: Mapping[str, Mapping[str, Any]], view: HouseholdView | None = None,
+                       hand_over: bool = True) -> Answered:
+        """Save answers to several records in one revision, all or nothing (`answer`, for the API
+        too): the problems and changed questions are keyed "record/question"."""
         view = view or self.view(household_id)
         self._authorize(Action.SAVE, actor, view.info)
-        applied = docs.apply_answers(view.questionnaire, view.document, record_id, raw)
-        if not applied.ok:
-            return Answered(view, applied.problems)
-        if not applied.changed:
+        doc = view.document
+        problems: dict[str, InputProblem] = {}
+        changed: list[str] = []
+        for record_id, raw in records.items():
+            applied = docs.apply_answers(view.questionnaire, doc, record_id, raw)
+            problems.update({f"{record_id}/{k}": v for k, v in applied.problems.items()})
+            if applied.ok:
+                doc = applied.document
+                changed.extend(f"{record_id}/{c}" for c in applied.changed)
+        if problems:
+            return Answered(view, problems)
+        if not changed:
             if hand_over and actor.role is Role.HOUSEHOLD and view.evaluation.hand_over and not view.handed_over:
                 return Answered(self.hand_over(actor, household_id), {})  # autosaved earlier, confirmed now
             return Answered(view, {})
-        # A retry reads the same draft (the answers' version is checked), so `applied` still holds.
-        new_view = self.change(actor, household_id, expected_version, lambda _: applied.document, view=view,
-                               hand_over=hand_over)
-        return Answered(new_view, {}, applied.changed)
+        # A retry reads the same draft (the answers' version is checked), so `doc` still holds.
+        new_view = self.change(actor, household_id, expected_version, lambda _: doc, view=view, hand_over=hand_over)
+        return Answered(new_view, {}, tuple(changed))
 
     def autosave(self, actor: Actor, household_id: str, expected_version: int, record_id: str,
                  raw: Mapping[str, Any], view: HouseholdView | None = None) -> Answered:

@@ -28,7 +28,7 @@ from engine.census import Census, HouseholdView, actor_label, case_of, reasons_o
 from engine.runtime import document as docs
 from engine.runtime.errors import EngineError, NotSubmittable, PermissionDenied
 from engine.runtime.evaluate import Evaluation, evaluate
-from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
+from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize, can
 from engine.runtime.schema_check import schema_errors
 from engine.runtime.submission import content_hash, reference_number
 from engine.spec.model import Questionnaire, RoutingReason, Scope
@@ -469,6 +469,19 @@ class Enumeration:
                 return form
         return self.forms.self_response
 
+    def interview_ready(self, actor: Actor, household: HouseholdInfo) -> bool:
+        """The interview can go on: the actor may change the answers now, and the household is on
+        the form the interview uses (`start_interview` switched it)."""
+        if household.state is HouseholdState.CLOSED:
+            return False
+        window = self.census.questionnaire_of(household).window
+        if not can(Action.SAVE, actor, facts(household), self.clock.now(), window):
+            return False
+        try:
+            return self.interview_form(household) == household.questionnaire
+        except EnumerationError:
+            return False
+
     def start_interview(self, actor: Actor, household_id: str) -> str:
         """Ready the household for the in-person interview; return the form id to use."""
         return self.census.retrying(household_id, lambda view: self._start_interview(actor, view))
@@ -549,6 +562,11 @@ class Enumeration:
         (who, which household, which record and page; never what the page showed), as the full
         view is. `record_id` and `page_id` are those of a page found in the questionnaire."""
         self._record_view(actor, household_id, "interview_view", f"page={record_id}/{page_id}")
+
+    def record_household_view(self, actor: Actor, household_id: str) -> None:
+        """A client (the API) was sent every answer of the household for the interview: audited
+        as a page view is, for all the records at once."""
+        self._record_view(actor, household_id, "interview_view", "page=*")
 
     def record_issues_view(self, actor: Actor, household_id: str, shown: int) -> None:
         """The household's page lists the issues that stop the interview completing; their

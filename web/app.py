@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 import traceback
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
 from engine.store.maintenance import Maintenance, keep_running
 from engine.store.store import Store
+from web.api.problems import ApiProblem, for_exception, is_api
+from web.api.routes import api_routes
 from web.context import Ctx, Services
 from web.passwords import Busy, PasswordWork, retry_later
 from web.routes import enumerator, household, office, pages, public, registration, search
@@ -54,16 +56,36 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
                                *registration.routes, *search.routes,
                                *office.routes, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     maintenance = Maintenance(store.db, settings.clock, settings.session_idle)
-    app = CensusApp(settings, routes=routes, lifespan=housekeeping(maintenance, settings), exception_handlers={
-        HTTPException: http_error, EngineError: engine_error, StoreError: store_error, Busy: busy,
-        Exception: server_error,
-    })
+    handlers: dict[Any, Handler] = {HTTPException: http_error, EngineError: engine_error, StoreError: store_error,
+                                    Busy: busy, ApiProblem: server_error, Exception: server_error}
+    app = CensusApp(settings, routes=[*api_routes(), *routes], lifespan=housekeeping(maintenance, settings),
+                    exception_handlers={kind: or_problem(handler) for kind, handler in handlers.items()})
     app.state.services = services
     app.state.maintenance = maintenance
     # Inside Starlette's error handling: a body found too large while a handler reads it is
     # answered with 413 here, before anything else sees the exception.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
+
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def or_problem(handler: Handler) -> Handler:
+    """The handler for pages; under /api, the problem document for the same exception (logged
+    the same way: by type and place, never its message)."""
+    async def either(request: Request, exc: Exception) -> Response:
+        if not is_api(request):
+            return await handler(request, exc)
+        response = for_exception(request, exc)
+        if response.status_code >= 500:
+            log.error("unexpected %s on %s %s at %s", type(exc).__name__, request.method, route_of(request.scope),
+                      where(exc))
+        if isinstance(exc, Busy):
+            retry_later(response)
+        return response
+
+    return either
 
 
 def housekeeping(maintenance: Maintenance, settings: Settings

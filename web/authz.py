@@ -36,6 +36,7 @@ from engine.store.accounts import EnumeratorInfo
 from engine.store.errors import StoreError
 from engine.store.households import HouseholdInfo
 from web.context import Ctx
+from web.sessions import SessionInfo
 
 ANONYMOUS: Final = "anonymous"
 HOUSEHOLD: Final = "household"
@@ -69,7 +70,11 @@ ENUMERATOR_ONLY: Final = Rule(frozenset({ENUMERATOR}))
 ENUMERATOR_AREA: Final = Rule(frozenset({ENUMERATOR}), OWN_AREA)
 OFFICE_ONLY: Final = Rule(frozenset({OFFICE}))
 
+SIGNED_IN: Final = Rule(frozenset({HOUSEHOLD, ENUMERATOR, OFFICE}), login=HOUSEHOLD_LOGIN)
+
 _H = "/enumerator/households/{household}"
+API: Final = "/api/v1"
+_AH = API + "/enumerator/households/{household}"
 
 # (method, path) -> who may. Every route of the app has exactly one entry (a test checks).
 TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
@@ -144,6 +149,33 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("POST", "/office/staff/disable"): OFFICE_ONLY,  # after asking
     ("POST", "/office/staff/enable"): OFFICE_ONLY,
     ("POST", "/office/staff/reassign"): OFFICE_ONLY,
+    # -- the JSON API (web.api): the same rules, a bearer token instead of the cookie --------------------
+    ("GET", "/api/openapi.json"): EVERYONE,
+    ("GET", "/api/docs"): EVERYONE,  # the reference page, rendering the document above
+    ("POST", API + "/sessions"): EVERYONE,  # sign-in: a token
+    ("DELETE", API + "/sessions/current"): SIGNED_IN,
+    ("GET", API + "/household"): HOUSEHOLD_SELF,
+    ("GET", API + "/household/questionnaire"): HOUSEHOLD_SELF,
+    ("PATCH", API + "/household/answers"): HOUSEHOLD_SELF,
+    ("POST", API + "/household/confirmations"): HOUSEHOLD_SELF,
+    ("POST", API + "/household/members"): HOUSEHOLD_SELF,
+    ("DELETE", API + "/household/members/{member}"): HOUSEHOLD_SELF,
+    ("POST", API + "/household/hand-over"): HOUSEHOLD_SELF,
+    ("POST", API + "/household/submission"): HOUSEHOLD_SELF,
+    ("POST", API + "/household/reopen"): HOUSEHOLD_SELF,
+    ("POST", API + "/household/help"): HOUSEHOLD_SELF,
+    ("GET", API + "/enumerator/queue"): ENUMERATOR_ONLY,
+    ("POST", API + "/enumerator/households"): ENUMERATOR_ONLY,  # register: the slip's data
+    ("GET", _AH): ENUMERATOR_AREA,  # masked
+    ("GET", _AH + "/questionnaire"): ENUMERATOR_AREA,
+    ("POST", _AH + "/interview"): ENUMERATOR_AREA,  # start it: on the right form
+    ("GET", _AH + "/interview"): ENUMERATOR_AREA,  # every answer in full: audited
+    ("PATCH", _AH + "/answers"): ENUMERATOR_AREA,
+    ("POST", _AH + "/confirmations"): ENUMERATOR_AREA,
+    ("POST", _AH + "/members"): ENUMERATOR_AREA,
+    ("DELETE", _AH + "/members/{member}"): ENUMERATOR_AREA,
+    ("POST", _AH + "/visits"): ENUMERATOR_AREA,
+    ("POST", _AH + "/submission"): ENUMERATOR_AREA,  # complete the interview
 })
 
 
@@ -176,6 +208,48 @@ class StaffRequest:
 Handler = Callable[[StaffRequest], Awaitable[Response]]
 
 
+class Refused(Exception):
+    """The request may not go on: `role` is the requester's (ANONYMOUS: not signed in, or signed
+    out just now because their account is disabled)."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(role)
+        self.role = role
+
+
+def admit(ctx: Ctx, found: Rule, session: SessionInfo | None, end_session: Callable[[], None],
+          household: str | None = None) -> StaffRequest:
+    """Check the role and scope of `found` for the session (a cookie's or an API token's): the
+    request for the handler, else `Refused` (or 403/404 for a household outside the areas).
+    `end_session` ends the session of an account disabled since it began. `household`: the id
+    a route names (OWN_AREA)."""
+    role = session.kind if session is not None else ANONYMOUS
+    if role not in found.roles:
+        raise Refused(role)
+    # Signed out (only public routes allow it): an actor that can act on no household.
+    staff = StaffRequest(ctx, Actor(Role(role), session.subject_id) if session else Actor(Role.HOUSEHOLD, ""))
+    accounts = ctx.services.store.accounts
+    if role == ENUMERATOR and session is not None:
+        try:
+            staff.enumerator = accounts.enumerator(session.subject_id)
+        except StoreError:  # the account is gone: the session with it
+            staff.enumerator = None
+        if staff.enumerator is None or staff.enumerator.disabled:
+            end_session()
+            raise Refused(ANONYMOUS)
+        staff.actor = Actor(Role.ENUMERATOR, session.subject_id, frozenset(staff.enumerator.areas))
+    elif role == OFFICE and session is not None and not accounts.office_user_active(session.subject_id):
+        # Disabling ends the account's sessions; this also shuts out one that began in the
+        # instant between (and any an older version of the server left behind).
+        end_session()
+        raise Refused(ANONYMOUS)
+    if found.scope == OWN_AREA:
+        staff.household = ctx.services.store.households.get(household or "")  # 404 if none
+        if staff.household.area_id not in staff.actor.areas:
+            raise HTTPException(403, "not in your areas")
+    return staff
+
+
 def staff_route(method: str, path: str, handler: Handler, *, touch: bool = True) -> Route:
     """The route, guarded by its rule in `TABLE` (KeyError if it has none).
 
@@ -190,31 +264,10 @@ def staff_route(method: str, path: str, handler: Handler, *, touch: bool = True)
             ctx._session = ctx.services.sessions.load(raw, touch=False)
         if method != "GET":
             await ctx.check_csrf()
-        session = ctx.session
-        role = session.kind if session is not None else ANONYMOUS
-        if role not in found.roles:
-            return deny(ctx, found, role)
-        # Signed out (only the sign-in page allows it): an actor that can act on no household.
-        staff = StaffRequest(ctx, Actor(Role(role), session.subject_id) if session else Actor(Role.HOUSEHOLD, ""))
-        accounts = ctx.services.store.accounts
-        if role == ENUMERATOR and session is not None:
-            try:
-                staff.enumerator = accounts.enumerator(session.subject_id)
-            except StoreError:  # the account is gone: the session with it
-                staff.enumerator = None
-            if staff.enumerator is None or staff.enumerator.disabled:
-                ctx.end_session()
-                return deny(ctx, found, ANONYMOUS)
-            staff.actor = Actor(Role.ENUMERATOR, session.subject_id, frozenset(staff.enumerator.areas))
-        elif role == OFFICE and session is not None and not accounts.office_user_active(session.subject_id):
-            # Disabling ends the account's sessions; this also shuts out one that began in the
-            # instant between (and any an older version of the server left behind).
-            ctx.end_session()
-            return deny(ctx, found, ANONYMOUS)
-        if found.scope == OWN_AREA:
-            staff.household = ctx.services.store.households.get(request.path_params["household"])  # 404 if none
-            if staff.household.area_id not in staff.actor.areas:
-                raise HTTPException(403, "not in your areas")
+        try:
+            staff = admit(ctx, found, ctx.session, ctx.end_session, request.path_params.get("household"))
+        except Refused as refused:
+            return deny(ctx, found, refused.role)
         return await handler(staff)
 
     endpoint.__name__ = getattr(handler, "__name__", "staff")

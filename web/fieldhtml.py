@@ -15,7 +15,7 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from web.codesearch import search_box
-from web.fields import Choice, FieldView
+from web.fields import Choice, FieldView, Specify
 from web.i18n import t
 
 SHORT_TYPES = frozenset({"integer", "decimal", "year_month", "place_code", "date"})
@@ -48,6 +48,7 @@ def field_html(f: FieldView, lang: str) -> Markup:
         out.append("</select>\n")
         if f.search:
             out.append(search_box(f.id, f.search, lang))
+        out.extend(_specify(s, lang) for s in f.specify)  # under the list: its options cannot hold them
     elif widget in ("radios", "checkboxes", "yes_no", "counts"):
         out.append(f'<fieldset id="field-{fid}"{described}>\n<legend class="label">{label}</legend>\n{notes}')
         if widget == "counts":
@@ -61,7 +62,8 @@ def field_html(f: FieldView, lang: str) -> Markup:
         else:
             kind = "checkbox" if widget == "checkboxes" else "radio"
             out.append(f'<div class="choices{" choices-inline" if widget == "yes_no" else ""}">\n')
-            out.append(_ticked(_choices(f.id, kind, _labels(f.choices)), f.choices, " checked"))
+            out.append(_ticked(_choices(f.id, kind, _labels(f.choices)), f.choices, " checked",
+                               {s.code: _specify(s, lang) for s in f.specify}))
             out.append("</div>\n")
         out.append("</fieldset>\n")
     else:
@@ -78,23 +80,43 @@ def field_html(f: FieldView, lang: str) -> Markup:
     return Markup("".join(out))
 
 
-def _labels(choices: list[Choice]) -> tuple[tuple[str, str], ...]:
-    return tuple((c.code, c.label) for c in choices)
+def _labels(choices: list[Choice]) -> tuple[tuple[str, str, bool], ...]:
+    return tuple((c.code, c.label, c.exclusive) for c in choices)
 
 
-def _ticked(parts: tuple[tuple[str, str], ...], choices: list[Choice], tick: str) -> str:
-    """The choices' markup, each one's opening tag ended with `tick` where it is chosen."""
-    return "".join(f"{head}{tick}{tail}" if c.checked else f"{head}{tail}"
+def _ticked(parts: tuple[tuple[str, str], ...], choices: list[Choice], tick: str,
+            after: dict[str, str] | None = None) -> str:
+    """The choices' markup, each one's opening tag ended with `tick` where it is chosen, and
+    followed by what goes `after` it (the text field it opens)."""
+    after = after or {}
+    return "".join((f"{head}{tick}{tail}" if c.checked else f"{head}{tail}") + after.get(c.code, "")
                    for (head, tail), c in zip(parts, choices, strict=True))
 
 
+def _specify(s: Specify, lang: str) -> str:
+    """An option's text field. Always there, so that it is typed without JavaScript (the engine
+    reads it only when the option is chosen); `data-closed` while the option is not chosen, which
+    app.js hides and reveals as the option is ticked."""
+    sid = escape(s.id)
+    closed = "" if s.open else " data-closed"
+    error = (f'<p class="error-message" id="error-{sid}"><span class="visually-hidden">'
+             f'{escape(t("error_prefix", lang))}</span>{escape(s.error)}</p>\n') if s.error else ""
+    described = f' aria-describedby="error-{sid}"' if s.error else ""
+    return (f'<div class="specify{" field-error" if s.error else ""}" id="wrap-{sid}" '
+            f'data-specify-for="{escape(s.code)}"{closed}>\n'
+            f'<label class="label" for="field-{sid}">{escape(s.label)}</label>\n{error}'
+            f'<input class="input" type="text" id="field-{sid}" name="{sid}" value="{escape(s.value)}" '
+            f'autocomplete="off" spellcheck="false"{described}>\n</div>\n')
+
+
 @lru_cache(maxsize=4096)
-def _choices(field_id: str, kind: str, labels: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+def _choices(field_id: str, kind: str, labels: tuple[tuple[str, str, bool], ...]) -> tuple[tuple[str, str], ...]:
     """Each choice's markup, split where its tick goes: (opening tag so far, the rest). Keyed
-    by the spec's codes and labels, so it holds no answers."""
+    by the spec's codes, labels and exclusive marks, so it holds no answers."""
     fid = escape(field_id)
     if kind == "option":
-        return tuple((f'<option value="{escape(code)}"', f">{escape(label)}</option>\n") for code, label in labels)
-    return tuple((f'<div class="choice">\n<input type="{kind}" id="{fid}-{i}" name="{fid}" value="{escape(code)}"',
+        return tuple((f'<option value="{escape(code)}"', f">{escape(label)}</option>\n") for code, label, _ in labels)
+    return tuple((f'<div class="choice">\n<input type="{kind}" id="{fid}-{i}" name="{fid}" value="{escape(code)}"'
+                  + (" data-exclusive" if exclusive else ""),
                   f'>\n<label for="{fid}-{i}">{escape(label)}</label>\n</div>\n')
-                 for i, (code, label) in enumerate(labels, start=1))
+                 for i, (code, label, exclusive) in enumerate(labels, start=1))

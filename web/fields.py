@@ -45,6 +45,21 @@ class Choice:
     code: str
     label: str
     checked: bool
+    exclusive: bool = False  # ticked only alone (app.js unticks the others)
+
+
+@dataclass
+class Specify:
+    """The text field an option opens ("其他，请注明"): always in the page, under its option, so
+    that it can be typed without JavaScript; the engine reads it only when the option is chosen.
+    `open`: the option is chosen (with JavaScript, a closed one is hidden)."""
+
+    code: str
+    id: str
+    label: str
+    value: str
+    open: bool
+    error: str | None = None
 
 
 @dataclass
@@ -72,12 +87,23 @@ class FieldView:
     error: str | None = None
     warnings: list[Issue] = field(default_factory=list)
     search: str | None = None  # the top of a chain of code questions: its search URL (web/codesearch.py)
+    specify: list[Specify] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """(field id, error) of the question and of its options' text fields, in page order."""
+        own = [(self.id, self.error)] if self.error else []
+        return own + [(s.id, s.error) for s in self.specify if s.error]
 
 
 def read_form(questions: Iterable[Question], form: FormData) -> dict[str, Any]:
     """Raw answers for the page's questions from posted form data (absent = left empty)."""
     raw: dict[str, Any] = {}
     for q in questions:
+        if q.specifies is not None:  # an option's text: posted whenever its question is
+            if q.id in form:
+                raw[q.id] = str(form.get(q.id))
+            continue
         if q.type == "multi_choice":
             raw[q.id] = [str(v) for v in form.getlist(q.id)]
         elif q.type == "count_pair":
@@ -93,8 +119,9 @@ def field_views(questions: Sequence[Question], state: RecordState, lang: str, *,
     """The asked questions of a page, with their values (what was typed, if it was not
     accepted, else the stored answer), their error and their warnings."""
     out = []
+    texts = [q for q in questions if q.specifies is not None]
     for q in questions:
-        if q.id not in state.relevant:
+        if q.id not in state.relevant or q.specifies is not None:  # an option's text: under its option
             continue
         widget, inputmode, autocomplete = WIDGETS[q.type]
         stored = state.answers.get(q.id)
@@ -110,14 +137,26 @@ def field_views(questions: Sequence[Question], state: RecordState, lang: str, *,
             view.choices = code_choices(q, state.values, value)
         else:
             _fill(view, q, value, lang)
+        view.specify = [_specify(text, state, lang, typed, errors, view) for text in texts
+                        if text.specifies is not None and text.specifies[0] == q.id]
         out.append(view)
     return out
+
+
+def _specify(text: Question, state: RecordState, lang: str, typed: Mapping[str, Any], errors: Mapping[str, str],
+             owner: FieldView) -> Specify:
+    assert text.specifies is not None
+    value = typed.get(text.id, state.answers.get(text.id))
+    code = text.specifies[1]
+    chosen = any(c.code == code and c.checked for c in owner.choices)
+    return Specify(code, text.id, render(text.label, state.values, lang, state.number),
+                   "" if value is None else str(value), chosen, errors.get(text.id))
 
 
 def _fill(view: FieldView, q: Question, value: Any, lang: str) -> None:
     if q.options is not None:
         selected = set(value) if isinstance(value, list) else {value}
-        view.choices = [Choice(o.code, pick(o.label, lang), o.code in selected) for o in q.options.options]
+        view.choices = [Choice(o.code, pick(o.label, lang), o.code in selected, o.exclusive) for o in q.options.options]
     elif q.type == "yes_no":
         current = {True: "true", False: "false"}.get(value, str(value or "")) if not isinstance(value, str) else value
         view.choices = [Choice("true", "是" if lang == "zh" else "Yes", current == "true"),

@@ -178,7 +178,8 @@ def read_page(form: FormData, state: RecordState, page: Page,
     and no longer asked is read too: the engine drops its answer. A place picked from a search
     (`codesearch.apply_pick`) answers its chain of levels, which is then shown again."""
     shown = {str(v) for v in form.getlist("shown")}
-    asked = [x for x in page.questions if x.id in state.relevant or x.id in shown]
+    asked = [x for x in page.questions if x.id in state.relevant or x.id in shown
+             or (x.specifies is not None and x.specifies[0] in shown)]  # typed with its option just chosen
     raw = read_form(asked, form)
     if q is not None and form.get(codesearch.PICK):
         shown -= codesearch.apply_pick(q, page, form.get(codesearch.PICK), raw)

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.store.db import Database
 from engine.store.tables import LoginThrottle
+from web.api.problems import too_large_body
 from web.settings import Settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -84,7 +85,7 @@ class BodyLimit:
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await _too_large(send)
+                await _too_large(scope, send)
                 return
         received = 0
 
@@ -100,16 +101,17 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except BodyTooLarge:
-            await _too_large(send)
+            await _too_large(scope, send)
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send) -> None:
-    body = "请求内容过大 / Request too large".encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+async def _too_large(scope: Scope, send: Send) -> None:
+    kind, body = too_large_body(str(scope.get("path", ""))) or (b"text/plain; charset=utf-8",
+                                                                 "请求内容过大 / Request too large".encode())
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

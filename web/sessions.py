@@ -32,6 +32,9 @@ from web.settings import Settings
 CSRF_KEY_LABEL = "web:anon-csrf"  # the keyring's derived key for the tokens before sign-in
 OLD_SECRET = "web_secret"  # the `setting` row where earlier versions kept a key in clear
 TOUCH_EVERY = timedelta(seconds=30)
+# An API token (web.api) is a session id with this prefix: the same table, lifetimes and sign-out;
+# a cookie holding one is no session, nor a bearer token without it (no CSRF token guards the API).
+API_PREFIX = "fsa_"
 # The tables themselves (not the SQLModel classes): their columns build typed expressions.
 SESSION = Session.metadata.tables["session"]
 SETTING = Setting.metadata.tables["setting"]
@@ -70,9 +73,9 @@ class Sessions:
     def anon_csrf(self, anon: str) -> str:
         return hmac.new(self.secret, b"anon-csrf:" + anon.encode(), hashlib.sha256).hexdigest()
 
-    def create(self, kind: str, subject_id: str, language: str) -> SessionInfo:
+    def create(self, kind: str, subject_id: str, language: str, *, api: bool = False) -> SessionInfo:
         now = self.settings.clock.now()
-        raw = secrets.token_urlsafe(32)  # 256 bits
+        raw = (API_PREFIX if api else "") + secrets.token_urlsafe(32)  # 256 bits
         csrf = secrets.token_urlsafe(32)
         absolute = now + self.settings.session_absolute
         with self.db.transaction() as c:
@@ -81,9 +84,10 @@ class Sessions:
         return SessionInfo(raw, kind, subject_id, csrf, language, min(absolute, now + self.settings.session_idle),
                            absolute)
 
-    def load(self, raw: str | None, *, touch: bool = True) -> SessionInfo | None:
-        """The live session for a cookie value, sliding its idle timeout; None if expired or unknown."""
-        if not raw or len(raw) > 100:
+    def load(self, raw: str | None, *, touch: bool = True, api: bool = False) -> SessionInfo | None:
+        """The live session for a cookie value (`api`: a bearer token), sliding its idle timeout;
+        None if expired or unknown."""
+        if not raw or len(raw) > 100 or raw.startswith(API_PREFIX) is not api:
             return None
         now = self.settings.clock.now()
         key = digest(raw)
@@ -92,16 +96,17 @@ class Sessions:
             return None
         return self._alive(raw, key, row, now, touch)
 
-    def load_household(self, raw: str | None) -> tuple[SessionInfo | None, tuple[HouseholdInfo, Loaded] | None]:
+    def load_household(self, raw: str | None, *, api: bool = False
+                       ) -> tuple[SessionInfo | None, tuple[HouseholdInfo, Loaded] | None]:
         """`load`, and for a household's session its household's row and newest draft, read
         in the same statement (`Households.load_view_by_session`): one round trip where a
         household's page took two. Other sessions come from `load`, without a household."""
-        if self.households is None or not raw or len(raw) > 100:
-            return self.load(raw), None
+        if self.households is None or not raw or len(raw) > 100 or raw.startswith(API_PREFIX) is not api:
+            return self.load(raw, api=api), None
         key = digest(raw)
         found = self.households.load_view_by_session(key)
         if found is None:
-            return self.load(raw), None
+            return self.load(raw, api=api), None
         row, household, loaded = found
         session = self._alive(raw, key, row, self.settings.clock.now(), True)
         return session, ((household, loaded) if session is not None else None)

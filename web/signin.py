@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from engine.store.tables import Enumerator, OfficeUser
+from web.authz import ENUMERATOR, OFFICE
 from web.context import Ctx
 from web.devices import DEVICE_COOKIE, DEVICE_KEY_LABEL, LIFETIME, DeviceCookies
 from web.passwords import Busy
@@ -77,13 +79,16 @@ def remember_device(ctx: Ctx, account: str) -> None:
 
 
 class SignIn:
-    """One attempt to sign in to `account` ("household:<code>", "staff:<username>")."""
+    """One attempt to sign in to `account` ("household:<code>", "staff:<username>").
+    `cookies=False` (the API): no device cookie is read or given."""
 
-    def __init__(self, ctx: Ctx, account: str) -> None:
+    def __init__(self, ctx: Ctx, account: str, *, cookies: bool = True) -> None:
         self.ctx = ctx
         self.account = account
+        self.cookies = cookies
         self.throttle: Throttle = ctx.services.throttle
-        token = devices(ctx).valid_for(ctx.request.cookies.get(ctx.cookie(DEVICE_COOKIE)), account)
+        token = (devices(ctx).valid_for(ctx.request.cookies.get(ctx.cookie(DEVICE_COOKIE)), account)
+                 if cookies else None)
         self.known_device = token is not None
         self.keys = ((self.throttle.key("device", token.nonce),) if token is not None else
                      (self.throttle.key("account", account),
@@ -103,5 +108,39 @@ class SignIn:
             self.throttle.failed(*self.keys)
             return Refused()
         self.throttle.succeeded(self.keys[0])
-        remember_device(self.ctx, self.account)
+        if self.cookies:
+            remember_device(self.ctx, self.account)
         return found
+
+
+def qr_sign_in(ctx: Ctx, token: str, *, cookies: bool = True) -> str | Refused:
+    """The household of a QR code's token, or why not: throttled by client address (the token
+    names no account to count against), a failure counted there."""
+    throttle: Throttle = ctx.services.throttle
+    ip_key = throttle.key("ip", throttle_address(client_address(ctx)))
+    wait = throttle.wait_seconds(ip_key)
+    if wait:
+        return Refused(wait=wait)
+    household_id = ctx.services.store.accounts.household_by_token(token)
+    if household_id is None:
+        throttle.failed(ip_key)
+        return Refused()
+    if cookies:  # the browser is known to the account from now on: its way in during an attack on it
+        remember_device(ctx, "household:" + ctx.services.store.households.get(household_id).code)
+    return household_id
+
+
+def staff_account(ctx: Ctx, username: str, password: str) -> tuple[str, str] | None:
+    """(kind, id) of the staff account, or None. Both tables are always asked, so an unknown
+    username costs the same two password checks as a wrong password. (A blank field costs
+    none, whoever's the username: it says nothing about which exist.)"""
+    if not username or not password:
+        return None
+    accounts = ctx.services.store.accounts
+    enumerator = accounts.check_staff_password(Enumerator, username, password)
+    office = accounts.check_staff_password(OfficeUser, username, password)
+    if enumerator is not None:
+        return ENUMERATOR, enumerator
+    if office is not None:
+        return OFFICE, office
+    return None

@@ -106,6 +106,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "最多选择 {high} 项",
         "Choose at most {high}",
     ),
+    "exclusive_option": (
+        "“{option}”不能与其他选项同时选择：只选“{option}”，或者取消勾选它",
+        "“{option}” cannot be ticked together with other options: tick it alone, or untick it",
+    ),
     "too_small": (
         "不能小于 {low}，请核对后重新输入",
         "Enter {low} or more",
@@ -152,10 +156,15 @@ class InputProblem(Exception):
             raise ValueError(f"unknown input problem code {code!r}") from None
         self.code = code
         self.params = dict(params)
-        self.message = {"zh": zh.format(**params), "en": en.format(**params)}
+        self.message = {"zh": zh.format(**_in(params, "zh")), "en": en.format(**_in(params, "en"))}
         super().__init__(f"{code}: {self.message['en']}")
 
     def __reduce__(self) -> tuple[functools.partial[InputProblem], tuple[()]]:
         # Exception pickles through `args`, which holds the rendered text, not the code and
         # parameters; rebuild from those so a problem survives crossing a process boundary.
         return functools.partial(InputProblem, self.code, **self.params), ()
+
+
+def _in(params: dict[str, object], lang: str) -> dict[str, object]:
+    """The parameters in one language: a text given per language (an option's label) is picked."""
+    return {k: v.get(lang, next(iter(v.values()), "")) if isinstance(v, dict) else v for k, v in params.items()}

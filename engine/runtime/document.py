@@ -137,7 +137,7 @@ def _parse(q: Questionnaire, doc: Document, record_id: str,
            raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, InputProblem]]:
     """Each raw answer as its canonical value (None: cleared), or its problem."""
     scope = _scope(record_id)
-    record(doc, record_id)  # raises for an unknown member
+    current = record(doc, record_id)  # raises for an unknown member
     problems: dict[str, InputProblem] = {}
     updates: dict[str, Any] = {}
     for qid, value in raw.items():
@@ -157,7 +157,20 @@ def _parse(q: Questionnaire, doc: Document, record_id: str,
             updates[qid] = ANSWER_TYPES[question.type].parse(value, question)
         except InputProblem as exc:
             problems[qid] = exc
+    for qid in [k for k in raw if k in updates or k in problems]:
+        question = q.questions.get(qid)
+        if question is not None and question.specifies is not None and not _chosen(question.specifies, updates,
+                                                                                    current):
+            updates.pop(qid, None)  # an option's text, typed under an option not chosen: ignored
+            problems.pop(qid, None)
     return updates, problems
+
+
+def _chosen(specifies: tuple[str, str], updates: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """Whether the option whose text this is is chosen, as the record will stand."""
+    owner, code = specifies
+    value = updates[owner] if owner in updates else current.get(owner)
+    return value == code or (isinstance(value, list) and code in value)
 
 
 def _apply(doc: Document, record_id: str, updates: Mapping[str, Any], kept: Mapping[str, Any]) -> Applied:

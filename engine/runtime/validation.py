@@ -23,6 +23,8 @@ from engine.spec.expressions import Env
 from engine.spec.model import Check, Question, Questionnaire, Severity, Text
 
 REQUIRED = {"zh": "请回答：{label}", "en": "Answer this question: {label}"}
+# An option's text field (engine/spec/specify.py), asked because the option was chosen.
+SPECIFY_REQUIRED = {"zh": "选择了“{option}”，请注明具体内容", "en": "You chose “{option}”: please say what it is"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,13 @@ class Validator:
         return out
 
     def _required(self, state: RecordState, question: Question, who: Mapping[str, str] | None) -> Issue:
+        if question.specifies is not None:
+            owner, code = question.specifies
+            options = self.q.questions[owner].options
+            label = (options.label_of(code) if options else None) or {}
+            message = {lang: SPECIFY_REQUIRED[lang if lang in SPECIFY_REQUIRED else "en"].format(
+                option=pick(label, lang) if label else code) for lang in self.q.languages}
+            return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who)
         message = {lang: REQUIRED[lang if lang in REQUIRED else "en"].format(
             label=render(question.label, state.values, lang, state.number)) for lang in self.q.languages}
         return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who,

@@ -139,6 +139,9 @@ def _parse_multi(raw: Any, q: Question) -> list[str]:
     if any(i not in codes for i in items):
         raise InputProblem("not_an_option")
     chosen = [c for c in codes if c in items]  # option order, no repeats
+    alone = next((c for c in q.options.exclusive_codes if c in chosen), None) if len(chosen) > 1 else None
+    if alone is not None:  # "none of these" with some of these: an error, the schema says the same
+        raise InputProblem("exclusive_option", option=dict(q.options.label_of(alone) or {"zh": alone}))
     low = q.min_selected if q.min_selected is not None else 1
     if len(chosen) < low:
         raise InputProblem("too_few", low=low)
@@ -228,8 +231,11 @@ def _string(pattern: str | None = None, **extra: Any) -> Callable[[Question], di
 def _text_schema(q: Question) -> dict[str, Any]:
     # Unanchored patterns: "a letter somewhere", "no control character anywhere" read the same in
     # every regex flavour (an anchored `$` matches before a final newline in Python's).
-    return {"type": "string", "minLength": 1, "maxLength": text_limit(q), "pattern": "\\S",
-            "not": {"pattern": CONTROL_CLASS}}
+    out: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": text_limit(q), "pattern": "\\S",
+                           "not": {"pattern": CONTROL_CLASS}}
+    if q.specifies is not None:  # an option's text (its if/then says when it is asked)
+        out["x-specifies"] = {"question": q.specifies[0], "option": q.specifies[1]}
+    return out
 
 
 def _bounds_note(q: Question) -> dict[str, Any]:
@@ -255,7 +261,17 @@ def _multi_schema(q: Question) -> dict[str, Any]:
                            "minItems": q.min_selected if q.min_selected is not None else 1}
     if q.max_selected is not None:
         out["maxItems"] = q.max_selected
+    out.update(exclusive_schema(q))
     return out
+
+
+def exclusive_schema(q: Question) -> dict[str, Any]:
+    """An exclusive option ("none of these") is never ticked with another: not (it and 2 items)."""
+    assert q.options is not None
+    rules = [{"not": {"contains": {"const": code}, "minItems": 2}} for code in q.options.exclusive_codes]
+    if not rules:
+        return {}
+    return rules[0] if len(rules) == 1 else {"allOf": rules}
 
 
 def _counts_schema(q: Question) -> dict[str, Any]:

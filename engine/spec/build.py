@@ -30,6 +30,16 @@ from engine.spec.model import (
     Text,
 )
 from engine.spec.shape import ID_PATTERN, Reader
+from engine.spec.specify import (
+    OPTION_KEYS,
+    OPTION_ONLY,
+    add_specify_questions,
+    check_exclusive,
+    clash_message,
+    misplaced,
+    read_exclusive,
+    read_specify,
+)
 from engine.spec.symbols import Symbols
 
 PERSON_NUMBER = "person_number"
@@ -73,6 +83,7 @@ class DraftQuestion:
     parent: str | None = None
     region: str | None = None
     scheme: str | None = None
+    specifies: tuple[str, str] | None = None  # an option's text: (question id, option code)
 
 
 @dataclass
@@ -123,6 +134,7 @@ class Builder:
         self.questions: dict[str, DraftQuestion] = {}
         self.broken_ids: set[str] = set()  # questions declared with an id but unreadable (reported)
         self._ids: dict[str, Position] = {}
+        self._specify_ids: set[str] = set()  # ids taken by options' texts (engine/spec/specify.py)
         # Each member's place in the roster (1 = the first person entered), set by the engine.
         self.symbols.add(Symbol(PERSON_NUMBER, NUMBER, Scope.MEMBER, -1.0, is_derived=True))
 
@@ -218,10 +230,12 @@ class Builder:
                 self.diags.add("WRONG_KIND", "an option is a mapping with code and label", entries.where(i), ipath,
                                'e.g. {code: "1", label: {zh: 男, en: Male}}')
                 continue
-            self.read.keys(item, ("code", "label"), ipath, "an option")
+            self.read.keys(item, OPTION_KEYS, ipath, "an option")
             self.read.require(item, "code", ipath, "an option", '"1"')
             code = self.read.text(item, "code", ipath)
             label = self.read.label(item, "label", ipath)
+            specify = read_specify(self.read, item, ipath)
+            exclusive = read_exclusive(self.read, item, ipath)
             if code is None:
                 continue
             if code in seen:
@@ -231,7 +245,7 @@ class Builder:
             seen[code] = item.where("code")
             # An option with a broken label still has its code: expressions may name it (the
             # label mistake is reported; no model is built until it is fixed).
-            out.append(Option(code, label if label is not None else MappingProxyType({})))
+            out.append(Option(code, label if label is not None else MappingProxyType({}), specify, exclusive))
         return tuple(out)
 
     # -- sections, pages, questions -----------------------------------------------------------
@@ -273,14 +287,29 @@ class Builder:
                     counter += 1
                     if q is not None:
                         page.questions.append(q)
+                        texts = add_specify_questions(self, q, counter)  # right after their question
+                        page.questions.extend(texts)
+                        counter += len(texts)
             self._member_name(section)
 
     def _claim_id(self, value: str, node: YMap, path: SpecPath, what: str) -> bool:
         if value in self._ids:
-            self.diags.add("DUPLICATE_ID", f'the id "{value}" is already used (at {self._ids[value]})',
-                           node.where("id"), (*path, "id"), f"give this {what} another id")
+            said = (clash_message(value, self._ids[value]) if value in self._specify_ids
+                    else f'the id "{value}" is already used (at {self._ids[value]})')
+            self.diags.add("DUPLICATE_ID", said, node.where("id"), (*path, "id"), f"give this {what} another id")
             return False
         self._ids[value] = node.where("id")
+        return True
+
+    def claim_specify(self, sid: str, where: Position, q: DraftQuestion, option: Option) -> bool:
+        """The id of an option's text (D10_other), unless something else has it."""
+        if sid in self._ids:
+            self.diags.add("SPECIFY_CLASH", f'option "{option.code}" of {q.id} stores its text as {sid}, which is '
+                           f"already an id (at {self._ids[sid]})", where, q.path,
+                           "rename that item, or give the text another name: specify: {name: other2}")
+            return False
+        self._ids[sid] = where
+        self._specify_ids.add(sid)
         return True
 
     def _section(self, node: YMap, path: SpecPath) -> DraftSection:
@@ -347,7 +376,7 @@ class Builder:
         read = self.read
         qtype = node.get("type")
         self._keys_for_type(node, path, qtype)
-        read.keys(node, (*QUESTION_KEYS, *TYPE_KEYS, "after"), path, "a question")
+        read.keys(node, (*QUESTION_KEYS, *TYPE_KEYS, *OPTION_ONLY, "after"), path, "a question")
         self._reject_after(node, path)
         ok = read.require(node, "id", path, "a question", "H1")
         ok &= read.require(node, "type", path, "a question", "choice")
@@ -375,11 +404,13 @@ class Builder:
             self.symbols.add(Symbol(qid, VType("error"), section.scope, float(index)))
             return None
         self._type_keys(q)
+        check_exclusive(self.diags, q)
         self.questions[qid] = q
         self.symbols.add(Symbol(qid, ANSWER_TYPES[qtype].vtype(self._probe(q)), q.scope, float(index)))
         return q
 
     def _keys_for_type(self, node: YMap, path: SpecPath, qtype: Any) -> None:
+        misplaced(self.diags, node, path, qtype)
         known = isinstance(qtype, str) and qtype in ANSWER_TYPES
         type_keys = ANSWER_TYPES[qtype].keys if known else TYPE_KEYS
         for key in node:

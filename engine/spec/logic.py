@@ -33,6 +33,7 @@ from engine.spec.model import (
     Severity,
     Text,
 )
+from engine.spec.specify import condition_source
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -50,6 +51,7 @@ class Logic:
         self.diags = b.diags
         self.derived: list[Derived] = []
         self.check_ids: dict[str, Position] = {}
+        self.whens: dict[str, CompiledExpression | None] = {}  # each question's own `when`
 
     # -- expressions --------------------------------------------------------------------------
     def expr(self, node: YMap, key: str, path: SpecPath, ctx: Context) -> CompiledExpression | None:
@@ -281,18 +283,24 @@ class Logic:
 
     def _question(self, q: DraftQuestion, s: DraftSection, s_when: CompiledExpression | None,
                   p_when: CompiledExpression | None) -> Question:
-        when = self.expr(q.node, "when", q.path, Context(q.scope, self.b.symbols, float(q.index)))
-        if q.parent is not None:
-            when = self._after_parent(q, when)
+        own: tuple[CompiledExpression | None, ...] = ()
+        if q.specifies is not None:  # an option's text: asked when its question is, and the option chosen
+            when = self.specify_condition(q)
+            own = (self.whens.get(q.specifies[0]),)
+        else:
+            when = self.expr(q.node, "when", q.path, Context(q.scope, self.b.symbols, float(q.index)))
+            if q.parent is not None:
+                when = self._after_parent(q, when)
+            self.whens[q.id] = when
         label = self.pipes(q.node, "label", q.path, q.scope, q.label) or MappingProxyType({})
         hint = self.pipes(q.node, "hint", q.path, q.scope, q.hint)
         checks = self.checks(q.node, q.path, q.scope, q.id)
-        relevance = tuple(e for e in (s_when, p_when, when) if e is not None)
+        relevance = tuple(e for e in (s_when, p_when, *own, when) if e is not None)
         return Question(
             q.id, q.type, label, q.scope, q.section_id, q.page_id, q.index, q.node.pos, hint, q.optional, when,
             relevance, q.options, q.unit, q.minimum, q.maximum, q.places, q.max_length, q.level, q.parts,
             q.min_selected, q.max_selected, checks, region=q.region, scheme=q.scheme, code_list=q.code_list,
-            parent=q.parent,
+            parent=q.parent, specifies=q.specifies,
         )
 
     def _after_parent(self, q: DraftQuestion, when: CompiledExpression | None) -> CompiledExpression | None:
@@ -303,6 +311,16 @@ class Logic:
         source = f"answered({q.parent})" + (f" and ({when.source})" if when is not None else "")
         compiled, _ = compile_expression(source, Context(q.scope, self.b.symbols, float(q.index)),
                                          q.node.where("parent"))
+        return compiled
+
+    def specify_condition(self, q: DraftQuestion) -> CompiledExpression | None:
+        assert q.specifies is not None
+        owner, code = q.specifies
+        source = condition_source(self.b.questions.get(owner), code)
+        compiled, problems = compile_expression(source, Context(q.scope, self.b.symbols, float(q.index)),
+                                                q.node.pos)
+        for p in problems:  # none: the option is the question's own; reported should it ever happen
+            self.diags.add(p.code, p.message, q.node.pos, q.path, p.fix)
         return compiled
 
     def routing(self) -> tuple[RoutingRule, ...]:

@@ -53,9 +53,22 @@ class RoutingReason(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Specify:
+    """An option that opens a text field ("其他，请注明"): the text is the answer to a text
+    question the compiler adds after the option's question, `<question id>_<name>`."""
+
+    name: str  # "other": D10's text is stored as D10_other
+    label: Text | None  # None: "<option label>，请注明" / "<option label>, please specify"
+    max_length: int
+    position: Position  # of the `specify` key: where messages about it point
+
+
+@dataclass(frozen=True, slots=True)
 class Option:
     code: str
     label: Text
+    specify: Specify | None = None
+    exclusive: bool = False  # multi_choice: ticked only alone ("none of these")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +84,10 @@ class OptionList:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(o.code for o in self.options)
+
+    @property
+    def exclusive_codes(self) -> tuple[str, ...]:
+        return tuple(o.code for o in self.options if o.exclusive)
 
     def label_of(self, code: str) -> Text | None:
         for option in self.options:
@@ -134,6 +151,9 @@ class Question:
     # Code questions: the list, and the question whose answer (a code one level up) holds this one.
     code_list: CodeList | None = None
     parent: str | None = None
+    # The text of an option that opens one: (the choice question's id, the option's code). Such
+    # a question is asked when that option is chosen, and shown under the option.
+    specifies: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

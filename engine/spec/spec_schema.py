@@ -34,13 +34,14 @@ from engine.spec.code_list_build import CODE_LIST_KEYS
 from engine.spec.logic import CHECK_KEYS, DERIVED_KEYS, ROUTING_KEYS, SPEC_REASONS
 from engine.spec.model import RoutingKind, Scope, Severity
 from engine.spec.shape import ID_PATTERN, RESERVED
+from engine.spec.specify import MAX_LENGTH_LIMIT, OPTION_KEYS, SPECIFY_KEYS
 
 Schema = dict[str, Any]
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 UNDOCUMENTED = "UNDOCUMENTED: a key the compiler accepts; describe it in engine/spec/spec_schema.py"
 AFTER = "after"  # extending specs place new sections, pages and questions with it (compose.py)
-OPTION_KEYS = ("code", "label")
+OPTION_REQUIRED = ("code", "label")
 WINDOW_KEYS = ("opens", "closes")
 LIBRARY_KEY = "option_lists"
 REQUIRED_TOP = ("questionnaire", "version", "title", "languages", "reference_time", "sections")
@@ -104,6 +105,15 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "option": {
         "code": 'The stored code. Codes are text: quote them ("1", "01").',
         "label": "What people see: one text per declared language, e.g. {zh: 男, en: Male}.",
+        "specify": "specify: true opens a text field under the option (其他，请注明), asked when the option is "
+                   "chosen and stored as <question id>_other; or {name: other, label: {...}, max_length: 50}.",
+        "exclusive": "multi_choice: exclusive: true makes the option an answer only alone (无 / none of "
+                     "these); ticked with another option it is an error.",
+    },
+    "specify": {
+        "name": "The text is stored as <question id>_<name> (default other: D10_other).",
+        "label": "The text field's label (default: the option's label, then 请注明 / please specify).",
+        "max_length": "The most characters of the text (default 50).",
     },
     "section": {
         "id": "Unique id of the section (unique among all ids of the spec). In an extending spec, the id "
@@ -268,10 +278,17 @@ def _defs() -> Schema:
     ident = {"type": "string", "pattern": ID_PATTERN.pattern}
     symbol = {**ident, "not": {"enum": sorted(RESERVED)}}
     time = {"type": "string", "pattern": TIME_WITH_OFFSET}
+    specify = _closed("specify", SPECIFY_KEYS, {
+        "name": ident,
+        "label": _ref("label"),
+        "max_length": {"type": "integer", "minimum": 1, "maximum": MAX_LENGTH_LIMIT},
+    })
     option = _closed("option", OPTION_KEYS, {
         "code": {"type": ["string", "integer"], "minLength": 1},
         "label": _ref("label"),
-    }, required=OPTION_KEYS)
+        "specify": {"anyOf": [{"type": "boolean"}, specify]},
+        "exclusive": {"type": "boolean"},
+    }, required=OPTION_REQUIRED)
     check = _closed("check", CHECK_KEYS, {
         "id": ident,
         "check": _ref("expression"),

@@ -75,11 +75,14 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         answer(page, {"D8": "3"})
         assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D9"]
         answer(page, {"D9": "4"})
-        # D10 (why away) is asked now, on the same page, without a navigation.
-        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D9", "D10"]
+        # D10 (why away) is asked now, on the same page, without a navigation; with it the text
+        # field of its 其他, in the page (its `shown`) but hidden while 其他 is not chosen.
+        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D9", "D10", "D10_other"]
         expect(page.locator("#questions legend", has_text="离开户口登记地的原因")).to_be_visible()
+        expect(page.locator("#field-D10_other")).to_be_hidden()
         answer(page, {"D8_province": "44"})  # the next level of the hukou place follows
-        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D8_prefecture", "D9", "D10"]
+        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D8_prefecture", "D9", "D10",
+                                           "D10_other"]
         assert page.evaluate("window.__sameDocument === true")
         assert path_of(page) == f"/household/page/{member}/residence_hukou"
         answer(page, {"D10": "1", "D7_place": "110105001"})
@@ -100,7 +103,8 @@ def test_follow_up_questions_appear_without_reload_and_answers_autosave(browser:
         expect(page.locator("#field-D1")).to_have_value("李桂兰")
         expect(page.locator("input[name=S1][value='1']")).to_be_checked()
         goto(page, server, f"/household/page/{member}/residence_hukou")
-        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D8_prefecture", "D9", "D10"]
+        assert visible_questions(page) == ["D7", "D7_place", "D8", "D8_province", "D8_prefecture", "D9", "D10",
+                                           "D10_other"]
         expect(page.locator("#field-D8_province")).to_have_value("44")
         expect(page.locator("input[name=D9][value='4']")).to_be_checked()
         expect(page.locator("input[name=D10][value='1']")).to_be_checked()

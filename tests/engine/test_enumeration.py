@@ -370,7 +370,10 @@ def overseas_household(world: World) -> str:
 
 def test_overseas_interview_prefills_completes_and_keeps_the_short_draft(world: World) -> None:
     hid = overseas_household(world)
+    assert not world.work.interview_ready(world.e1, world.store.households.get(hid))  # still on the short form
     assert world.work.start_interview(world.e1, hid) == "census2020-overseas"
+    assert world.work.interview_ready(world.e1, world.store.households.get(hid))
+    assert not world.work.interview_ready(world.e2, world.store.households.get(hid))  # not their area
     view = world.census.view(hid)
     assert view.questionnaire.id == "census2020-overseas"
     assert view.document["household"] == {"F1": "1", "F2": "1", "F3": 80, "F4": 2}

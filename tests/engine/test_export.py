@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.export import IN_FULL, ExportMasks, person_rows
+from engine.export import IN_FULL, ExportMasks, export_columns, person_rows
+from engine.spec.compiler import compile_file
 from engine.spec.model import Questionnaire
 from tests.engine.spec.spec_helpers import BASE, compile_text, replace_once
 
@@ -106,3 +107,13 @@ def test_a_code_is_followed_by_its_places_name_masked_or_not(short: Questionnair
         assert row["D8_province.name"] == "北京市"
     [row] = person_rows(HOUSEHOLD, "submitted", {"members": [{"id": "m1", "D8": "1"}]}, ADDRESS, None, names)
     assert "D8_place.name" not in row  # nothing asked, nothing named
+
+
+def test_an_option_s_text_is_the_column_after_its_question_and_masked_as_text() -> None:
+    short = compile_file(Path(__file__).resolve().parents[2] / "forms" / "census2020" / "short.yaml")
+    columns = export_columns([short])
+    assert columns[columns.index("D10") + 1] == "D10_other"
+    member = {"id": "m1", "D10": "8", "D10_other": "照顾孙子女"}
+    [masked] = person_rows(HOUSEHOLD, "submitted", {"members": [member]}, ADDRESS, ExportMasks.of([short]))
+    [full] = person_rows(HOUSEHOLD, "submitted", {"members": [member]}, ADDRESS, None)
+    assert (masked["D10"], masked["D10_other"], full["D10_other"]) == ("8", "****", "照顾孙子女")

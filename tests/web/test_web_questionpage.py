@@ -41,8 +41,9 @@ HUSBAND = {"D1": "王德明", "S1": "1", "D2": "1", "D3": make_resident_id("1101
            "C21": "false", "C23": "2", "C26": "2"}
 # The overseas household's premises differ from what the interview carried over from its short form.
 OVERSEAS_HOUSEHOLD = {"F1": "1", "F2": "1", "F3": "120.5", "F4": "4"}
-FOREIGNER = {"P1": "Lukas Becker", "P2": "8", "P3": "1", "P4": "1990-07", "P5": "5", "P5_country": "德国", "P6": "2",
-             "P7": "4", "P8": "7", "P9": "true", "P10": "2", "P11": "I"}
+# In mainland China for 其他 (6), which opens P6_other.
+FOREIGNER = {"P1": "Lukas Becker", "P2": "8", "P3": "1", "P4": "1990-07", "P5": "5", "P5_country": "德国", "P6": "6",
+             "P6_other": "学术交流", "P7": "4", "P8": "7", "P9": "true", "P10": "2", "P11": "I"}
 
 
 def bad_value(q: Question) -> dict[str, Any]:
@@ -210,7 +211,8 @@ def test_every_page_of_the_short_form_keeps_what_is_acceptable(site: Any) -> Non
     w = walk(site, browser, "census2020-short", str(site.household("fresh").household_id))
     w.record_pages(browser.get("/household/page/household/household_type"), SHORT_HOUSEHOLD)
     added = browser.submit(browser.get("/household"), "/household/members")
-    w.record_pages(browser.follow(added), {**WIFE, "D9": "2", "D10": "1"})  # D10 follows D9
+    # D10 follows D9; its 其他 opens D10_other, in the same page's form
+    w.record_pages(browser.follow(added), {**WIFE, "D9": "2", "D10": "8", "D10_other": "照顾孙子女"})
     w.finish()
 
 

@@ -139,3 +139,20 @@ def test_the_hub_of_500_people_is_compact_and_searched_without_javascript(site: 
     nobody = browser.get("/household", params={"q": "没有这个人"})
     assert listed(nobody.text) == [] and t("roster_none", "zh") in nobody.text
     assert browser.get("/household", params={"page": "x"}).status_code == 200
+
+
+def test_an_option_s_text_is_a_row_under_its_question(site: Any) -> None:
+    """其他 with its text (D10_other): the review says both, and the text's change link opens the
+    page at the text field, under its option."""
+    census = site.app.state.services.census
+    hid = site.household("fresh").household_id
+    member = {**person(0), "D8": "2", "D9": "3", "D10": "8", "D10_other": "照顾孙子女"}
+    doc = {**census.view(hid).document, "members": [member], "next_member": 2,
+           "household": {"H1": "2", "H2": {"present": 1, "absent": 0}, "H3": {"male": 0, "female": 0},
+                         "H4": {"male": 0, "female": 0}, "H5": "1", "H6": 90.5, "H7": 3}}
+    census.change(Actor(Role.HOUSEHOLD, hid), hid, site.version("fresh"), lambda _: doc)
+    html = site.login("fresh").get("/household/review").text
+    rows = [(label, answer.strip()) for label, answer in re.findall(r"<dt>([^<]*)</dt>\s*<dd>([^<]*)", html)]
+    at = rows.index(("其他，请注明", "照顾孙子女"))
+    assert rows[at - 1] == ("王小伟离开户口登记地的原因", "其他")  # D10's own row comes first
+    assert 'href="/household/page/m1/residence_hukou?return=review#wrap-D10_other"' in html

@@ -33,7 +33,6 @@ from engine.enumeration import (
     OFF_QUEUE,
     VISIT_OUTCOMES,
     Enumeration,
-    EnumerationError,
     QueueView,
     head_name,
 )
@@ -183,16 +182,9 @@ def may(staff: StaffRequest, action: Action) -> bool:
 
 
 def interview_ready(staff: StaffRequest) -> bool:
-    """The interview can go on here: the enumerator may change the answers now, and the
-    household is on the form the interview uses (`start_interview` switched it)."""
-    h = staff.household
-    assert h is not None
-    if h.state is HouseholdState.CLOSED or not may(staff, Action.SAVE):
-        return False
-    try:
-        return work(staff).interview_form(h) == h.questionnaire
-    except EnumerationError:
-        return False
+    """The interview can go on here (`Enumeration.interview_ready`)."""
+    assert staff.household is not None
+    return work(staff).interview_ready(staff.actor, staff.household)
 
 
 def masked_members(view: HouseholdView) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -18,11 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.census import SUBMITTED_STATES, HouseholdView, case_of
+from engine.census import SUBMITTED_STATES, HouseholdView, household_done
 from engine.runtime.document import HOUSEHOLD
-from engine.runtime.document import add_member as add_member_to
 from engine.runtime.errors import NotSubmittable
-from engine.runtime.evaluate import evaluate
 from engine.runtime.lifecycle import Actor, HouseholdState, Role
 from engine.runtime.pageplan import Step
 from engine.runtime.relevance import RecordState
@@ -127,15 +124,6 @@ def pending_hand_over(hr: HouseholdRequest) -> list[handover.PendingHandOver]:
     if not window_open(hr) or hr.view.handed_over:
         return []
     return handover.pending(hr.view.evaluation, hr.ctx.lang)
-
-
-def household_done(view: HouseholdView, at: datetime) -> bool:
-    """Whether a person added now would be asked anything: member questions may depend on the
-    household's answers (the roster is only asked once H2 says someone lives here), so the
-    spec decides, by evaluating the draft with one more member."""
-    doc, member_id = add_member_to(view.document)
-    evaluation = evaluate(view.questionnaire, doc, at=at, case=case_of(view.info), previous=view.evaluation)
-    return bool(evaluation.state(member_id).pages)
 
 
 def _first(plan: Any, record_id: str) -> Step | None:

@@ -13,7 +13,7 @@ from engine.store.credentials import normalize_account_code
 from web.context import LANG_COOKIE, SESSION_COOKIE, Ctx
 from web.i18n import LANGUAGES
 from web.passwords import retry_later
-from web.signin import Refused, SignIn, client_address, remember_device, throttle_address
+from web.signin import Refused, SignIn, qr_sign_in
 
 HOMES = {"household": "/household", "enumerator": "/enumerator", "office": "/office"}
 
@@ -64,21 +64,14 @@ def refused(ctx: Ctx, why: Refused, account: str) -> Response:
 
 async def qr_login(request: Request) -> Response:
     ctx = Ctx(request)
-    token = request.path_params["token"]
-    throttle = ctx.services.throttle
-    ip_key = throttle.key("ip", throttle_address(client_address(ctx)))
-    wait = throttle.wait_seconds(ip_key)
-    if wait:
-        return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=wait), account="")
-    household_id = ctx.services.store.accounts.household_by_token(token)
-    if household_id is None:
-        throttle.failed(ip_key)
+    found = qr_sign_in(ctx, request.path_params["token"])
+    if isinstance(found, Refused):
+        if found.wait:
+            return ctx.render("start.html", status=429, error=ctx.t("login_throttled", seconds=found.wait), account="")
         return ctx.render("start.html", status=200, error=ctx.t("qr_failed"), account="")
     # A GET that logs in is what a QR code needs; it changes no answers, and the redirect
-    # takes the token out of the address bar at once. The browser is known to the account from
-    # now on: the way in for a household whose code is under attack (web/signin.py).
-    remember_device(ctx, "household:" + ctx.services.store.households.get(household_id).code)
-    return login_session(ctx, "household", household_id)
+    # takes the token out of the address bar at once.
+    return login_session(ctx, "household", found)
 
 
 async def logout(request: Request) -> Response:

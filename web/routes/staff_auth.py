@@ -14,12 +14,11 @@ from functools import partial
 from starlette.responses import Response
 
 import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)
-from engine.store.tables import Enumerator, OfficeUser
 from web.authz import ENUMERATOR, OFFICE, STAFF_LOGIN, StaffRequest, staff_route
 from web.context import SESSION_COOKIE, Ctx
 from web.passwords import retry_later
 from web.routes.public import HOMES, login_session
-from web.signin import Refused, SignIn
+from web.signin import Refused, SignIn, staff_account
 
 MAX_USERNAME = 64
 MAX_PASSWORD = 200
@@ -32,28 +31,12 @@ async def login_page(staff: StaffRequest) -> Response:
     return ctx.render("staff/login.html", error=None, username="", signed_out=False)
 
 
-def check(ctx: Ctx, username: str, password: str) -> tuple[str, str] | None:
-    """(kind, id) of the staff account, or None. Both tables are always asked, so an unknown
-    username costs the same two password checks as a wrong password. (A blank field costs
-    none, whoever's the username: it says nothing about which exist.)"""
-    if not username or not password:
-        return None
-    accounts = ctx.services.store.accounts
-    enumerator = accounts.check_staff_password(Enumerator, username, password)
-    office = accounts.check_staff_password(OfficeUser, username, password)
-    if enumerator is not None:
-        return ENUMERATOR, enumerator
-    if office is not None:
-        return OFFICE, office
-    return None
-
-
 async def login(staff: StaffRequest) -> Response:
     ctx = staff.ctx  # the CSRF token was checked by the route
     form = await ctx.request.form()
     username = str(form.get("username", "")).strip()[:MAX_USERNAME]
     password = str(form.get("password", ""))[:MAX_PASSWORD]
-    found = await SignIn(ctx, f"staff:{username.casefold()}").run(partial(check, ctx, username, password))
+    found = await SignIn(ctx, f"staff:{username.casefold()}").run(partial(staff_account, ctx, username, password))
     if isinstance(found, Refused):
         return refused(ctx, found, username)
     kind, subject = found

@@ -5,6 +5,10 @@
 // 3. A form marked data-once (the sign-in forms) is sent once: checking a password takes the
 //    server a sixth of a second of CPU, and a second press would queue a second check behind
 //    the first. Its button says what is happening; coming back to the page makes it usable again.
+// 4. An option's text field (其他，请注明; .specify) shows only while its option is chosen (without
+//    this file it is always there, and the engine reads it only then); ticking an exclusive option
+//    (none of these; data-exclusive) unticks the others of its question, and ticking another
+//    unticks it (without this file the engine's message says what to do).
 (function () {
   "use strict";
   var warnTimer = null;
@@ -87,9 +91,47 @@
     }
   });
 
+  // -- options that open a text field, options ticked alone ------------------------------------
+  function optionChosen(box) {
+    var field = box.closest(".field");
+    var code = box.getAttribute("data-specify-for");
+    var controls = field ? field.querySelectorAll("input[type=radio], input[type=checkbox], option") : [];
+    for (var i = 0; i < controls.length; i++) {
+      if (controls[i].value === code) { return controls[i].checked || controls[i].selected; }
+    }
+    return false;
+  }
+
+  function revealTexts() {
+    var boxes = document.querySelectorAll(".specify[data-specify-for]");
+    for (var i = 0; i < boxes.length; i++) { boxes[i].hidden = !optionChosen(boxes[i]); }
+  }
+
+  function aloneOrOthers(input) {
+    if (input.type !== "checkbox" || !input.checked || !input.form) { return; }
+    var group = input.form.querySelectorAll("input[type=checkbox]");
+    for (var i = 0; i < group.length; i++) {
+      var other = group[i];
+      if (other !== input && other.name === input.name &&
+          (input.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive"))) {
+        other.checked = false;
+      }
+    }
+  }
+
+  // Capturing, so that the ticks are right before htmx (listening below) sends the answers.
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.matches && event.target.matches("input, select")) {
+      aloneOrOthers(event.target);
+      revealTexts();
+    }
+  }, true);
+  document.addEventListener("htmx:afterSwap", revealTexts);
+
   document.addEventListener("DOMContentLoaded", function () {
     schedule();
     focusPage(false);
+    revealTexts();
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     var extended = event.target && event.target.id === "session-timer" &&

@@ -20,6 +20,7 @@ from engine.spec.diagram import flow_dot
 from engine.spec.expressions import CompiledExpression
 from engine.spec.model import (
     Check,
+    Option,
     OptionList,
     Page,
     Question,
@@ -102,9 +103,14 @@ class Codebook:
         return tuple(LANGUAGE_NAMES[lang][0] if lang == "zh" else LANGUAGE_NAMES.get(lang, (lang, lang))[1]
                      for lang in self.q.languages)
 
-    def option_table(self, options: OptionList) -> Table:
+    def option_table(self, options: OptionList, owner: str | None = None) -> Table:
+        """The options; with a note where one opens a text field or is ticked only alone."""
         rows = tuple((o.code, *(tx(o.label, lang) for lang in self.q.languages)) for o in options.options)
-        return Table(("代码 Code", *self.lang_header()), rows, "options")
+        if not any(o.specify or o.exclusive for o in options.options):
+            return Table(("代码 Code", *self.lang_header()), rows, "options")
+        notes = tuple(option_note(o, owner) for o in options.options)
+        return Table(("代码 Code", *self.lang_header(), "说明 Note"),
+                     tuple((*row, note) for row, note in zip(rows, notes, strict=True)), "options")
 
     # the parts -------------------------------------------------------------------------------------
     def build(self) -> list[Block]:
@@ -296,7 +302,7 @@ class Codebook:
             rows.append(("询问条件 Asked when", both("总是询问", "always")))
         group.blocks.append(Table(("项目 Item", "内容 Details"), tuple(rows), "fields"))
         if x.options is not None and not self.in_appendix(x.options):
-            group.blocks.append(self.option_table(x.options))
+            group.blocks.append(self.option_table(x.options, x.id))
         if x.checks:
             group.blocks.append(self.check_table(x.checks))
         return group
@@ -365,3 +371,14 @@ class Codebook:
         rows.append(("向住户说明 Explanation", all_languages(rule.explanation, self.q)))
         group.blocks.append(Table(("项目 Item", "内容 Details"), tuple(rows), "fields"))
         return group
+
+
+def option_note(option: Option, owner: str | None) -> str:
+    """What the codebook says of an option that opens a text field, or is ticked only alone."""
+    notes = []
+    if option.specify is not None:
+        name = f"{owner or '<题号 item>'}_{option.specify.name}"
+        notes.append(both(f"选此项须注明，记为 {name}", f"opens a text field, stored as {name}"))
+    if option.exclusive:
+        notes.append(both("只能单独选择", "ticked only alone"))
+    return "; ".join(notes)

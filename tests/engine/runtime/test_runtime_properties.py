@@ -50,6 +50,8 @@ def valid(question: Question) -> st.SearchStrategy[Any]:
         return st.one_of(st.integers(1, 30), st.integers(1, 30).map(str), st.just("２"))
     if kind == "name":
         return st.sampled_from(NAMES)
+    if kind == "text":  # an option's text (D10_other)
+        return st.sampled_from(["照顾孙子女", "Caring for grandchildren", "x" * 60])
     if kind == "year_month":
         return st.builds(lambda y, m, fmt: fmt.format(y=y, m=m), st.integers(1895, 2020), st.integers(1, 12),
                          st.sampled_from(["{y}-{m:02d}", "{y}/{m}", "{y}年{m}月"]))
@@ -211,5 +213,6 @@ def _other_value(question: Question) -> Any:
             "integer": lambda: "7", "name": lambda: "欧阳娜娜", "year_month": lambda: "1999-09",
             "resident_id": lambda: make_resident_id("440305", dt.date(1999, 9, 9), 7, "2"),
             "yes_no": lambda: "否", "place_code": lambda: "650102003",
-            "code": lambda: DIVISIONS[question.level or "township"][-1]}[question.type]()
+            "code": lambda: DIVISIONS[question.level or "township"][-1],
+            "text": lambda: "照顾孙子女"}[question.type]()
 

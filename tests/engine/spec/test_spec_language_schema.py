@@ -146,7 +146,9 @@ def test_keys_equal_what_the_compiler_accepts(schema: dict[str, Any]) -> None:
     assert set(defs["check"]["properties"]) == set(CHECK_KEYS)
     assert set(defs["routing"]["properties"]) == set(ROUTING_KEYS)
     assert set(defs["derived"]["properties"]) == set(DERIVED_KEYS)
-    assert set(defs["option"]["properties"]) == {"code", "label"}
+    assert set(defs["option"]["properties"]) == {"code", "label", "specify", "exclusive"}
+    specify = defs["option"]["properties"]["specify"]["anyOf"][1]
+    assert set(specify["properties"]) == {"name", "label", "max_length"}
     assert set(schema["properties"]["self_response"]["properties"]) == {"opens", "closes"}
 
 
@@ -183,8 +185,8 @@ def test_every_key_is_closed_and_described(schema: dict[str, Any]) -> None:
             walk(value, f"{path}/{key}")
 
     walk(schema, "#")
-    assert checked == 12  # top, self_response, option, code_list, check, derived, routing, question, page,
-    # section, a section's first_member, and migrations
+    assert checked == 13  # top, self_response, option, specify, code_list, check, derived, routing, question,
+    # page, section, a section's first_member, and migrations
 
 
 def test_routing_reasons_and_kinds(schema: dict[str, Any]) -> None:

@@ -66,8 +66,10 @@ def _value(question: Question, record: dict[str, Any] | None = None) -> st.Searc
         assert question.options is not None
         codes = question.options.codes
         high = question.max_selected or len(codes)
+        alone = question.options.exclusive_codes  # "none of these" is ticked on its own
         return st.lists(st.sampled_from(codes), min_size=question.min_selected or 1, max_size=high,
-                        unique=True).map(lambda chosen: [c for c in codes if c in chosen])
+                        unique=True).map(lambda chosen: next(([c] for c in chosen if c in alone),
+                                                             [c for c in codes if c in chosen]))
     if kind in ("integer", "decimal"):
         low = int(question.minimum) if isinstance(question.minimum, (int, float)) else 0
         high = int(question.maximum) if isinstance(question.maximum, (int, float)) else low + 100
