@@ -25,6 +25,7 @@ from engine.store.key_binding import WAY_FORWARD, KeyMismatch, bind, is_new, rec
 from engine.store.keyring import ENV_VAR, Keyring, keyring_from_env, load_keyring
 from engine.store.keys import KeyService
 from engine.store.private_files import private_folder
+from engine.store.save_requests import SaveRequests
 from engine.store.slips import Slips
 
 KEY_FILE = "keys.json"
@@ -39,6 +40,7 @@ class Store:
     households: Households = field(init=False)
     accounts: Accounts = field(init=False)
     slips: Slips = field(init=False)
+    requests: SaveRequests = field(init=False)
     created_key_file: Path | None = None  # set when this start created the key file
 
     def __post_init__(self) -> None:
@@ -46,6 +48,7 @@ class Store:
         self.households = Households(self.db, self.keys, self.clock)
         self.accounts = Accounts(self.db, self.keys, self.clock, self.hasher)
         self.slips = Slips(self.db, self.keys.keyring, self.clock)
+        self.requests = SaveRequests(self.db, self.keys.keyring)
 
     def close(self) -> None:
         self.db.dispose()
