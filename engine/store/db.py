@@ -103,6 +103,10 @@ class WriterQueue:
 class Database:
     engine: Engine
     url: str
+    # Every draft commits durably too (see `Households.save`): for a replicated PostgreSQL,
+    # where durable means on the synchronous standby as well, so that no acknowledged save is
+    # lost in a failover. FORMSERVER_DURABLE_DRAFTS=1 (engine/store/store.py).
+    durable_drafts: bool = False
     _writer: WriterQueue = field(default_factory=WriterQueue, repr=False, compare=False)
     _pins: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
@@ -424,7 +428,7 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         # ourselves. Through the dialect's do_begin rather than the "begin" connection event:
         # any connection event makes SQLAlchemy dispatch events around every statement.
         engine.dialect.do_begin = _sqlite_begin  # type: ignore[method-assign]
-        return Database(engine, url, writer)
+        return Database(engine, url, _writer=writer)
     else:
         # No pre-ping: it costs a round trip on every checkout, two per save. A connection the
         # server or a proxy closed while it was idle (a failover, a restart) is found at checkout

@@ -9,7 +9,7 @@ each build one and pass it down.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -29,6 +29,7 @@ from engine.store.save_requests import SaveRequests
 from engine.store.slips import Slips
 
 KEY_FILE = "keys.json"
+DURABLE_DRAFTS = "FORMSERVER_DURABLE_DRAFTS"  # "1": drafts commit durably too (Database.durable_drafts)
 
 
 @dataclass
@@ -88,7 +89,8 @@ def open_keys(db: Database, data_dir: Path | str | None, *, create: bool, env: d
 def open_store(data_dir: Path | str | None = None, *, clock: Clock | None = None, create_keys: bool = True,
                check_schema: bool = True, env: dict[str, str] | None = None,
                hasher: PasswordHasher = DEFAULT_HASHER) -> Store:
-    db = open_database(database_url(data_dir, env))
+    env = dict(os.environ) if env is None else env
+    db = replace(open_database(database_url(data_dir, env)), durable_drafts=env.get(DURABLE_DRAFTS) == "1")
     try:
         if check_schema:
             require_current(db)
