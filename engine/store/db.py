@@ -300,12 +300,12 @@ def unavailable(exc: BaseException) -> bool:
     connection it happened on has been discarded (`_mark_lost`, `_pooled`)."""
     if isinstance(exc, PoolTimeout):
         return True
-    if not isinstance(exc, DBAPIError):
-        return False
-    orig = exc.orig
+    # The driver's own error when it comes unwrapped (a pool's new connection refused).
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
     if isinstance(orig, sqlite3.Error):  # busy, locked, read-only, I/O, disk full, cannot open
         return (getattr(orig, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_UNAVAILABLE
-    return bool(exc.connection_invalidated) or _read_only(orig) or _psycopg_unreachable(orig)
+    invalidated = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    return invalidated or _read_only(orig) or _psycopg_unreachable(orig)
 
 
 _SQLITE_UNAVAILABLE = frozenset({5, 6, 8, 10, 13, 14})

@@ -155,6 +155,8 @@ def _sqlite_error(code: int) -> OperationalError:
 def test_what_is_worth_trying_again() -> None:
     assert dbm.unavailable(PoolTimeout("pool exhausted"))
     assert dbm.unavailable(OperationalError("stmt", {}, psycopg.OperationalError("server closed the connection")))
+    assert dbm.unavailable(psycopg.OperationalError("connection refused"))  # unwrapped: a pool's new connection
+    assert dbm.unavailable(psycopg.errors.ReadOnlySqlTransaction("read-only transaction"))
     assert dbm.unavailable(_sqlite_error(sqlite3.SQLITE_BUSY))
     assert dbm.unavailable(_sqlite_error(sqlite3.SQLITE_READONLY))
     assert not dbm.unavailable(_sqlite_error(sqlite3.SQLITE_ERROR))  # e.g. no such table: a fault, not a wait
