@@ -106,7 +106,7 @@ def answering_again(records: list[load.Record], t0: float) -> float:
     if not failed:
         return 0.0
     first = failed[0].end
-    good = [r for r in after if r.end > first and 0 < r.status < 500]
+    good = [r for r in after if r.start >= first and 0 < r.status < 500]  # sent after the failure was seen
     return (good[0].end - t0) if good else float("inf")
 
 
