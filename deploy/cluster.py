@@ -165,7 +165,7 @@ def kill(part: str) -> None:
     """kill -9 of the part's processes, as a crash or a lost host would end them. For a Patroni
     node, its PostgreSQL too (the postmaster runs in a session of its own; its backends end
     when it does): the whole database host is gone, and the standby must take over."""
-    postmaster = _postmaster(part) if part in ("pg1", "pg2") else None
+    postmaster = postmaster_of(part) if part in ("pg1", "pg2") else None
     signal_part(part, signal.SIGKILL)
     if postmaster is not None:
         with contextlib.suppress(ProcessLookupError):
@@ -174,7 +174,7 @@ def kill(part: str) -> None:
     (RUN / f"{part}.run").unlink(missing_ok=True)
 
 
-def _postmaster(part: str) -> int | None:
+def postmaster_of(part: str) -> int | None:
     try:
         return int((DIR / part / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
