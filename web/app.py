@@ -225,7 +225,13 @@ def unavailable_page(request: Request) -> Response:
     A save that was committed before its answer was lost is recognised when sent again
     (`Census.change`), so pressing the button again is safe."""
     page = request.app.state.services.templates.get_template("unavailable.html").render()
-    return whole_page(request, retry_later(HTMLResponse(page, status_code=503)))
+    response = retry_later(HTMLResponse(page, status_code=503))
+    if request.headers.get("hx-request") == "true" and request.url.path.endswith("/live"):
+        # An autosave: nothing is swapped, so what was typed stays on the page, and autosave.js
+        # sends it again with the next save (a request that failed left it unsaved).
+        response.headers["HX-Reswap"] = "none"
+        return response
+    return whole_page(request, response)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

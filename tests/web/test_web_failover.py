@@ -111,8 +111,8 @@ def test_an_added_member_whose_commit_answer_was_lost_is_added_once(site: Any,
     assert len(site.draft("in_progress")["members"]) == members + 1
 
 
-def test_an_autosave_during_a_failover_answers_503_for_the_whole_page(site: Any,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_during_a_failover_an_autosave_keeps_the_page_and_a_boosted_save_shows_the_503_page(
+        site: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     browser = site.login("fresh")
     page = browser.get("/household/page/household/household_type")
 
@@ -120,9 +120,14 @@ def test_an_autosave_during_a_failover_answers_503_for_the_whole_page(site: Any,
         raise _lost_answer()
 
     monkeypatch.setattr(site.store.households, "save", down)
-    response = browser.live(page, {"H1": "1"}, browser.csrf_of(page.text))
-    assert_unavailable(response)
-    assert response.headers["HX-Retarget"] == "body"
+    autosave = browser.live(page, {"H1": "1"}, browser.csrf_of(page.text))
+    assert_unavailable(autosave)
+    assert autosave.headers["HX-Reswap"] == "none" and "HX-Retarget" not in autosave.headers  # typed answers stay
+    form = browser.form(page, "/household/page/household/household_type")
+    boosted = browser.post_form(form.action, [*form.fields, ("H1", "1")],
+                                headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert_unavailable(boosted)
+    assert boosted.headers["HX-Retarget"] == "body"  # the whole page says what happened
 
 
 def read_only_from_now(db: dbm.Database) -> None:
