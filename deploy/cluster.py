@@ -132,6 +132,7 @@ def start(part: str) -> int:
     running = pid_of(part)
     if running:
         return running
+    prepare()  # the configuration as the templates and cluster.env say now
     argv, extra, as_postgres = command(part)
     if as_postgres and os.geteuid() == 0:
         argv = ["runuser", "-u", "postgres", "--", *argv]
