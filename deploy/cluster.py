@@ -120,9 +120,10 @@ def command(part: str) -> tuple[list[str], dict[str, str], bool]:
 
 
 def pid_of(part: str) -> int | None:
+    """The part's process group (its leader's pid), while any process of it runs."""
     try:
         pid = int((RUN / f"{part}.run").read_text())
-        os.kill(pid, 0)
+        os.killpg(pid, 0)
     except (OSError, ValueError):
         return None
     return pid
@@ -156,10 +157,26 @@ def signal_part(part: str, sig: signal.Signals) -> bool:
 
 
 def stop(part: str, timeout: float = 30) -> None:
+    """A clean stop: SIGTERM to the part's processes (Patroni then stops its PostgreSQL), kill -9
+    of what is left after `timeout`."""
+    postmaster = postmaster_of(part) if part in ("pg1", "pg2") else None
     if signal_part(part, signal.SIGTERM):
         wait_for(lambda: pid_of(part) is None, timeout)
     signal_part(part, signal.SIGKILL)
+    if postmaster is not None and not wait_for(lambda: not _alive(postmaster), timeout):
+        os.kill(postmaster, signal.SIGINT)  # PostgreSQL's fast shutdown, had Patroni not done it
+        wait_for(lambda: not _alive(postmaster), timeout)
     (RUN / f"{part}.run").unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def kill(part: str) -> None:
