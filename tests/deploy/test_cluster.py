@@ -4,6 +4,7 @@ every address comes from cluster.env (moving a part is changing its address ther
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -52,8 +53,13 @@ def test_patroni_accepts_its_configuration(tmp_path: Path, monkeypatch: pytest.M
     (tmp_path / "pg1").mkdir(mode=0o700)
     cluster.render("post_bootstrap.sh", tmp_path / "post_bootstrap.sh", mode=0o755)
     # Patroni's validator refuses loopback addresses and ports in use (the running cluster's):
-    # a node on a host of its own, as it would be deployed.
+    # a node on a host of its own, as it would be deployed. It also connects to etcd: something
+    # listening stands in for it.
     node = {**cluster.node("pg1"), "NODE_HOST": "192.0.2.10", "NODE_PORT": "15441", "NODE_REST_PORT": "18011"}
-    config = cluster.render("patroni.yml", tmp_path / "pg1.yml", node)
-    checked = subprocess.run(["patroni", "--validate-config", str(config)], capture_output=True, text=True, timeout=60)
+    with socket.create_server(("127.0.0.1", 0)) as etcd:
+        monkeypatch.setitem(cluster.S, "ETCD_HOST", "127.0.0.1")
+        monkeypatch.setitem(cluster.S, "ETCD_CLIENT_PORT", str(etcd.getsockname()[1]))
+        config = cluster.render("patroni.yml", tmp_path / "pg1.yml", node)
+        checked = subprocess.run(["patroni", "--validate-config", str(config)], capture_output=True, text=True,
+                                 timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
