@@ -140,6 +140,11 @@ class Census:
         if len(self._latest) > EVALUATIONS_KEPT:
             self._latest.popitem(last=False)
 
+    def writable(self) -> bool:
+        """Whether households could save now: the database is reachable and takes writes (for
+        readiness checks: during a failover this is False until the new primary is found)."""
+        return self.store.db.writable()
+
     def questionnaire_of(self, info: HouseholdInfo) -> Questionnaire:
         return self.forms.get(info.questionnaire) or self.forms.short
 
@@ -189,7 +194,8 @@ class Census:
     # -- changes to the answers -----------------------------------------------------------------
     def change(self, actor: Actor, household_id: str, expected_version: int,
                fn: Callable[[dict[str, Any]], dict[str, Any]], action: str = "save",
-               view: HouseholdView | None = None, hand_over: bool = True) -> HouseholdView:
+               view: HouseholdView | None = None, hand_over: bool = True,
+               request: Mapping[str, Any] | None = None) -> HouseholdView:
         """Apply `fn` to the draft and save it, routing the household if the answers demand it
         (unless `hand_over` is False: an autosave, see `answer`).
 
@@ -197,15 +203,24 @@ class Census:
         evaluates the household once, not again here. The returned view is built from what was
         just saved and evaluated, for the same reason. A take-over, a help request... that
         lands between the view's read and the save does not make the save a conflict: it is
-        decided again on the row as it is then (and refused if the household may no longer save)."""
-        return self.retrying(household_id, lambda v: self._change(actor, v, expected_version, fn, action, hand_over),
-                              view)
+        decided again on the row as it is then (and refused if the household may no longer save).
+
+        `request` says what the change is (with `action`, it identifies the save): the same save
+        sent again after its commit went unanswered is recognised and answered with the household
+        as it is, not applied twice nor refused (engine/store/save_requests.py)."""
+        digest = self.store.requests.digest(actor_label(actor), household_id, expected_version, action,
+                                            request or {})
+        return self.retrying(household_id, lambda v: self._change(actor, v, expected_version, fn, action, hand_over,
+                                                                  digest), view)
 
     def _change(self, actor: Actor, view: HouseholdView, expected_version: int,
-                fn: Callable[[dict[str, Any]], dict[str, Any]], action: str, hand_over: bool) -> HouseholdView:
+                fn: Callable[[dict[str, Any]], dict[str, Any]], action: str, hand_over: bool,
+                digest: str) -> HouseholdView:
         household_id = view.info.id
         new_state = self._authorize(Action.SAVE, actor, view.info)
         if view.version != expected_version:
+            if view.version > expected_version and self.store.requests.applied(household_id, expected_version, digest):
+                return view  # this very save, committed before its answer was lost: done once already
             raise ConflictError(f"household {household_id} is at version {view.version}, not {expected_version}")
         doc = fn(view.document)
         now = self.clock.now()
@@ -216,7 +231,7 @@ class Census:
         version = self.store.households.save(
             household_id, doc, expected_version=expected_version, actor=actor_label(actor),
             questionnaire=f"{view.questionnaire.id}@{view.questionnaire.version}", state=new_state,
-            reasons=reasons, action=action, row_version=view.info.row_version,
+            reasons=reasons, action=action, row_version=view.info.row_version, content_hash=digest,
         )
         # The state change of a save never touches what the evaluation's case depends on
         # (flags, and whether a submission stands), so the evaluation above stays valid.
@@ -260,7 +275,8 @@ class Census:
                 return Answered(self.hand_over(actor, household_id), {})  # autosaved earlier, confirmed now
             return Answered(view, {})
         # A retry reads the same draft (the answers' version is checked), so `doc` still holds.
-        new_view = self.change(actor, household_id, expected_version, lambda _: doc, view=view, hand_over=hand_over)
+        new_view = self.change(actor, household_id, expected_version, lambda _: doc, view=view, hand_over=hand_over,
+                               request={"records": {k: dict(v) for k, v in records.items()}})
         return Answered(new_view, {}, tuple(changed))
 
     def autosave(self, actor: Actor, household_id: str, expected_version: int, record_id: str,
@@ -274,7 +290,7 @@ class Census:
         if not applied.changed:
             return Answered(view, applied.problems)
         new_view = self.change(actor, household_id, expected_version, lambda _: applied.document, view=view,
-                               hand_over=False)
+                               hand_over=False, request={"record": record_id, "answers": raw})
         return Answered(new_view, applied.problems, applied.changed)
 
     def hand_over(self, actor: Actor, household_id: str) -> HouseholdView:
@@ -299,17 +315,20 @@ class Census:
             return new
 
         view = self.change(actor, household_id, expected_version, add, action="member_add")
-        return view, added[0]
+        # Nothing added here: this was the add sent again after its commit's answer was lost,
+        # and the member it added then is the newest one.
+        return view, added[0] if added else view.evaluation.members[-1].record_id
 
     def remove_member(self, actor: Actor, household_id: str, expected_version: int, member_id: str) -> HouseholdView:
         return self.change(actor, household_id, expected_version, lambda d: docs.remove_member(d, member_id),
-                           action="member_remove")
+                           action="member_remove", request={"member": member_id})
 
     def confirm(self, actor: Actor, household_id: str, expected_version: int, record_id: str, check_id: str,
                 fingerprint: str) -> HouseholdView:
         at = self.clock.now().isoformat()
         return self.change(actor, household_id, expected_version,
-                           lambda d: docs.confirm(d, record_id, check_id, fingerprint, at), action="confirm")
+                           lambda d: docs.confirm(d, record_id, check_id, fingerprint, at), action="confirm",
+                           request={"record": record_id, "check": check_id, "fingerprint": fingerprint})
 
     # -- submission ---------------------------------------------------------------------------------
     def submit(self, actor: Actor, household_id: str, expected_version: int, name: str,

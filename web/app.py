@@ -19,7 +19,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from engine.census import Census
 from engine.forms import Forms
 from engine.runtime.errors import EngineError, LifecycleError, PermissionDenied
+from engine.store.db import unavailable
 from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
 from engine.store.maintenance import Maintenance, keep_running
@@ -35,7 +36,7 @@ from web.api.problems import ApiProblem, for_exception, is_api
 from web.api.routes import api_routes
 from web.context import Ctx, Services
 from web.passwords import Busy, PasswordWork, retry_later
-from web.routes import enumerator, household, office, pages, public, registration, search
+from web.routes import enumerator, health, household, office, pages, public, registration, search
 from web.security import BodyLimit, SecurityHeaders, Throttle
 from web.sessions import Sessions
 from web.settings import Settings
@@ -52,7 +53,7 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
     services = Services(settings, store, census, sessions, templates(),
                         Throttle(store.db, settings), PasswordWork(settings.password_threads, settings.password_queue))
     # The question pages first: they are most of the traffic, and Starlette tries routes in order.
-    routes: list[BaseRoute] = [*pages.routes, *public.routes, *household.routes, *enumerator.routes,
+    routes: list[BaseRoute] = [*pages.routes, *health.routes, *public.routes, *household.routes, *enumerator.routes,
                                *registration.routes, *search.routes,
                                *office.routes, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     maintenance = Maintenance(store.db, settings.clock, settings.session_idle)
@@ -240,7 +241,26 @@ def where(exc: BaseException) -> str:
                        for f in reversed(traceback.extract_tb(exc.__traceback__)[-6:]))
 
 
+def unavailable_page(request: Request) -> Response:
+    """The database cannot be reached or written now (a failover, a restart): 503 with the time
+    to try again. The page needs nothing from the database, not even the session's language.
+    A save that was committed before its answer was lost is recognised when sent again
+    (`Census.change`), so pressing the button again is safe."""
+    page = request.app.state.services.templates.get_template("unavailable.html").render()
+    response = retry_later(HTMLResponse(page, status_code=503))
+    if request.headers.get("hx-request") == "true" and request.url.path.endswith("/live"):
+        # An autosave: nothing is swapped, so what was typed stays on the page, and autosave.js
+        # sends it again with the next save (a request that failed left it unsaved).
+        response.headers["HX-Reswap"] = "none"
+        return response
+    return whole_page(request, response)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
+    if unavailable(exc):
+        log.warning("database unavailable (%s) on %s %s", type(exc).__name__, request.method,
+                    route_of(request.scope))
+        return unavailable_page(request)
     log.error("unexpected %s on %s %s at %s", type(exc).__name__, request.method, route_of(request.scope),
               where(exc))
     return _page(request, 500, "error_title", "error_text")

@@ -85,6 +85,9 @@ TABLE: Final[Mapping[tuple[str, str], Rule]] = MappingProxyType({
     ("POST", "/logout"): EVERYONE,
     ("POST", "/lang"): EVERYONE,
     ("POST", "/session/extend"): EVERYONE,
+    # -- health checks for the load balancer (web.routes.health): yes or no, nothing else ---------
+    ("GET", "/healthz"): EVERYONE,
+    ("GET", "/readyz"): EVERYONE,
     # -- the household's own pages (web.routes.household, web.routes.pages) ----------------------
     ("GET", "/household"): HOUSEHOLD_SELF,
     ("POST", "/household/members"): HOUSEHOLD_SELF,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from alembic import command
 from alembic.config import Config
@@ -23,7 +25,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError as AlembicError
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
 from engine.store.audit_chain import ChainKey
@@ -38,6 +42,11 @@ except ImportError:  # pragma: no cover - Windows: processes queue in SQLite's b
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_FILE = "formserver.sqlite3"
 _AUDIT_KEY = "formserver_audit_key"  # the execution option carrying the audit chain's key
+
+
+# A standby, or a server (or role) refusing writes: a multi-host URL without
+# target_session_attrs may reach either.
+_READ_ONLY = "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'"
 
 
 class NotMigrated(StoreError):
@@ -94,6 +103,10 @@ class WriterQueue:
 class Database:
     engine: Engine
     url: str
+    # Every draft commits durably too (see `Households.save`): for a replicated PostgreSQL,
+    # where durable means on the synchronous standby as well, so that no acknowledged save is
+    # lost in a failover. FORMSERVER_DURABLE_DRAFTS=1 (engine/store/store.py).
+    durable_drafts: bool = False
     _writer: WriterQueue = field(default_factory=WriterQueue, repr=False, compare=False)
     _pins: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
@@ -202,7 +215,7 @@ class Database:
         try:
             yield pooled
         except base as exc:
-            lost = dialect.is_disconnect(exc, pooled.driver_connection, None)  # type: ignore[arg-type]
+            lost = dialect.is_disconnect(exc, pooled.driver_connection, None) or _read_only(exc)  # type: ignore[arg-type]
             if lost:  # as SQLAlchemy does: every pooled connection predates the loss, drop them all
                 pooled.invalidate(exc)
                 self.engine.dispose(close=False)
@@ -233,6 +246,9 @@ class Database:
         if getattr(pins, "busy", False):
             return None
         pinned: PoolProxiedConnection | None = getattr(pins, "conn", None)
+        if pinned is not None and pinned.is_valid and pins.pid == os.getpid() and _hung_up(pinned.driver_connection):
+            pinned.invalidate()  # the server (or a proxy) closed it while idle: a new one, not a failed request
+            self.engine.dispose(close=False)
         if pinned is None or pins.pid != os.getpid() or not pinned.is_valid:
             pinned = pins.conn = self.engine.raw_connection()  # a forked child opens its own
             pins.pid = os.getpid()
@@ -244,6 +260,21 @@ class Database:
         if driver is not None and _in_transaction(driver):
             driver.rollback()  # never left mid-transaction for the next use (the pool's reset, on return)
         self._pins.busy = False
+
+    def writable(self) -> bool:
+        """Whether a write could be made now: a PostgreSQL server that is not a standby (through a
+        proxy or a multi-host URL, the one reached now), or a SQLite file whose write lock can be
+        taken. For readiness checks; False rather than an error when the database cannot be
+        reached."""
+        try:
+            if self.is_sqlite:  # a write that changes nothing: refused all the same by a read-only file
+                with self.transaction() as conn:
+                    conn.exec_driver_sql("DELETE FROM setting WHERE 0")
+                return True
+            with self.read() as conn:
+                return conn.exec_driver_sql(_READ_ONLY).scalar() is False
+        except (DBAPIError, PoolTimeout):
+            return False
 
     def dispose(self) -> None:
         pinned = getattr(self._pins, "conn", None)
@@ -260,6 +291,83 @@ def bound_audit_key(bound: Engine | Connection) -> ChainKey:
         raise StoreError("no audit chain key is bound to this database: open it through the store "
                          "(engine.store.store), which holds the keyring")
     return key
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached or written right now (a dropped or
+    refused connection, a server shutting down, a standby after a failover, an exhausted pool),
+    as opposed to a fault of the request: the request may succeed if sent again shortly. The
+    connection it happened on has been discarded (`_mark_lost`, `_pooled`)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    # The driver's own error when it comes unwrapped (a pool's new connection refused).
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, sqlite3.Error):  # busy, locked, read-only, I/O, disk full, cannot open
+        return (getattr(orig, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_UNAVAILABLE
+    invalidated = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    return invalidated or _read_only(orig) or _psycopg_unreachable(orig)
+
+
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 8, 10, 13, 14})
+
+
+def _psycopg_unreachable(exc: BaseException | None) -> bool:
+    """psycopg's OperationalError (no connection, the server going away) and InterfaceError (a
+    closed connection used); not its errors about the statement itself."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+
+
+def _read_only(exc: BaseException | None) -> bool:
+    """A write refused because the server is (now) a standby: SQLSTATE 25006, or a hot standby
+    refusing a lock (`cannot execute ... during recovery`, 25006 as well)."""
+    return getattr(exc, "sqlstate", None) == "25006"
+
+
+def _hung_up(driver: Any) -> bool:
+    """Whether an idle PostgreSQL connection has been closed by the other side: its socket is
+    readable although no statement is running, i.e. the server's last words (an administrator's
+    termination, a shutdown) or the end of the stream (a proxy or pooler restarting). A poll with
+    no timeout, not a round trip: the checks cost microseconds, where a pre-ping would add a
+    round trip to every checkout."""
+    if isinstance(driver, sqlite3.Connection) or driver is None:
+        return False
+    if driver.closed:
+        return True
+    try:
+        readable, _, _ = select.select([driver.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+def _checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    if _hung_up(dbapi_conn):
+        raise DisconnectionError("closed by the server while in the pool")  # the pool tries another
+
+
+def _mark_lost(context: ExceptionContext) -> None:
+    """A standby's refusal discards the connection like a disconnect does, so that the next one
+    looks for the primary again (multi-host URLs with target_session_attrs=read-write)."""
+    if _read_only(context.original_exception):
+        context.is_disconnect = True
+
+
+def libpq_hosts(url: str) -> str:
+    """A multi-host URL as the driver takes it: `host=a:5441,b:5442` (libpq's own spelling)
+    becomes `host=a,b&port=5441,5442`. Other URLs are returned unchanged."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    hosts = [v for k, v in query if k == "host"]
+    if len(hosts) != 1 or "," not in hosts[0] or ":" not in hosts[0] or any(k == "port" for k, _ in query):
+        return url
+    names, ports = zip(*(h.rsplit(":", 1) if ":" in h else (h, "5432") for h in hosts[0].split(",")), strict=True)
+    rest = [(k, v) for k, v in query if k != "host"]
+    query_text = urlencode([("host", ",".join(names)), ("port", ",".join(ports)), *rest], safe=",")
+    return urlunsplit(parts._replace(query=query_text))
 
 
 def _in_transaction(driver: Any) -> bool:
@@ -320,13 +428,21 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         # ourselves. Through the dialect's do_begin rather than the "begin" connection event:
         # any connection event makes SQLAlchemy dispatch events around every statement.
         engine.dialect.do_begin = _sqlite_begin  # type: ignore[method-assign]
-        return Database(engine, url, writer)
+        return Database(engine, url, _writer=writer)
     else:
         # No pre-ping: it costs a round trip on every checkout, two per save. A connection the
-        # server dropped (a restart) fails its statement instead; SQLAlchemy then discards every
-        # pooled connection at once, so the failure does not repeat. Recycling connections
-        # after 30 minutes keeps them from outliving idle timeouts of proxies in between.
-        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        # server or a proxy closed while it was idle (a failover, a restart) is found at checkout
+        # by looking at its socket (`_hung_up`) and replaced; one dropped mid-statement fails
+        # that statement, and SQLAlchemy then discards every pooled connection at once, so the
+        # failure does not repeat. Recycling connections after 30 minutes keeps them from
+        # outliving idle timeouts of proxies in between. A connection attempt gives up after
+        # 5 s (libpq waits forever by default), so a dead host is answered with 503, not a hang.
+        url = libpq_hosts(url)
+        connect = {} if "connect_timeout" in url else {"connect_timeout": 5}
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                               pool_timeout=10, connect_args=connect)
+        event.listen(engine, "checkout", _checkout)
+        event.listen(engine, "handle_error", _mark_lost)
     return Database(engine, url)
 
 

@@ -245,7 +245,7 @@ class Households:
         change = Save(
             household_id=household_id, expected=expected_version, now=self.clock.now(), kind=kind,
             questionnaire=questionnaire, sealed=sealed, actor=actor, action=action or kind,
-            submission=kind in SUBMISSIONS, durable=kind != "draft",
+            submission=kind in SUBMISSIONS, durable=kind != "draft" or self.db.durable_drafts,
             state=state.value if state is not None else None,
             reasons=",".join(sorted(set(reasons))) if reasons is not None else None, reference=reference,
             content_hash=content_hash, blind=self._blind(blind) if blind is not None else None,

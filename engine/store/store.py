@@ -9,7 +9,7 @@ each build one and pass it down.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -25,9 +25,11 @@ from engine.store.key_binding import WAY_FORWARD, KeyMismatch, bind, is_new, rec
 from engine.store.keyring import ENV_VAR, Keyring, keyring_from_env, load_keyring
 from engine.store.keys import KeyService
 from engine.store.private_files import private_folder
+from engine.store.save_requests import SaveRequests
 from engine.store.slips import Slips
 
 KEY_FILE = "keys.json"
+DURABLE_DRAFTS = "FORMSERVER_DURABLE_DRAFTS"  # "1": drafts commit durably too (Database.durable_drafts)
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Store:
     households: Households = field(init=False)
     accounts: Accounts = field(init=False)
     slips: Slips = field(init=False)
+    requests: SaveRequests = field(init=False)
     created_key_file: Path | None = None  # set when this start created the key file
 
     def __post_init__(self) -> None:
@@ -46,6 +49,7 @@ class Store:
         self.households = Households(self.db, self.keys, self.clock)
         self.accounts = Accounts(self.db, self.keys, self.clock, self.hasher)
         self.slips = Slips(self.db, self.keys.keyring, self.clock)
+        self.requests = SaveRequests(self.db, self.keys.keyring)
 
     def close(self) -> None:
         self.db.dispose()
@@ -85,7 +89,8 @@ def open_keys(db: Database, data_dir: Path | str | None, *, create: bool, env: d
 def open_store(data_dir: Path | str | None = None, *, clock: Clock | None = None, create_keys: bool = True,
                check_schema: bool = True, env: dict[str, str] | None = None,
                hasher: PasswordHasher = DEFAULT_HASHER) -> Store:
-    db = open_database(database_url(data_dir, env))
+    env = dict(os.environ) if env is None else env
+    db = replace(open_database(database_url(data_dir, env)), durable_drafts=env.get(DURABLE_DRAFTS) == "1")
     try:
         if check_schema:
             require_current(db)

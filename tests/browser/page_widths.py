@@ -23,7 +23,9 @@ LANGUAGES = ("zh", "en")
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 WIDTHS = (PHONE, DESKTOP)
-GET_ROUTES = tuple(sorted(path for method, path in TABLE if method == "GET"))
+# Machine endpoints answer JSON or plain text, not pages: the JSON API, its document, the health checks.
+NOT_PAGES = ("/api/v1/", "/api/openapi.json", "/healthz", "/readyz")
+GET_ROUTES = tuple(sorted(path for method, path in TABLE if method == "GET" and not path.startswith(NOT_PAGES)))
 _MATCHERS = tuple((compile_path(path)[0], path) for path in GET_ROUTES)
 
 # What sticks out sideways at the window's width: the page scrolling sideways; any element that

@@ -63,6 +63,8 @@ PAGES = (
 EXCUSED = {
     "/enumerator/queue": "a fragment of /enumerator that htmx polls into it (without htmx: a redirect there)",
     "/office/codebook": "a download (Markdown), not a page",
+    "/api/docs": "the API's reference page, for developers on a desktop: rendered and checked by "
+                 "test_api_reference.py",
     "/household/codes/{question}": "a fragment: the matches htmx puts under the hukou place's search box "
                                    "(measured inside the page by test_accessibility's member-hukou-search)",
 }

@@ -4,16 +4,19 @@ empty database, and never keys that are not the database's own. SQLite and Postg
 from __future__ import annotations
 
 import re
+import shutil
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from engine.store.db import SQLITE_FILE
 from engine.store.errors import KeyringError
+from engine.store.hotpath import Save
 from engine.store.key_binding import KeyMismatch, fingerprint, recorded
 from engine.store.keyring import Keyring, save_keyring
-from engine.store.store import Store, open_keys
+from engine.store.store import DURABLE_DRAFTS, Store, open_keys, open_store
 
 NOW = datetime(2020, 10, 20, 2, 0, tzinfo=UTC)
 WAY_FORWARD = re.compile(r"FORMSERVER_KEY_FILE.*FORMSERVER_KEYS.*only for a new, empty database")
@@ -74,3 +77,28 @@ def test_a_new_database_without_a_key_file_when_none_may_be_made(store: Store, t
     with pytest.raises(KeyringError, match=r"no key file at .*`formserver serve` makes one on its first start"):
         open_keys(store.db, tmp_path, create=False, env={})
     assert recorded(store.db) is None
+
+
+def test_drafts_commit_durably_when_the_deployment_asks(tmp_path: Path, sqlite_template: Path) -> None:
+    """FORMSERVER_DURABLE_DRAFTS=1 (a replicated deployment): autosaves too wait for the flush
+    (and the synchronous standby), not only submissions."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copyfile(sqlite_template, data / SQLITE_FILE)
+    for env, durable in (({}, False), ({DURABLE_DRAFTS: "1"}, True)):
+        s = open_store(data, env=env)
+        try:
+            assert s.db.durable_drafts is durable
+            if not s.households.list(limit=1):
+                _register(s)
+            household_id = s.households.list(limit=1)[0].id
+            written: list[Save] = []
+            hot = s.households._hot
+            real = hot.save
+            hot.save = lambda change, real=real, written=written: written.append(change) or real(change)  # type: ignore[method-assign]
+            version = s.households.get(household_id).version
+            s.households.save(household_id, {"household": {}, "members": []}, expected_version=version,
+                              actor="household:x", questionnaire="census2020-short@1")
+            assert [w.durable for w in written] == [durable]
+        finally:
+            s.close()
