@@ -4,10 +4,11 @@ The roles of the fault-injection suite (deploy/load.py), without faults: househo
 (saves, members added and answered, submissions, then the next household), enumerators
 interviewing, the office reading its dashboard; 64 clients by default, each at a person's pace
 (0.1-0.3 s between requests). Every minute: requests, p50 and p99, errors (5xx, requests given
-up, acknowledged saves found lost), 503 answers, and the memory (proportional set size, shared
-pages divided among their users) of each part's processes. At the end every household is
-checked against the database, and the memory after the warm-up minute is compared with the
-last minute's.
+up, acknowledged saves found lost), 503 answers, and the memory of each part's processes: their
+private memory (what only they use, where a leak shows) and, for reference, their proportional
+set size (shared pages divided among their users, which moves whenever another process maps or
+unmaps the same libraries). At the end every household is checked against the database, and the
+private memory after the warm-up minute is compared with the last minute's.
 
 Run: python bench/soak.py --minutes 30 [--clients 64]
 """
@@ -52,24 +53,28 @@ def descendants(roots: Iterable[int]) -> set[int]:
     return found
 
 
-def pss_mb(pids: Iterable[int]) -> float:
+def memory_mb(pids: Iterable[int], fields: tuple[str, ...]) -> float:
+    """The sum of `fields` of /proc/PID/smaps_rollup over `pids`, in MB."""
     total = 0
     for pid in pids:
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
+                if line.startswith(fields):
                     total += int(line.split()[1])
         except OSError:
             continue
     return total / 1024
 
 
-def memory() -> dict[str, float]:
+PRIVATE = ("Private_Clean:", "Private_Dirty:")
+
+
+def memory(fields: tuple[str, ...] = PRIVATE) -> dict[str, float]:
     """Each part's memory in MB: its processes and theirs (a Patroni node's PostgreSQL too)."""
     out = {}
     for part in cluster.PARTS:
         roots = [p for p in (cluster.pid_of(part), cluster.postmaster_of(part) if part.startswith("pg") else None) if p]
-        out[part] = pss_mb(descendants(roots))
+        out[part] = memory_mb(descendants(roots), fields)
     return out
 
 
@@ -88,7 +93,7 @@ async def soak(args: argparse.Namespace) -> int:
     tasks += [asyncio.create_task(load.office(run, port, *setup.office)) for _ in range(OFFICE)]
     parts = "  ".join(f"{p:>9}" for p in cluster.PARTS)
     print(f"{args.clients} clients; load average {os.getloadavg()[0]:.1f}\n"
-          f"minute requests  p50 ms  p99 ms  errors  503s  memory MB: {parts}", flush=True)
+          f"minute requests  p50 ms  p99 ms  errors  503s  private memory MB (PSS): {parts}", flush=True)
     began = time.monotonic()
     seen_lost, seen_failed = 0, 0
     minutes: list[dict[str, float]] = []
@@ -100,18 +105,18 @@ async def soak(args: argparse.Namespace) -> int:
         errors = sum(1 for r in done if r.status >= 500 and r.status != 503)
         errors += len(run.lost) - seen_lost + len(run.failed) - seen_failed
         seen_lost, seen_failed = len(run.lost), len(run.failed)
-        mem = memory()
+        mem, pss = memory(), memory(("Pss:",))
         minutes.append(mem)
         p50 = latencies[len(latencies) // 2] * 1000 if latencies else float("nan")
         print(f"{minute:6} {len(done):8} {p50:7.0f} {p99(latencies) * 1000:7.0f} {errors:7} "
               f"{sum(1 for r in done if r.status == 503):5}             "
-              + "  ".join(f"{mem[p]:9.0f}" for p in cluster.PARTS), flush=True)
+              + "  ".join(f"{mem[p]:4.0f} ({pss[p]:3.0f})" for p in cluster.PARTS), flush=True)
     run.stop = True
     await asyncio.gather(*tasks)
     missing = await asyncio.to_thread(load.check_database, setup, states, answered)
     if len(minutes) >= 3:
         growth = {p: (minutes[-1][p] / minutes[1][p] - 1) * 100 for p in cluster.PARTS if minutes[1][p]}
-        print("memory, last minute against minute 2: " + ", ".join(f"{p} {g:+.0f}%" for p, g in growth.items()))
+        print("private memory, last minute against minute 2: " + ", ".join(f"{p} {g:+.0f}%" for p, g in growth.items()))
     errors_total = sum(1 for r in run.records if r.status >= 500 and r.status != 503) + len(run.failed)
     print(f"requests: {len(run.records)}, acknowledged saves: {run.acknowledged}, households submitted: "
           f"{sum(1 for s in states if s.reference)}, errors: {errors_total}, lost: {len(run.lost) + len(missing)}; "
