@@ -28,7 +28,7 @@ def test_floor_reads_and_saves_sealed_answers_with_an_audit_chain(tmp_path: Path
     floor = floor_page.Floor(tmp_path, 6000)
     row = floor.db.execute(floor_page.LOAD, ("s1",)).fetchone()
     assert row[:2] == ("h1", 2)
-    assert "甲乙".encode() not in row[2] and b"42" not in row[2]  # stored sealed, not as JSON
+    assert "甲乙".encode() not in row[2] and b"\"Q2\"" not in row[2]  # stored sealed, not as JSON
     loaded = floor.db.execute(floor_page.LOAD, ("s0",)).fetchone()
     assert loaded[1] == 1  # the other household is untouched
 
