@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine.store import db as dbm
+from tests.engine.store.test_store_db import _on_a_thread
 
 
 def _terminate(url: str, pid: int) -> None:
@@ -68,7 +69,7 @@ def test_a_workers_pinned_connection_killed_between_requests_is_replaced(pg: dbm
         _terminate(pg_url, first)
         return first, again, await backend()
 
-    first, again, after = asyncio.run(requests())
+    first, again, after = _on_a_thread(lambda: asyncio.run(requests()))
     assert again == first and after != first
 
 
@@ -114,7 +115,7 @@ def test_a_refused_write_on_a_read_only_server_discards_the_connection(pg_url: s
                 conn.execute("DELETE FROM setting WHERE false")
 
         with pytest.raises(DBAPIError) as pinned:
-            asyncio.run(refused())
+            _on_a_thread(lambda: asyncio.run(refused()))
         assert dbm.unavailable(pinned.value) and pinned.value.connection_invalidated
     finally:
         db.dispose()
