@@ -38,7 +38,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -56,6 +55,7 @@ from engine.runtime.evaluate import Evaluation, evaluate
 from engine.runtime.relevance import PERSON_NUMBER, RecordState
 from engine.runtime.texts import pick, render
 from engine.spec.compiler import check_file, display_name
+from engine.spec.dependencies import spec_dependencies
 from engine.spec.diagram import DiagramError, flow_dot
 from engine.spec.diagram import render as draw
 from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section
@@ -68,8 +68,6 @@ from web.templating import templates
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "lang"  # the household app's language cookie (web.context.LANG_COOKIE)
 WATCH_INTERVAL = 0.25  # seconds between the background watcher's looks at the files
-MAX_SPEC_FILES = 100  # files followed through extends and imports: bounds the look at a broken chain
-MAX_SPEC_BYTES = 5_000_000  # a spec bigger than this is not looked into for extends/imports
 
 log = logging.getLogger("formserver.preview")
 
@@ -150,47 +148,6 @@ class Compiled:
     @property
     def ok(self) -> bool:
         return self.questionnaire is not None
-
-
-def spec_dependencies(path: Path) -> tuple[Path, ...]:
-    """The spec and every file it extends or imports, transitively (missing ones included, so
-    that creating them is noticed). Names are resolved as `engine.spec.compose` does: relative
-    to the folder of the file that names them."""
-    seen: list[Path] = []
-    todo = [path]
-    while todo and len(seen) < MAX_SPEC_FILES:
-        current = _absolute(todo.pop(0))
-        if current is None or current in seen:
-            continue
-        seen.append(current)
-        data = _peek(current)
-        if not isinstance(data, dict):
-            continue
-        imports = data.get("imports")
-        if isinstance(imports, list):
-            todo.extend(current.parent / name for name in imports if isinstance(name, str))
-        parent = data.get("extends")
-        if isinstance(parent, str):
-            todo.append(current.parent / parent)
-    return tuple(seen)
-
-
-def _absolute(path: Path) -> Path | None:
-    try:
-        return path.resolve()
-    except (OSError, ValueError, RuntimeError):  # a NUL byte, a name too long, a symlink loop
-        return None
-
-
-def _peek(path: Path) -> Any:
-    """The YAML of a file as plain data, or None when it cannot be read or parsed (the
-    compiler reports why; here only its extends and imports matter)."""
-    try:
-        if path.stat().st_size > MAX_SPEC_BYTES:
-            return None
-        return yaml.load(path.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except Exception:  # any reading or parsing failure: the compiler will say what it is
-        return None
 
 
 def fingerprint(files: Iterable[Path]) -> Fingerprint:

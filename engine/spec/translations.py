@@ -24,6 +24,8 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from engine.spec.dependencies import spec_dependencies
+
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -59,20 +61,8 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def spec_files(spec: Path) -> list[Path]:
-    """The spec and the files it extends or imports, each once, the spec first."""
-    seen: list[Path] = []
-    todo = [spec]
-    while todo:
-        path = todo.pop(0)
-        if path.resolve() in (p.resolve() for p in seen) or not path.is_file():
-            continue
-        seen.append(path)
-        tree = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-        if not isinstance(tree, dict):
-            continue
-        names = [tree.get("extends"), *(tree.get("imports") or [])]
-        todo.extend(path.parent / n for n in names if isinstance(n, str))
-    return seen
+    """The spec and the files it extends or imports that exist, each once, the spec first."""
+    return [p for p in spec_dependencies(spec) if p.is_file()]
 
 
 def places(spec: Path, languages: tuple[str, ...]) -> list[TextPlace]:
