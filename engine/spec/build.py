@@ -29,7 +29,7 @@ from engine.spec.model import (
     SelfResponseWindow,
     Text,
 )
-from engine.spec.shape import ID_PATTERN, Reader
+from engine.spec.shape import ID_PATTERN, LANGUAGE_CODE, Reader
 from engine.spec.specify import (
     OPTION_KEYS,
     OPTION_ONLY,
@@ -154,10 +154,11 @@ class Builder:
         if len(set(langs)) != len(langs):
             self.diags.add("BAD_LANGUAGES", "languages repeats a language", where, ("languages",),
                            "list each language once")
-        elif langs[0] != "zh":
-            self.diags.add("BAD_LANGUAGES", "Chinese comes first: households see zh by default", where,
-                           ("languages",), "languages: [zh, en]")
-        return tuple(dict.fromkeys(langs))
+        elif bad := next((x for x in langs if not LANGUAGE_CODE.match(x)), None):
+            self.diags.add("BAD_LANGUAGES", f"{bad!r} is not a language code", where, ("languages",),
+                           "use BCP 47 codes: en, zh, es, ug, pt-BR")
+        # what is not a code is left out, so the labels are not blamed for it too
+        return tuple(dict.fromkeys(x for x in langs if LANGUAGE_CODE.match(x))) or ("zh", "en")
 
     def header(self) -> Header | None:
         t, read = self.tree, self.read

@@ -29,7 +29,7 @@ CODES: Final[dict[str, str]] = {
     "DUPLICATE_ID": "two items share an id",
     "LABEL_MISSING_LANGUAGE": "a label lacks a text in a declared language",
     "LABEL_UNKNOWN_LANGUAGE": "a label has a text in a language the spec does not declare",
-    "BAD_LANGUAGES": "the languages list is empty, repeats itself or does not start with zh",
+    "BAD_LANGUAGES": "the languages list is empty, repeats itself or holds something that is not a language code",
     "BAD_TIME": "a time is not an ISO 8601 date-time with a UTC offset",
     "BAD_WINDOW": "the self-response window closes before it opens",
     "UNKNOWN_TYPE": "an answer type the language does not define",

@@ -16,6 +16,7 @@ from engine.spec.loader import YList, YMap, position_of
 from engine.spec.model import Text
 
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")  # BCP 47 as specs use it: en, ug, pt-BR
 # Names the expression language or the document format already use.
 RESERVED = frozenset({"members", "household", "case", "m", "true", "false", "id", "and", "or", "not", "in",
                       "person_number"})

@@ -33,7 +33,7 @@ from engine.spec.build import FIRST_MEMBER_KEYS, PAGE_KEYS, QUESTION_KEYS, SECTI
 from engine.spec.code_list_build import CODE_LIST_KEYS
 from engine.spec.logic import CHECK_KEYS, DERIVED_KEYS, ROUTING_KEYS, SPEC_REASONS
 from engine.spec.model import RoutingKind, Scope, Severity
-from engine.spec.shape import ID_PATTERN, RESERVED
+from engine.spec.shape import ID_PATTERN, LANGUAGE_CODE, RESERVED
 from engine.spec.specify import MAX_LENGTH_LIMIT, OPTION_KEYS, SPECIFY_KEYS
 
 Schema = dict[str, Any]
@@ -48,7 +48,7 @@ REQUIRED_TOP = ("questionnaire", "version", "title", "languages", "reference_tim
 NUMERIC_BOUNDS = ("integer", "decimal", "count_pair")  # min/max are numbers; other types use text
 TIME_WITH_OFFSET = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
                     r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$")
-LANGUAGE_CODE = r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
+LANGUAGE_PATTERN = LANGUAGE_CODE.pattern
 
 _WHEN = ("A condition (see Expressions in forms/README.md): asked only when it holds. Only names "
          'questions asked before it. e.g. H5 == "1", age >= 3, answered(D9)')
@@ -269,7 +269,7 @@ def _defs() -> Schema:
     label: Schema = {
         "type": "object",
         "description": "One text per declared language, e.g. {zh: 性别, en: Sex}.",
-        "propertyNames": {"pattern": LANGUAGE_CODE},
+        "propertyNames": {"pattern": LANGUAGE_PATTERN},
         "additionalProperties": text_value,
         "minProperties": 1,
     }
@@ -391,8 +391,8 @@ def language_schema() -> Schema:
         "version": {"type": ["string", "number"]},
         "title": _ref("label"),
         "description": {"anyOf": [{"type": "string"}, _ref("label")]},
-        "languages": {"type": "array", "items": {"type": "string", "pattern": LANGUAGE_CODE},
-                      "prefixItems": [{"const": "zh"}], "minItems": 1, "uniqueItems": True},
+        "languages": {"type": "array", "items": {"type": "string", "pattern": LANGUAGE_PATTERN},
+                      "minItems": 1, "uniqueItems": True},
         "reference_time": _ref("time"),
         "self_response": window,
         "extends": {"type": "string", "minLength": 1},

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,8 +24,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from engine.spec.dependencies import spec_dependencies
+from engine.spec.shape import LANGUAGE_CODE as LANGUAGE
 
-LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

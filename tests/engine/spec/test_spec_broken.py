@@ -78,7 +78,7 @@ CASES = [
            46, 16, "no en text"),
     Broken("label_unknown_language", "label: {zh: 姓名, en: Name}", "label: {zh: 姓名, en: Name, fr: Nom}",
            "LABEL_UNKNOWN_LANGUAGE", 46, 35, '"fr"'),
-    Broken("languages_not_zh_first", "languages: [zh, en]", "languages: [en, zh]", "BAD_LANGUAGES", 4, 12),
+    Broken("languages_not_codes", "languages: [zh, en]", "languages: [zh, en, English]", "BAD_LANGUAGES", 4, 12),
     Broken("languages_repeated", "languages: [zh, en]", "languages: [zh, en, zh]", "BAD_LANGUAGES", 4, 12),
     Broken("bad_reference_time", "reference_time: 2020-11-01T00:00:00+08:00", "reference_time: 2020-11-01",
            "BAD_TIME", 5, 17, "UTC offset"),
@@ -245,7 +245,7 @@ def test_table_is_broad() -> None:
 def test_every_mistake_in_one_pass_sorted_by_position(tmp_path: Path) -> None:
     text = BASE
     for old, new in [
-        ("languages: [zh, en]", "languages: [en, zh]"),  # line 4
+        ("languages: [zh, en]", "languages: [zh, en, English]"),  # line 4
         ("type: choice\n            label", "type: choise\n            label"),  # line 24
         ('when: H1 == "1"', 'when: H1 = "1"'),  # line 32
         ("min: 1\n", "min: 20000\n"),  # line 33

@@ -249,7 +249,7 @@ def test_an_unknown_key_fails(tmp_path: Path, validator: Draft202012Validator, o
     ("reason: long_form_sample", "reason: non_response"),  # the engine's own reason
     ("kind: notify", "kind: email"),
     ("severity: warning", "severity: fatal"),
-    ("languages: [zh, en]", "languages: [en, zh]"),  # Chinese first
+    ("languages: [zh, en]", "languages: [zh, en, English]"),  # not a language code
     ("reference_time: 2020-11-01T00:00:00+08:00", "reference_time: 2020-11-01T00:00:00"),  # no offset
     ("min: \"1900-01\"}", "min: 1900}"),  # a year-month bound is text
     ("title: {zh: 小问卷, en: Tiny}\n", ""),  # a full spec needs its title
