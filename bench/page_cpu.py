@@ -13,7 +13,11 @@ issue 20's verdict (real <= 2x the floor, GET and POST), and with `--profile` th
 that take the most time. Use it to compare two commits on the same machine
 (e.g. `git worktree add ../base <commit>` and run this file from there too).
 
-Run: python bench/page_cpu.py [--requests 2000] [--rounds 3] [--postgres [URL]] [--profile]
+With `--breakdown`, the CPU of the parts every GET or POST goes through (the session and the
+household read, the evaluation of skip logic and checks, the save, the template), timed around
+those functions in this process (a bench's own wrapping; the app runs as it is), per request.
+
+Run: python bench/page_cpu.py [--requests 2000] [--rounds 3] [--postgres [URL]] [--profile] [--breakdown]
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ class Driver:
         self.cpu: dict[str, float] = defaultdict(float)
         self.count: dict[str, int] = defaultdict(int)
         self.profile: cProfile.Profile | None = None
+        self.location = ""  # of the last answer, if it redirected
+        self.parts: Breakdown | None = None
 
     async def call(self, method: str, path: str, form: list[tuple[str, str]] | None = None) -> tuple[int, str]:
         body = urlencode(form).encode() if form is not None else b""
@@ -87,6 +93,8 @@ class Driver:
             else:
                 chunks.append(message.get("body", b""))
 
+        if self.parts is not None:
+            self.parts.method = method
         started = time.process_time()
         if self.profile is not None:
             self.profile.enable()
@@ -95,7 +103,10 @@ class Driver:
             self.profile.disable()
         self.cpu[method] += time.process_time() - started
         self.count[method] += 1
+        self.location = ""
         for name, value in out:
+            if name == b"location":
+                self.location = value.decode()
             if name == b"set-cookie":
                 key, _, rest = value.decode().partition("=")
                 self.cookies[key] = rest.split(";")[0]
@@ -134,6 +145,60 @@ def demo(folder: Path) -> str:
 
 TARGET_VS_FLOOR = 2.0  # issue 20: a real page costs at most twice the floor's CPU
 
+# The parts of a request timed by --breakdown: (label, module, owner, attribute).
+PARTS = (("session + household read", "engine.store.households", "Households", "load_view_by_session"),
+         ("form body and CSRF", "web.context", "Ctx", "form"),
+         ("evaluation (skip logic, checks, routing)", "engine.census", None, "evaluate"),
+         ("save (seal, revision, audit)", "engine.store.households", "Households", "save"),
+         ("template", "web.context", "Ctx", "render"))
+
+
+class Breakdown:
+    """CPU seconds spent in each of PARTS (outermost calls only), while `on`."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[tuple[str, str], float] = defaultdict(float)  # (method, part)
+        self.on = False
+        self.method = ""  # of the request being served
+
+    def wrap(self) -> None:
+        import importlib
+        import inspect
+
+        for label, module_name, owner_name, attr in PARTS:
+            module = importlib.import_module(module_name)
+            owner = getattr(module, owner_name) if owner_name else module
+            original = inspect.getattr_static(owner, attr)
+            setattr(owner, attr, self._timed(label, original))
+
+    def _timed(self, label: str, fn: Any) -> Any:
+        import functools
+        import inspect
+
+        depth = [0]
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                started = time.process_time()
+                try:
+                    return await fn(*args, **kwargs)
+                finally:
+                    if self.on:
+                        self.cpu[self.method, label] += time.process_time() - started
+            return timed_async
+
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            depth[0] += 1
+            started = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if self.on and depth[0] == 0:
+                    self.cpu[self.method, label] += time.process_time() - started
+        return timed
+
 
 async def floor_round(app: Any, requests: int) -> dict[str, float]:
     """CPU µs per GET and per POST of the floor page, alternated as a form page alternates."""
@@ -149,7 +214,7 @@ async def floor_round(app: Any, requests: int) -> dict[str, float]:
     return {m: v / (requests // 2) * 1e6 for m, v in cpu.items()}
 
 
-async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -> bool:
+async def run(requests: int, rounds: int, profile: bool, postgres: str | None, breakdown: bool = False) -> bool:
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="page_cpu_"))
         os.environ.pop("DATABASE_URL", None) if postgres is None else os.environ.update(
@@ -161,7 +226,11 @@ async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -
         os.environ.update(FORMSERVER_DATA=str(Path(tmp) / "data"), FORMSERVER_CLOCK_START=DEMO_START)
         from web.asgi import create  # after the environment names the data folder
 
+        parts = Breakdown()
+        if breakdown:
+            parts.wrap()
         driver = Driver(create())
+        driver.parts = parts
         await driver.call("GET", urlparse(qr).path)
         await driver.fill(FIRST, ANSWERS)
         for i in range(20):  # warm up: caches, first saves, follow-up questions answered
@@ -176,6 +245,7 @@ async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -
             driver.count.clear()
             driver.profile = cProfile.Profile(time.process_time) if profile and r == rounds - 1 else None
             prof = driver.profile
+            parts.on, last = breakdown and r == rounds - 1, r == rounds - 1
             for i in range(requests // 4):  # 4 requests per turn: GET and POST of two pages
                 answers = dict(ANSWERS, **{"H4.male": str(i % 2), "H6": f"{80 + i % 10}.5"})
                 for path in PAGES:
@@ -184,6 +254,17 @@ async def run(requests: int, rounds: int, profile: bool, postgres: str | None) -
                 per = driver.cpu[method] / driver.count[method] * 1e6
                 best[method] = min(best.get(method, per), per)
             driver.profile = None
+            if parts.on and last:
+                parts.on = False
+                print(f"breakdown of round {r + 1}, CPU µs per request:{'GET':>12}{'POST':>8}")
+                for label, *_ in (*PARTS, ("the rest (routing, glue, page values)",)):
+                    row = ""
+                    for m in ("GET", "POST"):
+                        n = driver.count[m]
+                        mine = parts.cpu[m, label] if label in dict((p[0], 0) for p in PARTS) else \
+                            driver.cpu[m] - sum(v for (k, _), v in parts.cpu.items() if k == m)
+                        row += f"{mine / n * 1e6:8.0f}"
+                    print(f"  {label:<42}{row}")
             floors = await floor_round(floor, requests)
             for method, per in floors.items():
                 floor_best[method] = min(floor_best.get(method, per), per)
@@ -208,10 +289,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per round (GET and POST)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile the last round")
+    parser.add_argument("--breakdown", action="store_true", help="the CPU of each part of a request, last round")
     parser.add_argument("--postgres", nargs="?", const="", default=None, metavar="URL",
                         help="PostgreSQL instead of SQLite (a scratch database on this server)")
     args = parser.parse_args()
-    return 0 if asyncio.run(run(args.requests, args.rounds, args.profile, args.postgres)) else 1
+    return 0 if asyncio.run(run(args.requests, args.rounds, args.profile, args.postgres, args.breakdown)) else 1
 
 
 if __name__ == "__main__":
