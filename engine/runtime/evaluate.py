@@ -141,10 +141,11 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
         household = resolve_record(q, Scope.HOUSEHOLD, HOUSEHOLD, answers, household={}, reference=reference,
                                    case=facts)
     reads = _reads(q)
-    earlier: dict[str, RecordState] = {}
-    if before is not None and previous is not None and all(
-            previous.household.values.get(name) == household.values.get(name) for name in reads.household):
-        earlier = {m.record_id: m for m in previous.members}
+    # What members' records read of the household is as before: their states (and a blank
+    # member's, which the roster counts the pages of) are too, for the same answers.
+    same_for_members = before is not None and previous is not None and all(
+        previous.household.values.get(name) == household.values.get(name) for name in reads.household)
+    earlier = {m.record_id: m for m in previous.members} if same_for_members and previous is not None else {}
     states = []
     for i, m in enumerate(doc.get("members", [])):
         state = earlier.get(m["id"])
@@ -184,7 +185,8 @@ def evaluate(q: Questionnaire, doc: Document, *, at: datetime, case: Case | None
     names: Mapping[str, Any] = {m.record_id: member_name(q, m) for m in members}
     pages = pages_by_record(household, members, issues, kept_pages)
     basis = Basis(facts, dict(confirmations), member_values, member_ids, record_issues, pages)
-    roster = roster_of(q, household, len(members), reference=reference, case=facts)
+    roster = roster_of(q, household, len(members), reference=reference, case=facts,
+                       previous=previous.roster if same_for_members and previous is not None else None)
     plan = plan_of(pages, household, members, names, roster, issues)
     return Evaluation(q, household, members, tuple(issues), tuple(found), plan, roster, basis)
 

@@ -33,7 +33,10 @@ class Roster:
 
 
 def roster_of(q: Questionnaire, household: RecordState, entered: int, *, reference: date,
-              case: Mapping[str, Any]) -> Roster:
+              case: Mapping[str, Any], previous: Roster | None = None) -> Roster:
+    """`previous`: the roster of an evaluation whose members read the same of the household
+    (and the same facts); the pages of a blank member are its, if it counted them for as many
+    members entered."""
     section = q.roster_section
     if section is None:
         return Roster(None, entered, 0, None)
@@ -42,7 +45,10 @@ def roster_of(q: Questionnaire, household: RecordState, entered: int, *, referen
     first = section.first_member
     label = first.label if first is not None and (first.when is None or first.when(env) is True) else None
     pages = 0
-    if expected is not None and expected > entered:
+    if expected is not None and expected > entered and previous is not None and previous.entered == entered \
+            and previous.to_enter > 0:
+        pages = previous.new_member_pages
+    elif expected is not None and expected > entered:
         # A member with no answers yet: the pages asked of them, and those that may be once they answer.
         blank = resolve_record(q, Scope.MEMBER, NEW_MEMBER, {}, household=household.values, reference=reference,
                                case=case, number=entered + 1)
