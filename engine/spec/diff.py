@@ -83,8 +83,8 @@ def diff(old: Questionnaire, new: Questionnaire) -> list[Change]:
     changes.extend(_named("derived", {d.id: _source(d.expression) for d in old.derived},
                           {d.id: _source(d.expression) for d in new.derived}))
     changes.extend(_checks("check", old.checks, new.checks))
-    changes.extend(_named("routing", {r.reason.value: _source(r.when) for r in old.routing},
-                          {r.reason.value: _source(r.when) for r in new.routing}))
+    changes.extend(_named("routing", {r.reason: _source(r.when) for r in old.routing},
+                          {r.reason: _source(r.when) for r in new.routing}))
     return changes
 
 
