@@ -325,7 +325,7 @@ def _defs() -> Schema:
                      "default": DEFAULT_PRIORITY},
     }, required=("id", "label", "queue"))
     routing = _closed("routing", ROUTING_KEYS, {
-        "reason": {**ident, "examples": list(SPEC_REASONS)},
+        "reason": {**ident, "examples": sorted(SPEC_REASONS)},
         "kind": {"enum": [k.value for k in RoutingKind]},
         "form": {"type": "string", "minLength": 1},
         "when": _ref("expression"),

@@ -57,6 +57,13 @@ def target(call: Call) -> Target:
 async def queue(call: Call) -> Reply:
     wanted: QueueQuery = call.query
     enumeration = work(call)
+    unknown = [r for r in wanted.reason if enumeration.reasons.get(r) is None]
+    if unknown:  # a reason no form of the census knows: a client's mistake, not an empty queue
+        raise ApiProblem(422, "unknown_reason", {"zh": f"没有这个原因：{unknown[0]}",
+                                                 "en": f"no such reason: {unknown[0]}"},
+                         errors=[{"record": None, "field": "reason", "code": "unknown_reason",
+                                  "message": {"zh": f"没有这个原因：{r}", "en": f"no such reason: {r}"}}
+                                 for r in unknown])
     view = enumeration.queue(call.staff.actor, reasons=wanted.reason or None, states=wanted.state or None,
                              limit=wanted.per_page, offset=(wanted.page - 1) * wanted.per_page)
     return Reply(QueueOut(items=[QueueItemOut(id=i.household_id, code=i.code, area=i.area_id, state=i.state.value,

@@ -285,7 +285,8 @@ def test_routing_rules(markdown: str) -> None:
     assert "the enumerator is notified" in markdown
     assert "`census2020-overseas`" in markdown and "`census2020-long`" in markdown
     assert "An enumerator visits" in markdown
-    assert "not submitted when self-response closed; the household asked for help" in markdown
+    assert ("the system raises these reasons by itself: Not submitted by the close (`non_response`); Help asked "
+            "(`help_requested`)") in markdown
 
 
 def test_unphrasable_nodes_fall_back_to_source(spec: Questionnaire) -> None:
