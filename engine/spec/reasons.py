@@ -23,7 +23,8 @@ REASON_KEYS: Final = ("id", "label", "queue", "priority")
 PRIORITIES: Final = range(1, 10)  # 1 most urgent ... 9 least
 DEFAULT_PRIORITY: Final = 5
 NO_REASON_RANK: Final = PRIORITIES.stop  # a household handed over without a stored reason: listed last
-MAX_REASON_ID: Final = 40  # the row keeps every reason of a household in 200 characters
+MAX_REASON_ID: Final = 40
+REASONS_COLUMN: Final = 200  # household.reasons (engine/store/tables.py): every id a household may hold, comma-separated
 
 B = BuiltInReason
 
@@ -101,6 +102,7 @@ def read_reasons(tree: YMap, read: Reader, diags: Diagnostics) -> dict[str, Rout
     """The spec's `routing_reasons:` by id; mistakes reported, the reasons with them left out."""
     out: dict[str, RoutingReason] = {}
     seen: dict[str, Position] = {}
+    room = REASONS_COLUMN - len(",".join(BUILT_IN))  # what the built-in ids leave for declared ones
     for i, node in read.items(tree, "routing_reasons", ()):
         path: SpecPath = ("routing_reasons", i)
         read.keys(node, REASON_KEYS, path, "a routing reason")
@@ -111,6 +113,13 @@ def read_reasons(tree: YMap, read: Reader, diags: Diagnostics) -> dict[str, Rout
         priority = _priority(node, path, diags)
         if rid is not None:
             ok &= _new_id(rid, node, path, seen, diags)
+            if ok and len(rid) + 1 > room:
+                diags.add("BAD_ID", f'with "{rid}" the ids of all reasons would not fit the {REASONS_COLUMN} '
+                          "characters a household's row keeps them in", node.where("id"), (*path, "id"),
+                          "choose shorter ids")
+                ok = False
+            elif ok:
+                room -= len(rid) + 1
             seen.setdefault(rid, node.where("id"))
         if ok and rid is not None and label is not None and queue is not None and priority is not None:
             out[rid] = RoutingReason(rid, label, queue, priority, position=node.where("id"))

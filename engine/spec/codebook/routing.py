@@ -48,7 +48,7 @@ def routing_blocks(q: Questionnaire, said: Said) -> list[Block]:
         blocks.append(rule_group(rule, q, said))
     auto = [r for r in BUILT_IN.values() if r.engine_raised]
     blocks.append(Para(both(
-        "此外，系统在以下情况自动转交普查员：" + "；".join(f"{tx(r.label, 'zh')}（{code(r.id)}）" for r in auto) + "。",
+        "此外，系统自行提出以下原因：" + "；".join(f"{tx(r.label, 'zh')}（{code(r.id)}）" for r in auto) + "。",
         "In addition, the system raises these reasons by itself: "
         + "; ".join(f"{tx(r.label, 'en')} ({code(r.id)})" for r in auto) + ".")))
     return blocks

@@ -167,3 +167,14 @@ def test_the_book_orders_reasons_by_priority(tmp_path: Path) -> None:
     again = RoutingReason("large_household", {"en": "x"}, {"en": "y"}, 9)
     other = ReasonBook([*BUILT_IN.values(), *q.reasons.values(), again])
     assert other.get("large_household") == q.reasons["large_household"]
+
+
+def test_every_id_a_household_may_hold_fits_its_row(tmp_path: Path) -> None:
+    """The row keeps a household's reasons in 200 characters: the built-in ids leave 120."""
+    declared = "".join(f"  - id: {letter * 40}\n    label: {{zh: 甲, en: A}}\n    queue: {{zh: 甲, en: A}}\n"
+                       for letter in "abc")
+    text = spec("routing_reasons:\n" + declared, "")
+    result = check_text(tmp_path, text)
+    d = next(d for d in result.diagnostics)
+    assert (d.code, d.spec_path) == ("BAD_ID", "routing_reasons[2].id") and "200" in d.message
+    assert (d.position.line, d.position.column) == at(text, "c" * 40)
