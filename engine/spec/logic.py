@@ -322,7 +322,8 @@ class Logic:
             self.diags.add(p.code, p.message, q.node.pos, q.path, p.fix)
         return compiled
 
-    def routing(self, declared: dict[str, RoutingReason]) -> tuple[RoutingRule, ...]:
+    def routing(self, declared: dict[str, RoutingReason], broken: set[str]) -> tuple[RoutingRule, ...]:
+        """The rules; `broken`: reasons declared with a mistake (reported), quietly not routed on."""
         out = []
         read = self.b.read
         book = ReasonBook([*BUILT_IN.values(), *declared.values()])
@@ -332,7 +333,8 @@ class Logic:
             read.keys(node, ROUTING_KEYS, path, "a routing rule")
             ok = read.require(node, "reason", path, "a routing rule", "overseas_member")
             ok &= read.require(node, "when", path, "a routing rule", 'any(members, m.S1 != "1")')
-            reason = self._reason(node, path, book)
+            named = node.get("reason")
+            reason = None if isinstance(named, str) and named in broken else self._reason(node, path, book)
             kind_name = node.get("kind")
             kind = reason.kind if reason else None
             if kind_name is not None:
@@ -352,7 +354,7 @@ class Logic:
                 self.diags.add("DUPLICATE_ID", f'a second rule for reason "{reason.id}"', node.where("reason"),
                                (*path, "reason"), "combine the conditions with `or` in one rule")
                 ok = False
-            if ok and reason and kind and when is not None and explain is not None:
+            if ok and reason and kind and when is not None and explain is not None:  # else: reported
                 seen.add(reason.id)
                 out.append(RoutingRule(reason.id, kind, form, when, explain, node.pos))
         return tuple(out)
@@ -375,8 +377,8 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
     logic.derived_pass()
     sections = logic.sections()
     checks = logic.checks(b.tree, (), Scope.HOUSEHOLD, None)
-    reasons = read_reasons(b.tree, b.read, b.diags)
-    routing = logic.routing(reasons)
+    reasons, broken = read_reasons(b.tree, b.read, b.diags)
+    routing = logic.routing(reasons, broken)
     if b.diags or header is None:
         return None
     questions_by_id = {q.id: q for s in sections for p in s.pages for q in p.questions}

@@ -24,7 +24,8 @@ PRIORITIES: Final = range(1, 10)  # 1 most urgent ... 9 least
 DEFAULT_PRIORITY: Final = 5
 NO_REASON_RANK: Final = PRIORITIES.stop  # a household handed over without a stored reason: listed last
 MAX_REASON_ID: Final = 40
-REASONS_COLUMN: Final = 200  # household.reasons (engine/store/tables.py): every id a household may hold, comma-separated
+# household.reasons (engine/store/tables.py): every id a household may hold, comma-separated
+REASONS_COLUMN: Final = 200
 
 B = BuiltInReason
 
@@ -98,9 +99,11 @@ class ReasonBook:
         return tuple(rid for rid in self.ids if not self._by_id[rid].engine_raised)
 
 
-def read_reasons(tree: YMap, read: Reader, diags: Diagnostics) -> dict[str, RoutingReason]:
-    """The spec's `routing_reasons:` by id; mistakes reported, the reasons with them left out."""
+def read_reasons(tree: YMap, read: Reader, diags: Diagnostics) -> tuple[dict[str, RoutingReason], set[str]]:
+    """The spec's `routing_reasons:` by id, and the ids declared with a mistake (reported, and
+    left out: rules naming them get no second message)."""
     out: dict[str, RoutingReason] = {}
+    broken: set[str] = set()
     seen: dict[str, Position] = {}
     room = REASONS_COLUMN - len(",".join(BUILT_IN))  # what the built-in ids leave for declared ones
     for i, node in read.items(tree, "routing_reasons", ()):
@@ -123,7 +126,9 @@ def read_reasons(tree: YMap, read: Reader, diags: Diagnostics) -> dict[str, Rout
             seen.setdefault(rid, node.where("id"))
         if ok and rid is not None and label is not None and queue is not None and priority is not None:
             out[rid] = RoutingReason(rid, label, queue, priority, position=node.where("id"))
-    return out
+        elif isinstance(node.get("id"), str) and node["id"] not in BUILT_IN:
+            broken.add(node["id"])
+    return out, broken - set(out)
 
 
 def _new_id(rid: str, node: YMap, path: SpecPath, seen: Mapping[str, Position], diags: Diagnostics) -> bool:

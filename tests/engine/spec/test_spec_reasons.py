@@ -178,3 +178,8 @@ def test_every_id_a_household_may_hold_fits_its_row(tmp_path: Path) -> None:
     d = next(d for d in result.diagnostics)
     assert (d.code, d.spec_path) == ("BAD_ID", "routing_reasons[2].id") and "200" in d.message
     assert (d.position.line, d.position.column) == at(text, "c" * 40)
+
+
+def test_a_rule_on_a_reason_declared_with_a_mistake_gets_no_second_message(tmp_path: Path) -> None:
+    d = only(check_text(tmp_path, spec(LARGE.replace("priority: 1", "priority: 0"))))
+    assert d.code == "BAD_PRIORITY"
