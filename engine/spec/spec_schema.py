@@ -325,7 +325,8 @@ def _defs() -> Schema:
                      "default": DEFAULT_PRIORITY},
     }, required=("id", "label", "queue"))
     routing = _closed("routing", ROUTING_KEYS, {
-        "reason": {**ident, "examples": sorted(SPEC_REASONS)},
+        "reason": {**ident, "examples": sorted(SPEC_REASONS),
+                   "not": {"enum": sorted(r.id for r in BUILT_IN.values() if r.engine_raised)}},
         "kind": {"enum": [k.value for k in RoutingKind]},
         "form": {"type": "string", "minLength": 1},
         "when": _ref("expression"),
