@@ -172,7 +172,7 @@ routing:
                  id="beside-a-built-in-reason"),
 ])
 def test_a_declared_reason_routes_as_a_built_in_one_does(tmp_path: Path, short: Any, size: int, case: Case,
-                                                         expected: set[tuple[str, K]]) -> None:
+                                                         expected: set[tuple[str, RoutingKind]]) -> None:
     spec = tmp_path / "large.yaml"
     spec.write_text(LARGE_HOUSEHOLD.format(short=FORMS / "short.yaml", kind="notify", explain=""), encoding="utf-8")
     large = Households(compile_file(spec))
