@@ -171,7 +171,7 @@ routing:
     pytest.param(7, Case(help_requested=True), {("large_household", K.NOTIFY), (R.HELP_REQUESTED, K.NOTIFY)},
                  id="beside-a-built-in-reason"),
 ])
-def test_a_declared_reason_routes_as_a_built_in_one_does(tmp_path: Path, short: Any, size: int, case: Case,
+def test_a_declared_reason_routes_as_a_built_in_one_does(tmp_path: Path, size: int, case: Case,
                                                          expected: set[tuple[str, RoutingKind]]) -> None:
     spec = tmp_path / "large.yaml"
     spec.write_text(LARGE_HOUSEHOLD.format(short=FORMS / "short.yaml", kind="notify", explain=""), encoding="utf-8")
