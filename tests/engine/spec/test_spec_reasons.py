@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from spec_helpers import BASE, check_text, codes, compile_text, only, write
 
 from engine.spec.model import BuiltInReason, RoutingKind, RoutingReason
 from engine.spec.reasons import BUILT_IN, DEFAULT_PRIORITY, NO_REASON_RANK, ReasonBook
-from tests.engine.spec.spec_helpers import BASE, check_text, codes, compile_text, only, write
 
 LARGE = """\
 routing_reasons:
