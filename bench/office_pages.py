@@ -17,10 +17,11 @@ per-reason counts, the page, and decrypting the 50 drafts and addresses), the sa
 a reason, a deep page (offset 5,000), and the dashboard (all areas, GROUP BY). Reports p50
 and p99 per page. Target: p99 < 200 ms.
 
-Two indexes of migration 0002 carry these pages: household (area_id, updated_at) serves the
-queue's page in order without sorting the area, and household (area_id, state, reasons,
-long_form, visit_outcome) covers the queue's tally and the dashboard's GROUP BY, so neither
-reads the table rows.
+Two indexes of migration 0002 carry these pages: household (area_id, updated_at) narrows the
+queue's page to the area (the page is then sorted by its most urgent reason's priority, an
+exact match on the reasons column, and newest activity), and household (area_id, state,
+reasons, long_form, visit_outcome) covers the queue's tally and the dashboard's GROUP BY, so
+neither reads the table rows.
 
 Runs on SQLite (a temporary folder) and PostgreSQL (a scratch database `fs_off_bench_*` on
 DATABASE_URL's server, else 127.0.0.1:5432 as postgres, dropped afterwards).

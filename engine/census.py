@@ -24,7 +24,7 @@ from engine.runtime.evaluate import Evaluation, evaluate
 from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
 from engine.runtime.routing import Route
 from engine.runtime.submission import Submission, content_hash, declare, prepare
-from engine.spec.model import Questionnaire, RoutingReason, Scope
+from engine.spec.model import BuiltInReason, Questionnaire, Scope
 from engine.store.errors import ConflictError, StaleRow
 from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
@@ -69,7 +69,7 @@ def derivable(q: Questionnaire) -> frozenset[str]:
     """Reasons this questionnaire re-derives on every save: its routing rules, and non-response
     when it has a window. Others (help asked, a duplicate, or a reason raised under another
     form before an interview switched forms) are facts to keep."""
-    return frozenset({r.reason.value for r in q.routing} | ({"non_response"} if q.window else set()))
+    return frozenset({r.reason for r in q.routing} | ({BuiltInReason.NON_RESPONSE.value} if q.window else set()))
 
 
 def flag_duplicate(info: HouseholdInfo) -> Mapping[str, Any] | None:
@@ -82,7 +82,7 @@ def flag_duplicate(info: HouseholdInfo) -> Mapping[str, Any] | None:
 def reasons_of(q: Questionnaire, routes: tuple[Route, ...], keep: tuple[str, ...]) -> list[str]:
     """The stored reasons: those re-derived from the answers now, plus the outside facts kept."""
     fresh = derivable(q)
-    return sorted({r.reason.value for r in routes} | {r for r in keep if r not in fresh})
+    return sorted({r.reason for r in routes} | {r for r in keep if r not in fresh})
 
 
 def household_done(view: HouseholdView, at: datetime) -> bool:
@@ -96,8 +96,8 @@ def household_done(view: HouseholdView, at: datetime) -> bool:
 
 EVALUATIONS_KEPT = 2000  # per process: the households being filled in right now
 ATTEMPTS = 20  # a write decided again on a fresh row this often before the caller is told to retry
-HELP = RoutingReason.HELP_REQUESTED.value
-DUPLICATE = RoutingReason.SUSPECTED_DUPLICATE.value
+HELP = BuiltInReason.HELP_REQUESTED.value
+DUPLICATE = BuiltInReason.SUSPECTED_DUPLICATE.value
 T = TypeVar("T")
 
 

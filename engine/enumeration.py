@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, and_, delete, false, func, literal, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.census import Census, HouseholdView, actor_label, case_of, reasons_of
@@ -31,7 +31,8 @@ from engine.runtime.evaluate import Evaluation, evaluate
 from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize, can
 from engine.runtime.schema_check import schema_errors
 from engine.runtime.submission import content_hash, reference_number
-from engine.spec.model import Questionnaire, RoutingReason, Scope
+from engine.spec.model import BuiltInReason, Questionnaire, Scope
+from engine.spec.reasons import NO_REASON_RANK, ReasonBook
 from engine.store import audit
 from engine.store.accounts import AREA, CREDENTIAL, IssuedCredentials
 from engine.store.credentials import NewSecrets, new_account_code
@@ -58,7 +59,7 @@ OFF_QUEUE: Final = (HouseholdState.ENUMERATED.value, HouseholdState.CLOSED.value
 # Which form the interview uses when several reasons apply. The overseas form comes first: it
 # is the only one that records Hong Kong, Macao and Taiwan residents and foreign nationals, so
 # an overseas household drawn for the long form is still registered on it (whole household).
-FORM_PRECEDENCE: Final = (RoutingReason.OVERSEAS_MEMBER.value, RoutingReason.LONG_FORM_SAMPLE.value)
+FORM_PRECEDENCE: Final = (BuiltInReason.OVERSEAS_MEMBER.value, BuiltInReason.LONG_FORM_SAMPLE.value)
 
 # The prefill of the overseas form from the short-form draft: items that ask the same thing.
 # An answer is carried only when both questions have the same answer type and, for choices,
@@ -93,6 +94,7 @@ class QueueItem:
     address: str  # masked: "北京市朝阳区****"
     visit_outcome: str | None
     last_activity: datetime
+    rank: int = NO_REASON_RANK  # its most urgent reason's priority: the queue lists 1 first
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,10 +398,16 @@ class Enumeration:
             raise PermissionDenied("role", "您没有权限查看工作清单", f"a {actor.role.value} has no queue")
         return where
 
+    @property
+    def reasons(self) -> ReasonBook:
+        """Every reason the census's forms know, built in or declared."""
+        return ReasonBook.of(self.forms.values())
+
     def queue(self, actor: Actor, *, reasons: Iterable[str] | None = None,
               states: Iterable[HouseholdState] | None = None, limit: int = 50, offset: int = 0) -> QueueView:
-        """One page of the actor's queue, newest activity first. Counting and paging run in SQL
-        on the clear columns; only the households on the page are decrypted."""
+        """One page of the actor's queue: the most urgent reason first (by its priority), then
+        newest activity. Counting and paging run in SQL on the clear columns; only the
+        households on the page are decrypted."""
         if not 1 <= limit <= 500 or offset < 0:
             raise EnumerationError("bad_page", "分页参数不正确", "limit is 1..500 and offset at least 0")
         wanted_reasons = None if reasons is None else set(reasons)
@@ -414,17 +422,24 @@ class Enumeration:
         # One scan counts the whole queue by (reasons, state): the per-reason counts and the
         # filtered total both come from it, instead of a second COUNT over the same rows.
         tally = select(h.reasons, h.state, func.count()).where(*base).group_by(h.reasons, h.state)
-        page = select(HOUSEHOLD).where(*filtered).order_by(h.updated_at.desc(), h.id).limit(limit).offset(offset)
+        book = self.reasons
         with self.store.db.read() as c:
             groups = c.execute(tally).all()
-            items = self.page_items(c, c.execute(page).all())
+            # The tally names every combination of reasons on the queue: each ranked once here,
+            # and the page ordered by an exact match on the column (no scan of the ids per row).
+            ranks = {text: book.rank(text.split(",")) for text in {g[0] for g in groups}}
+            urgency = case(ranks, value=h.reasons, else_=NO_REASON_RANK) if ranks else literal(NO_REASON_RANK)
+            page = (select(HOUSEHOLD).where(*filtered).order_by(urgency, h.updated_at.desc(), h.id)
+                    .limit(limit).offset(offset))
+            items = self.page_items(c, c.execute(page).all(), book)
         counts, total = tally_queue(groups, wanted_reasons, wanted_states)
         return QueueView(tuple(items), total, counts, limit, offset)
 
-    def page_items(self, c: Connection, rows: Sequence[Any]) -> list[QueueItem]:
+    def page_items(self, c: Connection, rows: Sequence[Any], book: ReasonBook | None = None) -> list[QueueItem]:
         """The households of `rows` as a list shows them, masked; only their newest drafts opened."""
         drafts = newest_revisions(c, [r.id for r in rows], ("draft",)) if rows else {}
         keys = self.store.keys
+        book = book or self.reasons
         items = []
         for row in rows:
             household = info(row)
@@ -433,9 +448,9 @@ class Enumeration:
             name_question = self.census.questionnaire_of(household).member_name_question
             address = open_address(keys, c, row.id, row.address_sealed)
             items.append(QueueItem(household.id, household.code, household.area_id, household.state,
-                                   household.reasons, household.questionnaire,
+                                   book.ordered(household.reasons), household.questionnaire,
                                    mask_name(head_name(doc, name_question)), mask_address(address),
-                                   household.visit_outcome, household.updated_at))
+                                   household.visit_outcome, household.updated_at, book.rank(household.reasons)))
         return items
 
     # -- taking over and interviewing ---------------------------------------------------------------
@@ -452,7 +467,7 @@ class Enumeration:
         return self.census.view(household_id)
 
     def _forms_by_reason(self) -> dict[str, str]:
-        return {rule.reason.value: rule.form for rule in self.forms.short.routing if rule.form}
+        return {rule.reason: rule.form for rule in self.forms.short.routing if rule.form}
 
     def interview_form(self, household: HouseholdInfo) -> str:
         """The form of the interview: the one the household is already on if it was switched, else
@@ -460,7 +475,7 @@ class Enumeration:
         if household.questionnaire != self.forms.self_response:
             return household.questionnaire
         named = self._forms_by_reason()
-        reasons = set(household.reasons) | ({"long_form_sample"} if household.long_form else set())
+        reasons = set(household.reasons) | ({BuiltInReason.LONG_FORM_SAMPLE.value} if household.long_form else set())
         for reason in FORM_PRECEDENCE:
             form = named.get(reason)
             if reason in reasons and form is not None:
@@ -498,7 +513,7 @@ class Enumeration:
                                          detail=f"form={form}")
             return form
         target = self.forms[form]
-        if form == self._forms_by_reason().get(RoutingReason.OVERSEAS_MEMBER.value):
+        if form == self._forms_by_reason().get(BuiltInReason.OVERSEAS_MEMBER.value):
             doc = overseas_document(view.questionnaire, target, view.document)
         else:  # the long form extends the short one: the same items, so the draft carries over whole
             doc = {**view.document, "questionnaire": target.id, "version": target.version, "declaration": None}

@@ -56,7 +56,7 @@ from engine.export import (
 )
 from engine.runtime.errors import EngineError, PermissionDenied
 from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
-from engine.spec.model import RoutingReason
+from engine.spec.model import BuiltInReason
 from engine.store import audit
 from engine.store.accounts import ENUMERATOR, ENUMERATOR_AREA
 from engine.store.credentials import new_account_code
@@ -68,9 +68,9 @@ S = HouseholdState
 SETTING = Setting.metadata.tables["setting"]
 WINDOW_CLOSED_AT: Final = "window_closed_at"
 CLOSE_BATCH: Final = 500  # households per transaction when the window closes
-LONG_FORM: Final = RoutingReason.LONG_FORM_SAMPLE.value
-NON_RESPONSE: Final = RoutingReason.NON_RESPONSE.value
-DUPLICATE: Final = RoutingReason.SUSPECTED_DUPLICATE.value
+LONG_FORM: Final = BuiltInReason.LONG_FORM_SAMPLE.value
+NON_RESPONSE: Final = BuiltInReason.NON_RESPONSE.value
+DUPLICATE: Final = BuiltInReason.SUSPECTED_DUPLICATE.value
 CLOSES: Final = (S.REGISTERED, S.CREDENTIALS_ISSUED, S.IN_PROGRESS, S.REOPENED)  # what closing the window changes
 IMPORT_COLUMNS: Final = ("area_id", "address", "household_type")
 IMPORT_OPTIONAL: Final = ("enumerator",)
@@ -226,7 +226,7 @@ class Office:
     @property
     def _overseas_form(self) -> str | None:
         return next((r.form for r in self.forms.short.routing
-                     if r.reason is RoutingReason.OVERSEAS_MEMBER), None)
+                     if r.reason == BuiltInReason.OVERSEAS_MEMBER), None)
 
     # -- the long-form sample ---------------------------------------------------------------------
     def plan_long_form_sample(self, rate: float, seed: str) -> SampleReport:

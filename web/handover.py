@@ -38,7 +38,7 @@ class PendingHandOver:
 
 def pending(ev: Evaluation, lang: str) -> list[PendingHandOver]:
     """The hand-overs the answers saved so far demand, each with what is behind it."""
-    return [PendingHandOver(route.reason.value, pick(route.explanation, lang), causes(ev, route.members,
+    return [PendingHandOver(route.reason, pick(route.explanation, lang), causes(ev, route.members,
                                                                                       route.questions, lang))
             for route in ev.hand_over]
 
@@ -59,4 +59,4 @@ def causes(ev: Evaluation, members: tuple[str, ...], questions: tuple[str, ...],
 
 def confirmed(ev: Evaluation, seen: Collection[str]) -> bool:
     """Whether the household was told of every hand-over its answers now demand."""
-    return {route.reason.value for route in ev.hand_over} <= set(seen)
+    return {route.reason for route in ev.hand_over} <= set(seen)

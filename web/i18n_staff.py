@@ -11,7 +11,6 @@ from typing import Final
 
 from engine.enumeration import HOUSEHOLD_TYPES, VISIT_OUTCOMES
 from engine.runtime.lifecycle import HouseholdState
-from engine.spec.model import RoutingReason
 from web.i18n import TEXTS, add_texts
 
 STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
@@ -352,13 +351,9 @@ STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "confirm_disable_button": ("确认停用", "Yes, disable it"),
 }
 
-# Words for the engine's codes: every reason, state, visit outcome, household type and form.
+# Words for the engine's codes: every state, visit outcome, household type and form. (Routing
+# reasons are named by their definitions: `engine.spec.reasons`, `web.reason_words`.)
 STAFF_TEXTS.update({
-    "reason_long_form_sample": ("长表抽中", "Long-form sample"),
-    "reason_overseas_member": ("港澳台或外籍人员", "Overseas member"),
-    "reason_non_response": ("截止未提交", "Not submitted by the close"),
-    "reason_help_requested": ("请求协助", "Help asked"),
-    "reason_suspected_duplicate": ("疑似重复登记", "Suspected duplicate"),
     "state_registered": ("已登记", "Registered"),
     "state_credentials_issued": ("已发放账号", "Credentials issued"),
     "state_in_progress": ("填报中", "In progress"),
@@ -378,7 +373,7 @@ STAFF_TEXTS.update({
     "form_census2020-overseas": ("境外人员普查表", "Overseas persons form"),
 })
 
-_MISSING = ([f"reason_{r.value}" for r in RoutingReason] + [f"state_{s.value}" for s in HouseholdState]
+_MISSING = ([f"state_{s.value}" for s in HouseholdState]
             + [f"outcome_{o}" for o in VISIT_OUTCOMES] + [f"type_{t}" for t in HOUSEHOLD_TYPES])
 if [k for k in _MISSING if k not in STAFF_TEXTS]:
     raise RuntimeError(f"staff texts missing: {[k for k in _MISSING if k not in STAFF_TEXTS]}")

@@ -447,7 +447,7 @@ def derived_rows(ld: Loaded, state: RecordState) -> list[dict[str, Any]]:
 
 
 def route_rows(ld: Loaded) -> list[dict[str, Any]]:
-    return [{"reason": r.reason.value, "kind": r.kind.value, "form": r.form or "",
+    return [{"reason": r.reason, "kind": r.kind.value, "form": r.form or "",
              "explanation": pick(r.explanation, ld.lang),
              "members": ", ".join(_member_name(ld.ev, m, ld.lang) for m in r.members),
              "hand_over": r.kind is RoutingKind.HAND_OVER} for r in ld.ev.routes]

@@ -1,6 +1,6 @@
 """Routing to enumerators: which reasons apply to a household now, and what they mean.
 
-Spec rules (long-form sample, overseas member) are evaluated over the effective answers, so
+Spec rules (long-form sample, overseas member, reasons a spec declares) are evaluated over the effective answers, so
 an overseas member is detected the moment their status is answered, mid-flow. Operational
 reasons come from facts outside the answers: the clock (non-response after the window),
 the household (help asked) and the office (suspected duplicate person). What the household
@@ -19,12 +19,13 @@ from engine.runtime.case import Case
 from engine.runtime.relevance import RecordState
 from engine.spec.expressions import Env
 from engine.spec.expressions.nodes import Call
-from engine.spec.model import Questionnaire, RoutingKind, RoutingReason, RoutingRule, Text
+from engine.spec.model import BuiltInReason, Questionnaire, RoutingKind, RoutingRule, Text
+from engine.spec.reasons import BUILT_IN
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    reason: RoutingReason
+    reason: str  # the reason's id (`BuiltInReason` or declared by the spec)
     kind: RoutingKind
     form: str | None  # the questionnaire the enumerator uses; None: the household's own
     explanation: Text
@@ -32,26 +33,9 @@ class Route:
     questions: tuple[str, ...] = ()  # what the rule reads of each member (`m.S1`): their answers behind it
 
     def as_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason.value, "kind": self.kind.value, "form": self.form,
+        return {"reason": self.reason, "kind": self.kind.value, "form": self.form,
                 "explanation": dict(self.explanation), "members": list(self.members),
                 "questions": list(self.questions)}
-
-
-OPERATIONAL: Mapping[RoutingReason, tuple[RoutingKind, Text]] = MappingProxyType({
-    RoutingReason.NON_RESPONSE: (RoutingKind.HAND_OVER, MappingProxyType({
-        "zh": "自主填报已截止，本户尚未提交，普查员将上门登记。已填写的内容都会保留。",
-        "en": "Self-response has closed and this household had not submitted. Your enumerator will visit; "
-              "everything you typed is kept.",
-    })),
-    RoutingReason.HELP_REQUESTED: (RoutingKind.NOTIFY, MappingProxyType({
-        "zh": "本户请求普查员协助，普查员已收到通知。您可以继续填报。",
-        "en": "This household asked for help and its enumerator has been notified. You may carry on.",
-    })),
-    RoutingReason.SUSPECTED_DUPLICATE: (RoutingKind.NOTIFY, MappingProxyType({
-        "zh": "本户有成员可能在其他住户重复登记，普查员将核实。",
-        "en": "A member may also be registered in another household; the enumerator will check.",
-    })),
-})
 
 
 def routes(q: Questionnaire, household: RecordState, members: Sequence[RecordState], *, case: Case,
@@ -66,11 +50,11 @@ def routes(q: Questionnaire, household: RecordState, members: Sequence[RecordSta
                              _members_behind(rule, household.values, members, reference, facts),
                              tuple(qid for qid in q.questions if qid in rule.when.typed.member_refs)))
     if q.window is not None and at > q.window.closes and not case.submitted:
-        out.append(_operational(RoutingReason.NON_RESPONSE, q.id))
+        out.append(_operational(BuiltInReason.NON_RESPONSE, q.id))
     if case.help_requested:
-        out.append(_operational(RoutingReason.HELP_REQUESTED, None))
+        out.append(_operational(BuiltInReason.HELP_REQUESTED, None))
     if case.suspected_duplicate:
-        out.append(_operational(RoutingReason.SUSPECTED_DUPLICATE, None))
+        out.append(_operational(BuiltInReason.SUSPECTED_DUPLICATE, None))
     return out
 
 
@@ -80,9 +64,9 @@ def hand_over_explanations(q: Questionnaire, now: Sequence[Route], stored: Seque
     (non-response recorded at the close, say, read while the clock says otherwise)."""
     routes = [r for r in now if r.kind is RoutingKind.HAND_OVER]
     out = [r.explanation for r in routes]
-    given = {r.reason.value for r in routes}
-    rules = {r.reason.value: (r.kind, r.explanation) for r in q.routing}
-    operational = {reason.value: said for reason, said in OPERATIONAL.items()}
+    given = {r.reason for r in routes}
+    rules = {r.reason: (r.kind, r.explanation) for r in q.routing}
+    operational = {r.id: (r.kind, r.explanation) for r in BUILT_IN.values() if r.engine_raised}
     for reason in stored:
         kind, text = rules.get(reason) or operational.get(reason) or (None, None)
         if reason not in given and kind is RoutingKind.HAND_OVER and text:
@@ -91,9 +75,9 @@ def hand_over_explanations(q: Questionnaire, now: Sequence[Route], stored: Seque
     return out
 
 
-def _operational(reason: RoutingReason, form: str | None) -> Route:
-    kind, text = OPERATIONAL[reason]
-    return Route(reason, kind, form, text)
+def _operational(reason: BuiltInReason, form: str | None) -> Route:
+    said = BUILT_IN[reason.value]
+    return Route(reason.value, said.kind, form, said.explanation or MappingProxyType({}))
 
 
 def _members_behind(rule: RoutingRule, household: Mapping[str, Any], members: Sequence[RecordState],

@@ -3,8 +3,8 @@
 `extends: short.yaml` starts from another spec: sections and pages with an id the base
 already has are merged (new pages and questions appended, or placed with `after: ID`), new
 ones are added, top-level values are overridden, routing rules replace the base's rule of the
-same reason. `imports: [options.yaml]` brings in option lists declared in a library file.
-Every node keeps the position of the file it came from.
+same reason, and routing reasons the base's reason of the same id. `imports: [options.yaml]`
+brings in option lists declared in a library file. Every node keeps the position of the file it came from.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from engine.spec.diagnostics import Diagnostics, Position
 from engine.spec.loader import YList, YMap, files_beside, load_file
 
 MERGED_LISTS = ("derived", "checks")
+REPLACED_BY = {"routing": "reason", "routing_reasons": "id"}  # a child's item replaces the base's of that key
 
 
 def compose(path: Path, diags: Diagnostics, shown_as: str | None = None, _chain: tuple[Path, ...] = ()) -> Any:
@@ -160,8 +161,8 @@ def _merge_spec(parent: YMap, child: YMap, diags: Diagnostics) -> YMap:
             out.put(key, merged, child)
         elif key in MERGED_LISTS and isinstance(value, YList) and isinstance(base, YList):
             out.put(key, _concat(base, value), child)
-        elif key == "routing" and isinstance(value, YList) and isinstance(base, YList):
-            out.put(key, _merge_routing(base, value), child)
+        elif key in REPLACED_BY and isinstance(value, YList) and isinstance(base, YList):
+            out.put(key, _replace_same(base, value, REPLACED_BY[key]), child)
         else:
             out.put(key, value, child)
     return out
@@ -176,16 +177,17 @@ def _concat(a: YList, b: YList) -> YList:
     return out
 
 
-def _reason(rule: Any) -> str | None:
-    reason = rule.get("reason") if isinstance(rule, YMap) else None
-    return reason if isinstance(reason, str) else None
+def _named(item: Any, key: str) -> str | None:
+    name = item.get(key) if isinstance(item, YMap) else None
+    return name if isinstance(name, str) else None
 
 
-def _merge_routing(base: YList, child: YList) -> YList:
-    replaced = {_reason(r) for r in child} - {None}
+def _replace_same(base: YList, child: YList, key: str) -> YList:
+    """The base's items, less those the child gives again (same `key`), then the child's."""
+    replaced = {_named(r, key) for r in child} - {None}
     kept = YList(base.pos)
     for i, rule in enumerate(base):
-        if _reason(rule) not in replaced:
+        if _named(rule, key) not in replaced:
             kept.append(rule)
             kept.item_pos.append(base.where(i))
     return _concat(kept, child)

@@ -59,7 +59,9 @@ CODES: Final[dict[str, str]] = {
     "EXPR_UNKNOWN_OPTION": "an expression compares a choice with a code not among its options",
     "EXPR_BAD_REGEX": "matches() is given an invalid regular expression",
     "DERIVED_CYCLE": "derived values depend on each other in a circle",
-    "UNKNOWN_REASON": "a routing rule names a reason the engine does not know",
+    "UNKNOWN_REASON": "a routing rule names a reason that is neither declared (routing_reasons:) nor built in",
+    "REASON_BUILT_IN": "routing_reasons: declares a reason with the id of one the engine defines itself",
+    "BAD_PRIORITY": "a routing reason's priority is not a whole number from 1 (most urgent) to 9",
     "UNKNOWN_PIPE": "a {placeholder} in a text names no question of its record",
     "BAD_SEVERITY": "a check's severity is neither error nor warning",
     "UNKNOWN_CODE_LIST": "a code question names a code list that is not declared",
@@ -71,6 +73,7 @@ CODES: Final[dict[str, str]] = {
     "WHEN_NEVER_TRUE": "warning: a condition that no answers can make true",
     "UNREACHABLE": "warning: a section or page that no household sees (handed over first)",
     "UNUSED_OPTION_LIST": "warning: an option list that no question uses",
+    "UNUSED_REASON": "warning: a routing reason the spec declares and no routing rule raises",
 }
 
 

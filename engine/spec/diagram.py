@@ -138,8 +138,8 @@ class _Flow:
             source = max(read, key=order.__getitem__) if read else "start"
             exit_word = self.words["hand_over"] if rule.kind is RoutingKind.HAND_OVER else self.words["notify"]
             form = f"\n({self.words['form']}: {rule.form})" if rule.form else ""
-            self.node(f"route_{n}", label=f"{exit_word}\n{rule.reason.value}{form}", shape="octagon",
-                      fillcolor="#fce8e6", tooltip=_text(rule.explanation, self.lang, rule.reason.value))
+            self.node(f"route_{n}", label=f"{exit_word}\n{rule.reason}{form}", shape="octagon",
+                      fillcolor="#fce8e6", tooltip=_text(rule.explanation, self.lang, rule.reason))
             self.edge(source, f"route_{n}", label=_condition(rule.when, self.words["if"]), color="#c5221f")
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.spec.model import Check, Migration, OptionList, Question, Questionnaire, Text
+from engine.spec.model import Check, Migration, OptionList, Question, Questionnaire, RoutingReason, Text
 
 
 class Impact(enum.Enum):
@@ -83,9 +83,16 @@ def diff(old: Questionnaire, new: Questionnaire) -> list[Change]:
     changes.extend(_named("derived", {d.id: _source(d.expression) for d in old.derived},
                           {d.id: _source(d.expression) for d in new.derived}))
     changes.extend(_checks("check", old.checks, new.checks))
-    changes.extend(_named("routing", {r.reason.value: _source(r.when) for r in old.routing},
-                          {r.reason.value: _source(r.when) for r in new.routing}))
+    changes.extend(_named("routing", {r.reason: _source(r.when) for r in old.routing},
+                          {r.reason: _source(r.when) for r in new.routing}))
+    changes.extend(_named("reason", {r.id: _reason(r) for r in old.reasons.values()},
+                          {r.id: _reason(r) for r in new.reasons.values()}))
     return changes
+
+
+def _reason(r: RoutingReason) -> str:
+    """A declared routing reason as a diff line shows it: what staff see of it."""
+    return f"priority {r.priority}, {_label(r.label)}: {_label(r.queue)}"
 
 
 def _renames(removed: Mapping[str, Question], added: Mapping[str, Question]) -> dict[str, str]:

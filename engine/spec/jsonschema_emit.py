@@ -87,7 +87,7 @@ def to_json_schema(q: Questionnaire) -> Schema:
         schema["x-engine-checks"] = engine_rules
     if q.routing:
         schema["x-engine-routing"] = [
-            {"reason": r.reason.value, "kind": r.kind.value, "form": r.form, "when": r.when.source} for r in q.routing
+            {"reason": r.reason, "kind": r.kind.value, "form": r.form, "when": r.when.source} for r in q.routing
         ]
     return schema
 

@@ -9,6 +9,8 @@
   a routing rule that hands the household over (a section with `when: case.long_form` where
   `long_form_sample` hands over every household drawn).
 - UNUSED_OPTION_LIST: an option list the spec declares and no question uses.
+- UNUSED_REASON: a routing reason the spec declares and no routing rule raises (only rules
+  raise declared reasons, so no household would ever have it).
 
 A warning never stops a spec from compiling; `formserver check --strict` fails on one.
 """
@@ -52,7 +54,7 @@ Key = tuple[str, str, str | None]  # (record, name, part) of a reference
 def lint(q: Questionnaire, tree: YMap, shown: str) -> list[Diagnostic]:
     """Every warning of a compiled spec; `tree` is its composed YAML, `shown` its file's name."""
     ranges = Ranges(q)
-    out = [*_never_true(q, ranges), *_unreachable(q), *_unused_lists(q, tree, shown)]
+    out = [*_never_true(q, ranges), *_unreachable(q), *_unused_lists(q, tree, shown), *_unused_reasons(q, shown)]
     return sorted(out, key=lambda d: (d.position.file, d.position.line, d.position.column))
 
 
@@ -68,7 +70,7 @@ def _conditions(q: Questionnaire) -> Iterator[tuple[str, CompiledExpression]]:
                 if question.when is not None:
                     yield f"question {question.id}", question.when
     for rule in q.routing:
-        yield f"routing rule {rule.reason.value}", rule.when
+        yield f"routing rule {rule.reason}", rule.when
 
 
 def _never_true(q: Questionnaire, ranges: Ranges) -> Iterator[Diagnostic]:
@@ -235,7 +237,7 @@ def _unreachable(q: Questionnaire) -> Iterator[Diagnostic]:
             for rule in hand_overs:
                 if any(_same(part, rule.when.typed.node) for part in _conjuncts(when.typed.node)):
                     yield warning("UNREACHABLE", f"no household sees {where}: it is shown only when "
-                                  f"`{rule.when.source}`, and then the routing rule {rule.reason.value} has "
+                                  f"`{rule.when.source}`, and then the routing rule {rule.reason} has "
                                   "handed the household over to an enumerator", position,
                                   fix="move it to the form the enumerator uses (the rule's form), or drop the "
                                       "condition")
@@ -272,3 +274,11 @@ def _unused_lists(q: Questionnaire, tree: YMap, shown: str) -> Iterator[Diagnost
         if name not in used and name in q.option_lists and position.file == shown:
             yield warning("UNUSED_OPTION_LIST", f'no question uses the option list "{name}"', position,
                           fix=f"remove it, or use it: options: {name}")
+
+
+def _unused_reasons(q: Questionnaire, shown: str) -> Iterator[Diagnostic]:
+    raised = {rule.reason for rule in q.routing}
+    for reason in q.reasons.values():
+        if reason.id not in raised and reason.position is not None and reason.position.file == shown:
+            yield warning("UNUSED_REASON", f'no routing rule raises the reason "{reason.id}"', reason.position,
+                          fix=f"add a rule (routing: - reason: {reason.id}, when: ...), or remove the reason")

@@ -33,13 +33,12 @@ from engine.spec.model import (
     Severity,
     Text,
 )
+from engine.spec.reasons import BUILT_IN, ReasonBook, read_reasons, unknown_reason
 from engine.spec.specify import condition_source
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-SPEC_REASONS = {RoutingReason.LONG_FORM_SAMPLE, RoutingReason.OVERSEAS_MEMBER}
-DEFAULT_KIND = {RoutingReason.LONG_FORM_SAMPLE: RoutingKind.HAND_OVER,
-                RoutingReason.OVERSEAS_MEMBER: RoutingKind.HAND_OVER}
+SPEC_REASONS = tuple(r.id for r in BUILT_IN.values() if not r.engine_raised)  # built in, usable by rules
 CHECK_KEYS = ("id", "check", "message", "severity")
 ROUTING_KEYS = ("reason", "kind", "form", "when", "explain")
 DERIVED_KEYS = ("id", "scope", "value", "label")
@@ -323,18 +322,21 @@ class Logic:
             self.diags.add(p.code, p.message, q.node.pos, q.path, p.fix)
         return compiled
 
-    def routing(self) -> tuple[RoutingRule, ...]:
+    def routing(self, declared: dict[str, RoutingReason], broken: set[str]) -> tuple[RoutingRule, ...]:
+        """The rules; `broken`: reasons declared with a mistake (reported), quietly not routed on."""
         out = []
         read = self.b.read
-        seen: set[RoutingReason] = set()
+        book = ReasonBook([*BUILT_IN.values(), *declared.values()])
+        seen: set[str] = set()
         for i, node in read.items(self.b.tree, "routing", ()):
             path: SpecPath = ("routing", i)
             read.keys(node, ROUTING_KEYS, path, "a routing rule")
             ok = read.require(node, "reason", path, "a routing rule", "overseas_member")
             ok &= read.require(node, "when", path, "a routing rule", 'any(members, m.S1 != "1")')
-            reason = self._reason(node, path)
+            named = node.get("reason")
+            reason = None if isinstance(named, str) and named in broken else self._reason(node, path, book)
             kind_name = node.get("kind")
-            kind = DEFAULT_KIND.get(reason) if reason else None
+            kind = reason.kind if reason else None
             if kind_name is not None:
                 if kind_name not in ("hand_over", "notify"):
                     self.diags.add("BAD_VALUE", f'kind "{kind_name}" is neither hand_over nor notify',
@@ -344,30 +346,27 @@ class Logic:
                     kind = RoutingKind(kind_name)
             form = read.kind(node, "form", str, path, "census2020-long")
             when = self.expr(node, "when", path, Context(Scope.HOUSEHOLD, self.b.symbols, None, allow_members=True))
-            explain = self.text(node, "explain", path, Scope.HOUSEHOLD)
-            if reason in seen:
-                self.diags.add("DUPLICATE_ID", f'a second rule for reason "{reason.value}"', node.where("reason"),
+            # A hand-over must tell the household why; a notification may say nothing.
+            explain = self.text(node, "explain", path, Scope.HOUSEHOLD, required=kind is not RoutingKind.NOTIFY)
+            if "explain" not in node and kind is RoutingKind.NOTIFY:
+                explain = MappingProxyType({})
+            if reason is not None and reason.id in seen:
+                self.diags.add("DUPLICATE_ID", f'a second rule for reason "{reason.id}"', node.where("reason"),
                                (*path, "reason"), "combine the conditions with `or` in one rule")
                 ok = False
-            if ok and reason and kind and when is not None and explain is not None:
-                seen.add(reason)
-                out.append(RoutingRule(reason, kind, form, when, explain, node.pos))
+            if ok and reason and kind and when is not None and explain is not None:  # else: reported
+                seen.add(reason.id)
+                out.append(RoutingRule(reason.id, kind, form, when, explain, node.pos))
         return tuple(out)
 
-    def _reason(self, node: YMap, path: SpecPath) -> RoutingReason | None:
+    def _reason(self, node: YMap, path: SpecPath, book: ReasonBook) -> RoutingReason | None:
         name = node.get("reason")
         if name is None:
             return None
-        allowed = [r.value for r in SPEC_REASONS]
-        try:
-            reason = RoutingReason(name)
-        except ValueError:
-            reason = None
-        if reason not in SPEC_REASONS:
-            extra = " (the engine raises it by itself)" if reason is not None else ""
-            self.diags.add("UNKNOWN_REASON", f'"{name}" is not a reason a spec can route on{extra}.'
-                           + did_you_mean(str(name), allowed), node.where("reason"), (*path, "reason"),
-                           f"reasons: {', '.join(sorted(allowed))}")
+        reason = book.get(name) if isinstance(name, str) else None
+        if reason is None or reason.engine_raised:
+            message, fix = unknown_reason(str(name), book)
+            self.diags.add("UNKNOWN_REASON", message, node.where("reason"), (*path, "reason"), fix)
             return None
         return reason
 
@@ -378,7 +377,8 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
     logic.derived_pass()
     sections = logic.sections()
     checks = logic.checks(b.tree, (), Scope.HOUSEHOLD, None)
-    routing = logic.routing()
+    reasons, broken = read_reasons(b.tree, b.read, b.diags)
+    routing = logic.routing(reasons, broken)
     if b.diags or header is None:
         return None
     questions_by_id = {q.id: q for s in sections for p in s.pages for q in p.questions}
@@ -395,5 +395,5 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
         header.id, header.version, header.title, header.languages, header.reference_time, header.window,
         sections, MappingProxyType(dict(b.option_lists)), tuple(logic.derived), checks, routing, source,
         extends if isinstance(extends, str) else None, MappingProxyType(questions),
-        migration, MappingProxyType(dict(b.code_lists)),
+        migration, MappingProxyType(dict(b.code_lists)), MappingProxyType(reasons),
     )

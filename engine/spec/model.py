@@ -41,15 +41,32 @@ class RoutingKind(enum.Enum):
     NOTIFY = "notify"  # enumerator's queue; self-response stays open
 
 
-class RoutingReason(enum.Enum):
-    """Why a household needs an enumerator. Spec rules may use the first two; the engine
-    raises the others from operational facts (the clock, the household, the office)."""
+class BuiltInReason(enum.StrEnum):
+    """The engine's own routing reasons (their texts: `engine.spec.reasons.BUILT_IN`). Spec rules
+    may use the first two; the engine raises the others from operational facts (the clock, the
+    household, the office). A spec may declare more (`routing_reasons:`): a reason is its id."""
 
     LONG_FORM_SAMPLE = "long_form_sample"
     OVERSEAS_MEMBER = "overseas_member"
     NON_RESPONSE = "non_response"
     HELP_REQUESTED = "help_requested"
     SUSPECTED_DUPLICATE = "suspected_duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingReason:
+    """Why a household needs an enumerator: one of the engine's (`BuiltInReason`) or one a spec
+    declares. What households are told is the spec rule's `explain` (one rule per reason), so only
+    the reasons the engine raises itself carry it here."""
+
+    id: str  # stored in the household's row (comma-separated ids)
+    label: Text  # what the office and enumerators call it
+    queue: Text  # what the enumerator's queue says about a household with it
+    priority: int  # 1 (most urgent) to 9; the queue lists the most urgent first
+    kind: RoutingKind = RoutingKind.HAND_OVER  # engine-raised: their kind; else a rule's default
+    explanation: Text | None = None  # engine-raised: what the household is told
+    engine_raised: bool = False  # raised from operational facts: no spec rule may name it
+    position: Position | None = None  # where a spec declares it; None: built in
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,11 +218,11 @@ class Derived:
 
 @dataclass(frozen=True, slots=True)
 class RoutingRule:
-    reason: RoutingReason
+    reason: str  # a reason's id: built in (`BuiltInReason`) or declared in `Questionnaire.reasons`
     kind: RoutingKind
     form: str | None
     when: CompiledExpression
-    explanation: Text
+    explanation: Text  # what the household is told; empty: nothing (a notify rule may say nothing)
     position: Position
 
 
@@ -248,6 +265,8 @@ class Questionnaire:
     questions: Mapping[str, Question] = field(default_factory=lambda: MappingProxyType({}))
     migration: Migration | None = None
     code_lists: Mapping[str, CodeList] = field(default_factory=lambda: MappingProxyType({}))
+    # The reasons this spec declares (`routing_reasons:`), by id; the built-in ones are not here.
+    reasons: Mapping[str, RoutingReason] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def household_sections(self) -> tuple[Section, ...]:

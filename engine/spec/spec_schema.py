@@ -7,7 +7,7 @@ expressions, references, missing languages); the schema is a fast first line.
 
 It is derived from the compiler so that the two cannot drift apart: the keys of every level come
 from the key tuples the builder reads (`build.TOP_KEYS`, `SECTION_KEYS`, `PAGE_KEYS`,
-`QUESTION_KEYS`, `logic.CHECK_KEYS`, `ROUTING_KEYS`, `DERIVED_KEYS`), the answer types and the
+`QUESTION_KEYS`, `logic.CHECK_KEYS`, `ROUTING_KEYS`, `DERIVED_KEYS`, `reasons.REASON_KEYS`), the answer types and the
 keys each accepts from `answer_types.ANSWER_TYPES`, the enums from the model's enums, and ids
 from `shape.ID_PATTERN`. A key the compiler learns without a description here still appears,
 described as `UNDOCUMENTED`, and the tests fail until it is described.
@@ -33,6 +33,7 @@ from engine.spec.build import FIRST_MEMBER_KEYS, PAGE_KEYS, QUESTION_KEYS, SECTI
 from engine.spec.code_list_build import CODE_LIST_KEYS
 from engine.spec.logic import CHECK_KEYS, DERIVED_KEYS, ROUTING_KEYS, SPEC_REASONS
 from engine.spec.model import RoutingKind, Scope, Severity
+from engine.spec.reasons import BUILT_IN, DEFAULT_PRIORITY, MAX_REASON_ID, PRIORITIES, REASON_KEYS
 from engine.spec.shape import ID_PATTERN, LANGUAGE_CODE, RESERVED
 from engine.spec.specify import MAX_LENGTH_LIMIT, OPTION_KEYS, SPECIFY_KEYS
 
@@ -85,6 +86,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                     "section with repeat: members once per household member.",
         "checks": "Household-level checks: they belong to the household and may look at every member "
                   "(any, all, count over members).",
+        "routing_reasons": "Reasons of this spec for sending a household to an enumerator, beside the built-in "
+                           "ones (long_form_sample, overseas_member, and those the engine raises itself): each "
+                           "with id, label, queue (what the enumerator's queue says) and priority (1 most "
+                           "urgent to 9, default 5). A reason of the same id replaces the base's.",
         "routing": "When a household goes to an enumerator: one rule per reason.",
         "migrations": "How answers given under the version before this one become answers of this one, so "
                       "that households in progress can move to it: from (that version), rename {old: new}, "
@@ -198,13 +203,24 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "label": "What the value means: one text per declared language.",
     },
     "routing": {
-        "reason": "Why the household needs an enumerator: long_form_sample or overseas_member. (The engine "
-                  "adds non_response, help_requested and suspected_duplicate by itself.)",
+        "reason": "Why the household needs an enumerator: a reason declared under routing_reasons:, or "
+                  "long_form_sample or overseas_member. (The engine adds non_response, help_requested and "
+                  "suspected_duplicate by itself.)",
         "kind": "hand_over (default): in-person enumeration, self-response ends; notify: the enumerator's "
                 "queue, self-response stays open.",
         "form": "The questionnaire id the enumerator uses, e.g. census2020-overseas.",
         "when": 'The condition, over the household and its members, e.g. any(members, m.S1 != "1").',
-        "explain": "What the household is told: one text per declared language.",
+        "explain": "What the household is told: one text per declared language. Required when the rule "
+                   "hands the household over; a notify rule may tell nothing.",
+    },
+    "routing_reason": {
+        "id": "The reason's id, as rules name it and households' rows store it, e.g. large_household (at "
+              "most 40 characters; not the id of a built-in reason).",
+        "label": "What the census office and enumerators call it: one text per declared language.",
+        "queue": "What the enumerator's queue says about a household with this reason: one text per "
+                 "declared language, e.g. {en: More than 6 people: call to complete the roster}.",
+        "priority": "How urgent: 1 (most urgent) to 9; the queue lists households by their most urgent "
+                    "reason. Default 5.",
     },
 }
 
@@ -301,13 +317,21 @@ def _defs() -> Schema:
         "value": _ref("expression"),
         "label": _ref("label"),
     }, required=("id", "value"))
+    routing_reason = _closed("routing_reason", REASON_KEYS, {
+        "id": {**ident, "maxLength": MAX_REASON_ID, "not": {"enum": sorted(BUILT_IN)}},
+        "label": _ref("label"),
+        "queue": _ref("label"),
+        "priority": {"type": "integer", "minimum": PRIORITIES.start, "maximum": PRIORITIES.stop - 1,
+                     "default": DEFAULT_PRIORITY},
+    }, required=("id", "label", "queue"))
     routing = _closed("routing", ROUTING_KEYS, {
-        "reason": {"enum": sorted(r.value for r in SPEC_REASONS)},
+        "reason": {**ident, "examples": sorted(SPEC_REASONS),
+                   "not": {"enum": sorted(r.id for r in BUILT_IN.values() if r.engine_raised)}},
         "kind": {"enum": [k.value for k in RoutingKind]},
         "form": {"type": "string", "minLength": 1},
         "when": _ref("expression"),
         "explain": _ref("label"),
-    }, required=("reason", "when", "explain"))
+    }, required=("reason", "when"))
     type_docs = "; ".join(f"{name}: {t.doc}" for name, t in ANSWER_TYPES.items())
     question_shapes: dict[str, Schema] = {
         "id": symbol,
@@ -375,6 +399,7 @@ def _defs() -> Schema:
         }, required=CODE_LIST_KEYS),
         "check": check,
         "derived": derived,
+        "routing_reason": routing_reason,
         "routing": routing,
         "question": question,
         "page": page,
@@ -403,6 +428,7 @@ def language_schema() -> Schema:
         "derived": _array(_ref("derived"), 0),
         "sections": _array(_ref("section")),
         "checks": _array(_ref("check"), 0),
+        "routing_reasons": _array(_ref("routing_reason"), 0),
         "routing": _array(_ref("routing"), 0),
         "migrations": {
             "type": "object", "required": ["from"], "additionalProperties": False,

@@ -469,7 +469,7 @@ def _case(info: HouseholdInfo) -> Case:
 
 
 def _reasons(evaluation: Evaluation) -> list[str]:
-    return sorted({r.reason.value for r in evaluation.routes})
+    return sorted({r.reason for r in evaluation.routes})
 
 
 def _blind(submitted: Mapping[str, Any]) -> list[tuple[str, str]]:

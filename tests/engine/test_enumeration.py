@@ -311,6 +311,17 @@ def test_queue_filters_and_pages(world: World) -> None:
                                                                 for i in world.work.queue(world.e1).items}
 
 
+def test_queue_lists_the_most_urgent_reason_first(world: World) -> None:
+    """By priority (help asked 2, overseas member 3, long form 4, non-response 5), not by activity;
+    paging keeps that order."""
+    order = ["help_requested", "overseas", "long_form", "non_response"]
+    view = world.work.queue(world.e1)
+    assert [i.household_id for i in view.items] == [world.hid(x) for x in order]
+    assert [i.rank for i in view.items] == [2, 3, 4, 5]
+    pages = [world.work.queue(world.e1, limit=2, offset=o) for o in (0, 2)]
+    assert [i.household_id for p in pages for i in p.items] == [world.hid(x) for x in order]
+
+
 def test_queue_is_limited_to_the_enumerators_areas(world: World) -> None:
     assert world.work.queue(world.e2).total == 0
     assert world.work.queue(world.boss).total == 4  # the office sees every area
@@ -498,4 +509,4 @@ def test_views_reuse_an_evaluation_until_the_household_changes(world: World) -> 
     world.store.households.modify(hid, lambda _: {"help_requested": True}, actor="office:o1", action="flag")
     flagged = world.census.view(hid)
     assert flagged.evaluation is not first.evaluation  # the case changed
-    assert "help_requested" in {r.reason.value for r in flagged.evaluation.routes}
+    assert "help_requested" in {r.reason for r in flagged.evaluation.routes}

@@ -24,7 +24,7 @@ from web.api.models import (
 )
 from web.api.operation import Call, Operation, Reply
 from web.api.problems import ApiProblem, said
-from web.api.shape import etag_of, household_out, questionnaire_out
+from web.api.shape import etag_of, household_out, questionnaire_out, reasons_out
 from web.authz import API
 from web.sessions import digest
 
@@ -56,14 +56,22 @@ def target(call: Call) -> Target:
 
 async def queue(call: Call) -> Reply:
     wanted: QueueQuery = call.query
-    view = work(call).queue(call.staff.actor, reasons=[r.value for r in wanted.reason] or None,
-                            states=wanted.state or None, limit=wanted.per_page,
-                            offset=(wanted.page - 1) * wanted.per_page)
+    enumeration = work(call)
+    unknown = [r for r in wanted.reason if enumeration.reasons.get(r) is None]
+    if unknown:  # a reason no form of the census knows: a client's mistake, not an empty queue
+        raise ApiProblem(422, "unknown_reason", {"zh": f"没有这个原因：{unknown[0]}",
+                                                 "en": f"no such reason: {unknown[0]}"},
+                         errors=[{"record": None, "field": "reason", "code": "unknown_reason",
+                                  "message": {"zh": f"没有这个原因：{r}", "en": f"no such reason: {r}"}}
+                                 for r in unknown])
+    view = enumeration.queue(call.staff.actor, reasons=wanted.reason or None, states=wanted.state or None,
+                             limit=wanted.per_page, offset=(wanted.page - 1) * wanted.per_page)
     return Reply(QueueOut(items=[QueueItemOut(id=i.household_id, code=i.code, area=i.area_id, state=i.state.value,
                                               reasons=list(i.reasons), questionnaire=i.questionnaire, head=i.head_name,
                                               address=i.address, visit_outcome=i.visit_outcome,
-                                              last_activity=i.last_activity) for i in view.items],
-                          total=view.total, counts=dict(view.counts), page=wanted.page, per_page=wanted.per_page))
+                                              last_activity=i.last_activity, priority=i.rank) for i in view.items],
+                          total=view.total, counts=dict(view.counts), reasons=reasons_out(enumeration.reasons),
+                          page=wanted.page, per_page=wanted.per_page))
 
 
 async def register(call: Call) -> Reply:

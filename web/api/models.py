@@ -5,15 +5,18 @@ three. Texts are `{"zh": ..., "en": ...}` (every language the questionnaire decl
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.runtime.lifecycle import HouseholdState
-from engine.spec.model import RoutingReason
+from engine.spec.reasons import MAX_REASON_ID, PRIORITIES
+from engine.spec.shape import ID_PATTERN
 
 Text = dict[str, str]
 Strict = ConfigDict(extra="forbid")
+ReasonId = Annotated[str, Field(min_length=1, max_length=MAX_REASON_ID, pattern=ID_PATTERN.pattern,
+                                description="a routing reason's id: built in, or declared by a questionnaire")]
 
 
 # -- sessions -----------------------------------------------------------------------------------------
@@ -133,6 +136,17 @@ class SectionOut(BaseModel):
     pages: list[PageOut]
 
 
+class ReasonOut(BaseModel):
+    """A routing reason: what staff call it and what the enumerator's queue says of it."""
+
+    id: str
+    label: Text
+    queue: Text = Field(description="what the enumerator's queue says about a household with it")
+    priority: int = Field(ge=PRIORITIES.start, le=PRIORITIES.stop - 1,
+                          description="1 most urgent to 9: the queue lists households by their most urgent reason")
+    built_in: bool = Field(description="the engine's own; false: declared by a questionnaire (routing_reasons:)")
+
+
 class RoutingRuleOut(BaseModel):
     reason: str
     kind: Literal["hand_over", "notify"]
@@ -154,6 +168,8 @@ class QuestionnaireOut(BaseModel):
     sections: list[SectionOut]
     household_checks: list[CheckOut]
     routing: list[RoutingRuleOut]
+    reasons: list[ReasonOut] = Field(description="the reasons its rules may raise and those the engine raises "
+                                                 "itself, most urgent first")
     json_schema: dict[str, Any] = Field(description="the submitted document's JSON Schema (Draft 2020-12)")
 
 
@@ -273,7 +289,7 @@ class Submitted(BaseModel):
 class QueueQuery(BaseModel):
     """Filters (any of the reasons, any of the states; none: all) and the page."""
 
-    reason: list[RoutingReason] = []
+    reason: list[ReasonId] = Field([], max_length=20)
     state: list[HouseholdState] = []
     page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(25, ge=1, le=100)
@@ -290,12 +306,16 @@ class QueueItemOut(BaseModel):
     address: str = Field(description="masked")
     visit_outcome: str | None
     last_activity: datetime
+    priority: int = Field(description="its most urgent reason's priority (10: handed over without a reason); "
+                                      "the queue is in this order, then newest activity first")
 
 
 class QueueOut(BaseModel):
     items: list[QueueItemOut]
     total: int
     counts: dict[str, int]
+    reasons: list[ReasonOut] = Field(description="every reason of the census, most urgent first: the texts "
+                                                 "of the ids in `items` and `counts`")
     page: int
     per_page: int
 

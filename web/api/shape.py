@@ -11,6 +11,7 @@ from engine.runtime.validation import Issue
 from engine.spec.expressions import CompiledExpression
 from engine.spec.jsonschema_emit import to_json_schema
 from engine.spec.model import Check, Question, Questionnaire
+from engine.spec.reasons import ReasonBook
 from engine.store.masking import mask_name
 from web.api.models import (
     CheckOut,
@@ -26,12 +27,24 @@ from web.api.models import (
     ProgressOut,
     QuestionnaireOut,
     QuestionOut,
+    ReasonOut,
     RouteOut,
     RoutingRuleOut,
     SectionOut,
     StepOut,
     WindowOut,
 )
+
+
+def reasons_out(book: ReasonBook) -> list[ReasonOut]:
+    """Every reason of the book, most urgent first, with its texts."""
+    out = []
+    for rid in book.ids:
+        r = book.get(rid)
+        if r is not None:
+            out.append(ReasonOut(id=r.id, label=dict(r.label), queue=dict(r.queue), priority=r.priority,
+                                 built_in=r.position is None))
+    return out
 
 
 def etag_of(view: HouseholdView) -> str:
@@ -83,8 +96,9 @@ def _questionnaire(q: Questionnaire) -> QuestionnaireOut:
                                             questions=[_question(x) for x in p.questions]) for p in s.pages])
                   for s in q.sections],
         household_checks=[_check(c) for c in q.checks],
-        routing=[RoutingRuleOut(reason=r.reason.value, kind=r.kind.value, when=r.when.source,
+        routing=[RoutingRuleOut(reason=r.reason, kind=r.kind.value, when=r.when.source,
                                 explanation=dict(r.explanation)) for r in q.routing],
+        reasons=reasons_out(ReasonBook.of([q])),
         json_schema=to_json_schema(q))
 
 
@@ -109,7 +123,7 @@ def evaluation_out(view: HouseholdView) -> EvaluationOut:
                      members=[ProgressOut(key=p.key, status=p.status, done=p.done, total=p.total,
                                           name=dict(p.name) if p.name else None, number=p.number)
                               for p in plan.members]),
-        routes=[RouteOut(reason=r.reason.value, kind=r.kind.value, form=r.form, explanation=dict(r.explanation),
+        routes=[RouteOut(reason=r.reason, kind=r.kind.value, form=r.form, explanation=dict(r.explanation),
                          members=list(r.members)) for r in ev.routes],
         hand_over_pending=bool(ev.hand_over) and not view.handed_over, submittable=ev.submittable)
 

@@ -42,7 +42,7 @@ from engine.runtime.lifecycle import Action, HouseholdFacts, HouseholdState, can
 from engine.runtime.pageplan import Step
 from engine.runtime.relevance import RecordState
 from engine.runtime.texts import pick, render
-from engine.spec.model import Page, RoutingReason, Scope
+from engine.spec.model import Page, Scope
 from engine.store.masking import mask_address, mask_name
 from engine.store.slips import new_token
 from web.authz import StaffRequest, staff_route
@@ -50,9 +50,9 @@ from web.confirm import Confirmation, ask, confirmed
 from web.fields import display
 from web.i18n_staff import form_name
 from web.questionpage import CensusPage, PageUrls, form_version
+from web.reason_words import ReasonWords, reason_words
 from web.routes import staff_auth
 
-REASONS: Final = tuple(r.value for r in RoutingReason)
 STATES: Final = tuple(s.value for s in HouseholdState if s.value not in OFF_QUEUE)  # those the queue can hold
 PAGE_SIZE: Final = 25
 SHOWN_ISSUES: Final = 20  # issues listed when completing is refused
@@ -90,8 +90,9 @@ class QueueFilter:
     page: int
 
     @classmethod
-    def of(cls, query: Any) -> QueueFilter:
-        reasons = tuple(r for r in REASONS if r in query.getlist("reason"))
+    def of(cls, query: Any, known: Sequence[str]) -> QueueFilter:
+        """The filters of the query; reasons among `known` only (the census's, most urgent first)."""
+        reasons = tuple(r for r in known if r in query.getlist("reason"))
         states = tuple(s for s in STATES if s in query.getlist("state"))
         try:
             page = max(1, min(10_000, int(query.get("page", "1"))))
@@ -124,31 +125,33 @@ def queue_digest(view: QueueView) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
 
-def queue_values(staff: StaffRequest, wanted: QueueFilter) -> dict[str, Any]:
+def queue_values(staff: StaffRequest, wanted: QueueFilter, words: ReasonWords) -> dict[str, Any]:
     view = load_queue(staff, wanted)
     pages = max(1, -(-view.total // PAGE_SIZE))
     digest = queue_digest(view)
     names = area_names(staff)
     mine = staff.enumerator.areas if staff.enumerator else ()
-    return {"queue": view, "wanted": wanted, "pages": pages, "digest": digest,
+    return {"queue": view, "reason_words": words, "wanted": wanted, "pages": pages, "digest": digest,
             "poll_url": "/enumerator/queue?" + "&".join(x for x in (wanted.query(), f"seen={digest}") if x),
-            "reasons": REASONS, "states": STATES, "my_areas": [f"{names.get(a, a)}（{a}）" for a in mine],
+            "reasons": words.ids, "states": STATES, "my_areas": [f"{names.get(a, a)}（{a}）" for a in mine],
             "when": lambda m: local_time(staff, m),
             "poll_seconds": POLL_SECONDS, "enumerator": staff.enumerator}
 
 
 async def queue_page(staff: StaffRequest) -> Response:
-    wanted = QueueFilter.of(staff.ctx.request.query_params)
-    return staff.ctx.render("staff/queue.html", **queue_values(staff, wanted))
+    words = reason_words(staff.ctx.services.census, staff.ctx.lang)
+    wanted = QueueFilter.of(staff.ctx.request.query_params, words.ids)
+    return staff.ctx.render("staff/queue.html", **queue_values(staff, wanted, words))
 
 
 async def queue_fragment(staff: StaffRequest) -> Response:
     """htmx: the list as it stands now (204 when nothing changed); without htmx, the page."""
     ctx = staff.ctx
-    wanted = QueueFilter.of(ctx.request.query_params)
+    words = reason_words(ctx.services.census, ctx.lang)
+    wanted = QueueFilter.of(ctx.request.query_params, words.ids)
     if not ctx.htmx:
         return ctx.redirect("/enumerator" + (f"?{wanted.query()}" if wanted.query() else ""))
-    values = queue_values(staff, wanted)
+    values = queue_values(staff, wanted, words)
     if ctx.request.query_params.get("seen") == values["digest"]:
         return ctx.finish(Response(status_code=204))
     return ctx.render("staff/_queue.html", **values)
@@ -220,7 +223,7 @@ def detail_values(staff: StaffRequest, **values: Any) -> dict[str, Any]:
         "member_first": plan.entry_points(), "household_pages": plan.pages_of(HOUSEHOLD),
         "form_name": form_name(h.questionnaire, ctx.lang), "base": BASE + h.id,
         "done": ctx.request.query_params.get("done", ""), "error": None, "blocking": [],
-        "pick": pick, **values,
+        "pick": pick, "reason_words": reason_words(ctx.services.census, ctx.lang), **values,
     }
 
 
@@ -413,10 +416,6 @@ async def live_page(staff: StaffRequest) -> Response:
     if not interview_ready(staff):
         return ctx.htmx_redirect(BASE + staff.household_id) if ctx.htmx else ctx.redirect(BASE + staff.household_id)
     return await InterviewPage(staff).live(fragment=ctx.htmx)
-
-
-def reason_list(reasons: Sequence[str]) -> tuple[str, ...]:
-    return tuple(r for r in REASONS if r in reasons)
 
 
 _H = "/enumerator/households/{household}"

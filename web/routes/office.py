@@ -21,13 +21,12 @@ import web.i18n_staff  # noqa: F401  (the staff texts join the catalogue)
 from engine.export import export_codebook
 from engine.office import AreaCounts, Office, OfficeError
 from engine.runtime.errors import PermissionDenied
-from engine.spec.model import RoutingReason
 from web.authz import StaffRequest, staff_route
 from web.charts import Bar, bar_chart, progress_bar
 from web.confirm import Confirmation, ask, confirmed
+from web.reason_words import reason_words
 from web.routes import staff_admin
 
-REASONS: Final = tuple(r.value for r in RoutingReason)
 # The dashboard's columns: (key of AreaCounts, text key, colour of its bar).
 MEASURES: Final = (
     ("registered", "dash_registered", "#383f43"),
@@ -79,9 +78,12 @@ async def dashboard(staff: StaffRequest) -> Response:
               **charts_of(staff, a, a.name or a.area_id, a.area_id)} for a in board.areas]
     total = {"counts": board.total, "title": ctx.t("dash_total"),
              **charts_of(staff, board.total, ctx.t("dash_total"), "total")}
-    reasons = [r for r in REASONS if any(a.to_visit_by_reason.get(r) for a in (*board.areas, board.total))]
+    words = reason_words(ctx.services.census, ctx.lang)
+    # Every reason of the census, most urgent first; and any other a row still holds.
+    columns = words.book.ordered([*words.ids, *board.total.to_visit_by_reason])
+    reasons = [r for r in columns if any(a.to_visit_by_reason.get(r) for a in (*board.areas, board.total))]
     return ctx.render("staff/dashboard.html", areas=areas, total=total, measures=MEASURES, reasons=reasons,
-                      all_reasons=REASONS, **window_values(staff))
+                      all_reasons=columns, reason_words=words, **window_values(staff))
 
 
 # -- the long-form sample -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from engine.household_search import ADDRESS_BATCH, HouseholdSearch, Search
 from engine.runtime.lifecycle import Action, HouseholdFacts, HouseholdState, can
 from engine.store.slips import new_token
 from web.authz import StaffRequest, staff_route
+from web.reason_words import reason_words
 from web.routes.enumerator import local_time
 
 PAGE_SIZE: Final = 25
@@ -67,6 +68,7 @@ def search_page(staff: StaffRequest, asked: Asked) -> Response:
     mine = staff.enumerator.areas if staff.enumerator else ()
     values: dict[str, Any] = {
         "asked": asked, "batch": ADDRESS_BATCH, "found": None, "error": None,
+        "reason_words": reason_words(ctx.services.census, ctx.lang),
         "states_shown": [(s, ctx.t(f"state_{s}")) for s in STATES],
         "outcomes_shown": [(o, ctx.t(f"outcome_{o}")) for o in VISIT_OUTCOMES],
         "areas_shown": [(a, f"{names.get(a, a)}（{a}）" if ctx.lang == "zh" else f"{names.get(a, a)} ({a})")

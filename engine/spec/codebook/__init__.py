@@ -20,22 +20,22 @@ The modules, in the order a codebook is made:
 - `types_in_words`: what kind of answer a question takes, in words;
 - `document`: the document model (headings, paragraphs, tables, contents, groups);
 - `builder`: the questionnaire as a document: what the codebook says, and in what order;
+  `routing`: its part on routing reasons and rules;
 - `markdown`, `html`: the two renderers of that document.
 """
 
 from __future__ import annotations
 
-from engine.spec.codebook.builder import KINDS as KINDS
 from engine.spec.codebook.builder import LANGUAGE_NAMES as LANGUAGE_NAMES
 from engine.spec.codebook.builder import LONG_LIST as LONG_LIST
 from engine.spec.codebook.builder import MONTHS as MONTHS
 from engine.spec.codebook.builder import PROSE_LANGUAGES as PROSE_LANGUAGES
-from engine.spec.codebook.builder import REASONS as REASONS
 from engine.spec.codebook.builder import SHARED_LIST_MIN_USES as SHARED_LIST_MIN_USES
 from engine.spec.codebook.html import codebook_html
 from engine.spec.codebook.markdown import codebook_markdown
 from engine.spec.codebook.names import BUILT_IN as BUILT_IN
 from engine.spec.codebook.names import ID_SEX as ID_SEX
+from engine.spec.codebook.routing import KINDS as KINDS
 from engine.spec.codebook.source import expression_source
 from engine.spec.codebook.text import LABEL_LIMIT as LABEL_LIMIT
 from engine.spec.codebook.types_in_words import PLACE_LEVELS as PLACE_LEVELS

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from engine.spec.codebook.document import Block, Figure, Group, Heading, Para, Table, Toc, TocEntry, anchor
+from engine.spec.codebook.routing import routing_blocks
 from engine.spec.codebook.text import all_languages, both, code, link, paren, slash, tx
 from engine.spec.codebook.types_in_words import type_in_words
 from engine.spec.codebook.words import Words, expression_in_words
@@ -25,9 +26,6 @@ from engine.spec.model import (
     Page,
     Question,
     Questionnaire,
-    RoutingKind,
-    RoutingReason,
-    RoutingRule,
     Scope,
     Section,
     Severity,
@@ -44,21 +42,6 @@ LANGUAGE_NAMES = {
 }
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
-REASONS = {
-    RoutingReason.LONG_FORM_SAMPLE: ("本户被抽中填报长表", "the household was sampled for the long form"),
-    RoutingReason.OVERSEAS_MEMBER: ("本户有港澳台居民或外籍人员",
-                                    "a member is a Hong Kong, Macao or Taiwan resident or a foreigner"),
-    RoutingReason.NON_RESPONSE: ("自主填报截止时仍未提交", "not submitted when self-response closed"),
-    RoutingReason.HELP_REQUESTED: ("住户请求普查员帮助", "the household asked for help"),
-    RoutingReason.SUSPECTED_DUPLICATE: ("疑似重复登记", "the household may have been counted twice"),
-}
-KINDS = {
-    RoutingKind.HAND_OVER: ("交给普查员上门登记，住户自主填报随即结束",
-                            "handed over to an enumerator, who visits; the household's self-response ends"),
-    RoutingKind.NOTIFY: ("通知普查员跟进，住户仍可继续自主填报",
-                         "the enumerator is notified; the household may still fill in the form itself"),
-}
-
 
 def _time(dt: datetime, lang: str) -> str:
     clock = f"{dt:%H:%M}" + (f":{dt:%S}" if dt.second else "")
@@ -342,35 +325,7 @@ class Codebook:
                 self.check_table(self.q.checks)]
 
     def routing(self) -> list[Block]:
-        blocks: list[Block] = [Heading(2, "转交普查员 Routing to an enumerator", "routing")]
-        if not self.q.routing:
-            blocks.append(Para(both("本问卷没有自定义的转交规则。",
-                                    "This questionnaire has no routing rules of its own.")))
-        for rule in self.q.routing:
-            blocks.append(self.rule(rule))
-        auto = [REASONS[r] for r in (RoutingReason.NON_RESPONSE, RoutingReason.HELP_REQUESTED,
-                                     RoutingReason.SUSPECTED_DUPLICATE)]
-        blocks.append(Para(both(
-            "此外，系统在以下情况自动转交普查员：" + "；".join(zh for zh, _ in auto) + "。",
-            "In addition, the system hands a household to an enumerator by itself when: "
-            + "; ".join(en for _, en in auto) + ".")))
-        return blocks
-
-    def rule(self, rule: RoutingRule) -> Group:
-        zh_reason, en_reason = REASONS[rule.reason]
-        zh_kind, en_kind = KINDS[rule.kind]
-        group = Group("rule", [Heading(3, both(zh_reason, en_reason[:1].upper() + en_reason[1:]),
-                                       anchor("route", rule.reason.value))])
-        rows: list[tuple[str, str]] = [
-            ("原因 Reason", both(zh_reason, en_reason) + f"\n{code(rule.reason.value)}"),
-            ("处理 What happens", both(zh_kind, en_kind)),
-        ]
-        if rule.form:
-            rows.append(("普查员使用的问卷 Form used", code(rule.form)))
-        rows.append(("条件 When", self.said(rule.when, "当{}时", "When {}") + f"\n{code(rule.when.source)}"))
-        rows.append(("向住户说明 Explanation", all_languages(rule.explanation, self.q)))
-        group.blocks.append(Table(("项目 Item", "内容 Details"), tuple(rows), "fields"))
-        return group
+        return routing_blocks(self.q, self.said)
 
 
 def option_note(option: Option, owner: str | None) -> str:

@@ -1,9 +1,11 @@
-"""Routing to enumerators: the spec's rules (overseas member, long-form sample) and the engine's
-operational reasons (non-response at the close of the window, help requested, suspected duplicate)."""
+"""Routing to enumerators: the spec's rules (overseas member, long-form sample, a reason the spec
+declares) and the engine's operational reasons (non-response at the close of the window, help
+requested, suspected duplicate)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,11 +13,13 @@ import pytest
 from engine.runtime.case import Case
 from engine.runtime.document import HOUSEHOLD, remove_member
 from engine.runtime.routing import hand_over_explanations
-from engine.spec.model import RoutingKind, RoutingReason
+from engine.spec.compiler import compile_file
+from engine.spec.model import BuiltInReason, RoutingKind
+from tests.engine.runtime.conftest import FORMS, Households
 
 CST = dt.timezone(dt.timedelta(hours=8))
 CLOSES = dt.datetime(2020, 11, 5, 23, 59, 59, tzinfo=CST)
-R, K = RoutingReason, RoutingKind
+R, K = BuiltInReason, RoutingKind
 
 
 @pytest.mark.parametrize(("case", "at", "expected"), [
@@ -143,3 +147,55 @@ def test_a_handed_over_household_is_told_why_from_its_answers_and_its_row(
     e = households.evaluate(households.build(size=2), case=case)  # inside the window
     said = [text["zh"] for text in hand_over_explanations(short, e.routes, stored)]
     assert len(said) == len(expected) and all(w in s for w, s in zip(expected, said, strict=True)), said
+
+
+# -- a reason the spec declares ------------------------------------------------------------------------
+LARGE_HOUSEHOLD = """\
+extends: {short}
+questionnaire: census2020-short-large
+routing_reasons:
+  - id: large_household
+    label: {{zh: 大户, en: Large household}}
+    queue: {{zh: 超过 6 人：核实成员, en: "More than 6 people: confirm who lives here"}}
+    priority: 1
+routing:
+  - reason: large_household
+    kind: {kind}
+    when: count(members) > 6
+{explain}"""
+
+
+@pytest.mark.parametrize(("size", "case", "expected"), [
+    pytest.param(6, Case(), set(), id="six-people"),
+    pytest.param(7, Case(), {("large_household", K.NOTIFY)}, id="seven-people"),
+    pytest.param(7, Case(help_requested=True), {("large_household", K.NOTIFY), (R.HELP_REQUESTED, K.NOTIFY)},
+                 id="beside-a-built-in-reason"),
+])
+def test_a_declared_reason_routes_as_a_built_in_one_does(tmp_path: Path, size: int, case: Case,
+                                                         expected: set[tuple[str, RoutingKind]]) -> None:
+    spec = tmp_path / "large.yaml"
+    spec.write_text(LARGE_HOUSEHOLD.format(short=FORMS / "short.yaml", kind="notify", explain=""), encoding="utf-8")
+    large = Households(compile_file(spec))
+    e = large.evaluate(large.build(size=size), case=case)
+    assert {(r.reason, r.kind) for r in e.routes} == expected
+    assert e.hand_over == ()  # a notification: the household carries on
+    for route in e.routes:
+        if route.reason == "large_household":
+            assert route.as_dict()["reason"] == "large_household"
+            assert route.explanation == {}  # the rule tells the household nothing
+            assert route.form is None
+
+
+def test_a_declared_reason_that_hands_over_tells_the_household(tmp_path: Path) -> None:
+    spec = tmp_path / "large.yaml"
+    spec.write_text(LARGE_HOUSEHOLD.format(short=FORMS / "short.yaml", kind="hand_over",
+                                           explain="    explain: {zh: 普查员将上门, en: An enumerator will visit}\n"),
+                    encoding="utf-8")
+    large = Households(compile_file(spec))
+    e = large.evaluate(large.build(size=7))
+    (route,) = e.hand_over
+    assert route.reason == "large_household" and route.explanation["en"] == "An enumerator will visit"
+    assert hand_over_explanations(large.q, e.routes, ["large_household"]) == [route.explanation]
+    # Stored on the row, read while the answers no longer raise it: still explained.
+    fewer = large.evaluate(large.build(size=2))
+    assert hand_over_explanations(large.q, fewer.routes, ["large_household"]) == [route.explanation]

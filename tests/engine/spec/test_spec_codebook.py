@@ -285,7 +285,8 @@ def test_routing_rules(markdown: str) -> None:
     assert "the enumerator is notified" in markdown
     assert "`census2020-overseas`" in markdown and "`census2020-long`" in markdown
     assert "An enumerator visits" in markdown
-    assert "not submitted when self-response closed; the household asked for help" in markdown
+    assert ("the system raises these reasons by itself: Help asked (`help_requested`); Not submitted by the close "
+            "(`non_response`)") in markdown
 
 
 def test_unphrasable_nodes_fall_back_to_source(spec: Questionnaire) -> None:
@@ -345,3 +346,12 @@ def test_a_code_question_refers_to_its_list() -> None:
     assert ("代码表“divisions”（文件 divisions/china.csv）中乡级一级的代码，共41352个，"
             "须属于 D8_county 所选地区") in markdown
     assert "Asked only when D8_county (County) has been answered" in markdown
+
+
+def test_declared_routing_reasons() -> None:
+    features = compile_file(Path(__file__).resolve().parents[3] / "forms" / "examples" / "features.yaml")
+    markdown = codebook_markdown(features)
+    row = next(line for line in markdown.splitlines() if "`large_household`" in line and "|" in line)
+    assert "大户" in row and "Large household" in row and "confirm who lives here" in row and "| 3 |" in row
+    assert "不告知住户" in markdown  # its notify rule tells the household nothing
+    assert "raises these reasons by itself" in codebook_html(features)

@@ -108,3 +108,23 @@ def test_cli_reports_a_broken_spec(tmp_path: Path, capsys: pytest.CaptureFixture
     broken.write_text(BASE.replace("type: decimal", "type: decimals"), encoding="utf-8")
     assert main(["diff", str(old), str(broken)]) == 1
     assert "new.yaml:" in capsys.readouterr().err
+
+
+def test_declared_routing_reasons_added_and_changed(tmp_path: Path) -> None:
+    reasons = """\
+  - reason: large_household
+    kind: notify
+    when: count(members) > 6
+routing_reasons:
+  - id: large_household
+    label: {zh: 大户, en: Large household}
+    queue: {zh: 核实, en: Confirm the roster}
+"""
+    added = changes(tmp_path, BASE + reasons)
+    assert kinds(added) == [("review", "routing_added", "large_household"),
+                            ("review", "reason_added", "large_household")]
+    assert "priority 5, 大户 / Large household: 核实 / Confirm the roster" in added[1].detail
+    old = compile_text(tmp_path, BASE + reasons, "old.yaml")
+    new = compile_text(tmp_path, BASE + reasons + "    priority: 2\n", "new.yaml")
+    (changed,) = diff(old, new)
+    assert (changed.kind, changed.impact) == ("reason_changed", Impact.REVIEW) and "priority 2" in changed.detail

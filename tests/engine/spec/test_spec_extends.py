@@ -190,7 +190,7 @@ derived:
   - id: born_year
     value: year(D5)
 """)
-    assert [(r.reason.value, r.kind.value) for r in q.routing] == [("overseas_member", "notify"),
+    assert [(r.reason, r.kind.value) for r in q.routing] == [("overseas_member", "notify"),
                                                                    ("long_form_sample", "hand_over")]
     assert q.routing[0].when.source == 'any(members, m.D4 == "1")'
     assert [c.id for c in q.checks] == ["one_person", "at_most_twenty"]

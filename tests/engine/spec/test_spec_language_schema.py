@@ -185,14 +185,20 @@ def test_every_key_is_closed_and_described(schema: dict[str, Any]) -> None:
             walk(value, f"{path}/{key}")
 
     walk(schema, "#")
-    assert checked == 13  # top, self_response, option, specify, code_list, check, derived, routing, question,
-    # page, section, a section's first_member, and migrations
+    assert checked == 14  # top, self_response, option, specify, code_list, check, derived, routing_reason,
+    # routing, question, page, section, a section's first_member, and migrations
 
 
 def test_routing_reasons_and_kinds(schema: dict[str, Any]) -> None:
-    routing = schema["$defs"]["routing"]["properties"]
-    assert routing["reason"]["enum"] == ["long_form_sample", "overseas_member"]
-    assert routing["kind"]["enum"] == ["hand_over", "notify"]
+    routing = schema["$defs"]["routing"]
+    assert routing["properties"]["reason"]["examples"] == ["long_form_sample", "overseas_member"]
+    assert "pattern" in routing["properties"]["reason"]  # any id: declared reasons too
+    assert routing["properties"]["kind"]["enum"] == ["hand_over", "notify"]
+    assert routing["required"] == ["reason", "when"]  # explain: the compiler wants it on hand-overs
+    declared = schema["$defs"]["routing_reason"]
+    assert declared["required"] == ["id", "label", "queue"]
+    assert declared["properties"]["priority"] == {**declared["properties"]["priority"], "minimum": 1, "maximum": 9}
+    assert "non_response" in declared["properties"]["id"]["not"]["enum"]  # REASON_BUILT_IN
 
 
 def test_labels_are_maps_of_language_codes(schema: dict[str, Any]) -> None:

@@ -4,9 +4,16 @@ household's own operations, every full view audited."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from tests.web.api.conftest import auth, client, enumerator_token, is_problem
+import pytest
+
+from engine.forms import Forms
+from tests.web.api.conftest import auth, client, enumerator_token, household_token, is_problem
+from tests.web.conftest import Site, Template
+from tests.web.test_web_reason_words import give_reasons, large_household_site
 from web.authz import API
 
 E = API + "/enumerator"
@@ -25,7 +32,8 @@ def test_the_queue_is_masked_filtered_and_paged(site: Any) -> None:
     first = api.get(E + "/queue?per_page=1&page=1", headers=auth(token)).json()
     second = api.get(E + "/queue?per_page=1&page=2", headers=auth(token)).json()
     assert len(first["items"]) == 1 and first["items"] != second["items"]
-    assert is_problem(api.get(E + "/queue?reason=nonsense", headers=auth(token)), 422)
+    assert is_problem(api.get(E + "/queue?reason=nonsense", headers=auth(token)), 422, "unknown_reason")
+    assert is_problem(api.get(E + "/queue?reason=not,an,id", headers=auth(token)), 422, "invalid")
     assert is_problem(api.get(E + "/queue?per_page=0", headers=auth(token)), 422)
 
 
@@ -80,3 +88,37 @@ def test_another_areas_household_is_refused(site: Any) -> None:
     base = f"{E}/households/{site.household('non_response').household_id}"
     assert is_problem(api.get(base, headers=auth(token)), 403)
     assert is_problem(api.get(f"{E}/households/0000000000000000", headers=auth(token)), 404)
+
+
+@pytest.fixture
+def large_site(tmp_path: Path, template: Template, forms: Forms) -> Iterator[Site]:
+    site = large_household_site(tmp_path, template, forms)
+    yield site
+    site.store.close()
+
+
+def test_the_queue_gives_a_declared_reason_first_with_its_texts(large_site: Site) -> None:
+    give_reasons(large_site, "fresh", "large_household")
+    api, token = client(large_site), enumerator_token(large_site)
+    queue = api.get(E + "/queue", headers=auth(token)).json()
+    first = queue["items"][0]
+    assert first["id"] == large_site.household("fresh").household_id
+    assert (first["reasons"], first["priority"]) == (["large_household"], 1)
+    assert [i["priority"] for i in queue["items"]] == sorted(i["priority"] for i in queue["items"])
+    assert queue["counts"]["large_household"] == 1
+    legend = {r["id"]: r for r in queue["reasons"]}
+    assert legend["large_household"] == {
+        "id": "large_household", "label": {"zh": "大户", "en": "Large household"},
+        "queue": {"zh": "本户超过 6 人：请联系住户核实成员名单", "en": "More than 6 people: confirm who lives here"},
+        "priority": 1, "built_in": False}
+    assert legend["help_requested"]["built_in"] and legend["help_requested"]["priority"] == 2
+    assert queue["reasons"][0]["id"] == "large_household"  # most urgent first
+    only = api.get(E + "/queue?reason=large_household", headers=auth(token)).json()
+    assert [i["id"] for i in only["items"]] == [first["id"]]
+
+
+def test_the_questionnaire_gives_its_reasons(large_site: Site) -> None:
+    api = client(large_site)
+    q = api.get(API + "/household/questionnaire", headers=auth(household_token(large_site, "fresh"))).json()
+    assert [r["id"] for r in q["reasons"]][:2] == ["large_household", "help_requested"]
+    assert {r["reason"]: r["explanation"] for r in q["routing"]}["large_household"] == {}  # tells nothing
