@@ -17,6 +17,7 @@ from engine.spec.diagnostics import Position, SpecPath, did_you_mean
 from engine.spec.expressions import CompiledExpression, Context, Symbol, compile_expression, referenced_names
 from engine.spec.expressions.nodes import VType
 from engine.spec.loader import YMap
+from engine.spec.branding import read_branding
 from engine.spec.migration_block import read_migration
 from engine.spec.model import (
     Check,
@@ -379,6 +380,7 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
     sections = logic.sections()
     checks = logic.checks(b.tree, (), Scope.HOUSEHOLD, None)
     routing = logic.routing()
+    branding = read_branding(b.tree, b.read, b.diags)
     if b.diags or header is None:
         return None
     questions_by_id = {q.id: q for s in sections for p in s.pages for q in p.questions}
@@ -395,5 +397,5 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
         header.id, header.version, header.title, header.languages, header.reference_time, header.window,
         sections, MappingProxyType(dict(b.option_lists)), tuple(logic.derived), checks, routing, source,
         extends if isinstance(extends, str) else None, MappingProxyType(questions),
-        migration, MappingProxyType(dict(b.code_lists)),
+        migration, MappingProxyType(dict(b.code_lists)), branding,
     )
