@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Any
 
+from engine.spec.branding import read_branding
 from engine.spec.build import Builder, DraftQuestion, DraftSection, Header
 from engine.spec.diagnostics import Position, SpecPath, did_you_mean
 from engine.spec.expressions import CompiledExpression, Context, Symbol, compile_expression, referenced_names
 from engine.spec.expressions.nodes import VType
 from engine.spec.loader import YMap
-from engine.spec.branding import read_branding
 from engine.spec.migration_block import read_migration
 from engine.spec.model import (
     Check,

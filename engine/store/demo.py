@@ -46,6 +46,9 @@ CST: Final = dt.timezone(dt.timedelta(hours=8))
 # Inside the 2020 self-response window (10-11 .. 11-05), two days after the census moment.
 DEMO_NOW: Final = dt.datetime(2020, 11, 3, 10, 0, tzinfo=CST)
 DEFAULT_BASE_URL: Final = "http://127.0.0.1:8000"
+# The questionnaire the demo's invented answers are written for; for any other self-response form
+# the demo registers areas, staff and households with nothing answered (`demo --form`).
+DEMO_FORM: Final = "census2020-short"
 FAMILY: Final = "family"
 
 ENUMERATOR_USERNAME: Final = "enumerator"
@@ -164,6 +167,17 @@ def sensitive_values() -> tuple[str, ...]:
         out.extend((name, phone))
     out.extend(ADDRESSES.values())
     return tuple(dict.fromkeys(out))
+
+
+def demo_time(q: Questionnaire) -> dt.datetime:
+    """When the demo runs for `q`: DEMO_NOW for the 2020 forms, else the census moment, or the
+    middle of the self-response window when the census moment is outside it."""
+    window = q.window
+    if window is None or window.is_open(DEMO_NOW):
+        return DEMO_NOW
+    if window.is_open(q.reference_time):
+        return q.reference_time
+    return window.opens + (window.closes - window.opens) / 2
 
 
 # -- what the demo returns -------------------------------------------------------------------------
@@ -291,6 +305,9 @@ class _Builder:
         self.office = Actor(Role.OFFICE, office_id)
         office = DemoStaff("office", ("普查办公室", "census office"), OFFICE_USERNAME, office_password)
 
+        if self.q.id != DEMO_FORM:  # the invented answers are the 2020 short form's
+            fresh = [self._fresh(label, area) for label, area in (("fresh", AREA_1[0]), ("area2_fresh", AREA_2[0]))]
+            return DemoData(self.now, (AREA_1, AREA_2), tuple(fresh), tuple(enumerators), office)
         households = [
             self._fresh("fresh", AREA_1[0]),
             self._in_progress("in_progress", AREA_1[0], _dwelling(3, "92.6", 3), LIU_PARTIAL),
