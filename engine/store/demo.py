@@ -288,9 +288,19 @@ class _Builder:
     def now(self) -> dt.datetime:
         return self.store.clock.now()
 
+    @property
+    def areas(self) -> tuple[tuple[str, str], ...]:
+        """Beijing's districts for the 2020 forms; plain names for another census's form."""
+        if self.q.id == DEMO_FORM:
+            return (AREA_1, AREA_2)
+        return tuple((code, f"Demo area {n}") for n, (code, _) in enumerate((AREA_1, AREA_2), 1))
+
+    def address(self, label: str) -> str:
+        return ADDRESSES[label] if self.q.id == DEMO_FORM else f"Demo address {label.replace('_', ' ')}"
+
     def build(self) -> DemoData:
         accounts = self.store.accounts
-        for area_id, name in (AREA_1, AREA_2):
+        for area_id, name in self.areas:
             accounts.add_area(area_id, name, actor="system:demo")
         enumerators: list[DemoStaff] = []
         for username, name, phone, area in ENUMERATORS:
@@ -307,7 +317,7 @@ class _Builder:
 
         if self.q.id != DEMO_FORM:  # the invented answers are the 2020 short form's
             fresh = [self._fresh(label, area) for label, area in (("fresh", AREA_1[0]), ("area2_fresh", AREA_2[0]))]
-            return DemoData(self.now, (AREA_1, AREA_2), tuple(fresh), tuple(enumerators), office)
+            return DemoData(self.now, self.areas, tuple(fresh), tuple(enumerators), office)
         households = [
             self._fresh("fresh", AREA_1[0]),
             self._in_progress("in_progress", AREA_1[0], _dwelling(3, "92.6", 3), LIU_PARTIAL),
@@ -320,7 +330,7 @@ class _Builder:
             self._fresh("area2_fresh", AREA_2[0]),
             self._in_progress("area2_in_progress", AREA_2[0], _dwelling(2, "64", 2), SUN_PARTIAL),
         ]
-        return DemoData(self.now, (AREA_1, AREA_2), tuple(households), tuple(enumerators), office)
+        return DemoData(self.now, self.areas, tuple(households), tuple(enumerators), office)
 
     # -- the households, one per kind --------------------------------------------------------------
     def _fresh(self, label: str, area: str) -> DemoHousehold:
@@ -395,7 +405,7 @@ class _Builder:
         fresh = self.store.accounts.new_secrets()  # hashed before the transaction opens
         with self.store.db.transaction() as c:
             household_id = households.register(
-                code=new_account_code(), area_id=area, address=ADDRESSES[label], household_type=FAMILY,
+                code=new_account_code(), area_id=area, address=self.address(label), household_type=FAMILY,
                 questionnaire=self.q.id, enumerator_id=enumerator.id, actor=actor, conn=c)
             info = households.get(household_id, conn=c)
             state = authorize(Action.ISSUE_CREDENTIALS, enumerator, _facts(info), self.now, self.q.window)
