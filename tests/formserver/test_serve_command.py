@@ -113,9 +113,12 @@ def test_serving_the_demo_again_says_where_the_logins_went_and_how_to_get_new_on
 
 
 def test_another_census_is_served_with_its_forms_and_its_demo(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], listened: list[dict[str, Any]]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], listened: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve --demo --form SPEC`: the form is compiled before anything, the workers are told
     which forms to load, the demo clock stands at its census moment and its households are fresh."""
+    monkeypatch.setenv("FORMSERVER_CLOCK_START", "")  # so that what serve sets is undone afterwards
+    monkeypatch.delenv("FORMSERVER_CLOCK_START")
     us = Path(__file__).resolve().parents[2] / "forms" / "examples" / "us2020.yaml"
     assert main(["serve", "--demo", "--data", str(tmp_path / "us"), "--form", str(us)]) == 0
     out = capsys.readouterr().out
