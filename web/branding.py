@@ -41,7 +41,19 @@ class Brand:
         return bool(self.phones or self.web or self.email)
 
 
+# (questionnaire id, version, language) -> (the questionnaire, its texts): built once, not per page;
+# a recompiled spec (the preview) is a new object, and builds anew.
+_BUILT: dict[tuple[str, str, str], tuple[Questionnaire, Brand]] = {}
+
+
 def brand(q: Questionnaire, lang: str) -> Brand:
+    found = _BUILT.get((q.id, q.version, lang))
+    if found is None or found[0] is not q:
+        found = _BUILT[(q.id, q.version, lang)] = (q, _brand(q, lang))
+    return found[1]
+
+
+def _brand(q: Questionnaire, lang: str) -> Brand:
     b = branding_of(q)
     name, short = pick(b.name, lang), pick(b.short_name, lang)
     link = b.privacy_link
