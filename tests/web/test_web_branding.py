@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Site, Template, make_site
 
 from engine.forms import FORMS_DIR, Forms
+from tests.web.conftest import Site, Template, make_site
 
 US_FORM = FORMS_DIR / "examples" / "us2020.yaml"
 # What names the 2020 Chinese census in particular (generic words such as 普查员, enumerator, stay).
