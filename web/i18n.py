@@ -67,8 +67,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                     "How: encrypted in transit and at rest; staff see it masked; every time staff see it in full, "
                     "and every change to your answers, is recorded in an audit log."),
     "help_title": ("需要帮助", "Help"),
-    "help_web": ("网站", "Website"),
-    "help_email": ("电子邮件", "Email"),
+    "help_line": ("{label}：", "{label}: "),  # a help line's label (the census's words) before its number
+    "help_web": ("网站：", "Website: "),
+    "help_email": ("电子邮件：", "Email: "),
     # hub
     "hub_title": ("本户普查表", "Your household's census form"),
     "household_info": ("住户信息", "Household information"),
