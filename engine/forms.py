@@ -24,9 +24,10 @@ class Forms(Mapping[str, Questionnaire]):
         self.self_response = self_response
 
     @classmethod
-    def load(cls, folder: Path = FORMS_DIR, specs: tuple[str, ...] = CENSUS_SPECS) -> Forms:
+    def load(cls, folder: Path = FORMS_DIR, specs: tuple[str | Path, ...] = CENSUS_SPECS) -> Forms:
+        """The specs (relative to `folder`, or absolute): the first is the self-response form."""
         compiled = [compile_file(folder / spec) for spec in specs]
-        return cls({q.id: q for q in compiled})
+        return cls({q.id: q for q in compiled}, compiled[0].id)
 
     def __getitem__(self, key: str) -> Questionnaire:
         return self._by_id[key]

@@ -18,6 +18,8 @@ from typing import Any, Final
 from sqlalchemy import func, select
 
 from engine.answers.codes import parse_phone
+from engine.answers.locale_types import parse_international
+from engine.answers.normalize import nfkc
 from engine.answers.problems import InputProblem
 from engine.census import actor_label
 from engine.office import require_office
@@ -62,11 +64,15 @@ def clean_name(name: str) -> str:
 
 
 def clean_phone(phone: str) -> str:
+    """A Chinese number as the 2020 forms store them, or any country's typed with its +code
+    (stored in E.164), so that another census's office can add its enumerators."""
     try:
+        if nfkc(phone).strip().startswith("+") and not nfkc(phone).strip().startswith("+86"):
+            return parse_international(phone)
         return parse_phone(phone)
     except InputProblem:
-        raise StaffError("bad_phone", "请填写正确的手机号码或固定电话号码",
-                         f"{phone!r} is not a mobile or landline number") from None
+        raise StaffError("bad_phone", "请填写正确的手机号码或固定电话号码（其他国家的号码以 + 和国家代码开头）",
+                         f"{phone!r} is not a mobile or landline number (another country's: +1 202 555 0143)") from None
 
 
 def check_password(password: str) -> None:

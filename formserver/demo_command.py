@@ -23,7 +23,7 @@ from engine.runtime.errors import EngineError
 from engine.spec.compiler import compile_file
 from engine.spec.diagnostics import SpecError
 from engine.store.db import Database, database_url, open_database, upgrade
-from engine.store.demo import DEFAULT_BASE_URL, DEMO_NOW, DemoData, create_demo, existing_data
+from engine.store.demo import DEFAULT_BASE_URL, DemoData, create_demo, demo_time, existing_data
 from engine.store.errors import StoreError
 from engine.store.store import Store, open_keys
 from formserver.notices import key_file_created
@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", action="store_true", help="print one JSON object per login instead of a table")
     p.add_argument("--base-url", default=DEFAULT_BASE_URL,
                    help=f"where the server is reached, for the QR login links (default: {DEFAULT_BASE_URL})")
+    add_form_argument(p)
     p.set_defaults(run=run_demo)
 
 
@@ -58,17 +59,27 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"formserver demo: --base-url must start with http:// or https://, not {args.base_url!r}",
               file=sys.stderr)
         return 2
-    return create_and_print(args.data, base_url, as_json=args.json)
+    return create_and_print(args.data, base_url, as_json=args.json, forms=tuple(args.forms or ()))
 
 
-def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, start: str = "formserver demo") -> int:
+def add_form_argument(p: argparse.ArgumentParser) -> None:
+    """`--form SPEC`, as `serve` and `demo` share it."""
+    p.add_argument("--form", action="append", dest="forms", type=Path, metavar="SPEC",
+                   help="a questionnaire to serve (repeat for each): the first is the self-response form "
+                        "households fill in, the others the forms enumerators use (e.g. a long form). "
+                        "Default: the bundled 2020 census forms")
+
+
+def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, start: str = "formserver demo",
+                     forms: tuple[Path, ...] = ()) -> int:
     """Migrate, open the store (creating the key file if needed), create the demo and print its
     logins; an exit code. A folder that already has data is left alone (exit 0), saying how to get
     logins anew (`start`: the command that makes a fresh demo)."""
     notes: TextIO = sys.stderr if as_json else sys.stdout  # stdout stays pure JSON with --json
     db: Database | None = None
+    spec = forms[0] if forms else SHORT_FORM
     try:
-        questionnaire = compile_file(SHORT_FORM)
+        questionnaire = compile_file(spec)
         db = open_database(database_url(data_dir))
         upgrade(db)
         existing = existing_data(db)
@@ -79,11 +90,11 @@ def create_and_print(data_dir: Path, base_url: str, *, as_json: bool, start: str
         keys, created = open_keys(db, data_dir, create=True)
         if created is not None:
             print(key_file_created(created), file=notes)
-        store = Store(db, keys, FixedClock(DEMO_NOW), created_key_file=created)
+        store = Store(db, keys, FixedClock(demo_time(questionnaire)), created_key_file=created)
         data = create_demo(store, questionnaire, base_url=base_url.rstrip("/"))
     except SpecError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "no details"
-        return _fail(f"the census form {SHORT_FORM} does not compile: {first}")
+        return _fail(f"the census form {spec} does not compile: {first}")
     except (StoreError, EngineError) as exc:
         return _fail(str(exc))
     except SQLAlchemyError as exc:

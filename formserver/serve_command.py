@@ -8,11 +8,15 @@ import os
 import sys
 from pathlib import Path
 
+from engine.forms import Forms
+from engine.spec.diagnostics import SpecError
 from engine.store.db import NotMigrated, database_url, open_database, require_current, upgrade
+from engine.store.demo import demo_time
 from engine.store.errors import KeyringError, StoreError
 from engine.store.store import open_keys
+from formserver.demo_command import add_form_argument
 from formserver.notices import key_file_created
-from web.settings import DEMO_START, Settings
+from web.settings import FORMS_ENV, Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,9 +26,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--data", type=Path, default=Path("data"), help="data folder for SQLite and the key file")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--demo", action="store_true",
-                   help="create demo households on an empty database and run with a clock inside the 2020 window")
+                   help="create demo households on an empty database and run with a clock inside the self-response "
+                   "window of the (first) form")
     p.add_argument("--base-url", help="the public URL (https://... turns on Secure cookies and HSTS)")
+    add_form_argument(p)
     p.set_defaults(run=run_serve)
+
+
+def load_forms(specs: tuple[Path, ...]) -> Forms | None:
+    """The questionnaires to serve, compiled once here so that a broken spec is told before any
+    worker starts (each worker compiles them again from FORMSERVER_FORMS)."""
+    try:
+        return Forms.load(specs=specs) if specs else Forms.load()
+    except SpecError as exc:
+        print(f"formserver: a form does not compile (run formserver check):\n{exc}", file=sys.stderr)
+        return None
 
 
 def prepare(args: argparse.Namespace, base_url: str) -> int:
@@ -46,7 +62,8 @@ def prepare(args: argparse.Namespace, base_url: str) -> int:
     if args.demo:
         from formserver.demo_command import create_and_print
 
-        return create_and_print(args.data, base_url, as_json=False, start="formserver serve --demo")
+        return create_and_print(args.data, base_url, as_json=False, start="formserver serve --demo",
+                                forms=tuple(args.forms or ()))
     return 0
 
 
@@ -54,8 +71,14 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     base_url = (args.base_url or f"http://{args.host}:{args.port}").rstrip("/")
+    specs = tuple(spec.resolve() for spec in args.forms or ())
+    forms = load_forms(specs)
+    if forms is None:
+        return 1
+    os.environ[FORMS_ENV] = os.pathsep.join(map(str, specs))
     if args.demo:
-        os.environ["FORMSERVER_CLOCK_START"] = os.environ.get("FORMSERVER_CLOCK_START", DEMO_START)
+        start = demo_time(forms.short).isoformat()
+        os.environ["FORMSERVER_CLOCK_START"] = os.environ.get("FORMSERVER_CLOCK_START", start)
     try:
         Settings.from_env()  # what every worker will read: a mistake is told here, once, not by each worker
     except ValueError as exc:

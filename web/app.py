@@ -47,7 +47,7 @@ log = logging.getLogger("formserver.web")
 
 
 def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> Starlette:
-    forms = forms or Forms.load()
+    forms = forms or (Forms.load(specs=settings.forms) if settings.forms else Forms.load())
     census = Census(store, forms, settings.clock)
     sessions = Sessions(store.db, settings, store.households, keyring=store.keys.keyring)
     services = Services(settings, store, census, sessions, templates(),

@@ -19,6 +19,7 @@ from starlette.routing import Match
 from engine.census import Census
 from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
+from web.branding import Brand, brand
 from web.i18n import BY_LANGUAGE, language_of, t
 from web.passwords import PasswordWork
 from web.sessions import SessionInfo, Sessions
@@ -169,6 +170,11 @@ class Ctx:
     def t(self, key: str, **params: object) -> str:
         return t(key, self.lang, **params)
 
+    @property
+    def brand(self) -> Brand:
+        """The census's own texts: the self-response form's branding block."""
+        return brand(self.services.census.forms.short, self.lang)
+
     def session_timer(self, *, oob: bool = False) -> Markup:
         """The session's timer at the foot of every signed-in page: when the session ends
         (`app.js` warns before then, and its button extends it) and the note saying so. Empty
@@ -203,7 +209,7 @@ class Ctx:
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         env = self.services.templates
         body = env.get_template(template).render(ctx=self, lang=self.lang, t=self.t, T=BY_LANGUAGE[self.lang],
-                                                 csrf=self.csrf, session=self.session, **values)
+                                                 csrf=self.csrf, session=self.session, brand=self.brand, **values)
         response = HTMLResponse(body, status_code=status)
         if self.request.method == "POST" and self.request.headers.get("hx-boosted") == "true":
             # A boosted form answered with a page (the same page with its errors) would push its

@@ -12,8 +12,9 @@ LANGUAGES: Final = ("zh", "en")
 DEFAULT_LANGUAGE: Final = "zh"
 
 TEXTS: Final[dict[str, tuple[str, str]]] = {
-    "service": ("第七次全国人口普查 · 自主填报", "7th National Population Census · Self-response"),
-    "service_short": ("人口普查自主填报", "Census self-response"),
+    # {census}: the name in the served questionnaire's branding block (web/branding.py)
+    "service": ("{census} · 自主填报", "{census} · Self-response"),
+    "service_short": ("{census}自主填报", "{census} self-response"),
     "skip": ("跳到主要内容", "Skip to main content"),
     "language_switch": ("English", "中文"),
     "language_switch_label": ("Switch to English", "切换到中文"),
@@ -61,16 +62,14 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "qr_failed": ("这个二维码已失效，请使用自主填报码和密码登录，或联系普查员。", "This QR code no longer works. "
                   "Sign in with your account code and password, or contact your enumerator."),
     "privacy_title": ("隐私说明", "How we protect your information"),
-    "privacy_what": ("我们收集：住户和每位成员的普查项目（姓名、公民身份号码、出生年月、受教育程度等）。",
-                     "What we collect: the census items for your household and each member (names, identity "
-                     "numbers, dates of birth, education and so on)."),
-    "privacy_why": ("用途：仅用于人口普查统计，依照《全国人口普查条例》严格保密，不作为任何行政处罚的依据。",
-                    "Why: for census statistics only, kept confidential under the National Population Census "
-                    "Regulations, never used for any administrative penalty."),
     "privacy_how": ("保护：传输和存储全程加密；工作人员看到的信息均已脱敏；工作人员每次查看完整信息、"
                     "每次修改答案，都记入审计日志。",
                     "How: encrypted in transit and at rest; staff see it masked; every time staff see it in full, "
                     "and every change to your answers, is recorded in an audit log."),
+    "help_title": ("需要帮助", "Help"),
+    "help_line": ("{label}：", "{label}: "),  # a help line's label (the census's words) before its number
+    "help_web": ("网站：", "Website: "),
+    "help_email": ("电子邮件：", "Email: "),
     # hub
     "hub_title": ("本户普查表", "Your household's census form"),
     "household_info": ("住户信息", "Household information"),

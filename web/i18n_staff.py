@@ -15,7 +15,7 @@ from web.i18n import TEXTS, add_texts
 
 STAFF_TEXTS: Final[dict[str, tuple[str, str]]] = {
     # frame
-    "staff_service": ("第七次全国人口普查 · 普查员与普查机构", "7th National Population Census · Staff"),
+    "staff_service": ("{census} · 普查员与普查机构", "{census} · Staff"),  # {census}: see web/branding.py
     "staff_service_short": ("人口普查工作平台", "Census staff"),
     "staff_account_nav": ("账户", "Account"),
     "staff_main_nav": ("工作菜单", "Main menu"),
@@ -368,9 +368,6 @@ STAFF_TEXTS.update({
     "outcome_vacant": ("空房", "Vacant"),
     "outcome_demolished": ("已拆除", "Demolished"),
     "outcome_moved_away": ("已搬走", "Moved away"),
-    "form_census2020-short": ("普查表短表", "Short form"),
-    "form_census2020-long": ("普查表长表", "Long form"),
-    "form_census2020-overseas": ("境外人员普查表", "Overseas persons form"),
 })
 
 _MISSING = ([f"state_{s.value}" for s in HouseholdState]
@@ -382,8 +379,3 @@ if _TWICE:
     raise RuntimeError(f"staff texts redefine household texts: {_TWICE}")
 add_texts(STAFF_TEXTS)
 
-
-def form_name(questionnaire: str, lang: str) -> str:
-    """A form's name in words (its id when it has none here)."""
-    texts = TEXTS.get(f"form_{questionnaire}")
-    return questionnaire if texts is None else texts[0 if lang == "zh" else 1]

@@ -59,6 +59,7 @@ from engine.spec.dependencies import spec_dependencies
 from engine.spec.diagram import DiagramError, flow_dot
 from engine.spec.diagram import render as draw
 from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section
+from web.branding import brand, plain
 from web.i18n import BY_LANGUAGE, LANGUAGES, TEXTS, language_of
 from web.questionpage import FRAGMENT, PageUrls, QuestionPage, member_name
 from web.security import SecurityHeaders
@@ -326,9 +327,11 @@ class Preview:
                headers: Mapping[str, str] | None = None, **values: Any) -> HTMLResponse:
         lang = language_of(request.cookies.get(LANG_COOKIE))
         ctx = PageCtx(request, lang)
+        q = compiled.questionnaire
         body = self.templates.get_template(template).render(
             ctx=ctx, lang=lang, t=ctx.t, T=BY_LANGUAGE[lang], csrf="", session=None, pick=pick, compiled=compiled,
-            spec_name=display_name(self.spec), **values)
+            spec_name=display_name(self.spec), brand=brand(q, lang) if q else plain(text("preview", lang), lang),
+            **values)
         return HTMLResponse(body, status_code=status, headers=dict(headers or {}))
 
 

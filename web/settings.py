@@ -12,6 +12,7 @@ from engine.clock import Clock, SystemClock
 # The demo runs "on census day": a clock that starts inside the 2020 self-response window and
 # moves at real speed, so the bundled 2020 forms can be tried today.
 DEMO_START = "2020-11-03T10:00:00+08:00"
+FORMS_ENV = "FORMSERVER_FORMS"  # the spec files `serve --form` names, joined by os.pathsep
 
 
 class OffsetClock:
@@ -49,6 +50,9 @@ class Settings:
     max_body_bytes: int = 64 * 1024  # no census page needs more; bounds what an attacker can send
     clock: Clock = field(default_factory=SystemClock)
     forms_dir: Path | None = None
+    # The questionnaires served (`serve --form`), the self-response form first; () for the bundled
+    # 2020 census forms (engine.forms.CENSUS_SPECS).
+    forms: tuple[Path, ...] = ()
     trust_proxy: bool = False  # take the client address from X-Forwarded-For (behind a known proxy)
     password_threads: int = 1  # argon2 checks at once per worker process (web/passwords.py)
     password_queue: int = 64  # more waiting than this: a 503 "try again in a minute" page
@@ -73,6 +77,7 @@ class Settings:
             password_threads=_whole(env, "FORMSERVER_PASSWORD_THREADS", cls.password_threads, least=1),
             password_queue=_whole(env, "FORMSERVER_PASSWORD_QUEUE", cls.password_queue, least=0),
             maintenance_every=_minutes(_whole(env, "FORMSERVER_MAINTENANCE_MINUTES", 5, least=0)),
+            forms=tuple(Path(p) for p in env.get(FORMS_ENV, "").split(os.pathsep) if p),
         )
 
     @property

@@ -52,6 +52,17 @@ def parse_phone_in(raw: str, region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def parse_international(raw: str) -> str:
+    """A valid number of any country, typed with its +code, in E.164; InputProblem otherwise."""
+    try:
+        number = phonenumbers.parse(nfkc(raw).strip(), None)
+    except phonenumbers.NumberParseException as exc:
+        raise InputProblem("bad_phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InputProblem("bad_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def example_phone(region: str) -> str:
     """A number of the region as people write it, for hints and messages."""
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)

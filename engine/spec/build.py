@@ -45,7 +45,7 @@ from engine.spec.symbols import Symbols
 PERSON_NUMBER = "person_number"
 TOP_KEYS = ("questionnaire", "version", "title", "description", "languages", "reference_time", "self_response",
             "extends", "imports", "option_lists", "code_lists", "derived", "sections", "checks",
-            "routing_reasons", "routing", "migrations")
+            "routing_reasons", "routing", "migrations", "branding")
 SECTION_KEYS = ("id", "title", "when", "repeat", "member_name", "size", "first_member", "pages", "questions")
 ROSTER_KEYS = ("size", "first_member")  # of a section with repeat: members
 FIRST_MEMBER_KEYS = ("label", "when")

@@ -68,6 +68,7 @@ CODES: Final[dict[str, str]] = {
     "UNKNOWN_LEVEL": "a code question names a level its code list does not have",
     "BAD_PARENT": "a code question's parent is not a code question one level up in the same list",
     "BAD_CODE_ROW": "a row of a code list's CSV file is wrong (reported at its line in the CSV)",
+    "BAD_CONTACT": "branding: a web address, email address or phone number that is not one",
     "MIGRATION_UNKNOWN": "migrations: name a question or an option code this version does not have",
     # Warnings (`formserver check` reports them; only --strict fails on them):
     "WHEN_NEVER_TRUE": "warning: a condition that no answers can make true",

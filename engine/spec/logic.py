@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Any
 
+from engine.spec.branding import read_branding
 from engine.spec.build import Builder, DraftQuestion, DraftSection, Header
 from engine.spec.diagnostics import Position, SpecPath, did_you_mean
 from engine.spec.expressions import CompiledExpression, Context, Symbol, compile_expression, referenced_names
@@ -379,6 +380,7 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
     checks = logic.checks(b.tree, (), Scope.HOUSEHOLD, None)
     reasons, broken = read_reasons(b.tree, b.read, b.diags)
     routing = logic.routing(reasons, broken)
+    branding = read_branding(b.tree, b.read, b.diags)
     if b.diags or header is None:
         return None
     questions_by_id = {q.id: q for s in sections for p in s.pages for q in p.questions}
@@ -395,5 +397,5 @@ def build_questionnaire(b: Builder, header: Header | None, source: str) -> Quest
         header.id, header.version, header.title, header.languages, header.reference_time, header.window,
         sections, MappingProxyType(dict(b.option_lists)), tuple(logic.derived), checks, routing, source,
         extends if isinstance(extends, str) else None, MappingProxyType(questions),
-        migration, MappingProxyType(dict(b.code_lists)), MappingProxyType(reasons),
+        migration, MappingProxyType(dict(b.code_lists)), MappingProxyType(reasons), branding,
     )

@@ -238,6 +238,42 @@ class Migration:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    url: str  # http(s)://, checked by the compiler
+    label: Text | None = None  # None: the address is shown
+
+
+@dataclass(frozen=True, slots=True)
+class HelpPhone:
+    number: str  # as the census prints it: "844-330-2020"
+    label: Text | None = None  # whom it serves: "Spanish", "TDD"
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """Where households get help: phones, their hours, a website, an email address."""
+
+    phones: tuple[HelpPhone, ...] = ()
+    hours: Text | None = None
+    web: Link | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Branding:
+    """The census's fixed texts around the questions (`branding:`): its name at the top of
+    every page, who issues it, the privacy notice, the legal footer and the help contacts."""
+
+    name: Text  # "7th National Population Census", "2020 Census"
+    short_name: Text  # in the browser's tab: "Census"
+    issuer: Text | None = None
+    privacy: tuple[Text, ...] = ()  # paragraphs of the privacy notice
+    privacy_link: Link | None = None
+    footer: Text | None = None
+    help: Help | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SelfResponseWindow:
     opens: datetime
     closes: datetime
@@ -267,6 +303,7 @@ class Questionnaire:
     code_lists: Mapping[str, CodeList] = field(default_factory=lambda: MappingProxyType({}))
     # The reasons this spec declares (`routing_reasons:`), by id; the built-in ones are not here.
     reasons: Mapping[str, RoutingReason] = field(default_factory=lambda: MappingProxyType({}))
+    branding: Branding | None = None  # None: the title names the census, and nothing else is said
 
     @property
     def household_sections(self) -> tuple[Section, ...]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.spec.answer_types import ANSWER_TYPES, DATE_PATTERN, PLACE_CODE_DIGITS, YEAR_MONTH_PATTERN
+from engine.spec.branding import BRANDING_KEYS, HELP_KEYS, LINK_KEYS, PHONE_KEYS, PRIVACY_KEYS
 from engine.spec.build import FIRST_MEMBER_KEYS, PAGE_KEYS, QUESTION_KEYS, SECTION_KEYS, TOP_KEYS, TYPE_KEYS
 from engine.spec.code_list_build import CODE_LIST_KEYS
 from engine.spec.logic import CHECK_KEYS, DERIVED_KEYS, ROUTING_KEYS, SPEC_REASONS
@@ -95,6 +96,39 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                       "that households in progress can move to it: from (that version), rename {old: new}, "
                       "recode {question: {old code: new code}}, drop [removed questions]. Not inherited "
                       "through extends.",
+        "branding": "The census's own texts around the questions: its name at the top of every page, who "
+                    "issues it, the privacy notice, the legal footer and the help contacts. The web app shows "
+                    "the block of the self-response form; without one the title names the census.",
+    },
+    "branding": {
+        "name": "The census's name at the top of every page, one text per language, e.g. {en: 2020 Census, "
+                "es: Censo del 2020}.",
+        "short_name": "A shorter name for the browser's tab (default: name), e.g. {zh: 人口普查, en: Census}.",
+        "issuer": "Who conducts the census, shown at the foot of every page, e.g. {en: U.S. Census Bureau}.",
+        "privacy": "The privacy notice households read before they sign in: paragraphs (why the answers are "
+                   "collected, the law that protects them) and an optional link to the full notice.",
+        "footer": "The legal line at the foot of every page (the law, an approval number), one text per "
+                  "language.",
+        "help": "Where households get help: phones (each a number with an optional label), hours, web "
+                "(an https:// address) and email.",
+    },
+    "privacy": {
+        "paragraphs": "The notice, one text per paragraph, each with one text per language.",
+        "link": "The full notice: {url: https://..., label: {...}} (without a label the address is shown).",
+    },
+    "link": {
+        "url": "The address, starting with https:// (or http://).",
+        "label": "The link's words, one text per language (default: the address).",
+    },
+    "help": {
+        "phones": 'Help lines: a list of {number: "844-330-2020", label: {en: English, ...}}.',
+        "hours": "When the phones are answered, one text per language.",
+        "web": "A website for help, starting with https://.",
+        "email": "An email address for help.",
+    },
+    "help_phone": {
+        "number": 'The number as households dial it, e.g. "844-330-2020" (quote it).',
+        "label": "Whom the line serves, one text per language, e.g. {en: Spanish, es: Español}.",
     },
     "self_response": {
         "opens": "When households may start filling in, with its UTC offset, e.g. 2020-10-11T00:00:00+08:00.",
@@ -386,8 +420,26 @@ def _defs() -> Schema:
     }, required=("id",))
     section["not"] = {"required": ["pages", "questions"],
                       "description": "A section has either pages or questions, not both."}
+    url = {"type": "string", "pattern": "^https?://"}
+    link = _closed("link", LINK_KEYS, {"url": url, "label": _ref("label")}, required=("url",))
+    branding = _closed("branding", BRANDING_KEYS, {
+        "name": _ref("label"),
+        "short_name": _ref("label"),
+        "issuer": _ref("label"),
+        "privacy": _closed("privacy", PRIVACY_KEYS, {"paragraphs": _array(_ref("label")), "link": link},
+                           required=("paragraphs",)),
+        "footer": _ref("label"),
+        "help": _closed("help", HELP_KEYS, {
+            "phones": _array(_closed("help_phone", PHONE_KEYS, {"number": {"type": ["string", "integer"]},
+                                                                "label": _ref("label")}, required=("number",))),
+            "hours": _ref("label"),
+            "web": url,
+            "email": {"type": "string", "pattern": "^[^\\s@]+@[^\\s@]+$"},
+        }, minProperties=1),
+    }, required=("name",))
     return {
         "label": label,
+        "branding": branding,
         "expression": expression,
         "time": time,
         "option": option,
@@ -430,6 +482,7 @@ def language_schema() -> Schema:
         "checks": _array(_ref("check"), 0),
         "routing_reasons": _array(_ref("routing_reason"), 0),
         "routing": _array(_ref("routing"), 0),
+        "branding": _ref("branding"),
         "migrations": {
             "type": "object", "required": ["from"], "additionalProperties": False,
             "properties": {

@@ -46,6 +46,9 @@ CST: Final = dt.timezone(dt.timedelta(hours=8))
 # Inside the 2020 self-response window (10-11 .. 11-05), two days after the census moment.
 DEMO_NOW: Final = dt.datetime(2020, 11, 3, 10, 0, tzinfo=CST)
 DEFAULT_BASE_URL: Final = "http://127.0.0.1:8000"
+# The questionnaire the demo's invented answers are written for; for any other self-response form
+# the demo registers areas, staff and households with nothing answered (`demo --form`).
+DEMO_FORM: Final = "census2020-short"
 FAMILY: Final = "family"
 
 ENUMERATOR_USERNAME: Final = "enumerator"
@@ -166,6 +169,17 @@ def sensitive_values() -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def demo_time(q: Questionnaire) -> dt.datetime:
+    """When the demo runs for `q`: DEMO_NOW for the 2020 forms, else the census moment, or the
+    middle of the self-response window when the census moment is outside it."""
+    window = q.window
+    if window is None or window.is_open(DEMO_NOW):
+        return DEMO_NOW
+    if window.is_open(q.reference_time):
+        return q.reference_time
+    return window.opens + (window.closes - window.opens) / 2
+
+
 # -- what the demo returns -------------------------------------------------------------------------
 
 
@@ -274,9 +288,19 @@ class _Builder:
     def now(self) -> dt.datetime:
         return self.store.clock.now()
 
+    @property
+    def areas(self) -> tuple[tuple[str, str], ...]:
+        """Beijing's districts for the 2020 forms; plain names for another census's form."""
+        if self.q.id == DEMO_FORM:
+            return (AREA_1, AREA_2)
+        return tuple((code, f"Demo area {n}") for n, (code, _) in enumerate((AREA_1, AREA_2), 1))
+
+    def address(self, label: str) -> str:
+        return ADDRESSES[label] if self.q.id == DEMO_FORM else f"Demo address {label.replace('_', ' ')}"
+
     def build(self) -> DemoData:
         accounts = self.store.accounts
-        for area_id, name in (AREA_1, AREA_2):
+        for area_id, name in self.areas:
             accounts.add_area(area_id, name, actor="system:demo")
         enumerators: list[DemoStaff] = []
         for username, name, phone, area in ENUMERATORS:
@@ -291,6 +315,9 @@ class _Builder:
         self.office = Actor(Role.OFFICE, office_id)
         office = DemoStaff("office", ("普查办公室", "census office"), OFFICE_USERNAME, office_password)
 
+        if self.q.id != DEMO_FORM:  # the invented answers are the 2020 short form's
+            fresh = [self._fresh(label, area) for label, area in (("fresh", AREA_1[0]), ("area2_fresh", AREA_2[0]))]
+            return DemoData(self.now, self.areas, tuple(fresh), tuple(enumerators), office)
         households = [
             self._fresh("fresh", AREA_1[0]),
             self._in_progress("in_progress", AREA_1[0], _dwelling(3, "92.6", 3), LIU_PARTIAL),
@@ -303,7 +330,7 @@ class _Builder:
             self._fresh("area2_fresh", AREA_2[0]),
             self._in_progress("area2_in_progress", AREA_2[0], _dwelling(2, "64", 2), SUN_PARTIAL),
         ]
-        return DemoData(self.now, (AREA_1, AREA_2), tuple(households), tuple(enumerators), office)
+        return DemoData(self.now, self.areas, tuple(households), tuple(enumerators), office)
 
     # -- the households, one per kind --------------------------------------------------------------
     def _fresh(self, label: str, area: str) -> DemoHousehold:
@@ -378,7 +405,7 @@ class _Builder:
         fresh = self.store.accounts.new_secrets()  # hashed before the transaction opens
         with self.store.db.transaction() as c:
             household_id = households.register(
-                code=new_account_code(), area_id=area, address=ADDRESSES[label], household_type=FAMILY,
+                code=new_account_code(), area_id=area, address=self.address(label), household_type=FAMILY,
                 questionnaire=self.q.id, enumerator_id=enumerator.id, actor=actor, conn=c)
             info = households.get(household_id, conn=c)
             state = authorize(Action.ISSUE_CREDENTIALS, enumerator, _facts(info), self.now, self.q.window)

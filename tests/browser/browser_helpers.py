@@ -304,10 +304,15 @@ def formserver(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
                           check=False, timeout=120, **kwargs)
 
 
-def make_demo(data: Path, base: str) -> tuple[dict[str, Login], dict[str, str]]:
+def form_arguments(forms: Sequence[Path]) -> list[str]:
+    """`--form SPEC` for each form (none: the bundled 2020 census forms)."""
+    return [arg for spec in forms for arg in ("--form", str(spec))]
+
+
+def make_demo(data: Path, base: str, forms: Sequence[Path] = ()) -> tuple[dict[str, Login], dict[str, str]]:
     """`formserver demo` into the empty folder `data`, its QR URLs naming `base`: the households'
     logins by label, and the staff's passwords by username."""
-    done = formserver("demo", "--json", "--data", str(data), "--base-url", base)
+    done = formserver("demo", "--json", "--data", str(data), "--base-url", base, *form_arguments(forms))
     assert done.returncode == 0, done.stderr
     households: dict[str, Login] = {}
     staff: dict[str, str] = {}
@@ -320,7 +325,7 @@ def make_demo(data: Path, base: str) -> tuple[dict[str, Login], dict[str, str]]:
     return households, staff
 
 
-def start_server(data: Path, clock: str, log: Path, port: int | None = None) -> Server:
+def start_server(data: Path, clock: str, log: Path, port: int | None = None, forms: Sequence[Path] = ()) -> Server:
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "FORMSERVER_CLOCK_START": clock}
@@ -328,7 +333,8 @@ def start_server(data: Path, clock: str, log: Path, port: int | None = None) -> 
     env.pop("FORMSERVER_KEYS", None)
     with log.open("wb") as handle:  # the server writes to its own copy of the descriptor
         process = subprocess.Popen([sys.executable, "-m", "formserver.cli", "serve", "--data", str(data),
-                                    "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT)
+                                    "--port", str(port), *form_arguments(forms)],
+                                   env=env, stdout=handle, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:

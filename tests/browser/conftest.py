@@ -69,6 +69,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 _SESSION_PORT = free_port()  # chosen at import, so the demo's QR URLs can name it
+_US_PORT = free_port()
 
 
 def add_fresh_households(data: Path, labels: tuple[str, ...], base_url: str) -> dict[str, Login]:
@@ -126,6 +127,30 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = tmp_path_factory.mktemp("logs") / "server.log"
     running = start_server(demo.data, OPEN_CLOCK, log, port=_SESSION_PORT)  # the port of the QR URLs
+    yield running
+    stop_server(running)
+
+
+# Another census: the US 2020 form served alone (`serve --form`), on a demo of its own, with a clock
+# at its census moment (inside its self-response window).
+US_FORM = HERE.parents[1] / "forms" / "examples" / "us2020.yaml"
+US_CLOCK = "2020-04-01T10:00:00-04:00"
+
+
+@pytest.fixture(scope="session")
+def us_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    if not AVAILABLE:
+        pytest.skip(SKIP_REASON)
+    data = tmp_path_factory.mktemp("formserver-us-data")
+    logins, _ = make_demo(data, f"http://127.0.0.1:{_US_PORT}", forms=[US_FORM])
+    assert set(logins) == {"fresh", "area2_fresh"}  # the demo's answers are the 2020 form's: none here
+    return Demo(data, logins)
+
+
+@pytest.fixture(scope="session")
+def us_server(us_demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    log = tmp_path_factory.mktemp("logs-us") / "server.log"
+    running = start_server(us_demo.data, US_CLOCK, log, port=_US_PORT, forms=[US_FORM])
     yield running
     stop_server(running)
 

@@ -65,6 +65,16 @@ def test_new_enumerators_follow_the_rules(admin: StaffAdmin) -> None:
                              phone="13911862047", areas=[AREA])
 
 
+def test_an_enumerator_of_another_country_has_its_number_with_the_country_code(admin: StaffAdmin) -> None:
+    added = admin.add_enumerator(BOSS, "smith", name="Pat Smith", phone="+1 (202) 555-0143", areas=[AREA])
+    assert admin.accounts.enumerator(added.id).phone == "+12025550143"
+    china = admin.add_enumerator(BOSS, "wang", name="王", phone="+86 139 1186 2047", areas=[AREA])
+    assert admin.accounts.enumerator(china.id).phone == "13911862047"  # China's as the 2020 forms keep them
+    with pytest.raises(StaffError) as caught:
+        admin.add_enumerator(BOSS, "jones", name="Jones", phone="+1 555", areas=[AREA])
+    assert caught.value.code == "bad_phone"
+
+
 def test_disable_and_enable_and_the_office_keeps_itself_in(admin: StaffAdmin) -> None:
     wang = admin.add_enumerator(BOSS, "wang", name="王", phone="13911862047", areas=[AREA])
     households(admin.store, wang.id, AREA, 2)

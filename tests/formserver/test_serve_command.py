@@ -6,6 +6,7 @@ server is never run here: uvicorn's entry point is replaced by a stand-in that r
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ ENV = ("DATABASE_URL", "FORMSERVER_KEYS", "FORMSERVER_KEY_FILE", "FORMSERVER_CLO
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ENV:
         monkeypatch.delenv(var, raising=False)
-    for var in ("FORMSERVER_DATA", "FORMSERVER_BASE_URL"):  # set by serve; put back afterwards
+    for var in ("FORMSERVER_DATA", "FORMSERVER_BASE_URL", "FORMSERVER_FORMS"):  # set by serve; put back afterwards
         monkeypatch.setenv(var, "")
 
 
@@ -109,3 +110,29 @@ def test_serving_the_demo_again_says_where_the_logins_went_and_how_to_get_new_on
     assert "formserver serve --demo --data 新目录" in hint and "formserver serve --demo --data NEW_FOLDER" in hint
     assert f"formserver office add USERNAME --data {data}" in hint  # where new logins come from
     assert "只在创建时显示一次" in hint and "shown once, when the demo is created" in hint
+
+
+def test_another_census_is_served_with_its_forms_and_its_demo(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], listened: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve --demo --form SPEC`: the form is compiled before anything, the workers are told
+    which forms to load, the demo clock stands at its census moment and its households are fresh."""
+    monkeypatch.setenv("FORMSERVER_CLOCK_START", "")  # so that what serve sets is undone afterwards
+    monkeypatch.delenv("FORMSERVER_CLOCK_START")
+    us = Path(__file__).resolve().parents[2] / "forms" / "examples" / "us2020.yaml"
+    assert main(["serve", "--demo", "--data", str(tmp_path / "us"), "--form", str(us)]) == 0
+    out = capsys.readouterr().out
+    assert len(listened) == 1 and "Demo area 1" in out and "2020-04-01T00:00:00-04:00" in out
+    assert "朝阳区" not in out and out.count("credentials_issued") == 2
+    assert os.environ["FORMSERVER_FORMS"] == str(us)
+    assert os.environ["FORMSERVER_CLOCK_START"] == "2020-04-01T00:00:00-04:00"
+
+
+def test_a_form_that_does_not_compile_stops_the_server_before_it_listens(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], listened: list[dict[str, Any]]) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("questionnaire: x\nbranding: {name: {en: X}, fotter: {en: Y}}\n", encoding="utf-8")
+    code, err = _cli(capsys, "serve", "--data", tmp_path / "data", "--form", broken)
+    assert code == 1 and listened == [] and "Traceback" not in err
+    assert "UNKNOWN_KEY" in err and "broken.yaml:2:" in err
+    assert not (tmp_path / "data").exists()  # nothing made before the forms are known to be right

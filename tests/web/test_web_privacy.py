@@ -213,9 +213,10 @@ def test_the_server_runs_without_an_access_log(monkeypatch: pytest.MonkeyPatch, 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(serve_command, "prepare", lambda args, base_url: 0)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
-    for name in ("FORMSERVER_DATA", "FORMSERVER_BASE_URL", "FORMSERVER_CLOCK_START"):
+    for name in ("FORMSERVER_DATA", "FORMSERVER_BASE_URL", "FORMSERVER_CLOCK_START", "FORMSERVER_FORMS"):
         monkeypatch.setenv(name, "")  # restored after the test: run_serve sets them
-    args = argparse.Namespace(host="127.0.0.1", port=8123, data=tmp_path, workers=1, demo=False, base_url=None)
+    args = argparse.Namespace(host="127.0.0.1", port=8123, data=tmp_path, workers=1, demo=False, base_url=None,
+                              forms=None)
     assert serve_command.run_serve(args) == 0
     assert len(calls) == 1
     assert calls[0].get("access_log") is False

@@ -159,6 +159,35 @@ class WindowOut(BaseModel):
     closes: datetime
 
 
+class LinkOut(BaseModel):
+    url: str
+    label: Text | None
+
+
+class HelpPhoneOut(BaseModel):
+    number: str = Field(description="as the census prints it, e.g. 844-330-2020")
+    label: Text | None
+
+
+class HelpOut(BaseModel):
+    phones: list[HelpPhoneOut]
+    hours: Text | None
+    web: str | None
+    email: str | None
+
+
+class BrandingOut(BaseModel):
+    """The census's own texts, to show around the questions as the web pages do."""
+
+    name: Text
+    short_name: Text
+    issuer: Text | None
+    privacy: list[Text] = Field(description="the privacy notice, a text per paragraph")
+    privacy_link: LinkOut | None
+    footer: Text | None
+    help: HelpOut | None
+
+
 class QuestionnaireOut(BaseModel):
     id: str
     version: str
@@ -170,6 +199,7 @@ class QuestionnaireOut(BaseModel):
     routing: list[RoutingRuleOut]
     reasons: list[ReasonOut] = Field(description="the reasons its rules may raise and those the engine raises "
                                                  "itself, most urgent first")
+    branding: BrandingOut = Field(description="the spec's branding block; without one, the title names the census")
     json_schema: dict[str, Any] = Field(description="the submitted document's JSON Schema (Draft 2020-12)")
 
 

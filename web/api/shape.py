@@ -8,17 +8,22 @@ from typing import Any
 from engine.census import HouseholdView
 from engine.runtime import unfinished
 from engine.runtime.validation import Issue
+from engine.spec.branding import branding_of
 from engine.spec.expressions import CompiledExpression
 from engine.spec.jsonschema_emit import to_json_schema
-from engine.spec.model import Check, Question, Questionnaire
+from engine.spec.model import Branding, Check, Question, Questionnaire, Text
 from engine.spec.reasons import ReasonBook
 from engine.store.masking import mask_name
 from web.api.models import (
+    BrandingOut,
     CheckOut,
     CodeListOut,
     EvaluationOut,
+    HelpOut,
+    HelpPhoneOut,
     HouseholdOut,
     IssueOut,
+    LinkOut,
     MemberOut,
     OptionOut,
     PageOut,
@@ -99,7 +104,21 @@ def _questionnaire(q: Questionnaire) -> QuestionnaireOut:
         routing=[RoutingRuleOut(reason=r.reason, kind=r.kind.value, when=r.when.source,
                                 explanation=dict(r.explanation)) for r in q.routing],
         reasons=reasons_out(ReasonBook.of([q])),
-        json_schema=to_json_schema(q))
+        branding=_branding(branding_of(q)), json_schema=to_json_schema(q))
+
+
+def _text(text: Text | None) -> dict[str, str] | None:
+    return dict(text) if text is not None else None
+
+
+def _branding(b: Branding) -> BrandingOut:
+    link, help_ = b.privacy_link, b.help
+    return BrandingOut(
+        name=dict(b.name), short_name=dict(b.short_name), issuer=_text(b.issuer), privacy=[dict(p) for p in b.privacy],
+        privacy_link=LinkOut(url=link.url, label=_text(link.label)) if link else None, footer=_text(b.footer),
+        help=HelpOut(phones=[HelpPhoneOut(number=p.number, label=_text(p.label)) for p in help_.phones],
+                     hours=_text(help_.hours), web=help_.web.url if help_.web else None, email=help_.email)
+        if help_ else None)
 
 
 def _issue(issue: Issue, languages: tuple[str, ...]) -> IssueOut:

@@ -48,7 +48,6 @@ from engine.store.slips import new_token
 from web.authz import StaffRequest, staff_route
 from web.confirm import Confirmation, ask, confirmed
 from web.fields import display
-from web.i18n_staff import form_name
 from web.questionpage import CensusPage, PageUrls, form_version
 from web.reason_words import ReasonWords, reason_words
 from web.routes import staff_auth
@@ -221,7 +220,7 @@ def detail_values(staff: StaffRequest, **values: Any) -> dict[str, Any]:
         "can_revoke": store.accounts.issued_at(h.id) is not None, "can_visit": h.state is not HouseholdState.CLOSED,
         "can_complete": ready and may(staff, Action.ENUMERATE), "outcomes": VISIT_OUTCOMES,
         "member_first": plan.entry_points(), "household_pages": plan.pages_of(HOUSEHOLD),
-        "form_name": form_name(h.questionnaire, ctx.lang), "base": BASE + h.id,
+        "form_name": pick(view.questionnaire.title, ctx.lang), "base": BASE + h.id,
         "done": ctx.request.query_params.get("done", ""), "error": None, "blocking": [],
         "pick": pick, "reason_words": reason_words(ctx.services.census, ctx.lang), **values,
     }

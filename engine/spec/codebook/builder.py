@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from engine.spec.codebook.branding import branding_blocks
 from engine.spec.codebook.document import Block, Figure, Group, Heading, Para, Table, Toc, TocEntry, anchor
 from engine.spec.codebook.routing import routing_blocks
 from engine.spec.codebook.text import all_languages, both, code, link, paren, slash, tx
@@ -101,6 +102,7 @@ class Codebook:
         title = slash(q.title, q) or q.id
         blocks: list[Block] = [Heading(1, f"{title}\n编码手册 Codebook", "top")]
         blocks.append(self.about())
+        blocks.extend(branding_blocks(q))
         blocks.append(self.how_to_read())
         blocks.append(Heading(2, "目录 Contents", "contents"))
         blocks.append(self.contents())

@@ -185,8 +185,9 @@ def test_every_key_is_closed_and_described(schema: dict[str, Any]) -> None:
             walk(value, f"{path}/{key}")
 
     walk(schema, "#")
-    assert checked == 14  # top, self_response, option, specify, code_list, check, derived, routing_reason,
-    # routing, question, page, section, a section's first_member, and migrations
+    assert checked == 19  # top, self_response, option, specify, code_list, check, derived, routing_reason,
+    # routing, question, page, section, a section's first_member, migrations, and branding with its privacy,
+    # link, help, help_phone
 
 
 def test_routing_reasons_and_kinds(schema: dict[str, Any]) -> None:

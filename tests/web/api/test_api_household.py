@@ -36,6 +36,8 @@ def test_the_household_with_its_evaluation(site: Any) -> None:
     assert questions["H6"]["relevance"] and questions["H6"]["unit"]["en"]
     assert {o["code"] for o in questions["H1"]["options"]} >= {"1"}
     assert questions["D8_place"]["code_list"]["levels"][0] == "province"  # its codes: in the JSON Schema
+    branding = questionnaire["branding"]  # what the web pages say around the questions
+    assert branding["name"]["zh"] == "第七次全国人口普查" and len(branding["privacy"]) == 2
 
 
 def test_answers_need_the_current_etag_and_are_saved_all_or_nothing(site: Any) -> None:
