@@ -518,6 +518,7 @@ class Enumeration:
                             conn=c)
             households.modify(view.info.id, lambda _: {"questionnaire": target.id}, actor=label,
                               action="questionnaire", detail=f"form={target.id}", conn=c)
+            self.census.record_migration(c, view, actor)  # the draft it switched from, if migrated
 
     def record_visit(self, actor: Actor, household_id: str, outcome: str) -> HouseholdInfo:
         if outcome not in VISIT_OUTCOMES:

@@ -6,9 +6,11 @@ import argparse
 import io
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from engine.spec.compiler import check_file, spec_files
+from engine.spec.published import check_chain, is_published_copy
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -71,10 +73,16 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"no .yaml files under {' '.join(map(str, args.paths))}", file=sys.stderr)
         return 1
     failed = bool(missing)
+    printed: set[str] = set()  # a published copy's mistakes, met again through its spec's chain
     for path in files:
         result = check_file(path)
+        if result.questionnaire is not None and not is_published_copy(path):
+            _, chain = check_chain(path, result.questionnaire)
+            result = replace(result, diagnostics=(*result.diagnostics, *chain))
         for d in sorted((*result.diagnostics, *result.warnings), key=lambda d: (d.position.line, d.position.column)):
-            print(d.render())
+            if d.render() not in printed:
+                printed.add(d.render())
+                print(d.render())
         failed |= bool(result.diagnostics) or (args.strict and bool(result.warnings))
         if result.diagnostics:
             continue

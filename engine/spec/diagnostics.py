@@ -67,6 +67,7 @@ CODES: Final[dict[str, str]] = {
     "BAD_PARENT": "a code question's parent is not a code question one level up in the same list",
     "BAD_CODE_ROW": "a row of a code list's CSV file is wrong (reported at its line in the CSV)",
     "MIGRATION_UNKNOWN": "migrations: name a question or an option code this version does not have",
+    "VERSION_CHAIN": "the published versions of a spec (published/VERSION/) do not form one chain of migrations",
     # Warnings (`formserver check` reports them; only --strict fails on them):
     "WHEN_NEVER_TRUE": "warning: a condition that no answers can make true",
     "UNREACHABLE": "warning: a section or page that no household sees (handed over first)",
