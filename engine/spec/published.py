@@ -43,7 +43,7 @@ def check_chain(spec: Path, current: Questionnaire) -> tuple[tuple[Questionnaire
         result = check_file(path)
         diags.extend(result.diagnostics)
         if result.questionnaire is not None:
-            _admit(result.questionnaire, path, current, by_version, diags)
+            _admit(result.questionnaire, path, spec, current, by_version, diags)
     chain: list[Questionnaire] = []
     on_chain: set[str] = set()
     step = current
@@ -75,7 +75,7 @@ def published_versions(spec: Path, current: Questionnaire) -> tuple[Questionnair
     return chain
 
 
-def _admit(q: Questionnaire, path: Path, current: Questionnaire,
+def _admit(q: Questionnaire, path: Path, spec: Path, current: Questionnaire,
            by_version: dict[str, tuple[Questionnaire, Path]], diags: Diagnostics) -> None:
     folder = path.parent.name
     if q.id != current.id:
@@ -84,11 +84,20 @@ def _admit(q: Questionnaire, path: Path, current: Questionnaire,
     elif q.version != folder:
         diags.add("VERSION_CHAIN", f"version {q.version} is kept in the folder {PUBLISHED}/{folder}",
                   _where(path, "version"), ("version",), f"name the folder {PUBLISHED}/{q.version}")
+    elif q.version == current.version and _same_text(path, spec):
+        return  # the folder copied whole, this spec unchanged: the current version itself
     elif q.version == current.version:
         diags.add("VERSION_CHAIN", f"version {q.version} is published already: the current spec needs a version of "
                   "its own", _where(path, "version"), ("version",), "give the current spec a new version:")
     else:
         by_version[q.version] = (q, path)
+
+
+def _same_text(a: Path, b: Path) -> bool:
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _where(path: Path, key: str) -> Position:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from published_forms import SPECS, forms_after_publishing, lay_out_forgetting_h7
-from scenarios import HEAD, SPOUSE, Worker, World, Worlds, add_member, register, submit
+from scenarios import HEAD, SPOUSE, Worker, World, Worlds, add_member, fill, register, submit
 
 from engine.census import Census
 from engine.forms import Forms
@@ -179,6 +179,25 @@ def test_a_correction_after_submitting_stays_on_the_submitted_version(worlds: Wo
     assert resubmitted.document["household"]["H5"] == "3"
     assert {r.questionnaire for r in census.store.households.revisions(hid)} == {OLD}
     assert migrations(census, hid) == []
+
+
+def test_an_interview_completed_on_a_draft_not_saved_since_moves_it_on(worlds: Worlds, published: Forms) -> None:
+    """The enumerator completes, without changing an answer, a household that filled everything
+    in under 2020.1 and asked for help: the interview's record and the working draft are both
+    2020.2, and the move is audited once."""
+    w = worlds.new()
+    hid = register(w, "helped")
+    fill(w, "helped", HEAD, SPOUSE)
+    w.x.census.request_help(w.household("helped"), hid)
+    x, _ = after_publishing(w, published)
+    x.enumeration.take_over(w.enumerator, hid)
+    assert x.enumeration.start_interview(w.enumerator, hid) == "census2020-short"
+    _, reference = x.enumeration.complete(w.enumerator, hid)
+    enumerated = x.census.store.households.load(hid, kinds=("enumerated",))
+    assert reference and enumerated.document is not None and enumerated.document["version"] == "2020.2"
+    assert stored_draft(x.census, hid)["version"] == "2020.2"
+    assert x.census.view(hid).questionnaire.version == "2020.2"
+    assert migrations(x.census, hid) == [f"from={OLD} to={NEW}"]
 
 
 def test_the_export_says_which_version_each_household_used(worlds: Worlds, published: Forms) -> None:

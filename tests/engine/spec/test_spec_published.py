@@ -46,6 +46,15 @@ def test_the_published_versions_load_in_the_order_of_their_chain(tmp_path: Path)
     assert len(forms.every_version()) == 3 and len(forms) == 1
 
 
+def test_a_copy_of_the_whole_folder_holds_the_unchanged_specs_as_they_are(tmp_path: Path) -> None:
+    """Copying the whole folder into published/ also copies the specs that did not change: a
+    copy identical to its spec is that spec, not a published version of its own."""
+    current = version("2", "1")
+    spec = lay_out(tmp_path, current, ("1", version("1")), ("2", current))
+    chain, mistakes = check_chain(spec, compile_file(spec))
+    assert mistakes == () and [q.version for q in chain] == ["1"]
+
+
 def test_a_spec_without_published_versions_has_none(tmp_path: Path) -> None:
     spec = write(tmp_path, "spec.yaml", version("2", "1"))
     assert check_chain(spec, compile_file(spec)) == ((), ())
