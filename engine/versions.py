@@ -12,7 +12,7 @@
   second finds the answers' version moved on (`ConflictError`, nothing written) and, read
   again, has nothing left to migrate.
 - A draft that cannot be carried across (`MigrationError`) is left as it is, under its own
-  version: the household goes on with it (nothing lost) and is told so (`VERSION_KEPT`).
+  version: the household goes on with it (nothing lost) and is told so (`version_kept`).
 """
 
 from __future__ import annotations
@@ -60,9 +60,9 @@ def read(forms: Forms, info: HouseholdInfo, document: dict[str, Any] | None) -> 
     current = forms.get(info.questionnaire) or forms.short
     if document is None:
         return Reading(current, docs.new_document(current))
-    written = str(document.get("version"))
-    if document.get("questionnaire") != current.id or written == current.version:
-        return Reading(current, document)
+    written = document.get("version")
+    if not isinstance(written, str) or document.get("questionnaire") != current.id or written == current.version:
+        return Reading(current, document)  # on the current version (or naming none: read as it)
     own = forms.version(current.id, written) or current
     if keeps_version(info):
         return Reading(own, document)
