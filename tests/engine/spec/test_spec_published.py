@@ -65,10 +65,10 @@ def test_a_spec_without_published_versions_has_none(tmp_path: Path) -> None:
     (version("3", "2"), [("1", version("1"))], "spec.yaml", None, "does not say how to carry households across"),
     (version("3", "2"), [("1", version("1")), ("2", version("2"))], "published/1/spec.yaml", 2,
      "published version 1 is not on the chain"),
-    (version("2", "1"), [("2", version("2", "1"))], "published/2/spec.yaml", 2, "published already"),
+    (version("2", "1"), [("2", version("2"))], "published/2/spec.yaml", 2, "published already"),
     (version("2", "1"), [("1", version("1", questionnaire="other"))], "published/1/spec.yaml", 1,
      "is questionnaire other"),
-])
+], ids=["folder", "not_from_published", "off_the_chain", "same_version", "other_questionnaire"])
 def test_check_names_each_break_in_the_chain(tmp_path: Path, current: str, published: list[tuple[str, str]],
                                              where: str, line: int | None, said: str) -> None:
     spec = lay_out(tmp_path, current, *published)
