@@ -1,4 +1,4 @@
-"""Designer commands: check, compile, docs, diagram, diff, translations, spec-schema."""
+"""Designer commands: check, compile, docs, diagram, diff, publish, translations, spec-schema."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--fail-on-migration", action="store_true",
                    help="exit 1 when a change needs a migration (for CI)")
     p.set_defaults(run=run_diff)
+
+    p = sub.add_parser("publish", help="keep the spec's current version as published: copy it and the files it "
+                       "reads into published/VERSION/ beside it, before changing it during collection")
+    p.add_argument("spec", type=Path)
+    p.set_defaults(run=run_publish)
 
     p = sub.add_parser("translations", help="a spec's texts for translators as a gettext PO file, and back")
     group = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -163,6 +168,25 @@ def run_diagram(args: argparse.Namespace) -> int:
         return 1
     args.output.write_bytes(drawn)
     print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from engine.spec.model import Questionnaire
+    from engine.spec.published import PublishError, publish
+
+    q = _compiled(args.spec)
+    if not isinstance(q, Questionnaire):
+        return 1
+    try:
+        copies = publish(args.spec, q)
+    except (PublishError, OSError) as exc:
+        print(f"{args.spec}: {exc}", file=sys.stderr)
+        return 1
+    for copy in copies:
+        print(f"kept {copy}")
+    print(f'next: give {args.spec} a new version: and migrations: {{from: "{q.version}", ...}}, then run '
+          "formserver check", file=sys.stderr)
     return 0
 
 

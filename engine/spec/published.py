@@ -12,9 +12,11 @@ that a draft of any of them can be carried to the current one a step at a time.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from engine.spec.compiler import check_file, display_name
+from engine.spec.dependencies import files_read
 from engine.spec.diagnostics import Diagnostic, Diagnostics, Position, SpecError
 from engine.spec.loader import YMap, load_file
 from engine.spec.model import Questionnaire
@@ -28,6 +30,33 @@ def published_copies(spec: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p / spec.name for p in folder.iterdir() if p.is_dir() and (p / spec.name).is_file())
+
+
+class PublishError(Exception):
+    """A spec that cannot be published as it stands; the message says why and what to do."""
+
+
+def publish(spec: Path, current: Questionnaire) -> tuple[Path, ...]:
+    """Copy the spec (compiled as `current`) and every file it reads (extends, imports, code
+    list files) into `published/VERSION/` beside it, at the same places relative to it: the
+    frozen copy of the version households have answered so far. Returns the copies."""
+    target = spec.parent / PUBLISHED / current.version
+    if target.exists():
+        raise PublishError(f"{display_name(target)} exists already: version {current.version} is published; "
+                           "give the spec a new version before publishing it")
+    base = spec.parent.resolve()
+    files = files_read(spec)
+    outside = [f for f in files if not f.is_relative_to(base) or PUBLISHED in f.relative_to(base).parts]
+    if outside:
+        raise PublishError(f"{display_name(spec)} reads files outside its folder ({', '.join(map(str, outside))}): "
+                           f"copy them into {display_name(target)} by hand, at the same places relative to it")
+    copies = []
+    for source in files:
+        copy = target / source.relative_to(base)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, copy)
+        copies.append(copy)
+    return tuple(copies)
 
 
 def is_published_copy(path: Path) -> bool:

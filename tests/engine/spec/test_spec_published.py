@@ -3,6 +3,7 @@ of their chain of migrations, which `check` verifies."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from engine.spec.compiler import compile_file
 from engine.spec.diagnostics import SpecError
 from engine.spec.published import check_chain, published_versions
 from formserver.cli import main
+from tests.engine.published_forms import FIXTURE, SHIPPED
 
 
 def version(v: str, source: str | None = None, questionnaire: str = "demo") -> str:
@@ -106,3 +108,33 @@ def test_check_verifies_the_chain_and_says_each_mistake_once(tmp_path: Path,
     out = capsys.readouterr().out
     assert out.count("UNKNOWN_TYPE") == 1, out
     assert "VERSION_CHAIN" not in out  # 1 is broken, so not on the chain: its own mistake says why
+
+
+def test_publish_keeps_the_spec_and_every_file_it_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The 2020 forms copied whole; `formserver publish` keeps short.yaml 2020.1 with its option
+    library and its code list's CSV; then 2020.2 (the test fixture, extending the kept copy) is
+    the spec, and the chain holds."""
+    folder = tmp_path / "census2020"
+    shutil.copytree(SHIPPED, folder)
+    spec = folder / "short.yaml"
+    assert main(["publish", str(spec)]) == 0
+    kept = folder / "published" / "2020.1"
+    assert sorted(str(p.relative_to(kept)) for p in kept.rglob("*") if p.is_file()) == [
+        "divisions/china.csv", "options.yaml", "short.yaml"]
+    assert (kept / "short.yaml").read_bytes() == (SHIPPED / "short.yaml").read_bytes()
+    assert 'from: "2020.1"' in capsys.readouterr().err
+    assert main(["publish", str(spec)]) == 1  # published already: nothing overwritten
+    assert "exists already" in capsys.readouterr().err
+    shutil.copyfile(FIXTURE, spec)
+    chain, mistakes = check_chain(spec, compile_file(spec))
+    assert mistakes == () and [q.version for q in chain] == ["2020.1"]
+
+
+def test_publish_refuses_a_spec_reading_files_outside_its_folder(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, "base.yaml", version("1"))
+    (tmp_path / "v").mkdir()
+    spec = write(tmp_path / "v", "spec.yaml", 'extends: ../base.yaml\nversion: "2"\n')
+    assert main(["publish", str(spec)]) == 1
+    assert "outside its folder" in capsys.readouterr().err
+    assert not (tmp_path / "v" / "published").exists()
