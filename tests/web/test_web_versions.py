@@ -14,7 +14,9 @@ import pytest
 from engine.forms import Forms
 from engine.versions import MIGRATE
 from tests.engine.published_forms import SPECS, forms_after_publishing, lay_out_forgetting_h7
+from tests.web.api.conftest import auth, client, household_token
 from tests.web.conftest import Site, make_site
+from web.authz import API
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +70,15 @@ def test_a_draft_that_cannot_move_on_is_kept_and_the_household_told(tmp_path: Pa
         assert not [e for e in site.events("in_progress") if e.action == MIGRATE]
     finally:
         site.store.close()
+
+
+def test_the_api_says_which_version_each_household_is_read_under(published_site: Site) -> None:
+    api = client(published_site)
+    for label, version in (("in_progress", "2020.2"), ("submitted", "2020.1")):
+        token = household_token(published_site, label)
+        body = api.get(API + "/household", headers=auth(token)).json()
+        assert body["questionnaire_version"] == version, label
+        questionnaire = api.get(API + "/household/questionnaire", headers=auth(token)).json()
+        assert questionnaire["version"] == version
+        questions = {q["id"] for s in questionnaire["sections"] for p in s["pages"] for q in p["questions"]}
+        assert ("H5_other" in questions) is (version == "2020.2")
