@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
+
+from engine import versions
 from engine.answers.problems import InputProblem
 from engine.clock import Clock
 from engine.forms import Forms
@@ -22,6 +26,7 @@ from engine.runtime.case import Case
 from engine.runtime.errors import NotSubmittable
 from engine.runtime.evaluate import Evaluation, evaluate
 from engine.runtime.lifecycle import Action, Actor, HouseholdFacts, HouseholdState, Role, authorize
+from engine.runtime.migrate import MigrationError
 from engine.runtime.routing import Route
 from engine.runtime.submission import Submission, content_hash, declare, prepare
 from engine.spec.model import BuiltInReason, Questionnaire, Scope
@@ -39,6 +44,8 @@ class HouseholdView:
     document: dict[str, Any]
     version: int
     evaluation: Evaluation
+    migrated_from: str | None = None  # the stored draft's version: shown migrated, saved so next (engine/versions.py)
+    migration_problem: MigrationError | None = None  # why the draft stays under its version (for the household)
 
     @property
     def state(self) -> HouseholdState:
@@ -114,6 +121,7 @@ class Census:
         # has not evaluated (saved by another worker) is evaluated from it, so only the records
         # changed since are worked out again (`evaluate(previous=...)` gives the same result).
         self._latest: OrderedDict[str, Evaluation] = OrderedDict()
+        self._kept = versions.KeptLog(EVALUATIONS_KEPT)  # drafts that could not migrate: logged once
 
     def _evaluation_key(self, household_id: str, draft: int | None, q: Questionnaire, case: Case) -> tuple[Any, ...]:
         closed = q.window is not None and self.clock.now() > q.window.closes
@@ -157,10 +165,24 @@ class Census:
     def view_of(self, info: HouseholdInfo, loaded: Loaded) -> HouseholdView:
         """The view of a household row and its newest draft, read by the caller (with its
         session, say: `Households.load_view_by_session`)."""
-        q = self.questionnaire_of(info)
-        doc = loaded.document or docs.new_document(q)
+        reading = versions.read(self.forms, info, loaded.document)
+        q, doc = reading.questionnaire, reading.document
+        if reading.problem is not None:
+            self._kept.warn(info.id, reading.problem)
         evaluation = self._evaluate(info.id, loaded.number, q, doc, case_of(info))
-        return HouseholdView(info, q, doc, loaded.version, evaluation)
+        return HouseholdView(info, q, doc, loaded.version, evaluation, reading.migrated_from, reading.problem)
+
+    def carrying(self, view: HouseholdView, actor: Actor) -> AbstractContextManager[Connection | None]:
+        """The transaction of a save of `view`'s draft: None (the store's own) unless the save
+        carries the draft to a new version, whose audit event then commits with it."""
+        return versions.carrying(self.store.households, view.info.id, view.migrated_from,
+                                 lambda conn: self.record_migration(conn, view, actor))
+
+    def record_migration(self, conn: Connection, view: HouseholdView, actor: Actor) -> None:
+        """Audit the move of `view`'s draft to its version, if it moved (`engine/versions.py`)."""
+        if view.migrated_from is not None:
+            versions.record_migration(conn, household_id=view.info.id, questionnaire=view.questionnaire,
+                                      source=view.migrated_from, actor=actor_label(actor), at=self.clock.now())
 
     def _facts(self, info: HouseholdInfo) -> HouseholdFacts:
         return HouseholdFacts(info.id, info.area_id, info.state)
@@ -228,11 +250,12 @@ class Census:
         if hand_over and evaluation.hand_over and actor.role is Role.HOUSEHOLD:
             new_state = HouseholdState.ROUTED  # e.g. an overseas member, detected mid-flow
         reasons = reasons_of(view.questionnaire, evaluation.routes, view.info.reasons)
-        version = self.store.households.save(
-            household_id, doc, expected_version=expected_version, actor=actor_label(actor),
-            questionnaire=f"{view.questionnaire.id}@{view.questionnaire.version}", state=new_state,
-            reasons=reasons, action=action, row_version=view.info.row_version, content_hash=digest,
-        )
+        with self.carrying(view, actor) as conn:
+            version = self.store.households.save(
+                household_id, doc, expected_version=expected_version, actor=actor_label(actor),
+                questionnaire=f"{view.questionnaire.id}@{view.questionnaire.version}", state=new_state,
+                reasons=reasons, action=action, row_version=view.info.row_version, content_hash=digest, conn=conn,
+            )
         # The state change of a save never touches what the evaluation's case depends on
         # (flags, and whether a submission stands), so the evaluation above stays valid.
         info = replace(view.info, state=new_state, reasons=tuple(reasons), version=version,
@@ -379,6 +402,7 @@ class Census:
                 reference=submission.reference, content_hash=submission.content_hash, blind=blind, action=kind,
                 row_version=row + 1, conn=conn,
             )
+            self.record_migration(conn, view, actor)
         self.flag_duplicates(view.info.id)
 
     def flag_duplicates(self, household_id: str) -> None:

@@ -533,6 +533,7 @@ class Enumeration:
                             conn=c)
             households.modify(view.info.id, lambda _: {"questionnaire": target.id}, actor=label,
                               action="questionnaire", detail=f"form={target.id}", conn=c)
+            self.census.record_migration(c, view, actor)  # the draft it switched from, if migrated
 
     def record_visit(self, actor: Actor, household_id: str, outcome: str) -> HouseholdInfo:
         if outcome not in VISIT_OUTCOMES:
@@ -564,11 +565,17 @@ class Enumeration:
         q = view.questionnaire
         id_questions = [qq.id for qq in q.questions_in(Scope.MEMBER) if qq.type == "resident_id"]
         blind = [(m["id"], str(m[qid])) for m in document["members"] for qid in id_questions if m.get(qid)]
-        self.store.households.save(
-            household_id, document, expected_version=view.version, actor=label,
-            questionnaire=f"{q.id}@{q.version}", kind="enumerated", state=state,
-            reasons=reasons_of(view.questionnaire, evaluation.routes, view.info.reasons), reference=reference,
-            content_hash=digest, blind=blind, action="enumerated", row_version=view.info.row_version)
+        households, version, row = self.store.households, view.version, view.info.row_version
+        with self.census.carrying(view, actor) as conn:
+            if conn is not None:  # a draft carried to a new version is stored so first: the working copy under it
+                version = households.save(household_id, view.document, expected_version=version, actor=label,
+                                          questionnaire=f"{q.id}@{q.version}", conn=conn)
+                row += 1
+            households.save(
+                household_id, document, expected_version=version, actor=label,
+                questionnaire=f"{q.id}@{q.version}", kind="enumerated", state=state,
+                reasons=reasons_of(view.questionnaire, evaluation.routes, view.info.reasons), reference=reference,
+                content_hash=digest, blind=blind, action="enumerated", row_version=row, conn=conn)
         self.census.flag_duplicates(household_id)
         return self.census.view(household_id), reference
 

@@ -31,7 +31,8 @@ from engine.store.masking import MASK_BY_TYPE, WITHHELD, mask_address
 Mask = Callable[[str | None], str]
 
 # Columns of the export before the questionnaire items (see `export_columns`).
-EXPORT_FIXED: Final = ("household_id", "area_id", "household_type", "questionnaire", "revision_kind",
+EXPORT_FIXED: Final = ("household_id", "area_id", "household_type", "questionnaire", "questionnaire_version",
+                       "revision_kind",
                        "reference", "submitted_at", "address", "person_number", "member_id")
 # A cell starting with one of these is a formula to Excel; answers typed by the public must
 # never run as one, so such text gets a leading apostrophe (Excel shows it as text).
@@ -141,6 +142,7 @@ def person_rows(household: Any, revision_kind: str, doc: Mapping[str, Any], addr
     reference = household.reference or ""
     fixed = {"household_id": household.id, "area_id": household.area_id,
              "household_type": household.household_type, "questionnaire": str(doc.get("questionnaire", "")),
+             "questionnaire_version": str(doc.get("version", "")),
              "revision_kind": revision_kind, "reference": withhold(reference) if masks else reference,
              "submitted_at": household.submitted_at.isoformat() if household.submitted_at else "",
              "address": neutralise(mask_address(address) if masks else address)}
@@ -184,6 +186,8 @@ def export_codebook(questionnaires: Iterable[Questionnaire], masked: bool) -> st
         "# Export codebook", "",
         "One row per person of every household with a standing submission (`revision_kind` submitted, "
         "by the household, or enumerated, in person); the household's items repeat on each of its rows. "
+        "`questionnaire_version` is the version of the questionnaire that submission was made under; the items "
+        "of every version published during collection have columns, and each version's codebook follows. "
         "A household with nobody to register has one row without person items.", "",
         "Fixed columns: " + ", ".join(f"`{c}`" for c in EXPORT_FIXED) + ". The other columns are the items "
         "below, by id; count pairs have one column per part (`H2.present`); a code from a code list is followed by "

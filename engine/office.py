@@ -419,13 +419,13 @@ class Office:
 
     # -- the export -------------------------------------------------------------------------------
     def export_columns(self) -> list[str]:
-        return export_columns(self.forms.values())
+        return export_columns(self.forms.every_version())
 
     def export_rows(self, masked: bool) -> Iterator[dict[str, str]]:
         """One row per person of every household with a standing submission (submitted or
         enumerated), masked or in full (see engine/export.py)."""
-        masks = ExportMasks.of(self.forms.values()) if masked else None
-        names = code_names(self.forms.values())
+        masks = ExportMasks.of(self.forms.every_version()) if masked else None
+        names = code_names(self.forms.every_version())
         h = HOUSEHOLD.c
         with self.store.db.read() as c:
             ids = list(c.execute(select(h.id).where(h.reference.is_not(None)).order_by(h.area_id, h.id)).scalars())
@@ -447,7 +447,7 @@ class Office:
         path = Path(path)
         rows = write_private_csv(path, self.export_columns(), self.export_rows(masked))
         codebook = path.with_name(f"{path.name}.codebook.md")
-        codebook.write_text(export_codebook(self.forms.values(), masked), encoding="utf-8")
+        codebook.write_text(export_codebook(self.forms.every_version(), masked), encoding="utf-8")
         with self.store.db.transaction() as c:
             audit.record(c, at=self.clock.now(), actor=actor_label(actor), action="export",
                          detail=f"rows={rows} masked={'yes' if masked else 'no'}")

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 # (all of them for `formserver --help` or an unknown command): `check` loads the compiler, not
 # the database layer and the web app, which took it from 0.2 s to 1.1 s.
 COMMANDS: dict[str, str] = {
-    **dict.fromkeys(("check", "compile", "docs", "diagram", "diff", "translations", "spec-schema"), "spec_commands"),
+    **dict.fromkeys(("check", "compile", "docs", "diagram", "diff", "publish", "translations", "spec-schema"),
+                     "spec_commands"),
     "evaluate": "evaluate_command",
     "demo": "demo_command",
     **dict.fromkeys(("db", "keys", "audit", "backup", "restore", "maintain"), "store_commands"),

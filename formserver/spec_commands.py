@@ -1,4 +1,4 @@
-"""Designer commands: check, compile, docs, diagram, diff, translations, spec-schema."""
+"""Designer commands: check, compile, docs, diagram, diff, publish, translations, spec-schema."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import argparse
 import io
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from engine.spec.compiler import check_file, spec_files
+from engine.spec.published import check_chain, is_published_copy
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="exit 1 when a change needs a migration (for CI)")
     p.set_defaults(run=run_diff)
 
+    p = sub.add_parser("publish", help="keep the spec's current version as published: copy it and the files it "
+                       "reads into published/VERSION/ beside it, before changing it during collection")
+    p.add_argument("spec", type=Path)
+    p.set_defaults(run=run_publish)
+
     p = sub.add_parser("translations", help="a spec's texts for translators as a gettext PO file, and back")
     group = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     t = group.add_parser("export", help="write the PO file of one language (translated entries filled in)")
@@ -71,10 +78,16 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"no .yaml files under {' '.join(map(str, args.paths))}", file=sys.stderr)
         return 1
     failed = bool(missing)
+    printed: set[str] = set()  # a published copy's mistakes, met again through its spec's chain
     for path in files:
         result = check_file(path)
+        if result.questionnaire is not None and not is_published_copy(path):
+            _, chain = check_chain(path, result.questionnaire)
+            result = replace(result, diagnostics=(*result.diagnostics, *chain))
         for d in sorted((*result.diagnostics, *result.warnings), key=lambda d: (d.position.line, d.position.column)):
-            print(d.render())
+            if d.render() not in printed:
+                printed.add(d.render())
+                print(d.render())
         failed |= bool(result.diagnostics) or (args.strict and bool(result.warnings))
         if result.diagnostics:
             continue
@@ -155,6 +168,25 @@ def run_diagram(args: argparse.Namespace) -> int:
         return 1
     args.output.write_bytes(drawn)
     print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from engine.spec.model import Questionnaire
+    from engine.spec.published import PublishError, publish
+
+    q = _compiled(args.spec)
+    if not isinstance(q, Questionnaire):
+        return 1
+    try:
+        copies = publish(args.spec, q)
+    except (PublishError, OSError) as exc:
+        print(f"{args.spec}: {exc}", file=sys.stderr)
+        return 1
+    for copy in copies:
+        print(f"kept {copy}")
+    print(f'next: give {args.spec} a new version: and migrations: {{from: "{q.version}", ...}}, then run '
+          "formserver check", file=sys.stderr)
     return 0
 
 

@@ -10,6 +10,7 @@ migration: nothing a household typed is lost silently.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from engine.runtime import unfinished
@@ -51,6 +52,14 @@ def migrate(doc: Document, q: Questionnaire) -> Document:
     if unfinished.KEY in doc:
         out[unfinished.KEY] = _unfinished(doc[unfinished.KEY], m, known)
     return out
+
+
+def migrate_to(doc: Document, versions: Sequence[Questionnaire]) -> Document:
+    """`doc` carried across each of `versions` in turn, oldest first (`Forms.after`): the
+    draft of the last one. `MigrationError` if any step cannot be made; nothing is half done."""
+    for q in versions:
+        doc = migrate(doc, q)
+    return doc
 
 
 def _record(record: dict[str, Any], m: Migration, known: set[str], lost: list[str]) -> dict[str, Any]:

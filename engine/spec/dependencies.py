@@ -54,3 +54,19 @@ def _peek(path: Path) -> Any:
         return yaml.load(path.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except Exception:  # any reading or parsing failure: the compiler will say what it is
         return None
+
+
+def files_read(path: Path) -> tuple[Path, ...]:
+    """`spec_dependencies` that exist, and the code list files they name (relative to the file
+    that names them): everything the spec is compiled from (for `formserver publish`)."""
+    files = [f for f in spec_dependencies(path) if f.is_file()]
+    for spec in list(files):
+        data = _peek(spec)
+        lists = data.get("code_lists") if isinstance(data, dict) else None
+        for entry in lists.values() if isinstance(lists, dict) else ():
+            name = entry.get("file") if isinstance(entry, dict) else None
+            found = _absolute(spec.parent / name) if isinstance(name, str) else None
+            if found is not None and found.is_file():
+                files.append(found)
+    return tuple(dict.fromkeys(files))
+

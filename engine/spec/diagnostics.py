@@ -70,6 +70,7 @@ CODES: Final[dict[str, str]] = {
     "BAD_CODE_ROW": "a row of a code list's CSV file is wrong (reported at its line in the CSV)",
     "BAD_CONTACT": "branding: a web address, email address or phone number that is not one",
     "MIGRATION_UNKNOWN": "migrations: name a question or an option code this version does not have",
+    "VERSION_CHAIN": "the published versions of a spec (published/VERSION/) do not form one chain of migrations",
     # Warnings (`formserver check` reports them; only --strict fails on them):
     "WHEN_NEVER_TRUE": "warning: a condition that no answers can make true",
     "UNREACHABLE": "warning: a section or page that no household sees (handed over first)",

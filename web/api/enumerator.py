@@ -119,7 +119,7 @@ async def detail(call: Call) -> Reply:
 
 async def questionnaire(call: Call) -> Reply:
     census = call.ctx.services.census
-    return Reply(questionnaire_out(census.questionnaire_of(census.view(call.staff.household_id).info)))
+    return Reply(questionnaire_out(census.view(call.staff.household_id).questionnaire))
 
 
 async def start_interview(call: Call) -> Reply:

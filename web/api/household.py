@@ -23,7 +23,7 @@ def own(call: Call) -> Target:
 
 async def questionnaire(call: Call) -> Reply:
     target = own(call)
-    return Reply(questionnaire_out(target.census.questionnaire_of(target.view().info)))
+    return Reply(questionnaire_out(target.view().questionnaire))
 
 
 async def hand_over(call: Call) -> Reply:

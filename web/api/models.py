@@ -270,6 +270,9 @@ class HouseholdOut(BaseModel):
     id: str
     state: str
     questionnaire: str
+    questionnaire_version: str = Field(description="the version of the questionnaire the answers are read under "
+                                       "(a household in progress moves to the newest on its next save; a "
+                                       "submitted one keeps its own)")
     version: int = Field(description="the answers' version")
     etag: str = Field(description="as in the ETag header: send it as If-Match to change the household")
     reference: str | None = None

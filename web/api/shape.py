@@ -169,7 +169,8 @@ def household_out(view: HouseholdView, *, full: bool = True) -> HouseholdOut:
                    "confirmations": dict(doc.get("confirmations") or {}), "declaration": doc.get("declaration"),
                    "unfinished": dict(doc.get(unfinished.KEY) or {})}
     return HouseholdOut(id=info.id, state=info.state.value, questionnaire=view.questionnaire.id,
-                        version=view.version, etag=etag_of(view), reference=info.reference or None,
+                        questionnaire_version=view.questionnaire.version, version=view.version, etag=etag_of(view),
+                        reference=info.reference or None,
                         help_requested=info.help_requested, reasons=list(info.reasons),
                         members=members_out(view, masked=not full), answers=answers,
                         evaluation=evaluation_out(view) if full else None)

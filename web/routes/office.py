@@ -188,7 +188,7 @@ async def export(staff: StaffRequest) -> Response:
 
 
 async def codebook(staff: StaffRequest) -> Response:
-    text = export_codebook(staff.ctx.services.census.forms.values(), masked=True)
+    text = export_codebook(staff.ctx.services.census.forms.every_version(), masked=True)
     headers = {"Content-Disposition": 'attachment; filename="census-export-codebook.md"'}
     return staff.ctx.finish(Response(text, media_type="text/markdown; charset=utf-8", headers=headers))
 

@@ -11,7 +11,7 @@ import pytest
 
 from bench.evaluate_household import AT, household
 from engine.runtime.evaluate import evaluate
-from engine.runtime.migrate import MigrationError, migrate, needs_migration
+from engine.runtime.migrate import MigrationError, migrate, migrate_to, needs_migration
 from engine.spec.compiler import check_file, compile_file
 from engine.spec.diff import Impact, diff
 from engine.spec.model import Questionnaire
@@ -129,3 +129,21 @@ def test_mistakes_in_the_block_are_reported_where_they_are(tmp_path: Path, block
     assert [d.code for d in found] == [code], [d.render() for d in found]
     assert said in found[0].message
     assert found[0].position.line > spec.read_text(encoding="utf-8").count("\n") - block.count("\n")
+
+
+def test_a_draft_two_versions_behind_is_carried_across_each(tmp_path: Path) -> None:
+    """2020.1 -> 2020.2 (D7's 1 becomes 7) -> 2020.3 (7 becomes 8), one block each: `migrate_to`
+    applies them in turn; given only the last, the draft is refused whole."""
+    old = compile_file(FORMS / "short.yaml")
+    two = compile_file(version_two(tmp_path / "two"))
+    spec = version_two(tmp_path / "three", 'migrations:\n  from: "2020.2"\n  recode:\n    D7: {"7": "8"}\n')
+    text = spec.read_text(encoding="utf-8").replace('version: "2020.2"', 'version: "2020.3"', 1)
+    text = text.replace('{code: "7", label: {zh: 本户地址', '{code: "8", label: {zh: 本户地址', 1)
+    spec.write_text(text.replace('D7 == "7"', 'D7 == "8"').replace('D7 != "7"', 'D7 != "8"'), encoding="utf-8")
+    three = compile_file(spec)
+    doc = household(old, 2)
+    moved = migrate_to(doc, [two, three])
+    assert moved["version"] == "2020.3" and [m["D7"] for m in moved["members"]] == ["8", "8"]
+    with pytest.raises(MigrationError) as refused:
+        migrate_to(doc, [three])
+    assert refused.value.code == "no_migration" and doc["version"] == "2020.1"
