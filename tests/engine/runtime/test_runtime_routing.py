@@ -199,3 +199,20 @@ def test_a_declared_reason_that_hands_over_tells_the_household(tmp_path: Path) -
     # Stored on the row, read while the answers no longer raise it: still explained.
     fewer = large.evaluate(large.build(size=2))
     assert hand_over_explanations(large.q, fewer.routes, ["large_household"]) == [route.explanation]
+
+
+# -- the US 2020 example: a reason the Census Bureau's form needs ------------------------------------
+def test_the_us_form_follows_up_a_household_of_more_than_six() -> None:
+    from engine.runtime import document as docs
+    from engine.runtime.evaluate import evaluate
+
+    us = compile_file(FORMS.parent / "examples" / "us2020.yaml")
+    at = dt.datetime(2020, 4, 15, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=-4)))
+
+    def reasons(people: int) -> list[tuple[str, RoutingKind]]:
+        applied = docs.apply_answers(us, docs.new_document(us), HOUSEHOLD, {"people": str(people)})
+        assert applied.ok, applied.problems
+        return [(r.reason, r.kind) for r in evaluate(us, applied.document, at=at).routes]
+
+    assert reasons(6) == []
+    assert reasons(7) == [("coverage_followup", RoutingKind.NOTIFY)]
