@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from engine.spec.expressions.functions import FUNCTIONS
@@ -31,6 +32,10 @@ from engine.spec.expressions.nodes import (
 )
 
 Record = Mapping[str, Any]
+
+# What a composite answer is (answers come from JSON; derived values may be frozen): concrete
+# types, as isinstance against the Mapping ABC costs about five times as much, on every part read.
+MAPPINGS = (dict, MappingProxyType)
 
 
 @dataclass(slots=True)
@@ -121,7 +126,7 @@ def _ref(node: Ref) -> Fn:
 
     def get_part(env: Env) -> Any:
         value = get(env)
-        return value.get(part) if isinstance(value, Mapping) else None
+        return value.get(part) if isinstance(value, MAPPINGS) else None
 
     return get_part
 
