@@ -177,7 +177,8 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_translations_export(args: argparse.Namespace) -> int:
     from engine.spec.model import Questionnaire
-    from engine.spec.translations import LANGUAGE, export_po
+    from engine.spec.shape import LANGUAGE_CODE as LANGUAGE
+    from engine.spec.translations import export_po
 
     if not LANGUAGE.match(args.lang):
         print(f"--lang {args.lang}: a language code such as ug, en or zh-Hant", file=sys.stderr)
@@ -198,7 +199,8 @@ def run_translations_import(args: argparse.Namespace) -> int:
     from babel.messages.pofile import PoFileError, read_po
 
     from engine.spec.model import Questionnaire
-    from engine.spec.translations import LANGUAGE, declare_language, import_po
+    from engine.spec.shape import LANGUAGE_CODE as LANGUAGE
+    from engine.spec.translations import declare_language, import_po
 
     q = _compiled(args.spec)
     if not isinstance(q, Questionnaire):

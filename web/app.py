@@ -35,6 +35,7 @@ from engine.store.store import Store
 from web.api.problems import ApiProblem, for_exception, is_api
 from web.api.routes import api_routes
 from web.context import Ctx, Services
+from web.languages import Languages
 from web.passwords import Busy, PasswordWork, retry_later
 from web.routes import enumerator, health, household, office, pages, public, registration, search
 from web.security import BodyLimit, SecurityHeaders, Throttle
@@ -51,7 +52,8 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
     census = Census(store, forms, settings.clock)
     sessions = Sessions(store.db, settings, store.households, keyring=store.keys.keyring)
     services = Services(settings, store, census, sessions, templates(),
-                        Throttle(store.db, settings), PasswordWork(settings.password_threads, settings.password_queue))
+                        Throttle(store.db, settings), PasswordWork(settings.password_threads, settings.password_queue),
+                        Languages(forms.short.languages))
     # The question pages first: they are most of the traffic, and Starlette tries routes in order.
     routes: list[BaseRoute] = [*pages.routes, *health.routes, *public.routes, *household.routes, *enumerator.routes,
                                *registration.routes, *search.routes,

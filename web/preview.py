@@ -59,7 +59,8 @@ from engine.spec.dependencies import spec_dependencies
 from engine.spec.diagram import DiagramError, flow_dot
 from engine.spec.diagram import render as draw
 from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section
-from web.i18n import BY_LANGUAGE, LANGUAGES, TEXTS, language_of
+from web.i18n import LANGUAGES, TEXTS, language_of
+from web.languages import Languages, direction, html_tag
 from web.questionpage import FRAGMENT, PageUrls, QuestionPage, member_name
 from web.security import SecurityHeaders
 from web.settings import Settings
@@ -122,6 +123,8 @@ PREVIEW_TEXTS: dict[str, tuple[str, str]] = {
     "files": ("监视的文件", "Files watched"),
     "record": ("记录", "Record"),
 }
+
+PREVIEW_LANGUAGES = Languages(LANGUAGES)  # the designer's tool speaks zh and en
 
 Fingerprint = tuple[tuple[str, str | None], ...]
 
@@ -327,8 +330,9 @@ class Preview:
         lang = language_of(request.cookies.get(LANG_COOKIE))
         ctx = PageCtx(request, lang)
         body = self.templates.get_template(template).render(
-            ctx=ctx, lang=lang, t=ctx.t, T=BY_LANGUAGE[lang], csrf="", session=None, pick=pick, compiled=compiled,
-            spec_name=display_name(self.spec), **values)
+            ctx=ctx, lang=lang, t=ctx.t, T=PREVIEW_LANGUAGES.texts(lang), csrf="", session=None, pick=pick,
+            compiled=compiled, spec_name=display_name(self.spec), html_lang=html_tag(lang), dir=direction(lang),
+            other_languages=PREVIEW_LANGUAGES.switch(lang), **values)
         return HTMLResponse(body, status_code=status, headers=dict(headers or {}))
 
 
