@@ -6,7 +6,7 @@ en are complete (a test holds them so); another language may have only what hous
 A translation whose msgid is no longer the English text is stale and not used (gettext's rule).
 
 `t(key, lang)` falls back to English for a text a language lacks; the pages, which know the
-self-response form's default language, fall back to it first (`Texts`, from web/languages.py).
+self-response form's default language, fall back to it first (`Languages.t`, web/languages.py).
 `add_texts` joins texts given in code (zh, en), for modules that still keep theirs there.
 """
 
