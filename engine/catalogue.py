@@ -53,6 +53,8 @@ def every_language(zh: str, en: str, **params: object) -> dict[str, str]:
     """A message in every language the engine has, its `{placeholders}` filled. A parameter
     given per language (an option's label) is taken in each language."""
     text = {"zh": zh, "en": en}
+    if not params:  # a text written out already: braces in it are its own
+        return {lang: local(text, lang) for lang in languages()}
     return {lang: local(text, lang).format(**{k: local(v, lang) if isinstance(v, Mapping) else v
                                                for k, v in params.items()})
             for lang in languages()}

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from engine.census import Census
 from engine.forms import Forms
 from engine.runtime.errors import EngineError, LifecycleError, PermissionDenied
+from engine.runtime.texts import pick
 from engine.store.db import unavailable
 from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
@@ -214,7 +215,7 @@ async def engine_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, (PermissionDenied, LifecycleError)):
         ctx = Ctx(request)
         return whole_page(request, ctx.render("error.html", status=403, title=ctx.t("forbidden_title"),
-                                              text=exc.message[ctx.lang]))
+                                              text=pick(exc.message, ctx.lang)))
     log.warning("engine error %s on %s", exc.code, route_of(request.scope))
     return _page(request, 400, "error_title", "error_text")
 

@@ -138,7 +138,7 @@ def shown_issues(ev: Evaluation, state: RecordState, page: Page, lang: str,
     page's asked questions. A check that reads a question of this page shows here too, though it
     sits on another page: its error at the first such question, its warning with the others."""
     asked = [q.id for q in page.questions if q.id in state.relevant]
-    errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
+    errors = {qid: pick(p.message, lang) for qid, p in (problems or {}).items()}
     warnings = []
     for issue in ev.issues_about(state.record_id, asked):
         if issue.severity is Severity.WARNING:

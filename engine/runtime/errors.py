@@ -7,14 +7,17 @@
     ├── PermissionDenied   an actor may not do this now (wrong role, area, or the window is closed)
     └── NotSubmittable     submission refused: errors, unconfirmed warnings or no declaration
 
-Every message is bilingual (`message["zh"]`, `message["en"]`) because the web layer shows it
-to households and enumerators as is; `code` is stable for clients and tests.
+Every message is given in zh and en and carries every language of the engine's catalogues
+(`message["ug"]`: engine/catalogue.py, by its English), because the web layer shows it to
+households and enumerators as is; `code` is stable for clients and tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from engine.catalogue import every_language
 
 
 class EngineError(Exception):
@@ -23,7 +26,7 @@ class EngineError(Exception):
     def __init__(self, code: str, zh: str, en: str, **details: Any) -> None:
         super().__init__(en)
         self.code = code
-        self.message = {"zh": zh, "en": en}
+        self.message = every_language(zh, en)
         self.details = details
 
 
