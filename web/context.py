@@ -110,9 +110,10 @@ class Ctx:
 
     @property
     def staff(self) -> bool:
-        """A staff page (or a staff member's): in the staff's languages, not the form's."""
+        """In the staff's languages, not the form's: a staff member's request, or a staff page
+        seen signed out (a household's session keeps its language everywhere)."""
         session = self.session
-        return self.path.startswith(STAFF_PATHS) or (session is not None and session.kind != "household")
+        return session.kind != "household" if session is not None else self.path.startswith(STAFF_PATHS)
 
     @property
     def path(self) -> str:

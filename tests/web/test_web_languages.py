@@ -52,7 +52,9 @@ def test_a_household_in_uyghur_reads_right_to_left_in_uyghur(site: Any) -> None:
     assert SWITCH.findall(hub.text) == [("zh", "zh-CN", "ltr", "中文"), ("en", "en", "ltr", "English")]
     page = browser.get("/household/page/household/household_type")
     assert "بۇ ئائىلىنىڭ تۈرى قايسى؟" in page.text and "ئائىلە تىپىدىكى ئائىلە" in page.text  # the form's words
-    staff = browser.get("/staff/login")  # the staff's pages stay in their languages
+    forbidden = browser.get("/office")  # a household's session keeps its language everywhere
+    assert forbidden.status_code == 403 and '<html lang="ug" dir="rtl">' in forbidden.text
+    staff = site.client(cookies={"lang": "ug"}).get("/staff/login")  # the staff's pages stay in zh and en
     assert '<html lang="zh-CN" dir="ltr">' in staff.text
 
 
