@@ -14,7 +14,7 @@ households and enumerators as is; `code` is stable for clients and tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.catalogue import every_language
@@ -23,10 +23,13 @@ from engine.catalogue import every_language
 class EngineError(Exception):
     code = "engine_error"
 
-    def __init__(self, code: str, zh: str, en: str, **details: Any) -> None:
-        super().__init__(en)
+    def __init__(self, code: str, zh: str, en: str, *, params: Mapping[str, object] | None = None,
+                 **details: Any) -> None:
+        """`zh` and `en` as written, or with `params` templates whose {placeholders} these fill
+        (so that a catalogue finds the English template and translates it)."""
+        self.message = every_language(zh, en, **(params or {}))
+        super().__init__(self.message["en"])
         self.code = code
-        self.message = every_language(zh, en)
         self.details = details
 
 
@@ -50,6 +53,7 @@ class PermissionDenied(EngineError):
 
 
 class NotSubmittable(EngineError):
-    def __init__(self, code: str, zh: str, en: str, issues: Sequence[Any] = ()) -> None:
-        super().__init__(code, zh, en)
+    def __init__(self, code: str, zh: str, en: str, issues: Sequence[Any] = (), *,
+                 params: Mapping[str, object] | None = None) -> None:
+        super().__init__(code, zh, en, params=params)
         self.issues = list(issues)

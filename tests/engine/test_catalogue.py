@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 
 from engine.answers.problems import MESSAGES, InputProblem
 from engine.catalogue import LOCALE, catalogue, every_language, languages, local
+from engine.runtime.errors import EngineError, PermissionDenied
 from engine.runtime.routing import OPERATIONAL
 from engine.runtime.texts import person_fallback, pick
 from engine.runtime.validation import NAMED, REQUIRED, SPECIFY_REQUIRED
@@ -37,6 +38,9 @@ def test_every_message_a_household_can_meet_is_in_uyghur() -> None:
     english = [en for _zh, en in MESSAGES.values()]
     english += [REQUIRED["en"], SPECIFY_REQUIRED["en"], NAMED["en"], "this person", "Person {number}"]
     english += [text["en"] for _kind, text in OPERATIONAL.values()]
+    english += ["Self-response opens on {opens}", "{n} answers still need changing or confirming",
+                "Self-response closed on {closes}; contact your enumerator to make changes",
+                "Type your name as your signature", "Tick the solemn promise to continue"]
     assert [en for en in english if en not in ug] == []
 
 
@@ -55,6 +59,16 @@ def test_a_problem_speaks_every_language_with_its_parameters_in_each() -> None:
     option = {"zh": "都没有", "en": "None of these", "ug": "ھېچقايسىسى يوق"}
     said = every_language(*MESSAGES["exclusive_option"], option=option)
     assert "«ھېچقايسىسى يوق»" in said["ug"] and "“都没有”" in said["zh"] and "“None of these”" in said["en"]
+
+
+def test_an_engine_error_with_parameters_is_translated_from_its_template() -> None:
+    closed = PermissionDenied("window_closed", "自主填报已于 {closes} 截止，如需修改请联系普查员",
+                              "Self-response closed on {closes}; contact your enumerator to make changes",
+                              params={"closes": "2020-11-05 23:59"})
+    assert closed.message["zh"].startswith("自主填报已于 2020-11-05 23:59 截止")
+    assert "2020-11-05 23:59" in closed.message["ug"] and closed.message["ug"] != closed.message["en"]
+    assert EngineError("odd", "有 {括号}", "has {braces}").message == {"zh": "有 {括号}", "en": "has {braces}",
+                                                                   "ug": "has {braces}"}
 
 
 def test_members_without_a_name_and_routing_explanations_in_uyghur() -> None:
