@@ -267,7 +267,7 @@ def test_a_change_in_an_imported_file_is_picked_up(tmp_path: Path) -> None:
     client = TestClient(create_preview_app(short, watch=False))
     assert client.get("/household/page/household/household_type").status_code == 200
     options = folder / "options.yaml"
-    rewrite(options, "{zh: 家庭户, en: Family household}", "{zh: 家庭户（改）, en: Family household}")
+    rewrite(options, "{zh: 家庭户, en: Family household,", "{zh: 家庭户（改）, en: Family household,")
     assert "家庭户（改）" in client.get("/household/page/household/household_type").text
 
 
