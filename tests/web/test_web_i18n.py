@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import re
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -94,3 +96,13 @@ def test_texts_added_in_code_join_t_and_the_mappings_for_templates() -> None:
     for lang in LANGUAGES:
         assert all(BY_LANGUAGE[lang][key] == t(key, lang) for key in TEXTS if "{" not in TEXTS[key][0])
     assert BY_LANGUAGE["zh"]["back"] == "返回" and BY_LANGUAGE["en"]["back"] == "Back"
+
+
+def test_the_catalogues_ship_with_the_package() -> None:
+    """A clean install finds them: package-data matches every PO file, relative to its package."""
+    root = Path(__file__).resolve().parents[2]
+    with (root / "pyproject.toml").open("rb") as f:
+        patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["*"]
+    shipped = sorted(root.glob("*/locale/*.po"))
+    assert {p.parent.parent.name for p in shipped} == {"web", "engine"}
+    assert all(any(fnmatch(str(p.relative_to(p.parent.parent)), pattern) for pattern in patterns) for p in shipped)
