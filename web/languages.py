@@ -32,12 +32,14 @@ def html_tag(lang: str) -> str:
     return HTML_TAGS.get(lang, lang)
 
 
+@functools.cache
 def direction(lang: str) -> str:
     """`rtl` or `ltr`, for `<html dir>`."""
     locale = _locale(lang)
     return "rtl" if locale is not None and locale.character_order == "right-to-left" else "ltr"
 
 
+@functools.cache
 def own_name(lang: str) -> str:
     """The language's name in itself, as a switcher offers it: English, 中文, ئۇيغۇرچە."""
     locale = _locale(lang)
