@@ -4,6 +4,10 @@ Engine messages are written as `{"zh": ..., "en": ...}`. A form in another langu
 finds them in `engine/locale/<lang>.po`, keyed as gettext keys them: msgid is the English
 text (the template, before its `{placeholders}` are filled), msgstr the translation. Read once
 per process; an untranslated or fuzzy entry is left out, and the English text stands.
+
+In a language written right to left, each value filled in is a first-strong isolate (U+2068 ...
+U+2069, as Fluent does): a date or a code keeps its own order (2020-11-05 does not show as
+05-11-2020 beside Arabic letters), and a Chinese name its own direction.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
 
 LOCALE: Final = Path(__file__).resolve().parent / "locale"
@@ -37,6 +42,19 @@ def languages() -> tuple[str, ...]:
     return WRITTEN + tuple(sorted(p.stem for p in LOCALE.glob("*.po") if p.stem not in WRITTEN))
 
 
+@functools.cache
+def right_to_left(lang: str) -> bool:
+    try:
+        return Locale.parse(lang.replace("-", "_")).character_order == "right-to-left"
+    except (UnknownLocaleError, ValueError):
+        return False
+
+
+def isolated(value: object, lang: str) -> object:
+    """`value` as it goes into a text in `lang`: isolated in a right-to-left one."""
+    return f"\u2068{value}\u2069" if right_to_left(lang) else value
+
+
 def local(text: Mapping[str, str], lang: str) -> str:
     """`text` in `lang`: its own entry, else the catalogue's translation of its English, else
     the English (else its first)."""
@@ -55,6 +73,6 @@ def every_language(zh: str, en: str, **params: object) -> dict[str, str]:
     text = {"zh": zh, "en": en}
     if not params:  # a text written out already: braces in it are its own
         return {lang: local(text, lang) for lang in languages()}
-    return {lang: local(text, lang).format(**{k: local(v, lang) if isinstance(v, Mapping) else v
+    return {lang: local(text, lang).format(**{k: isolated(local(v, lang) if isinstance(v, Mapping) else v, lang)
                                                for k, v in params.items()})
             for lang in languages()}

@@ -18,6 +18,8 @@ from typing import Final
 
 from babel.messages.pofile import read_po
 
+from engine.catalogue import isolated
+
 LOCALE: Final = Path(__file__).resolve().parent / "locale"
 SOURCE: Final = "en"  # the msgid of every entry
 # Staff pages and the API speak these; households see the languages of their form.
@@ -76,8 +78,9 @@ def text(key: str, lang: str, fallback: str = SOURCE) -> str:
 
 
 def t(key: str, lang: str, **params: object) -> str:
+    """`key`'s text in `lang` (else English), its values isolated in a right-to-left language."""
     words = text(key, lang)
-    return words.format(**params) if params else words
+    return words.format(**{k: isolated(v, lang) for k, v in params.items()}) if params else words
 
 
 def language_of(value: str | None) -> str:

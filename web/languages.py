@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from babel import Locale, UnknownLocaleError
 
+from engine.catalogue import isolated
 from web.i18n import BY_LANGUAGE, LANGUAGES, SOURCE
 
 # Where the spec's code is not the tag the pages have always carried.
@@ -81,8 +82,9 @@ class Languages:
         return found
 
     def t(self, key: str, lang: str, **params: object) -> str:
+        """A text with its values filled in, each isolated in a right-to-left language (engine/catalogue.py)."""
         words = self.texts(lang)[key]
-        return words.format(**params) if params else words
+        return words.format(**{k: isolated(v, lang) for k, v in params.items()}) if params else words
 
     def switch(self, lang: str, *, staff: bool = False) -> list[dict[str, str]]:
         """The other languages, for the switcher: code, HTML tag, name in itself, direction."""

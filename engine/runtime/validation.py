@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from engine.catalogue import isolated
 from engine.runtime.document import HOUSEHOLD, confirmation_key
 from engine.runtime.relevance import RecordState
 from engine.runtime.texts import person_fallback, pick, render
@@ -61,7 +62,7 @@ class Issue:
         if self.member_name is None or self.names_member:
             return body
         name = pick(self.member_name, lang)
-        return pick(NAMED, lang).format(name=name, body=body)
+        return pick(NAMED, lang).format(name=isolated(name, lang), body=body)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -58,7 +58,10 @@ def test_a_problem_speaks_every_language_with_its_parameters_in_each() -> None:
     assert "120" in problem.message["ug"] and problem.message["ug"] != problem.message["en"]
     option = {"zh": "都没有", "en": "None of these", "ug": "ھېچقايسىسى يوق"}
     said = every_language(*MESSAGES["exclusive_option"], option=option)
-    assert "«ھېچقايسىسى يوق»" in said["ug"] and "“都没有”" in said["zh"] and "“None of these”" in said["en"]
+    assert "“都没有”" in said["zh"] and "“None of these”" in said["en"]
+    # Right to left, each value is isolated: a date or a code keeps its order beside Arabic letters.
+    assert "«\u2068ھېچقايسىسى يوق\u2069»" in said["ug"]
+    assert "\u20681900-01\u2069" in InputProblem("too_early", low="1900-01").message["ug"]
 
 
 def test_an_engine_error_with_parameters_is_translated_from_its_template() -> None:
