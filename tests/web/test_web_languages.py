@@ -49,6 +49,7 @@ def test_a_household_in_uyghur_reads_right_to_left_in_uyghur(site: Any) -> None:
     assert switched.status_code == 303
     hub = browser.get("/household")
     assert '<html lang="ug" dir="rtl">' in hub.text and "ئائىلىڭىزنىڭ نوپۇس جەدۋىلى" in hub.text
+    assert "\u20682020-11-05 23:59\u2069" in hub.text  # a value isolated: not 05-11-2020 beside Arabic letters
     assert SWITCH.findall(hub.text) == [("zh", "zh-CN", "ltr", "中文"), ("en", "en", "ltr", "English")]
     page = browser.get("/household/page/household/household_type")
     assert "بۇ ئائىلىنىڭ تۈرى قايسى؟" in page.text and "ئائىلە تىپىدىكى ئائىلە" in page.text  # the form's words
