@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from engine.census import Census
 from engine.forms import Forms
 from engine.runtime.errors import EngineError, LifecycleError, PermissionDenied
+from engine.runtime.texts import pick
 from engine.store.db import unavailable
 from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
@@ -35,6 +36,7 @@ from engine.store.store import Store
 from web.api.problems import ApiProblem, for_exception, is_api
 from web.api.routes import api_routes
 from web.context import Ctx, Services
+from web.languages import Languages
 from web.passwords import Busy, PasswordWork, retry_later
 from web.routes import enumerator, health, household, office, pages, public, registration, search
 from web.security import BodyLimit, SecurityHeaders, Throttle
@@ -51,7 +53,8 @@ def create_app(settings: Settings, store: Store, forms: Forms | None = None) -> 
     census = Census(store, forms, settings.clock)
     sessions = Sessions(store.db, settings, store.households, keyring=store.keys.keyring)
     services = Services(settings, store, census, sessions, templates(),
-                        Throttle(store.db, settings), PasswordWork(settings.password_threads, settings.password_queue))
+                        Throttle(store.db, settings), PasswordWork(settings.password_threads, settings.password_queue),
+                        Languages(forms.short.languages))
     # The question pages first: they are most of the traffic, and Starlette tries routes in order
     # (the API's 30 routes before them cost a page ~25 µs of regular expressions).
     routes: list[BaseRoute] = [*pages.routes, *health.routes, *public.routes, *household.routes, *enumerator.routes,
@@ -213,7 +216,7 @@ async def engine_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, (PermissionDenied, LifecycleError)):
         ctx = Ctx(request)
         return whole_page(request, ctx.render("error.html", status=403, title=ctx.t("forbidden_title"),
-                                              text=exc.message[ctx.lang]))
+                                              text=pick(exc.message, ctx.lang)))
     log.warning("engine error %s on %s", exc.code, route_of(request.scope))
     return _page(request, 400, "error_title", "error_text")
 

@@ -20,7 +20,7 @@ from engine.census import Census
 from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
 from web.branding import Brand, brand
-from web.i18n import BY_LANGUAGE, language_of, t
+from web.languages import Languages, direction, html_tag
 from web.passwords import PasswordWork
 from web.sessions import SessionInfo, Sessions
 from web.settings import Settings
@@ -30,6 +30,7 @@ MAX_FIELDS = 500
 LANG_COOKIE = "lang"
 SESSION_COOKIE = "session"
 ANON_COOKIE = "anon"
+STAFF_PATHS = ("/staff", "/enumerator", "/office")  # pages in the staff's languages
 URLENCODED = "application/x-www-form-urlencoded"
 
 
@@ -42,6 +43,7 @@ class Services:
     templates: Environment
     throttle: Any
     passwords: PasswordWork
+    languages: Languages
 
 
 def parse_urlencoded(body: bytes, max_fields: int = MAX_FIELDS) -> FormData:
@@ -103,8 +105,16 @@ class Ctx:
         if self._lang is None:
             session = self.session
             cookie = self.request.cookies.get(LANG_COOKIE)
-            self._lang = language_of(cookie or (session.language if session else None))
+            self._lang = self.services.languages.choose(cookie or (session.language if session else None),
+                                                        staff=self.staff)
         return self._lang
+
+    @property
+    def staff(self) -> bool:
+        """In the staff's languages, not the form's: a staff member's request, or a staff page
+        seen signed out (a household's session keeps its language everywhere)."""
+        session = self.session
+        return session.kind != "household" if session is not None else self.path.startswith(STAFF_PATHS)
 
     @property
     def path(self) -> str:
@@ -168,7 +178,7 @@ class Ctx:
             raise HTTPException(403, "csrf")
 
     def t(self, key: str, **params: object) -> str:
-        return t(key, self.lang, **params)
+        return self.services.languages.t(key, self.lang, **params)
 
     @property
     def brand(self) -> Brand:
@@ -187,6 +197,7 @@ class Ctx:
         settings, lang = self.settings, self.lang
         remaining = int((session.expires_at - settings.clock.now()).total_seconds())
         prefix = "" if session.kind == "household" else "staff_"  # staff guard others' data, not their own
+        t = self.services.languages.t
         note = t(f"{prefix}session_expires", lang, minutes=int(settings.session_idle.total_seconds() // 60))
         swap = ' hx-swap-oob="true"' if oob else ""
         return Markup(
@@ -208,8 +219,11 @@ class Ctx:
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         env = self.services.templates
-        body = env.get_template(template).render(ctx=self, lang=self.lang, t=self.t, T=BY_LANGUAGE[self.lang],
-                                                 csrf=self.csrf, session=self.session, brand=self.brand, **values)
+        lang, languages = self.lang, self.services.languages
+        body = env.get_template(template).render(
+            ctx=self, lang=lang, t=self.t, T=languages.texts(lang), csrf=self.csrf, session=self.session,
+            brand=self.brand, html_lang=html_tag(lang), dir=direction(lang),
+            other_languages=languages.switch(lang, staff=self.staff), **values)
         response = HTMLResponse(body, status_code=status)
         if self.request.method == "POST" and self.request.headers.get("hx-boosted") == "true":
             # A boosted form answered with a page (the same page with its errors) would push its

@@ -159,8 +159,8 @@ def _fill(view: FieldView, q: Question, value: Any, lang: str) -> None:
         view.choices = [Choice(o.code, pick(o.label, lang), o.code in selected, o.exclusive) for o in q.options.options]
     elif q.type == "yes_no":
         current = {True: "true", False: "false"}.get(value, str(value or "")) if not isinstance(value, str) else value
-        view.choices = [Choice("true", "是" if lang == "zh" else "Yes", current == "true"),
-                        Choice("false", "否" if lang == "zh" else "No", current == "false")]
+        view.choices = [Choice("true", t("yes", lang), current == "true"),
+                        Choice("false", t("no", lang), current == "false")]
     elif q.type == "count_pair":
         values = value if isinstance(value, Mapping) else {}
         view.parts = [Part(p.name, pick(p.label, lang), "" if values.get(p.name) is None else str(values[p.name]))
@@ -181,16 +181,14 @@ def display(q: Question, value: Any, lang: str) -> str:
     if value is None or value == "" or value == []:
         return t("not_answered", lang)
     if q.code_list is not None:
-        return f"{q.code_list.full_name(str(value)) or ''}（{value}）" if lang == "zh" else \
-            f"{q.code_list.full_name(str(value)) or ''} ({value})"
+        return t("name_with_code", lang, name=q.code_list.full_name(str(value)) or "", code=value)
     if q.options is not None:
         codes = value if isinstance(value, list) else [value]
-        return "、".join(pick(q.options.label_of(c) or {"zh": c}, lang) for c in codes) if lang == "zh" else \
-            ", ".join(pick(q.options.label_of(c) or {"en": c}, lang) for c in codes)
+        return t("list_separator", lang).join(pick(q.options.label_of(c) or {lang: c}, lang) for c in codes)
     if q.type == "yes_no":
-        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
+        return t("yes" if value else "no", lang)
     if q.type == "count_pair" and isinstance(value, Mapping):
-        sep = "，" if lang == "zh" else ", "
+        sep = t("parts_separator", lang)
         return sep.join(f"{pick(p.label, lang)} {value.get(p.name, 0)}" for p in q.parts)
     unit = f" {pick(q.unit, lang)}" if q.unit else ""
     return f"{value}{unit}"

@@ -28,6 +28,7 @@ household app's.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -59,8 +60,10 @@ from engine.spec.dependencies import spec_dependencies
 from engine.spec.diagram import DiagramError, flow_dot
 from engine.spec.diagram import render as draw
 from engine.spec.model import Page, Question, Questionnaire, RoutingKind, Scope, Section
+from engine.spec.shape import LANGUAGE_CODE
 from web.branding import brand, plain
-from web.i18n import BY_LANGUAGE, LANGUAGES, TEXTS, language_of
+from web.i18n import LANGUAGES, TEXTS
+from web.languages import Languages, direction, html_tag
 from web.questionpage import FRAGMENT, PageUrls, QuestionPage, member_name
 from web.security import SecurityHeaders
 from web.settings import Settings
@@ -123,6 +126,20 @@ PREVIEW_TEXTS: dict[str, tuple[str, str]] = {
     "files": ("监视的文件", "Files watched"),
     "record": ("记录", "Record"),
 }
+
+PREVIEW_LANGUAGES = Languages(LANGUAGES)  # the tool's own words: zh and en
+
+
+@functools.cache
+def _languages(languages: tuple[str, ...]) -> Languages:
+    return Languages(languages)
+
+
+def languages_of(compiled: Compiled) -> Languages:
+    """The pages of the spec being edited in its languages (its first the default); while it
+    does not compile, zh and en."""
+    q = compiled.questionnaire
+    return _languages(q.languages) if q is not None else PREVIEW_LANGUAGES
 
 Fingerprint = tuple[tuple[str, str | None], ...]
 
@@ -325,13 +342,15 @@ class Preview:
 
     def render(self, request: Request, template: str, *, compiled: Compiled, status: int = 200,
                headers: Mapping[str, str] | None = None, **values: Any) -> HTMLResponse:
-        lang = language_of(request.cookies.get(LANG_COOKIE))
+        languages = languages_of(compiled)
+        lang = languages.choose(request.cookies.get(LANG_COOKIE))
         ctx = PageCtx(request, lang)
         q = compiled.questionnaire
         body = self.templates.get_template(template).render(
-            ctx=ctx, lang=lang, t=ctx.t, T=BY_LANGUAGE[lang], csrf="", session=None, pick=pick, compiled=compiled,
-            spec_name=display_name(self.spec), brand=brand(q, lang) if q else plain(text("preview", lang), lang),
-            **values)
+            ctx=ctx, lang=lang, t=ctx.t, T=languages.texts(lang), csrf="", session=None, pick=pick,
+            compiled=compiled, spec_name=display_name(self.spec), html_lang=html_tag(lang), dir=direction(lang),
+            other_languages=languages.switch(lang),
+            brand=brand(q, lang) if q else plain(text("preview", lang), lang), **values)
         return HTMLResponse(body, status_code=status, headers=dict(headers or {}))
 
 
@@ -347,7 +366,7 @@ class Loaded:
 
     @property
     def lang(self) -> str:
-        return language_of(self.request.cookies.get(LANG_COOKIE))
+        return languages_of(self.compiled).choose(self.request.cookies.get(LANG_COOKIE))
 
     @property
     def scratch(self) -> Scratch:
@@ -389,7 +408,8 @@ def load(request: Request) -> Loaded | Response:
     if q is None:
         headers = {"HX-Refresh": "true"} if request.headers.get("hx-request") == "true" else None
         return preview.render(request, "preview/diagnostics.html", compiled=compiled, headers=headers,
-                              title=text("diagnostics_title", language_of(request.cookies.get(LANG_COOKIE))))
+                              title=text("diagnostics_title",
+                                         languages_of(compiled).choose(request.cookies.get(LANG_COOKIE))))
     scratch = preview.scratch
     if scratch.questionnaire is not q:
         scratch.set(reconcile(q, scratch.doc) if scratch.doc else docs.new_document(q))
@@ -649,7 +669,7 @@ async def language(request: Request) -> Response:
     lang = str(form.get("lang", ""))
     target = str(form.get("next", "/"))
     response = _redirect(target if _local(target) else "/")
-    if lang in LANGUAGES:
+    if LANGUAGE_CODE.match(lang):  # any the spec may declare (pages fall back to its first)
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
     return response
 
@@ -672,7 +692,7 @@ def _redirect(url: str) -> Response:
 async def not_found(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     preview = _preview(request)
-    lang = language_of(request.cookies.get(LANG_COOKIE))
+    lang = languages_of(preview.watcher.current()).choose(request.cookies.get(LANG_COOKIE))
     key = "not_found" if status in (404, 405) else "error"
     return preview.render(request, "preview/message.html", compiled=preview.watcher.current(), status=status,
                           title=text(f"{key}_title", lang), text=text(f"{key}_text", lang))

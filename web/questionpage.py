@@ -42,6 +42,7 @@ from engine.runtime.validation import Issue
 from engine.spec.model import Page, Questionnaire, Severity
 from web import codesearch, handover
 from web.fields import field_views, read_form
+from web.i18n import t
 
 if TYPE_CHECKING:  # the preview imports this module and needs neither the census nor sessions
     from engine.census import HouseholdView
@@ -125,7 +126,7 @@ def page_title(q: Questionnaire, ev: Evaluation, state: RecordState, page: Page,
     if state.record_id == HOUSEHOLD:
         return title
     name = member_name(ev, state.record_id, lang)
-    return f"{name}：{title}" if lang == "zh" else f"{name}: {title}"
+    return t("name_then_text", lang, name=name, text=title)
 
 
 def shown_issues(ev: Evaluation, state: RecordState, page: Page, lang: str,
@@ -137,7 +138,7 @@ def shown_issues(ev: Evaluation, state: RecordState, page: Page, lang: str,
     page's asked questions. A check that reads a question of this page shows here too, though it
     sits on another page: its error at the first such question, its warning with the others."""
     asked = [q.id for q in page.questions if q.id in state.relevant]
-    errors = {qid: p.message[lang] for qid, p in (problems or {}).items()}
+    errors = {qid: pick(p.message, lang) for qid, p in (problems or {}).items()}
     warnings = []
     for issue in ev.issues_about(state.record_id, asked):
         if issue.severity is Severity.WARNING:

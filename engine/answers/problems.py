@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from typing import Final
 
+from engine.catalogue import every_language
+
 # code -> (zh, en) templates; `{name}` placeholders are filled from the problem's parameters.
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "empty": (
@@ -156,7 +158,7 @@ class InputProblem(Exception):
             raise ValueError(f"unknown input problem code {code!r}") from None
         self.code = code
         self.params = dict(params)
-        self.message = {"zh": zh.format(**_in(params, "zh")), "en": en.format(**_in(params, "en"))}
+        self.message = every_language(zh, en, **params)
         super().__init__(f"{code}: {self.message['en']}")
 
     def __reduce__(self) -> tuple[functools.partial[InputProblem], tuple[()]]:
@@ -165,6 +167,3 @@ class InputProblem(Exception):
         return functools.partial(InputProblem, self.code, **self.params), ()
 
 
-def _in(params: dict[str, object], lang: str) -> dict[str, object]:
-    """The parameters in one language: a text given per language (an option's label) is picked."""
-    return {k: v.get(lang, next(iter(v.values()), "")) if isinstance(v, dict) else v for k, v in params.items()}

@@ -66,9 +66,9 @@ def record(doc: Document, record_id: str) -> dict[str, Any]:
 
 def add_member(doc: Document) -> tuple[Document, str]:
     if len(doc["members"]) >= MAX_MEMBERS:
-        raise RosterError("too_many_members", f"一户最多登记 {MAX_MEMBERS} 人，请联系普查员",
-                          f"At most {MAX_MEMBERS} people can be entered online; "
-                          "please contact your enumerator")
+        raise RosterError("too_many_members", "一户最多登记 {n} 人，请联系普查员",
+                          "At most {n} people can be entered online; please contact your enumerator",
+                          params={"n": MAX_MEMBERS})
     number = doc.get("next_member", 1)
     if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         number = 1  # a short hand-written document; the ids in it are skipped below

@@ -7,23 +7,29 @@
     ├── PermissionDenied   an actor may not do this now (wrong role, area, or the window is closed)
     └── NotSubmittable     submission refused: errors, unconfirmed warnings or no declaration
 
-Every message is bilingual (`message["zh"]`, `message["en"]`) because the web layer shows it
-to households and enumerators as is; `code` is stable for clients and tests.
+Every message is given in zh and en and carries every language of the engine's catalogues
+(`message["ug"]`: engine/catalogue.py, by its English), because the web layer shows it to
+households and enumerators as is; `code` is stable for clients and tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from engine.catalogue import every_language
 
 
 class EngineError(Exception):
     code = "engine_error"
 
-    def __init__(self, code: str, zh: str, en: str, **details: Any) -> None:
-        super().__init__(en)
+    def __init__(self, code: str, zh: str, en: str, *, params: Mapping[str, object] | None = None,
+                 **details: Any) -> None:
+        """`zh` and `en` as written, or with `params` templates whose {placeholders} these fill
+        (so that a catalogue finds the English template and translates it)."""
+        self.message = every_language(zh, en, **(params or {}))
+        super().__init__(self.message["en"])
         self.code = code
-        self.message = {"zh": zh, "en": en}
         self.details = details
 
 
@@ -47,6 +53,7 @@ class PermissionDenied(EngineError):
 
 
 class NotSubmittable(EngineError):
-    def __init__(self, code: str, zh: str, en: str, issues: Sequence[Any] = ()) -> None:
-        super().__init__(code, zh, en)
+    def __init__(self, code: str, zh: str, en: str, issues: Sequence[Any] = (), *,
+                 params: Mapping[str, object] | None = None) -> None:
+        super().__init__(code, zh, en, params=params)
         self.issues = list(issues)

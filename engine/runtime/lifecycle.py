@@ -157,13 +157,12 @@ def _check_self_response(state: HouseholdState, at: datetime, window: SelfRespon
     if window is None:
         return
     if at < window.opens:
-        raise PermissionDenied("window_not_open", f"自主填报将于 {_fmt(window.opens)} 开始",
-                               f"Self-response opens on {_fmt(window.opens)}")
+        raise PermissionDenied("window_not_open", "自主填报将于 {opens} 开始", "Self-response opens on {opens}",
+                               params={"opens": _fmt(window.opens)})
     if at > window.closes:
-        raise PermissionDenied("window_closed",
-                               f"自主填报已于 {_fmt(window.closes)} 截止，如需修改请联系普查员",
-                               f"Self-response closed on {_fmt(window.closes)}; contact your enumerator "
-                               "to make changes")
+        raise PermissionDenied("window_closed", "自主填报已于 {closes} 截止，如需修改请联系普查员",
+                               "Self-response closed on {closes}; contact your enumerator to make changes",
+                               params={"closes": _fmt(window.closes)})
 
 
 def _fmt(moment: datetime) -> str:

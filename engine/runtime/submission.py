@@ -87,8 +87,8 @@ def prepare(evaluation: Evaluation, doc: Document, household_id: str, at: dateti
                              "This household is to be enumerated in person and cannot submit online")
     blocking = evaluation.blocking
     if blocking:
-        raise NotSubmittable("has_issues", f"还有 {len(blocking)} 处需要修改或确认",
-                             f"{len(blocking)} answers still need changing or confirming", blocking)
+        raise NotSubmittable("has_issues", "还有 {n} 处需要修改或确认", "{n} answers still need changing or confirming",
+                             blocking, params={"n": len(blocking)})
     declaration = doc.get("declaration")
     if not (isinstance(declaration, dict) and declaration.get("promise") is True and declaration.get("name")):
         raise NotSubmittable("no_declaration", "请先填写申报人姓名并勾选承诺", "Sign the declaration first")

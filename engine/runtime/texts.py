@@ -6,19 +6,29 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from engine.catalogue import catalogue
 from engine.spec.model import Text
 
 # {D1}, and in a check's message an expression, {count(members)}: the compiler let through only
 # those it knows, so anything in braces is one of them.
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-LANGUAGES = ("zh", "en")
+# A member not named yet: their number stands for their name, capitalised wherever it stands
+# (headings begin with it). Other languages: engine/locale/<lang>.po, by the English.
+NO_NAME = {"zh": "此人", "en": "this person"}
+PERSON_N = {"zh": "第{number}位成员", "en": "Person {number}"}
 
 
 def pick(text: Text | Mapping[str, str] | None, lang: str) -> str:
-    """The text in `lang`, else in the first language it has (Chinese first)."""
+    """The text in `lang`; else, for an engine message ({"zh": ..., "en": ...}), its translation
+    in the engine's catalogue of `lang`; else the text in the first language it has."""
     if not text:
         return ""
-    return text.get(lang) or next(iter(text.values()))
+    own = text.get(lang)
+    if own:
+        return own
+    english = text.get("en")
+    translated = catalogue(lang).get(english) if english else None
+    return translated or next(iter(text.values()))
 
 
 def pipe(template: str, values: Mapping[str, Any], fallback: str) -> str:
@@ -34,9 +44,8 @@ def pipe(template: str, values: Mapping[str, Any], fallback: str) -> str:
 
 def person_fallback(number: int | None, lang: str) -> str:
     if number is None:
-        return "此人" if lang == "zh" else "this person"
-    # "Person 1" as a name, capitalised wherever it stands (headings begin with it).
-    return f"第{number}位成员" if lang == "zh" else f"Person {number}"
+        return pick(NO_NAME, lang)
+    return pick(PERSON_N, lang).format(number=number)
 
 
 def render(text: Text | None, values: Mapping[str, Any], lang: str, number: int | None = None) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from engine.catalogue import isolated
 from engine.runtime.document import HOUSEHOLD, confirmation_key
 from engine.runtime.relevance import RecordState
 from engine.runtime.texts import person_fallback, pick, render
@@ -25,6 +26,7 @@ from engine.spec.model import Check, Question, Questionnaire, Severity, Text
 REQUIRED = {"zh": "请回答：{label}", "en": "Answer this question: {label}"}
 # An option's text field (engine/spec/specify.py), asked because the option was chosen.
 SPECIFY_REQUIRED = {"zh": "选择了“{option}”，请注明具体内容", "en": "You chose “{option}”: please say what it is"}
+NAMED = {"zh": "{name}：{body}", "en": "{name}: {body}"}  # a message about a member, after their name
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ class Issue:
         if self.member_name is None or self.names_member:
             return body
         name = pick(self.member_name, lang)
-        return f"{name}：{body}" if lang == "zh" else f"{name}: {body}"
+        return pick(NAMED, lang).format(name=isolated(name, lang), body=body)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -142,10 +144,10 @@ class Validator:
             owner, code = question.specifies
             options = self.q.questions[owner].options
             label = (options.label_of(code) if options else None) or {}
-            message = {lang: SPECIFY_REQUIRED[lang if lang in SPECIFY_REQUIRED else "en"].format(
+            message = {lang: pick(SPECIFY_REQUIRED, lang).format(
                 option=pick(label, lang) if label else code) for lang in self.q.languages}
             return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who)
-        message = {lang: REQUIRED[lang if lang in REQUIRED else "en"].format(
+        message = {lang: pick(REQUIRED, lang).format(
             label=render(question.label, state.values, lang, state.number)) for lang in self.q.languages}
         return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who,
                      names_member=self._names_member(question.label))

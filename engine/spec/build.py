@@ -120,11 +120,14 @@ class Header:
 class Builder:
     """Pass one. `logic.compile_logic` is pass two and finishes the model."""
 
-    def __init__(self, tree: YMap, diags: Diagnostics) -> None:
+    def __init__(self, tree: YMap, diags: Diagnostics, *, library: bool = False) -> None:
         self.tree = tree
         self.diags = diags
         self.languages = self._languages()
-        self.read = Reader(diags, self.languages)
+        # A spec's own texts are in exactly its languages; its base's and libraries' may have more
+        # (a library checked alone: any more), which it leaves out.
+        own = tree.pos.file
+        self.read = Reader(diags, self.languages, (lambda _: True) if library else (lambda at: at.file != own))
         self.symbols = Symbols()
         self.option_lists: dict[str, OptionList] = {}
         self.broken_lists: set[str] = set()  # declared, but unreadable (already reported)

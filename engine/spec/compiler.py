@@ -93,7 +93,7 @@ def _check_library(path: Path, tree: YMap, diags: Diagnostics) -> CheckResult:
     stub["languages"].extend(LIBRARY_LANGUAGES)  # a library serves specs in the census's languages
     stub["option_lists"] = tree["option_lists"]
     stub.val_pos["option_lists"] = tree.where("option_lists")
-    builder = Builder(stub, diags)
+    builder = Builder(stub, diags, library=True)
     builder.option_lists_pass()
     return CheckResult(path, None, tuple(diags), is_library=True)
 

@@ -7,11 +7,11 @@ and returns None (or a safe default) so the builder can carry on past the mistak
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any
 
-from engine.spec.diagnostics import Diagnostics, SpecPath, did_you_mean
+from engine.spec.diagnostics import Diagnostics, Position, SpecPath, did_you_mean
 from engine.spec.loader import YList, YMap, position_of
 from engine.spec.model import Text
 
@@ -25,9 +25,14 @@ KIND_NAMES = {YMap: "a mapping (key: value)", YList: "a list (- item)", str: "te
 
 
 class Reader:
-    def __init__(self, diags: Diagnostics, languages: tuple[str, ...]) -> None:
+    """`borrowed(position)`: the text there is another file's (a base the spec extends, a library
+    it imports), which may serve more languages than this spec declares: those are left out."""
+
+    def __init__(self, diags: Diagnostics, languages: tuple[str, ...],
+                 borrowed: Callable[[Position], bool] = lambda _: False) -> None:
         self.diags = diags
         self.languages = languages
+        self.borrowed = borrowed
 
     def keys(self, node: YMap, allowed: Iterable[str], path: SpecPath, what: str) -> None:
         allowed = tuple(allowed)
@@ -105,6 +110,8 @@ class Reader:
                 self.diags.add("LABEL_UNKNOWN_LANGUAGE", f'"{lang}" reads as a language of its own: a comma in '
                                "{...} ends the text before it", value.where_key(lang), (*path, key, lang),
                                'put the text that has the comma in quotes: en: "For babies, enter 0"')
+            elif lang not in self.languages and LANGUAGE_CODE.match(lang) and self.borrowed(value.where_key(lang)):
+                continue  # another spec's language, in a file this one shares
             elif lang not in self.languages:
                 self.diags.add("LABEL_UNKNOWN_LANGUAGE", f'"{lang}" is not among the declared languages '
                                f'({", ".join(self.languages)}).' + did_you_mean(lang, self.languages),

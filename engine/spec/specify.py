@@ -15,6 +15,7 @@ import json
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from engine.catalogue import catalogue
 from engine.spec.diagnostics import Diagnostics, Position, SpecPath
 from engine.spec.expressions import Symbol
 from engine.spec.expressions.nodes import TEXT
@@ -138,13 +139,15 @@ def add_specify_questions(b: Builder, q: DraftQuestion, index: int) -> list[Draf
 def _label(b: Builder, spec: Specify, option: Option, path: SpecPath) -> Text | None:
     if spec.label is not None:
         return spec.label
-    missing = [lang for lang in b.languages if lang not in DEFAULT_LABEL]
+    # Beyond zh and en, the engine's catalogue of the language may have the words (engine/locale).
+    defaults = {lang: DEFAULT_LABEL.get(lang) or catalogue(lang).get(DEFAULT_LABEL["en"]) for lang in b.languages}
+    missing = [lang for lang, default in defaults.items() if not default]
     if missing:
         b.diags.add("LABEL_MISSING_LANGUAGE", f'the text field of option "{option.code}" has no {missing[0]} '
                     "label", spec.position, path,
                     f"write specify: {{label: {{{', '.join(f'{lang}: ...' for lang in b.languages)}}}}}")
         return None
-    return MappingProxyType({lang: DEFAULT_LABEL[lang].format(option=option.label.get(lang, option.code))
+    return MappingProxyType({lang: str(defaults[lang]).format(option=option.label.get(lang, option.code))
                              for lang in b.languages})
 
 

@@ -121,8 +121,8 @@ def path_of(page: Page) -> str:
 
 def login(page: Page, server: Server, who: Login, lang: str | None = None) -> None:
     page.goto(server.url("/"))
-    if lang == "en":
-        switch_language(page)
+    if lang is not None and lang != "zh":
+        switch_language(page, lang)
     page.fill("#account", who.account)
     page.fill("#password", who.password)
     click_and_wait(page, page.locator("main form button[type=submit]"))
@@ -137,8 +137,9 @@ def staff_login(page: Page, server: Server, username: str, password: str) -> Non
     assert path_of(page) in ("/enumerator", "/office"), path_of(page)
 
 
-def switch_language(page: Page) -> None:
-    click_and_wait(page, page.locator("header form[action='/lang'] button"))
+def switch_language(page: Page, lang: str = "en") -> None:
+    """Press the header's button of `lang` (one per language the page is not in)."""
+    click_and_wait(page, page.locator(f"header form[action='/lang']:has(input[name=lang][value={lang}]) button"))
 
 
 def goto(page: Page, server: Server, path: str) -> None:

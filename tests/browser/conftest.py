@@ -36,7 +36,7 @@ from browser_helpers import (
 # Fresh households registered besides the demo's, one per journey that changes answers.
 EXTRA_HOUSEHOLDS = ("journey_js", "journey_nojs", "live", "typing", "closing", "composing", "foreign", "a11y_zh",
                     "a11y_en", "conflict", "large", "progress", "warning_fixed", "hand_over_nojs", "codes_js",
-                    "codes_nojs")
+                    "codes_nojs", "journey_ug")
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright

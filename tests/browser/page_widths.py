@@ -19,7 +19,8 @@ from starlette.routing import compile_path
 
 from web.authz import TABLE
 
-LANGUAGES = ("zh", "en")
+LANGUAGES = ("zh", "en")  # every page's
+HOUSEHOLD_LANGUAGES = (*LANGUAGES, "ug")  # the household's pages: the short form's, Uyghur right to left
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 WIDTHS = (PHONE, DESKTOP)
@@ -106,6 +107,7 @@ class Album:
     folder: Path
     shots: dict[str, list[Shot]] = field(default_factory=dict)
     visited: set[str] = field(default_factory=set)
+    languages: tuple[str, ...] = LANGUAGES  # the tour sets HOUSEHOLD_LANGUAGES for the household's pages
 
     def get(self, page: Page, server: Server, name: str, path: str, *, status: int = 200,
             shows: str | None = None) -> None:
@@ -128,13 +130,14 @@ class Album:
         that must be on it, proof that the page is the one meant)."""
         assert re.fullmatch(r"[a-z0-9_-]+", name) and name not in self.shots, name
         self.shots[name] = []
-        for lang in LANGUAGES:
+        for lang in self.languages:
             page.context.add_cookies([{"name": "lang", "value": lang, "url": server.base}])
             bring_about()
             settle(page)
             if shows:
                 expect(page.locator(shows).first).to_be_attached()
             assert page.evaluate("document.documentElement.lang").startswith(lang), (name, lang)
+            assert page.evaluate("document.documentElement.dir") == ("rtl" if lang == "ug" else "ltr"), (name, lang)
             for size in WIDTHS:
                 page.set_viewport_size(size)
                 problems = page.evaluate(LAYOUT, size is PHONE)

@@ -72,10 +72,13 @@ class Checker:
         page = self.page
         settle(page)
         self.seen.append(name)
-        expected_lang = "zh-CN" if self.lang == "zh" else "en"
+        expected_lang = {"zh": "zh-CN"}.get(self.lang, self.lang)
         actual_lang = page.evaluate("document.documentElement.lang")
         if actual_lang != expected_lang:
             self.failures[f"{name}: html lang"] = actual_lang
+        direction = page.evaluate("document.documentElement.dir")
+        if direction != ("rtl" if self.lang == "ug" else "ltr"):
+            self.failures[f"{name}: html dir"] = direction
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > NARROW["width"]:
             self.failures[f"{name}: scrolls sideways at 360 px"] = width

@@ -1,5 +1,6 @@
 """Every page a household, an enumerator and the census office can see, at 390 px and 1280 px, in
-Chinese and English: nothing may stick out sideways (page_widths.LAYOUT says what counts).
+Chinese and English (the household's also in Uyghur, right to left): nothing may stick out
+sideways (page_widths.LAYOUT says what counts).
 A screenshot of each (`{page}-{lang}-{width}.jpg`) goes to the test's temporary folder, named in
 every failure, for a person to look at.
 
@@ -34,7 +35,7 @@ from page_tour import (
     pages_after_the_close,
     start_interviews,
 )
-from page_widths import DESKTOP, GET_ROUTES, LAYOUT, PHONE, Album, Shot
+from page_widths import DESKTOP, GET_ROUTES, HOUSEHOLD_LANGUAGES, LANGUAGES, LAYOUT, PHONE, Album, Shot
 from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
@@ -97,7 +98,9 @@ def tour(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                 context_for(browser) as office:
             pages = {"household": new_page(household), "enumerator": new_page(enumerator),
                      "office": new_page(office)}
+            album.languages = HOUSEHOLD_LANGUAGES
             household_pages(album, pages["household"], servers[0], site)
+            album.languages = LANGUAGES
             enumerator_pages(album, pages["enumerator"], servers[0], site)
             office_pages(album, pages["office"], servers[0], site)
         servers.append(start_server(data, CLOSED_CLOCK, logs / "closed.log"))

@@ -239,12 +239,16 @@ def test_office_commands_on_postgresql(pg_url: str, tmp_path: Path, monkeypatch:
                                        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DATABASE_URL", pg_url)
     folder = tmp_path / "keys"
-    assert cli(capsys, "db", "upgrade", "--data", folder)[0] == 0
-    assert cli(capsys, "areas", "add", AREA, "建外", "--data", folder)[0] == 0
-    assert cli(capsys, "enumerators", "add", "zhang", "--name", "张丽华", "--phone", "13911862047", "--area", AREA,
-               "--data", folder)[0] == 0
+    def ok(*argv: object) -> str:
+        code, out, err = cli(capsys, *argv)
+        assert code == 0, f"{argv[:2]}: {err}"
+        return out
+
+    ok("db", "upgrade", "--data", folder)
+    ok("areas", "add", AREA, "建外", "--data", folder)
+    ok("enumerators", "add", "zhang", "--name", "张丽华", "--phone", "13911862047", "--area", AREA, "--data", folder)
     source = households_csv(tmp_path, [f"{AREA},北京市朝阳区建外街道{i}号,family,zhang" for i in range(5)])
-    assert cli(capsys, "households", "import", source, "--data", folder)[0] == 0
+    ok("households", "import", source, "--data", folder)
     code, out, _ = cli(capsys, "sample", "--rate", "0.4", "--seed", "pg", "--data", folder)
     assert code == 0 and out.startswith("drew 2 households")
     code, out, _ = cli(capsys, "window", "close", "--data", folder)

@@ -207,7 +207,7 @@ def test_a_change_from_the_review_page_returns_there_through_a_warning_and_a_lan
     switched = browser.submit(page, "/lang")
     assert switched.headers["location"] == path  # the language switch keeps where it came from too
     page = browser.follow(switched)
-    assert '<html lang="en">' in page.text
+    assert '<html lang="en" dir="ltr">' in page.text
     onwards = browser.answer(page, {"H5": "1", "H6": "900", "H7": "3"})
     assert onwards.status_code == 303
     assert onwards.headers["location"] == "/household/review?at=household#record-household"
@@ -602,16 +602,16 @@ def test_after_the_timeout_htmx_requests_go_to_the_start_page(site: Any) -> None
 def test_language_switch_is_kept_across_pages(site: Any) -> None:
     browser = site.login("in_progress")
     hub = browser.get("/household")
-    assert '<html lang="zh-CN">' in hub.text and "本户普查表" in hub.text  # Chinese by default
+    assert '<html lang="zh-CN" dir="ltr">' in hub.text and "本户普查表" in hub.text  # Chinese by default
     switched = browser.submit(hub, "/lang")
     assert switched.status_code == 303 and switched.headers["location"] == "/household"
     english = browser.follow(switched)
-    assert '<html lang="en">' in english.text and "Your household&#39;s census form" in english.text
+    assert '<html lang="en" dir="ltr">' in english.text and "Your household&#39;s census form" in english.text
     for path in ("/household/review", "/household/page/household/household_type"):
         page = browser.get(path)
-        assert '<html lang="en">' in page.text, path
+        assert '<html lang="en" dir="ltr">' in page.text, path
     fresh = site.client()
-    assert '<html lang="zh-CN">' in fresh.get("/").text
+    assert '<html lang="zh-CN" dir="ltr">' in fresh.get("/").text
 
 
 def test_the_name_hint_is_true_of_every_member(site: Any) -> None:

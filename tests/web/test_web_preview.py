@@ -202,6 +202,14 @@ def test_language_switch(client: TestClient) -> None:
                        ).headers["location"] == "/"
 
 
+def test_the_preview_speaks_the_specs_languages_right_to_left_too() -> None:
+    client = TestClient(create_preview_app(FORMS / "census2020" / "short.yaml", watch=False))
+    assert client.post("/lang", data={"lang": "ug", "next": "/"}, follow_redirects=False).status_code == 303
+    page = client.get("/household/page/household/household_type").text
+    assert '<html lang="ug" dir="rtl">' in page and "بۇ ئائىلىنىڭ تۈرى قايسى؟" in page
+    assert 'value="zh"' in page and 'value="en"' in page  # the switcher: the spec's other languages
+
+
 def test_case_facts_show_routing(tmp_path: Path) -> None:
     spec = tmp_path / "census2020"
     shutil.copytree(FORMS / "census2020", spec)
@@ -267,7 +275,7 @@ def test_a_change_in_an_imported_file_is_picked_up(tmp_path: Path) -> None:
     client = TestClient(create_preview_app(short, watch=False))
     assert client.get("/household/page/household/household_type").status_code == 200
     options = folder / "options.yaml"
-    rewrite(options, "{zh: 家庭户, en: Family household}", "{zh: 家庭户（改）, en: Family household}")
+    rewrite(options, "{zh: 家庭户, en: Family household,", "{zh: 家庭户（改）, en: Family household,")
     assert "家庭户（改）" in client.get("/household/page/household/household_type").text
 
 

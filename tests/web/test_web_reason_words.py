@@ -18,13 +18,17 @@ from engine.store.households import HOUSEHOLD
 from tests.web.conftest import Site, Template, make_site
 from tests.web.test_web_staff import queue_codes, staff_login
 
-# The real short form (same id and version as the demo's households), with one declared reason.
+# The real short form (same id and version as the demo's households), with one declared reason
+# (in each of its languages: zh, en and ug).
 LARGE = """\
 extends: {short}
 routing_reasons:
   - id: large_household
-    label: {{zh: 大户, en: Large household}}
-    queue: {{zh: 本户超过 6 人：请联系住户核实成员名单, en: "More than 6 people: confirm who lives here"}}
+    label: {{zh: 大户, en: Large household, ug: چوڭ ئائىلە}}
+    queue:
+      zh: 本户超过 6 人：请联系住户核实成员名单
+      en: "More than 6 people: confirm who lives here"
+      ug: "6 كىشىدىن كۆپ: ئائىلىدە كىملەر تۇرىدىغانلىقىنى جەزملەشتۈرۈڭ"
     priority: 1
 routing:
   - reason: large_household

@@ -89,7 +89,7 @@ def document(operations: Sequence[Operation], version: str) -> dict[str, Any]:
         "info": {"title": "formserver census API", "version": version,
                  "description": "Households answer their census form; enumerators work their queue and "
                                 "interview. Errors are application/problem+json in the language of "
-                                "Accept-Language (zh, en)."},
+                                "Accept-Language (the self-response form's languages, and zh, en)."},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {"schemas": defs,

@@ -1,6 +1,7 @@
 """Errors under /api as `application/problem+json` (RFC 9457): the status, a stable `code` (the
 engine's where it has one), a title and a detail that says what to do, in the language of
-`Accept-Language` (zh unless en is preferred), and per-field `errors` where a request had
+`Accept-Language` (among the server's languages: the self-response form's and the staff's; the
+form's default when it names none), and per-field `errors` where a request had
 several things wrong. The app's exception handlers call `for_exception` for every /api path."""
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from engine.catalogue import local
 from engine.runtime.errors import DocumentError, EngineError, LifecycleError, NotSubmittable, PermissionDenied
 from engine.store.errors import ConflictError, StoreError
 from engine.store.households import NotFound
-from web.i18n import t
+from web.i18n import BY_LANGUAGE, LANGUAGES, t
 
 PROBLEM: Final = "application/problem+json"
 PREFIX: Final = "/api/"
-LANGUAGES: Final = ("zh", "en")
 
 # What each HTTP status means to a client, and what to do about it: (code, zh, en).
 STATUS_TEXT: Final[Mapping[int, tuple[str, str, str]]] = {
@@ -53,8 +54,10 @@ def is_api(request: Request) -> bool:
 
 
 def language(request: Request) -> str:
-    """zh or en, whichever `Accept-Language` prefers (zh when it names neither)."""
-    best, weight = "zh", 0.0
+    """The server's language that `Accept-Language` prefers (the form's default when it names none)."""
+    services = getattr(request.app.state, "services", None)
+    offered: tuple[str, ...] = (*services.languages.household, *services.languages.staff) if services else LANGUAGES
+    best, weight = offered[0], 0.0
     for part in request.headers.get("accept-language", "").split(","):
         tag, _, params = part.strip().partition(";")
         lang = tag.strip().lower().split("-")[0]
@@ -62,7 +65,7 @@ def language(request: Request) -> str:
             q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
         except ValueError:
             q = 0.0
-        if lang in LANGUAGES and q > weight:
+        if lang in offered and q > weight:
             best, weight = lang, q
     return best
 
@@ -83,8 +86,8 @@ def problem(request: Request, status: int, code: str | None = None, message: Map
             **extra: Any) -> JSONResponse:
     lang = language(request)
     default_code, zh, en = STATUS_TEXT.get(status, STATUS_TEXT[400 if status < 500 else 500])
-    title = {"zh": zh, "en": en}[lang]
-    detail = message[lang] if message and lang in message else title
+    title = local({"zh": zh, "en": en}, lang)
+    detail = local(message, lang) if message else title
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail,
                             "code": code or default_code, "errors": list(errors), **extra}
     response = JSONResponse(body, status_code=status, media_type=PROBLEM, headers=dict(headers or {}))
@@ -137,5 +140,5 @@ def too_large_body(path: str) -> tuple[bytes, bytes] | None:
 
 
 def said(key: str, **params: object) -> dict[str, str]:
-    """A text of the web's catalogue in both languages, for a problem's detail."""
-    return {lang: t(key, lang, **params) for lang in LANGUAGES}
+    """A text of the web's catalogue in each of its languages, for a problem's detail."""
+    return {lang: t(key, lang, **params) for lang in BY_LANGUAGE}

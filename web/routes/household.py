@@ -262,7 +262,7 @@ async def submit(hr: HouseholdRequest) -> Response:
                 return hr.ctx.redirect("/household/review")
             problems = {"": exc}  # about the answers as a whole (the schema, say): no field to link to
     # Every problem at once: in the summary, each linking to its field, and at the field.
-    errors = {field: exc.message[hr.ctx.lang] for field, exc in problems.items()}
+    errors = {field: pick(exc.message, hr.ctx.lang) for field, exc in problems.items()}
     return hr.ctx.render("declaration.html", view=hr.view, errors=errors, name=name, promise=promise,
                          has_errors=True)
 

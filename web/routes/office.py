@@ -74,7 +74,7 @@ def charts_of(staff: StaffRequest, counts: AreaCounts, title: str, slug: str) ->
 async def dashboard(staff: StaffRequest) -> Response:
     ctx = staff.ctx
     board = office(staff).dashboard()
-    areas = [{"counts": a, "title": f"{a.name}（{a.area_id}）" if ctx.lang == "zh" else f"{a.name} ({a.area_id})",
+    areas = [{"counts": a, "title": ctx.t("name_with_code", name=a.name, code=a.area_id),
               **charts_of(staff, a, a.name or a.area_id, a.area_id)} for a in board.areas]
     total = {"counts": board.total, "title": ctx.t("dash_total"),
              **charts_of(staff, board.total, ctx.t("dash_total"), "total")}

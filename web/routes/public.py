@@ -11,7 +11,6 @@ from starlette.routing import Route
 
 from engine.store.credentials import normalize_account_code
 from web.context import LANG_COOKIE, SESSION_COOKIE, Ctx
-from web.i18n import LANGUAGES
 from web.passwords import retry_later
 from web.signin import Refused, SignIn, qr_sign_in
 
@@ -94,7 +93,8 @@ async def language(request: Request) -> Response:
     target = str(form.get("next", "/"))
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
-    if lang in LANGUAGES:
+    languages = ctx.services.languages
+    if lang in languages.household or lang in languages.staff:
         ctx.set_cookies.append((LANG_COOKIE, lang, 365 * 24 * 3600, False))
         if ctx.session is not None:
             ctx.services.sessions.set_language(ctx.session.id, lang)

@@ -71,7 +71,7 @@ def search_page(staff: StaffRequest, asked: Asked) -> Response:
         "reason_words": reason_words(ctx.services.census, ctx.lang),
         "states_shown": [(s, ctx.t(f"state_{s}")) for s in STATES],
         "outcomes_shown": [(o, ctx.t(f"outcome_{o}")) for o in VISIT_OUTCOMES],
-        "areas_shown": [(a, f"{names.get(a, a)}（{a}）" if ctx.lang == "zh" else f"{names.get(a, a)} ({a})")
+        "areas_shown": [(a, ctx.t("name_with_code", name=names.get(a, a), code=a))
                         for a in mine]}
     try:
         found = HouseholdSearch(ctx.services.census).find(staff.actor, asked.search(), limit=PAGE_SIZE,

@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 from engine.answers.problems import InputProblem
+from engine.catalogue import languages
 
 ExpectProblem = Callable[..., InputProblem]
 
 
 def check_messages(problem: InputProblem) -> None:
-    assert set(problem.message) == {"zh", "en"}
-    assert list(problem.message) == ["zh", "en"]  # Chinese first
-    assert problem.message["zh"].strip()
-    assert problem.message["en"].strip()
+    assert list(problem.message) == list(languages())  # zh, en, then the engine's catalogues (ug)
+    assert all(text.strip() for text in problem.message.values())
+    assert problem.message["ug"] != problem.message["en"]  # translated, not English by accident
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ FORMS = Path(__file__).resolve().parents[3] / "forms" / "census2020"
 FOLLOW_UP = """\
           - id: H5_note
             type: text
-            label: {zh: 住房情况说明, en: About the dwelling}
+            label: {zh: 住房情况说明, en: About the dwelling, ug: "تۇرالغۇ ھەققىدە چۈشەندۈرۈش"}
             when: H1 == "1"
             optional: true
 """
@@ -34,9 +34,10 @@ def version_two(folder: Path, migrations: str = MIGRATIONS) -> Path:
     text = spec.read_text(encoding="utf-8")
     assert 'version: "2020.1"' in text
     text = text.replace('version: "2020.1"', 'version: "2020.2"', 1)
-    text = text.replace('{code: "1", label: {zh: 本户地址, en: At this address}}',
-                        '{code: "7", label: {zh: 本户地址, en: At this address}}', 1)  # residence_places only
+    text = text.replace('{code: "1", label: {zh: 本户地址, en: At this address,',
+                        '{code: "7", label: {zh: 本户地址, en: At this address,', 1)  # residence_places only
     text = text.replace('D7 == "1"', 'D7 == "7"').replace('D7 != "1"', 'D7 != "7"')
+    text = text.replace('D7 == \\"1\\"', 'D7 == \\"7\\"')  # in a double-quoted text (ug)
     text = text.replace("          - id: H6\n", FOLLOW_UP + "          - id: H6\n", 1)
     spec.write_text(text + migrations, encoding="utf-8")
     return spec
@@ -139,7 +140,8 @@ def test_a_draft_two_versions_behind_is_carried_across_each(tmp_path: Path) -> N
     spec = version_two(tmp_path / "three", 'migrations:\n  from: "2020.2"\n  recode:\n    D7: {"7": "8"}\n')
     text = spec.read_text(encoding="utf-8").replace('version: "2020.2"', 'version: "2020.3"', 1)
     text = text.replace('{code: "7", label: {zh: 本户地址', '{code: "8", label: {zh: 本户地址', 1)
-    spec.write_text(text.replace('D7 == "7"', 'D7 == "8"').replace('D7 != "7"', 'D7 != "8"'), encoding="utf-8")
+    text = text.replace('D7 == "7"', 'D7 == "8"').replace('D7 != "7"', 'D7 != "8"')
+    spec.write_text(text.replace('D7 == \\"7\\"', 'D7 == \\"8\\"'), encoding="utf-8")  # and in ug's quoted texts
     three = compile_file(spec)
     doc = household(old, 2)
     moved = migrate_to(doc, [two, three])

@@ -40,7 +40,9 @@ def test_the_text_is_asked_only_when_its_option_is_chosen(households: Any) -> No
     assert "D10_other" in e.state("m1").relevant
     assert issues(e) == {("D10_other", "required")}
     issue = next(i for i in e.issues if i.question_id == "D10_other")
-    assert issue.message == {"zh": "选择了“其他”，请注明具体内容", "en": "You chose “Other”: please say what it is"}
+    assert {k: issue.message[k] for k in ("zh", "en")} == {"zh": "选择了“其他”，请注明具体内容",
+                                                           "en": "You chose “Other”: please say what it is"}
+    assert issue.message["ug"] == "سىز «باشقا» نى تاللىدىڭىز: ئۇنىڭ نېمە ئىكەنلىكىنى يېزىڭ"  # short.yaml has ug
     assert not e.submittable
     _, e = person(households, **AWAY, D10="8", D10_other="照顾孙子女")
     assert e.submittable and e.state("m1").values["D10_other"] == "照顾孙子女"
@@ -101,7 +103,7 @@ def test_an_exclusive_option_is_refused_with_others(features: Any) -> None:
     refused = apply_answers(features, doc, member, {"P5": ["1", "5"]})
     problem = refused.problems["P5"]
     assert problem.code == "exclusive_option"
-    assert problem.message == {
+    assert {k: problem.message[k] for k in ("zh", "en")} == {
         "zh": "“都不会说（如只用手语）”不能与其他选项同时选择：只选“都不会说（如只用手语）”，或者取消勾选它",
         "en": "“None (e.g. uses sign language only)” cannot be ticked together with other options: tick it alone, "
               "or untick it"}

@@ -38,7 +38,8 @@ def test_order_household_first_then_members_in_roster_order(households: Any) -> 
                          + [("m2", p) for p in PERSON_PAGES])
     assert [s.section_id for s in e.plan.steps[:3]] == ["household"] * 3
     assert {s.section_id for s in e.plan.steps[3:]} == {"person"}
-    assert e.plan.steps[0].title == {"zh": "户别和人数", "en": "Household type and size"}
+    assert e.plan.steps[0].title == {"zh": "户别和人数", "en": "Household type and size",
+                                     "ug": "ئائىلە تۈرى ۋە ئادەم سانى"}
 
 
 # (household answers, people (overrides), the pages that must be missing)
@@ -139,12 +140,12 @@ def test_statuses_of_a_new_member(households: Any) -> None:
     progress = {p.key: p for p in e.plan.members}
     # 3 pages asked, and education once the birth month says 3 or older
     assert (progress[second].status, progress[second].done, progress[second].total) == (IN_PROGRESS, 0, 4)
-    assert progress[second].name == {"zh": "李四", "en": "李四"} and progress[second].number == 2
+    assert progress[second].name == {"zh": "李四", "en": "李四", "ug": "李四"} and progress[second].number == 2
     assert progress["m1"].status == COMPLETE and progress["m1"].done == progress["m1"].total == 4
     doc, third = households.add(doc)
     progress = {p.key: p for p in households.evaluate(doc).plan.members}
     assert progress[third].status == NOT_STARTED
-    assert progress[third].name == {"zh": "第3位成员", "en": "Person 3"}
+    assert progress[third].name == {"zh": "第3位成员", "en": "Person 3", "ug": "3-ئەزا"}
 
 
 def test_entry_points_are_the_first_open_page_else_the_first(households: Any) -> None:
@@ -206,7 +207,7 @@ def test_household_section_and_plan_as_dict(households: Any, short: Any) -> None
     data = households.evaluate(households.build(size=1)).plan.as_dict()
     assert data["done"] == data["total"] == 7
     assert data["sections"] == [{"section": "household", "status": COMPLETE, "done": 3, "total": 3}]
-    assert data["members"][0] == {"member": "m1", "number": 1, "name": {"zh": "张三", "en": "张三"},
+    assert data["members"][0] == {"member": "m1", "number": 1, "name": {"zh": "张三", "en": "张三", "ug": "张三"},
                                   "status": COMPLETE, "done": 4, "total": 4}
     assert data["steps"][3] == {"record": "m1", "page": "identity", "section": "person", "status": COMPLETE,
                                 "blocking": 0}

@@ -241,7 +241,8 @@ def test_full_width_resident_id(households: Any, short: Any) -> None:
 # ------------------------------------------------------------------------ what the household said of it
 @pytest.mark.parametrize(("household", "expected", "first"), [
     pytest.param({}, None, None, id="nothing-said"),
-    pytest.param({"H1": "1", "H2": {"present": "2", "absent": "1"}}, 3, {"zh": "户主", "en": "head of household"},
+    pytest.param({"H1": "1", "H2": {"present": "2", "absent": "1"}}, 3,
+                 {"zh": "户主", "en": "head of household", "ug": "ئائىلە باشلىقى"},
                  id="family-of-three"),
     pytest.param({"H1": "2", "H2": {"present": "40", "absent": "0"}}, 40, None, id="collective-no-head"),
     pytest.param({"H2": {"present": "0", "absent": "0"}}, 0, None, id="nobody"),

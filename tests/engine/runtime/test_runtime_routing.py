@@ -155,8 +155,11 @@ extends: {short}
 questionnaire: census2020-short-large
 routing_reasons:
   - id: large_household
-    label: {{zh: 大户, en: Large household}}
-    queue: {{zh: 超过 6 人：核实成员, en: "More than 6 people: confirm who lives here"}}
+    label: {{zh: 大户, en: Large household, ug: چوڭ ئائىلە}}
+    queue:
+      zh: 超过 6 人：核实成员
+      en: "More than 6 people: confirm who lives here"
+      ug: "6 كىشىدىن كۆپ: ئائىلىدە كىملەر تۇرىدىغانلىقىنى جەزملەشتۈرۈڭ"
     priority: 1
 routing:
   - reason: large_household
@@ -189,7 +192,8 @@ def test_a_declared_reason_routes_as_a_built_in_one_does(tmp_path: Path, size: i
 def test_a_declared_reason_that_hands_over_tells_the_household(tmp_path: Path) -> None:
     spec = tmp_path / "large.yaml"
     spec.write_text(LARGE_HOUSEHOLD.format(short=FORMS / "short.yaml", kind="hand_over",
-                                           explain="    explain: {zh: 普查员将上门, en: An enumerator will visit}\n"),
+                                           explain=("    explain: {zh: 普查员将上门, en: An enumerator will visit,"
+                                                    " ug: تىزىملىغۇچى ئۆيىڭىزگە كېلىدۇ}\n")),
                     encoding="utf-8")
     large = Households(compile_file(spec))
     e = large.evaluate(large.build(size=7))

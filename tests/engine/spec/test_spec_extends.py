@@ -274,3 +274,30 @@ def test_base_with_syntax_error(tmp_path: Path) -> None:
     assert "YAML_SYNTAX" in codes(result)
     assert "WRONG_KIND" not in codes(result)
     assert any(Path(d.position.file).name == "base.yaml" for d in result.diagnostics)
+
+
+def test_a_spec_leaves_out_the_languages_of_its_base_it_does_not_declare(tmp_path: Path) -> None:
+    # The short form in Uyghur, the long form extending it in zh and en only.
+    base = replace_once(BASE, "languages: [zh, en]", "languages: [zh, en, ug]")
+    base = base.replace("en: Demo}", 'en: Demo, ug: "سىناق"}')
+    assert "ug: " in base
+    write(tmp_path, "base.yaml", base.replace("languages: [zh, en, ug]", "languages: [zh, en]"))
+    alone = check_file(tmp_path / "base.yaml")  # its own text in an undeclared language: still a mistake
+    assert codes(alone) == ["LABEL_UNKNOWN_LANGUAGE"]
+    q = compile_text(tmp_path, HEADER + "languages: [zh, en]\n", "child.yaml")
+    assert q.languages == ("zh", "en") and q.title == {"zh": "演示", "en": "Demo"}
+
+
+def test_a_spec_own_text_in_an_undeclared_language_is_still_reported(tmp_path: Path) -> None:
+    write(tmp_path, "base.yaml", BASE)
+    result = check_text(tmp_path, HEADER + 'title: {zh: 长表, en: Long, ug: "ئۇزۇن"}\n', "child.yaml")
+    assert codes(result) == ["LABEL_UNKNOWN_LANGUAGE"] and result.diagnostics[0].position.file.endswith("child.yaml")
+
+
+def test_an_option_library_may_carry_more_languages_than_a_spec_importing_it(tmp_path: Path) -> None:
+    write(tmp_path, "lib.yaml", 'option_lists:\n  yn:\n    - {code: "1", label: {zh: 是, en: "Yes", ug: "ھەئە"}}\n'
+                                '    - {code: "2", label: {zh: 否, en: "No", ug: "ياق"}}\n')
+    assert check_file(tmp_path / "lib.yaml").ok  # zh and en present; ug is for the specs that declare it
+    spec = replace_once(BASE, "languages: [zh, en]", "languages: [zh, en]\nimports: [lib.yaml]")
+    q = compile_text(tmp_path, spec)
+    assert dict(q.option_lists["yn"].options[0].label) == {"zh": "是", "en": "Yes"}

@@ -174,9 +174,11 @@ def test_bad_specify_values(tmp_path: Path, specify: str, code: str) -> None:
 
 
 def test_a_third_language_needs_the_label(tmp_path: Path) -> None:
-    text = re.sub(r"(en: [^,{}]+)\}", r"\1, ug: x}", SPEC.replace("languages: [zh, en]", "languages: [zh, en, ug]"))
+    # Kazakh: the engine's catalogues have no words for it (Uyghur's give "..., ئېنىق يېزىڭ").
+    text = re.sub(r"(en: [^,{}]+)\}", r"\1, kk: x}", SPEC.replace("languages: [zh, en]", "languages: [zh, en, kk]"))
     result = check_text(tmp_path, text)
     assert codes(result) == ["LABEL_MISSING_LANGUAGE"]
+    assert check_text(tmp_path, text.replace("kk", "ug")).ok
     assert result.diagnostics[0].position.line == line_of(text, '"8", label')  # the specify: true of option 8
 
 
