@@ -65,9 +65,9 @@ def add_person(page: Page, pages: dict[str, dict[str, Any]], button: str) -> Non
 
 
 def test_a_household_completes_the_us_form_in_english(page: Page, us_server: Server, us_demo: Demo) -> None:
-    # The web app's default language is Chinese whatever the form's first language is: the
-    # household switches to English on the start page, as a person would (the button in the header).
-    login(page, us_server, us_demo.logins["fresh"], lang="en")
+    # English is the form's first language, so the pages open in it: no switching.
+    login(page, us_server, us_demo.logins["fresh"])
+    assert page.locator("html").get_attribute("lang") == "en"
     assert h1(page) == "Your household's census form"
     clean(page, "hub")
 
@@ -102,8 +102,8 @@ def test_a_household_completes_the_us_form_in_english(page: Page, us_server: Ser
 
 
 def test_the_start_page_gives_the_census_bureaus_notice_and_help(page: Page, us_server: Server) -> None:
-    page.goto(us_server.url("/"))
-    click_and_wait(page, page.locator("header form[action='/lang'] button"))  # to English
+    page.goto(us_server.url("/"))  # in English, the form's first language; Spanish one button away
+    expect(page.locator("header form[action='/lang'] button")).to_have_text("Español")
     privacy = page.locator("main .privacy")
     expect(privacy).to_contain_text("protected under Title 13, U.S. Code, Section 9")
     expect(privacy.locator("a")).to_have_attribute("href", "https://www.census.gov/about/policies/privacy.html")
