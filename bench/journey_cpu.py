@@ -44,25 +44,7 @@ TARGET_MS = 25.0  # issue 20: server CPU per journey
 async def qr_journey(session: web_load.Session, token: str, index: int, members: int) -> None:
     """web_load's household flow, signed in by the QR code's link instead of the password."""
     await session.call("GET", f"/q/{token}", expect=303, location="/household")
-    await session.call("GET", "/household")
-    await web_load.walk(session, web_load.FIRST_PAGE, dict(web_load.HOUSEHOLD_ANSWERS, **{"H2.present": str(members)}))
-    for n in range(members):
-        await session.call("GET", "/household")
-        reply = await session.call("POST", "/household/members", [("_csrf", session.field("_csrf")),
-                                                                  ("version", session.field("version"))],
-                                   expect=303)
-        if not reply.location.startswith("/household/page/m"):
-            raise web_load.HttpError(f"adding a member led to {reply.location}")
-        await web_load.walk(session, reply.location, web_load.member_answers(index, n))
-    review = await session.call("GET", "/household/review")
-    if 'class="error-summary"' in review.text:
-        raise web_load.HttpError("the review page lists problems")
-    await session.call("GET", "/household/declaration")
-    await session.call("POST", "/household/submit", [("_csrf", session.field("_csrf")),
-                                                     ("version", session.field("version")),
-                                                     ("declarant", "王志强"), ("promise", "yes")],
-                       expect=303, location="/household/submitted")
-    await session.call("GET", "/household/submitted")
+    await web_load.answer_and_submit(session, index, members)
 
 
 Result = tuple[int, int, Counter[str]]  # journeys completed, requests, errors

@@ -239,20 +239,21 @@ def patroni(name: str) -> dict[str, object]:
     return json.loads(body) if status in (200, 503) and body.startswith("{") else {}
 
 
-def primary() -> str | None:
+def _node_answering(check: str) -> str | None:
+    """The PostgreSQL node whose Patroni health check `check` (/primary, /sync) answers 200."""
     for name in ("pg1", "pg2"):
         n = name[-1]
-        if http(f"http://{S[f'PG{n}_HOST']}:{S[f'PG{n}_REST_PORT']}/primary")[0] == 200:
+        if http(f"http://{S[f'PG{n}_HOST']}:{S[f'PG{n}_REST_PORT']}{check}")[0] == 200:
             return name
     return None
+
+
+def primary() -> str | None:
+    return _node_answering("/primary")
 
 
 def synchronous_standby() -> str | None:
-    for name in ("pg1", "pg2"):
-        n = name[-1]
-        if http(f"http://{S[f'PG{n}_HOST']}:{S[f'PG{n}_REST_PORT']}/sync")[0] == 200:
-            return name
-    return None
+    return _node_answering("/sync")
 
 
 def app_ready(part: str) -> bool:

@@ -54,6 +54,39 @@ def test_only_the_changed_member_is_evaluated_again(households: Any) -> None:
     same(after, households.evaluate(doc))
 
 
+def test_the_roster_keeps_a_blank_members_pages_only_while_they_would_be_the_same(households: Any) -> None:
+    # Three people said, one entered: progress counts the pages of the two not entered yet.
+    doc = households.build(people=[households.person_answers(1)],
+                           household=households.household_answers(3))
+    before = households.evaluate(doc)
+    assert before.roster.to_enter == 2 and before.roster.new_member_pages > 0
+    # A household answer no member reads: the count is kept, and is what a fresh evaluation finds.
+    doc = households.apply(doc, HOUSEHOLD, households.household_answers(3, H6="90.5"))
+    after = evaluate(households.q, doc, at=households.now, previous=before)
+    assert after.roster == before.roster
+    same(after, households.evaluate(doc))
+    # One more person entered, and then the household says nobody lives here: counted afresh.
+    doc, _ = households.add(doc, households.person_answers(2))
+    more = evaluate(households.q, doc, at=households.now, previous=after)
+    same(more, households.evaluate(doc))
+    doc = households.apply(doc, HOUSEHOLD, households.household_answers(3, H1="2"))
+    same(evaluate(households.q, doc, at=households.now, previous=more), households.evaluate(doc))
+
+
+def test_a_blank_members_pages_are_counted_again_when_what_members_read_changes(tmp_path: Path,
+                                                                               now: dt.datetime) -> None:
+    # Three people expected; the people's section is asked only of family households.
+    q = compile_text(tmp_path, replace_once(BASE, "    repeat: members\n",
+                                            "    repeat: members\n    size: 3\n    when: household.H1 == \"1\"\n"))
+    doc = apply_answers(q, new_document(q), HOUSEHOLD, {"H1": "1", "H6": "80"}).document
+    before = evaluate(q, doc, at=now)
+    assert before.roster.to_enter == 3 and before.roster.new_member_pages > 0
+    doc = apply_answers(q, doc, HOUSEHOLD, {"H1": "2"}).document
+    after = evaluate(q, doc, at=now, previous=before)
+    assert after.roster.new_member_pages == 0
+    same(after, evaluate(q, doc, at=now))
+
+
 def test_what_members_read_changing_evaluates_them_again(households: Any) -> None:
     doc = households.build(size=2)
     before = households.evaluate(doc)
