@@ -3,7 +3,8 @@
 A collective household of --members people (complete, valid short-form answers, from
 bench/evaluate_household.py) is registered and saved through the census services on a
 temporary SQLite store, with the clock inside the self-response window. Its pages are then
-fetched through the whole app in this process (routing, session, evaluation, templates):
+fetched through the whole app in this process (routing, session, evaluation, templates), built
+and settled as a server's worker is (`web.asgi.settle_heap`):
 every page of the review, the hub, and the hub searching for a name, each --runs times after
 one untimed run. Reports the bytes of each page and the median, p95 and p99 time of a request,
 and the same for a household of 3 people as the baseline (what a big household costs extra).
@@ -38,6 +39,7 @@ from engine.store import db as dbm
 from engine.store.keyring import Keyring
 from engine.store.store import store_for_tests
 from web.app import create_app
+from web.asgi import settle_heap
 from web.settings import Settings
 
 AREA = "110105001001"
@@ -94,6 +96,7 @@ def measure(forms: Forms, members: int, runs: int) -> list[tuple[str, int, float
     with tempfile.TemporaryDirectory() as folder:
         store, hid = large_household(Path(folder), forms, members)
         app = create_app(Settings(clock=store.clock, data_dir=Path(folder)), store, forms)
+        settle_heap()  # as `formserver serve` starts its workers (web/asgi.py)
         client = TestClient(app, follow_redirects=False)
         client.cookies.set("session", app.state.services.sessions.create("household", hid, "zh").id)
         rows = [(url, *timed(client, url, runs)) for url in review_pages(client)]
