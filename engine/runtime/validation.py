@@ -19,7 +19,7 @@ from typing import Any
 from engine.catalogue import isolated
 from engine.runtime.document import HOUSEHOLD, confirmation_key
 from engine.runtime.relevance import RecordState
-from engine.runtime.texts import person_fallback, pick, render
+from engine.runtime.texts import Rendered, person_fallback, pick, render
 from engine.spec.expressions import Env
 from engine.spec.model import Check, Question, Questionnaire, Severity, Text
 
@@ -147,8 +147,8 @@ class Validator:
             message = {lang: pick(SPECIFY_REQUIRED, lang).format(
                 option=pick(label, lang) if label else code) for lang in self.q.languages}
             return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who)
-        message = {lang: pick(REQUIRED, lang).format(
-            label=render(question.label, state.values, lang, state.number)) for lang in self.q.languages}
+        message = Rendered(self.q.languages, lambda lang: pick(REQUIRED, lang).format(
+            label=render(question.label, state.values, lang, state.number)))
         return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who,
                      names_member=self._names_member(question.label))
 
@@ -174,9 +174,9 @@ class Validator:
 
 
 def _render(text: Text, state: RecordState, languages: Sequence[str],
-            piped: Mapping[str, Any] | None = None) -> dict[str, str]:
+            piped: Mapping[str, Any] | None = None) -> Rendered:
     values = {**state.values, **piped} if piped else state.values
-    return {lang: render(text, values, lang, state.number) for lang in languages}
+    return Rendered(languages, lambda lang: render(text, values, lang, state.number))
 
 
 def _piped(check: Check, env: Env) -> dict[str, str]:

@@ -12,6 +12,7 @@ import pytest
 from engine.answers.resident_id import make_resident_id
 from engine.runtime.document import HOUSEHOLD, add_member, apply_answers, confirm, new_document, remove_member
 from engine.runtime.evaluate import evaluate
+from engine.runtime.texts import Rendered, pick
 from engine.spec.model import Severity
 
 AT = "2020-10-20T10:00:00+08:00"
@@ -386,3 +387,37 @@ def test_every_issue_speaks_every_language_of_the_form(households: Any, short: A
         assert set(short.languages) <= set(issue.message) and short.languages == ("zh", "en", "ug")
         assert issue.text("zh") and issue.text("en") and issue.text("ug") not in (issue.text("zh"), issue.text("en"))
         assert issue.as_dict()["message"] == dict(issue.message)
+
+
+# ---------------------------------------------------------------------------------------------- messages
+def test_messages_are_rendered_when_read_and_read_as_their_dicts() -> None:
+    made: list[str] = []
+
+    def make(lang: str) -> str:
+        made.append(lang)
+        return f"text in {lang}"
+
+    message = Rendered(("zh", "en", "ug"), make)
+    assert made == []  # nothing rendered until it is read
+    assert message["en"] == "text in en" and message["en"] == "text in en" and made == ["en"]
+    assert pick(message, "ug") == "text in ug" and made == ["en", "ug"]
+    assert "fr" not in message and message.get("fr") is None
+    with pytest.raises(KeyError):
+        message["fr"]
+    assert message == {"zh": "text in zh", "en": "text in en", "ug": "text in ug"} and made == ["en", "ug", "zh"]
+    assert dict(message) == {"zh": "text in zh", "en": "text in en", "ug": "text in ug"} and len(made) == 3
+
+
+def test_a_checks_message_reads_the_same_rendered_late(households: Any, short: Any) -> None:
+    """The message of an issue read after the evaluation is the text rendered from the answers it
+    was found on, in every language, and the one `as_dict` gives."""
+    doc, member = add_member(new_document(short))
+    doc = households.apply(doc, HOUSEHOLD, households.household_answers(3))
+    e = households.evaluate(doc)
+    issue = next(i for i in e.issues if i.check_id is not None and i.record_id == HOUSEHOLD)
+    first = dict(issue.message)
+    assert set(first) == set(short.languages) and all(first.values())
+    assert "{" not in first["zh"] and "{" not in first["en"]  # answers and expressions piped in
+    assert issue.as_dict()["message"] == first == households.evaluate(doc).issues[e.issues.index(issue)].message
+    required = _issue(e, member, question="D1")
+    assert required.code == "required" and all(required.message[lang] for lang in short.languages)
