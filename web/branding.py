@@ -7,7 +7,10 @@ self-response (or, in the preview, of the spec being previewed).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from markupsafe import Markup, escape
 
 from engine.runtime.texts import pick
 from engine.spec.branding import branding_of, phone_href
@@ -75,3 +78,31 @@ def _brand(q: Questionnaire, lang: str) -> Brand:
 def plain(name: str, lang: str) -> Brand:
     """No census behind the page (the preview of a spec that does not compile): `name` alone."""
     return Brand(name, name, name)
+
+
+def brand_foot(b: Brand, t: Callable[..., str]) -> Markup:
+    """The census's own words at the foot of a page: its help contacts, footer and issuer, with
+    the interface's words (`t`) around them. Python rather than an included template, as
+    `field_html` and the language switcher are: on every page, and an include's own context cost
+    more than the markup."""
+    out = []
+    if b.has_help:
+        out.append(f'<section class="help" aria-labelledby="help-title">\n  <h2 id="help-title">'
+                   f'{escape(t("help_title"))}</h2>\n  <ul>\n    ')
+        for line in b.phones:
+            label = escape(t("help_line", label=line.label)) if line.label else ""
+            out.append(f'<li>{label}<a href="{escape(line.href)}">{escape(line.number)}</a></li>')
+        if b.web:
+            shown = b.web.split("://", 1)[1].rstrip("/")
+            out.append(f'<li>{escape(t("help_web"))}<a href="{escape(b.web)}">{escape(shown)}</a></li>')
+        if b.email:
+            out.append(f'<li>{escape(t("help_email"))}<a href="mailto:{escape(b.email)}">{escape(b.email)}</a></li>')
+        out.append("\n  </ul>\n")
+        if b.hours:
+            out.append(f"  <p>{escape(b.hours)}</p>\n")
+        out.append("</section>\n")
+    if b.footer:
+        out.append(f"<p>{escape(b.footer)}</p>\n")
+    if b.issuer:
+        out.append(f'<p class="issuer">{escape(b.issuer)}</p>\n')
+    return Markup("".join(out))
