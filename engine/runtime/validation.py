@@ -144,9 +144,9 @@ class Validator:
             owner, code = question.specifies
             options = self.q.questions[owner].options
             label = (options.label_of(code) if options else None) or {}
-            message = {lang: pick(SPECIFY_REQUIRED, lang).format(
-                option=pick(label, lang) if label else code) for lang in self.q.languages}
-            return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who)
+            chosen = Rendered(self.q.languages, lambda lang: pick(SPECIFY_REQUIRED, lang).format(
+                option=pick(label, lang) if label else code))
+            return Issue(state.record_id, question.id, None, Severity.ERROR, "required", chosen, who)
         message = Rendered(self.q.languages, lambda lang: pick(REQUIRED, lang).format(
             label=render(question.label, state.values, lang, state.number)))
         return Issue(state.record_id, question.id, None, Severity.ERROR, "required", message, who,
