@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -20,6 +20,7 @@ from engine.census import Census
 from engine.store.households import HouseholdInfo, Loaded
 from engine.store.store import Store
 from web.branding import Brand, brand
+from web.frame import FRAMED, FrameKey, Frames
 from web.languages import Languages, direction, html_tag
 from web.passwords import PasswordWork
 from web.sessions import SessionInfo, Sessions
@@ -44,6 +45,10 @@ class Services:
     throttle: Any
     passwords: PasswordWork
     languages: Languages
+    frames: Frames = field(init=False)  # base.html, rendered once per language and kind of page
+
+    def __post_init__(self) -> None:
+        self.frames = Frames(self.templates)
 
 
 def parse_urlencoded(body: bytes, max_fields: int = MAX_FIELDS) -> FormData:
@@ -218,18 +223,31 @@ class Ctx:
         return self.request.headers.get("hx-request") == "true"
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        env = self.services.templates
         lang, languages = self.lang, self.services.languages
-        body = env.get_template(template).render(
-            ctx=self, lang=lang, t=self.t, T=languages.texts(lang), csrf=self.csrf, session=self.session,
-            brand=self.brand, html_lang=html_tag(lang), dir=direction(lang),
-            other_languages=languages.switch(lang, staff=self.staff), **values)
+        page = dict(ctx=self, lang=lang, t=self.t, T=languages.texts(lang), csrf=self.csrf, session=self.session,
+                    brand=self.brand, html_lang=html_tag(lang), dir=direction(lang),
+                    other_languages=languages.switch(lang, staff=self.staff), **values)
+        body = self._framed(template, page) if template in FRAMED else None
+        if body is None:
+            body = self.services.templates.get_template(template).render(page)
         response = HTMLResponse(body, status_code=status)
         if self.request.method == "POST" and self.request.headers.get("hx-boosted") == "true":
             # A boosted form answered with a page (the same page with its errors) would push its
             # address again: Back would then have to be pressed twice to leave it.
             response.headers["HX-Push-Url"] = "false"
         return self.finish(response)
+
+    def _framed(self, template: str, page: dict[str, Any]) -> str | None:
+        """`template` set into its cached frame (web/frame.py); None if it has none."""
+        session, from_qr = page["session"], self.path.startswith("/q/")
+        key = FrameKey(page["lang"], page["brand"], self.staff, session is not None,
+                       bool(page.get("has_errors") or page.get("error")), from_qr)
+        frames = self.services.frames
+        frame = frames.frame(key, lambda: page)
+        if frame is None:
+            return None
+        return frames.render(template, frame, page, csrf=page["csrf"], next_url="/" if from_qr else self.here,
+                             timer=self.session_timer() if session is not None else Markup())
 
     def redirect(self, url: str, **query: str) -> Response:
         if query:
