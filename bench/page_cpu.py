@@ -7,11 +7,11 @@ per request: the same loop as web_load's form phase (a demo household's `births_
 `dwelling` pages: GET, POST changed answers, a real save, 303), on SQLite in a temporary data
 folder, or with `--postgres` in a scratch database on DATABASE_URL's server (else
 127.0.0.1:5432), dropped afterwards; PostgreSQL's own CPU is not in the figures. It reports
-CPU µs per GET and per POST, best of `--rounds`, against the floor page (`bench/floor_page.py`,
-the least a question page must do) run in the same process, alternated round by round, with
-issue 20's verdict (real <= 2x the floor, GET and POST), and with `--profile` the functions
-that take the most time. Use it to compare two commits on the same machine
-(e.g. `git worktree add ../base <commit>` and run this file from there too).
+CPU µs per GET and per POST against the floor page (`bench/floor_page.py`, the least a
+question page must do) run in the same process, alternated in blocks of 100 requests, with
+issue 20's verdict (real <= 2x the floor, GET and POST: the median round's ratio), and with
+`--profile` the functions that take the most time. Use it to compare two commits on the same
+machine (e.g. `git worktree add ../base <commit>` and run this file from there too).
 
 With `--breakdown`, the CPU of the parts every GET or POST goes through (the session and the
 household read, the evaluation of skip logic and checks, the save, the template), timed around
@@ -29,6 +29,7 @@ import cProfile
 import json
 import os
 import pstats
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,6 +145,10 @@ def demo(folder: Path) -> str:
 
 
 TARGET_VS_FLOOR = 2.0  # issue 20: a real page costs at most twice the floor's CPU
+# Requests of the real page, then as many of the floor, in turn: on two CPUs shared with other
+# work a round's CPU per request moves by a third with the other CPU's load (a busy sibling
+# slows this one), and blocks this short see the same load, so their ratio holds still.
+BLOCK = 100
 
 # The parts of a request timed by --breakdown: (label, module, owner, attribute).
 PARTS = (("session + household read", "engine.store.households", "Households", "load_view_by_session"),
@@ -240,16 +245,21 @@ async def run(requests: int, rounds: int, profile: bool, postgres: str | None, b
         best: dict[str, float] = {}
         prof: cProfile.Profile | None = None
         floor_best: dict[str, float] = {}
+        ratios: dict[str, list[float]] = {"GET": [], "POST": []}  # real / floor, each round
         for r in range(rounds):
             driver.cpu.clear()
             driver.count.clear()
             driver.profile = cProfile.Profile(time.process_time) if profile and r == rounds - 1 else None
             prof = driver.profile
             parts.on, last = breakdown and r == rounds - 1, r == rounds - 1
+            floor_cpu = {"GET": 0.0, "POST": 0.0}
             for i in range(requests // 4):  # 4 requests per turn: GET and POST of two pages
                 answers = dict(ANSWERS, **{"H4.male": str(i % 2), "H6": f"{80 + i % 10}.5"})
                 for path in PAGES:
                     await driver.fill(path, answers)
+                if (i + 1) % (BLOCK // 4) == 0:  # the floor's block, as many requests as the real one's
+                    for method, per in (await floor_round(floor, BLOCK)).items():
+                        floor_cpu[method] += per * (BLOCK // 2)
             for method in driver.cpu:
                 per = driver.cpu[method] / driver.count[method] * 1e6
                 best[method] = min(best.get(method, per), per)
@@ -265,21 +275,23 @@ async def run(requests: int, rounds: int, profile: bool, postgres: str | None, b
                             driver.cpu[m] - sum(v for (k, _), v in parts.cpu.items() if k == m)
                         row += f"{mine / n * 1e6:8.0f}"
                     print(f"  {label:<42}{row}")
-            floors = await floor_round(floor, requests)
+            floors = {m: v / (requests // BLOCK * (BLOCK // 2)) for m, v in floor_cpu.items()}
             for method, per in floors.items():
                 floor_best[method] = min(floor_best.get(method, per), per)
+                ratios[method].append(driver.cpu[method] / driver.count[method] * 1e6 / per)
             print(f"round {r + 1}: " + ", ".join(f"{m} {driver.cpu[m] / driver.count[m] * 1e6:.0f} µs"
                                                  for m in sorted(driver.cpu))
                   + "; floor " + ", ".join(f"{m} {v:.0f} µs" for m, v in sorted(floors.items())), flush=True)
         if profile and prof is not None:
             pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
         met = True
-        print(f"best of {rounds} ({requests} requests a round), CPU per request, against the floor "
-              f"(target <= {TARGET_VS_FLOOR:.0f}x):")
+        print(f"{rounds} rounds of {requests} requests, CPU per request against the floor's, in blocks of {BLOCK} "
+              f"alternated (target <= {TARGET_VS_FLOOR:.0f}x; the verdict is the median round's ratio):")
         for method in ("GET", "POST"):
-            ratio = best[method] / floor_best[method]
+            ratio = statistics.median(ratios[method])
             met = met and ratio <= TARGET_VS_FLOOR
-            print(f"  {method:<4} real {best[method]:>6.0f} µs, floor {floor_best[method]:>6.0f} µs: {ratio:.2f}x -> "
+            print(f"  {method:<4} real {best[method]:>6.0f} µs, floor {floor_best[method]:>6.0f} µs (best of each); "
+                  f"rounds {', '.join(f'{x:.2f}x' for x in ratios[method])}: {ratio:.2f}x -> "
                   f"{'met' if ratio <= TARGET_VS_FLOOR else 'MISSED'}")
         return met
 
