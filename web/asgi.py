@@ -14,7 +14,7 @@ from web.settings import Settings
 
 def create() -> Starlette:
     settings = Settings.from_env()
-    store = open_store(settings.data_dir, clock=settings.clock, create_keys=False)
+    store = open_store(settings.data_dir, clock=settings.clock, create_keys=False, server=True)
     app = create_app(settings, store)
     settle_heap()
     return app

@@ -31,6 +31,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
 from engine.store.audit_chain import ChainKey
+from engine.store.checkpoints import Checkpointer
 from engine.store.errors import StoreError
 from engine.store.private_files import private_file, private_folder, tighten
 
@@ -109,6 +110,8 @@ class Database:
     durable_drafts: bool = False
     _writer: WriterQueue = field(default_factory=WriterQueue, repr=False, compare=False)
     _pins: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+    # A server's SQLite: the log's checkpoints in a thread of their own (engine/store/checkpoints.py).
+    checkpointer: Checkpointer | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -277,6 +280,8 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         pinned = getattr(self._pins, "conn", None)
         if pinned is not None and self._pins.pid == os.getpid():
             self._pins.conn = None
@@ -414,21 +419,28 @@ def database_url(data_dir: Path | str | None = None, env: dict[str, str] | None 
     return f"sqlite:///{folder.resolve() / SQLITE_FILE}"
 
 
-def open_database(url: str, *, pool_size: int = 10) -> Database:
+def open_database(url: str, *, pool_size: int = 10, background_checkpoints: bool = False) -> Database:
+    """`background_checkpoints`: for a server's process on a SQLite file, the log's checkpoints
+    in a thread rather than in the commits of requests (engine/store/checkpoints.py)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         writer = WriterQueue()
+        checkpointer = None
         if path and path != ":memory:":
             _private_sqlite_files(Path(path))
             writer = WriterQueue(f"{path}-writer")
         engine = create_engine(url, poolclass=NullPool if not path else None,
                                connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if background_checkpoints and path and path != ":memory:":
+            checkpointer = Checkpointer(engine, writer)
+            event.listen(engine, "connect", _leave_checkpoints_to(checkpointer))
+            checkpointer.start()
         # pysqlite's own transaction handling would defer the write lock; we issue BEGIN
         # ourselves. Through the dialect's do_begin rather than the "begin" connection event:
         # any connection event makes SQLAlchemy dispatch events around every statement.
         engine.dialect.do_begin = _sqlite_begin  # type: ignore[method-assign]
-        return Database(engine, url, _writer=writer)
+        return Database(engine, url, _writer=writer, checkpointer=checkpointer)
     else:
         # No pre-ping: it costs a round trip on every checkout, two per save. A connection the
         # server or a proxy closed while it was idle (a failover, a restart) is found at checkout
@@ -466,6 +478,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _leave_checkpoints_to(checkpointer: Checkpointer) -> Any:
+    def connected(dbapi_conn: Any, _record: Any) -> None:
+        if checkpointer.running_here():  # else (a forked child, a stopped thread) SQLite's own
+            dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+    return connected
 
 
 def _sqlite_begin(dbapi_connection: PoolProxiedConnection) -> None:

@@ -88,9 +88,11 @@ def open_keys(db: Database, data_dir: Path | str | None, *, create: bool, env: d
 
 def open_store(data_dir: Path | str | None = None, *, clock: Clock | None = None, create_keys: bool = True,
                check_schema: bool = True, env: dict[str, str] | None = None,
-               hasher: PasswordHasher = DEFAULT_HASHER) -> Store:
+               hasher: PasswordHasher = DEFAULT_HASHER, server: bool = False) -> Store:
+    """`server`: a web server's process (SQLite's checkpoints in a thread of their own)."""
     env = dict(os.environ) if env is None else env
-    db = replace(open_database(database_url(data_dir, env)), durable_drafts=env.get(DURABLE_DRAFTS) == "1")
+    db = replace(open_database(database_url(data_dir, env), background_checkpoints=server),
+                 durable_drafts=env.get(DURABLE_DRAFTS) == "1")
     try:
         if check_schema:
             require_current(db)
