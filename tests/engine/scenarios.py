@@ -95,6 +95,12 @@ class World:
     def household(self, label: str) -> Who:
         return Who(Role.HOUSEHOLD, self.households[label])
 
+    def close(self) -> None:
+        """Closes both workers' connections (a world made per hypothesis example must not keep
+        its pools open until the test ends: on PostgreSQL they would add up to the server's limit)."""
+        for worker in (self.x, self.y):
+            worker.store.close()
+
     def snapshot(self) -> dict[str, Any]:
         """What concurrent writes must not get wrong, per household label: state, reasons, flags,
         the working draft's answers and the standing submission (not ids, times or counters)."""

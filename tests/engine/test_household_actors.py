@@ -74,6 +74,9 @@ class HouseholdActors(RuleBasedStateMachine):
         self.tabs: dict[int, HouseholdView | None] = {tab: self.worker(tab).census.view(self.hid) for tab in (0, 1)}
         self.states: list[S] = [self.info("target").state]
 
+    def teardown(self) -> None:
+        self.w.close()  # each example's world: its connections go now, not when the test ends
+
     # -- helpers ------------------------------------------------------------------------------------
     @property
     def hid(self) -> str:
