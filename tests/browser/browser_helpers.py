@@ -94,7 +94,7 @@ def settle(page: Page) -> None:
     page.wait_for_function(
         "() => window.__htmxPending && window.__htmxPending() === 0 && window.__htmxIdleSince !== null"
         " && Date.now() - window.__htmxIdleSince > 80 && !document.querySelector('.htmx-settling, .htmx-swapping')",
-        polling=40)
+        polling=10)
 
 
 def mark(page: Page) -> None:

@@ -1,5 +1,6 @@
 """Every page at a phone's width and a desktop's, in both languages: what sticks out sideways (or
-squeezes an error message), and a screenshot of each (named by page, language and width).
+squeezes an error message), and a screenshot (named by page, language and width) of each that
+does, for the failure to name; of every one with BROWSER_SCREENSHOTS=DIR (into DIR).
 
 `Album.get` opens a page by its address in each language; `Album.after` has the tour bring a
 page about in each language (the answer to a POST: an error, a slip). Each GET that lands is
@@ -8,6 +9,7 @@ recorded by its route in `web.authz.TABLE`, so a test can tell which GET routes 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ HOUSEHOLD_LANGUAGES = (*LANGUAGES, "ug")  # the household's pages: the short for
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 WIDTHS = (PHONE, DESKTOP)
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS")  # a folder: a screenshot of every page, not only the failing
 # Machine endpoints answer JSON or plain text, not pages: the JSON API, its document, the health checks.
 NOT_PAGES = ("/api/v1/", "/api/openapi.json", "/healthz", "/readyz")
 GET_ROUTES = tuple(sorted(path for method, path in TABLE if method == "GET" and not path.startswith(NOT_PAGES)))
@@ -99,7 +102,7 @@ class Shot:
     lang: str
     width: int
     problems: list[str]
-    file: Path
+    file: Path | None  # taken when something sticks out (or BROWSER_SCREENSHOTS asks for all)
 
 
 @dataclass
@@ -113,9 +116,8 @@ class Album:
             shows: str | None = None) -> None:
         """The page at `path`, opened in each language; it must answer `status` and stay there."""
 
-        def open_it() -> None:
+        def open_it() -> None:  # `after` lets it settle
             response = page.goto(server.url(path))
-            settle(page)
             assert response is not None and response.status == status, (name, response and response.status)
             assert path_of(page) == path.split("#")[0], (name, path_of(page))
 
@@ -136,13 +138,17 @@ class Album:
             settle(page)
             if shows:
                 expect(page.locator(shows).first).to_be_attached()
-            assert page.evaluate("document.documentElement.lang").startswith(lang), (name, lang)
-            assert page.evaluate("document.documentElement.dir") == ("rtl" if lang == "ug" else "ltr"), (name, lang)
-            for size in WIDTHS:
-                page.set_viewport_size(size)
+            html = page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
+            assert html[0].startswith(lang) and html[1] == ("rtl" if lang == "ug" else "ltr"), (name, lang, html)
+            for size in WIDTHS:  # one load measured at both widths: the page is laid out again, not reloaded
+                if page.viewport_size != size:
+                    page.set_viewport_size(size)
                 problems = page.evaluate(LAYOUT, size is PHONE)
-                file = self.folder / f"{name}-{lang}-{size['width']}.jpg"  # a third faster than PNG
-                page.screenshot(path=str(file), full_page=True, type="jpeg", quality=80)
+                file = None
+                if problems or SCREENSHOTS:  # about 80 ms each: only those a person is to look at
+                    file = Path(SCREENSHOTS or self.folder) / f"{name}-{lang}-{size['width']}.jpg"
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(file), full_page=True, type="jpeg", quality=80)  # a third faster than PNG
                 self.shots[name].append(Shot(name, lang, size["width"], problems, file))
             page.set_viewport_size(PHONE)
         page.context.add_cookies([{"name": "lang", "value": LANGUAGES[0], "url": server.base}])

@@ -1,8 +1,9 @@
 """Every page a household, an enumerator and the census office can see, at 390 px and 1280 px, in
 Chinese and English (the household's also in Uyghur, right to left): nothing may stick out
 sideways (page_widths.LAYOUT says what counts).
-A screenshot of each (`{page}-{lang}-{width}.jpg`) goes to the test's temporary folder, named in
-every failure, for a person to look at.
+A screenshot of each that does (`{page}-{lang}-{width}.jpg`) goes to the test's temporary folder,
+named in the failure, for a person to look at; BROWSER_SCREENSHOTS=DIR takes one of every page
+(into DIR), passing or not.
 
 One tour (page_tour.py) walks a demo folder of its own on a server inside the self-response
 window, then on one after it; one test per page reads what it found. Every GET route of
