@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from scenarios import DUPLICATE, HEAD, SHARED_ID, SPOUSE, Worker, Worlds, fill, register, submit
+from scenarios import DUPLICATE, HEAD, SHARED_ID, SPOUSE, Worker, World, Worlds, fill, register, submit
 
 from engine.census import HouseholdView
 from engine.enumeration import CLOSING_OUTCOMES
@@ -59,17 +59,21 @@ class Model:
         return out
 
 
+def two_households(w: World) -> None:
+    """Where every example starts: the target in progress, its partner submitted, one ID number in both."""
+    register(w, "target")
+    fill(w, "target", HEAD, {**DUPLICATE, "D2": "8"})
+    register(w, "partner")
+    fill(w, "partner", {**SPOUSE, "D2": "0"}, DUPLICATE)
+    submit(w, "partner")
+
+
 class HouseholdActors(RuleBasedStateMachine):
-    worlds: Worlds  # set by the test before the machine runs
+    new_world: Callable[[], World]  # set by the test before the machine runs: worlds as two_households leaves one
 
     def __init__(self) -> None:
         super().__init__()
-        w = self.w = self.worlds.new()
-        register(w, "target")
-        fill(w, "target", HEAD, {**DUPLICATE, "D2": "8"})
-        register(w, "partner")
-        fill(w, "partner", {**SPOUSE, "D2": "0"}, DUPLICATE)
-        submit(w, "partner")
+        self.w = type(self).new_world()
         self.model = Model()
         self.tabs: dict[int, HouseholdView | None] = {tab: self.worker(tab).census.view(self.hid) for tab in (0, 1)}
         self.states: list[S] = [self.info("target").state]
@@ -233,7 +237,7 @@ EXAMPLES = {"sqlite": 200, "postgres": 25}
 
 
 def test_every_actor_on_one_household_in_any_order(worlds: Worlds) -> None:
-    machine = type("Machine", (HouseholdActors,), {"worlds": worlds})
+    machine = type("Machine", (HouseholdActors,), {"new_world": staticmethod(worlds.copies(two_households))})
     run_state_machine_as_test(machine, settings=settings(
         max_examples=EXAMPLES[worlds.backend], stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
