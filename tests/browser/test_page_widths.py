@@ -6,7 +6,9 @@ named in the failure, for a person to look at; BROWSER_SCREENSHOTS=DIR takes one
 (into DIR), passing or not.
 
 One tour (page_tour.py) walks a demo folder of its own on a server inside the self-response
-window, then on one after it; one test per page reads what it found. Every GET route of
+window, then on one after it; one test per page reads what it found. The tour takes over a
+minute, so its tests are marked `slow`: `./scripts/test-slow` runs them (and CI), the default
+run does not. The layout probe's own tests, quick, run by default. Every GET route of
 `web.authz.TABLE` is visited or excused here with the reason, so a page added later without a
 place in the tour fails `test_every_get_route_is_visited_or_excused`.
 """
@@ -116,6 +118,7 @@ def tour(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     yield album
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PAGES)
 def test_page_fits_a_phone_and_a_desktop(tour: Album, name: str) -> None:
     shots = tour.shots[name]
@@ -128,6 +131,7 @@ def test_page_fits_a_phone_and_a_desktop(tour: Album, name: str) -> None:
         pytest.xfail("; ".join(sorted(seen)))
 
 
+@pytest.mark.slow
 def test_every_get_route_is_visited_or_excused(tour: Album) -> None:
     assert list(tour.shots) == list(PAGES)
     assert set(EXCUSED) <= set(GET_ROUTES), set(EXCUSED) - set(GET_ROUTES)
