@@ -80,24 +80,21 @@ def test_a_write_decided_before_another_lands_after_it(worlds: Worlds, x: Actor,
     scenario = scenario_for(x, y)
     if scenario is None:
         pytest.skip(f"{x.name} and {y.name} never both apply to one household at once")
-    build = SCENARIOS[scenario]
+    new_world = worlds.copies(SCENARIOS[scenario])  # each world built the same way (on SQLite: copies of one)
 
-    serial = worlds.new()
-    build(serial)
+    serial = new_world()
     start = serial.snapshot()
     y_alone = outcome(lambda: y(serial, serial.y))
     after_y = serial.snapshot()
     x_after_y = outcome(lambda: x(serial, serial.x))
     expected = serial.snapshot()
 
-    w = worlds.new()
-    build(w)
+    w = new_world()
     assert w.snapshot() == start  # both worlds start alike
     x_got, y_got, paused = interleaved(w, x, y)
     got = w.snapshot()
     if not paused:  # X wrote no household: it ran wholly before Y, and that is the order to match
-        serial = worlds.new()
-        build(serial)
+        serial = new_world()
         x_after_y = outcome(lambda: x(serial, serial.x))
         y_alone = outcome(lambda: y(serial, serial.y))
         expected = serial.snapshot()
