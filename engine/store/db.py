@@ -89,6 +89,16 @@ class WriterQueue:
         finally:
             self._lock.release()
 
+    def close(self) -> None:
+        """Closes the lock file's descriptor (a later write opens it again). Once a thread of this
+        process has left the queue: never while a writer of this process holds the lock."""
+        with self._lock:
+            if self._depth:  # this very thread is inside a write: its __exit__ unlocks and keeps it
+                return
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None
+
     def _file(self) -> int:
         # A flock belongs to the open file, which a forked child shares with its parent: a child
         # holding the parent's lock would not exclude it. Each process opens the file itself.
@@ -287,6 +297,7 @@ class Database:
             self._pins.conn = None
             pinned.close()
         self.engine.dispose()
+        self._writer.close()  # else each SQLite database opened keeps a descriptor open until the process ends
 
 
 def bound_audit_key(bound: Engine | Connection) -> ChainKey:
@@ -343,7 +354,12 @@ def _hung_up(driver: Any) -> bool:
     if driver.closed:
         return True
     try:
-        readable, _, _ = select.select([driver.fileno()], [], [], 0)
+        fd = driver.fileno()
+        if hasattr(select, "poll"):  # not select(): it refuses descriptors from 1024 on (FD_SETSIZE)
+            poller = select.poll()
+            poller.register(fd, select.POLLIN | select.POLLPRI)
+            return bool(poller.poll(0))  # readable, or hung up, in error, not open (always reported)
+        readable, _, _ = select.select([fd], [], [], 0)
     except (OSError, ValueError):
         return True
     return bool(readable)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import stat
 import threading
@@ -230,6 +231,35 @@ def test_dispose_closes_the_pinned_connection(tmp_path: Path) -> None:
     db.dispose()
     with pytest.raises(Exception, match="closed"):
         c.execute("SELECT 1")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads this process's descriptors in /proc")
+def test_dispose_closes_the_writer_queues_lock_file(tmp_path: Path) -> None:
+    """Each SQLite database queues its writers on a `-writer` lock file; closing the database
+    closes it too (a test suite opening thousands of databases ran out of descriptors)."""
+    db = _sqlite(tmp_path)
+    lock = str(tmp_path / "data" / dbm.SQLITE_FILE) + "-writer"
+
+    def open_on_lock() -> int:
+        return sum(1 for fd in os.listdir("/proc/self/fd") if _target(fd) == lock)
+
+    with db.transaction():
+        pass
+    assert open_on_lock() == 1
+    db.dispose()
+    assert open_on_lock() == 0
+    with db.transaction():  # used again: opened again
+        pass
+    assert open_on_lock() == 1
+    db.dispose()
+    assert open_on_lock() == 0
+
+
+def _target(fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # the descriptor listdir itself used, closed since
+        return ""
 
 
 # -- PostgreSQL: a connection pinned by an event loop's thread only --------------------------------

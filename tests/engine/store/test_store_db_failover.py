@@ -5,6 +5,8 @@ primary, multi-host URLs reach the writable host, and errors say whether trying 
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -52,6 +54,31 @@ def test_a_pooled_connection_killed_between_requests_is_replaced(pg: dbm.Databas
     assert second != first
     with pg.transaction() as c:
         assert c.exec_driver_sql("SELECT 1").scalar_one() == 1
+
+
+@pytest.mark.postgres
+def test_connections_past_descriptor_1024_are_checked_out_and_found_closed(pg_url: str) -> None:
+    """The check at checkout polls the connection's socket: in a process with over 1024 files
+    open (a busy web worker, a long test run) select() refuses such a descriptor, which made every
+    checkout fail with "This connection is closed"."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < 1200:
+        pytest.skip(f"this process may open only {soft} files")
+    held = [os.open(os.devnull, os.O_RDONLY)]
+    try:
+        while held[-1] < 1100:  # the next socket gets a descriptor past select()'s FD_SETSIZE
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        db = dbm.open_database(pg_url, pool_size=1)
+        try:
+            first = _pid(db)
+            assert _pid(db) == first  # the pooled connection, checked at its checkout
+            _terminate(pg_url, first)
+            assert _pid(db) != first  # found closed at checkout, and replaced
+        finally:
+            db.dispose()
+    finally:
+        for fd in held:
+            os.close(fd)
 
 
 @pytest.mark.postgres
