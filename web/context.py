@@ -243,7 +243,7 @@ class Ctx:
         key = FrameKey(page["lang"], page["brand"], self.staff, session is not None,
                        bool(page.get("has_errors") or page.get("error")), from_qr)
         frames = self.services.frames
-        frame = frames.frame(key, lambda: page)
+        frame = frames.frame(key, page)
         if frame is None:
             return None
         return frames.render(template, frame, page, csrf=page["csrf"], next_url="/" if from_qr else self.here,

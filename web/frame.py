@@ -4,15 +4,16 @@ once per language and kind of page, with holes where a request's own values go.
 A page that extends the frame (`{% extends layout or "base.html" %}`) is rendered with LAYOUT
 in its place, which gives its blocks alone; they and the request's values (CSRF token, the
 address to come back to, the session timer) are set into the cached frame. The frame is
-everything base.html prints, and it cost a question page's GET about a fifth of its CPU
-(`bench/page_cpu.py`), the same for every household. What the frame may vary by is its key
+everything base.html prints, the same for every household: rendering it took 15% of a question
+page's GET's Python calls (cProfile over `bench/page_cpu.py`'s loop: 1,496,500 -> 1,271,500 per
+1,000 GETs). What the frame may vary by is its key
 (`FrameKey`); `tests/web/test_web_frame.py` renders every household page both ways and
 compares them, so a change to base.html that reads anything else fails there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,13 +82,13 @@ class Frames:
         self.layout: Template = env.from_string(LAYOUT)
         self.built: dict[FrameKey, Frame | None] = {}  # None: renders whole (see `frame`)
 
-    def frame(self, key: FrameKey, values: Callable[[], dict[str, Any]]) -> Frame | None:
-        """The frame for `key`; `values` gives what base.html reads (the page's, for the first);
-        None when its output does not split into the holes as expected (then render plainly)."""
+    def frame(self, key: FrameKey, values: Mapping[str, Any]) -> Frame | None:
+        """The frame for `key`, built from `values` (what base.html reads: the first page's) the
+        first time; None when its output does not split into the holes as expected (then the
+        page is rendered whole)."""
         if key in self.built:
             return self.built[key]
-        given = values()
-        text = self.base.render({**given, "ctx": _FrameCtx(key.from_qr), "csrf": _mark("csrf"),
+        text = self.base.render({**values, "ctx": _FrameCtx(key.from_qr), "csrf": _mark("csrf"),
                                  "session": key.signed_in, "has_errors": key.errors, "error": None})
         pieces = text.split("\x00")
         found: Frame | None = Frame(tuple(pieces))

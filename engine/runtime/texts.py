@@ -55,8 +55,8 @@ def render(text: Text | None, values: Mapping[str, Any], lang: str, number: int 
 class Rendered(Mapping[str, str]):
     """A message in each of `languages`, each rendered when first read. An evaluation finds
     issues that are never shown (a save answered with a redirect) or shown in one language:
-    rendering every language of every issue up front took a third of a household check's
-    time (`bench/page_cpu.py`). Reads as the dict it stands for: equal to it, `dict()` of it."""
+    rendering every language of every issue up front took 31% of the checks' time (cProfile
+    over `bench/page_cpu.py`'s loop). Reads as the dict it stands for: equal to it, `dict()` of it."""
 
     __slots__ = ("_done", "_languages", "_make")
 
